@@ -1,0 +1,114 @@
+//! The agenda: `GET /api/events`, `GET /api/events/{slug}` and its public
+//! calendar file.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use parvis_core::api::{EventKind, EventPublic, EventQuery, EventSummary};
+use parvis_core::{ics, search};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::mail::compose::calendar_entries;
+use crate::store::{EventFilter, EventRecord};
+
+/// The event routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(list))
+        .route("/events/{slug}", get(show))
+        .route("/events/{slug}/calendar.ics", get(calendar))
+}
+
+/// The summary of a public page, as the agenda lists it.
+pub fn summary(event: &EventPublic) -> EventSummary {
+    let first = event.sessions.first();
+    let last = event.sessions.last();
+    EventSummary {
+        slug: event.slug.clone(),
+        kind: event.kind,
+        title: event.title.clone(),
+        summary: event.summary.clone(),
+        format: event.format,
+        starts_at: first.map_or(event.registration.closes_at, |s| s.starts_at),
+        ends_at: last.map_or(event.registration.closes_at, |s| s.ends_at),
+        all_day: first.is_some_and(|s| s.all_day),
+        session_count: u32::try_from(event.sessions.len()).unwrap_or(u32::MAX),
+        city: event.venue.as_ref().map(|venue| venue.city.clone()),
+        organiser: event.organiser.clone(),
+        members_only: event.members_only,
+        registration_state: event.registration_state,
+    }
+}
+
+#[tracing::instrument(skip(state))]
+async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<EventSummary>>, AppError> {
+    let Query(query) = query?;
+    let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(value) => Some(EventKind::parse(value).ok_or_else(|| AppError::BadRequest {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            message: format!(
+                "Le paramètre « kind » doit valoir webinaire, journee, cycle ou comite (reçu : « {value} »)."
+            ),
+        })?),
+    };
+    let filter = EventFilter {
+        when: query.when,
+        kind,
+        terms: query.q.as_deref().map(search::query_terms).unwrap_or_default(),
+    };
+    let now = Utc::now();
+    let events = state.store.list_events(&filter, now).await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|mut event| {
+                event.registration_state = event.registration.state_at(now);
+                summary(&event)
+            })
+            .collect(),
+    ))
+}
+
+/// Finds an event or answers 404 in French.
+pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError> {
+    let mut event = state.store.event_by_slug(slug).await?.ok_or_else(|| {
+        AppError::NotFound("Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned())
+    })?;
+    event.public.registration_state = event.public.registration.state_at(Utc::now());
+    Ok(event)
+}
+
+#[tracing::instrument(skip(state))]
+async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<EventPublic>, AppError> {
+    Ok(Json(find(&state, &slug).await?.public))
+}
+
+#[tracing::instrument(skip(state))]
+async fn calendar(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let event = find(&state, &slug).await?;
+    let body = ics::calendar(&calendar_entries(&event, &state.public_url, None), Utc::now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}.ics\""),
+            ),
+        ],
+        body,
+    ))
+}

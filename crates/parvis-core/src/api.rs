@@ -1,0 +1,448 @@
+//! The HTTP contract between the app and the endpoint: paths, request and
+//! response types, and the one error shape.
+//!
+//! Both sides import these types, so a renamed field breaks the build rather
+//! than the journey. Dates travel as RFC 3339 with the event's local offset
+//! (`2025-05-13T16:30:00+02:00`): the app can then write them the French way
+//! without carrying a time-zone database in the wasm.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Paths of the endpoint, relative to the site root.
+pub mod paths {
+    /// Liveness check.
+    pub const HEALTH: &str = "/api/health";
+    /// The agenda: `GET` lists event summaries.
+    pub const EVENTS: &str = "/api/events";
+    /// The publications (study reports).
+    pub const PUBLICATIONS: &str = "/api/publications";
+
+    /// One event: `GET` gives its public page.
+    pub fn event(slug: &str) -> String {
+        format!("/api/events/{slug}")
+    }
+
+    /// The public calendar file of an event.
+    pub fn event_calendar(slug: &str) -> String {
+        format!("/api/events/{slug}/calendar.ics")
+    }
+
+    /// `POST` a registration to an event.
+    pub fn registrations(slug: &str) -> String {
+        format!("/api/events/{slug}/registrations")
+    }
+}
+
+/// Field name -> French messages. Sorted, so output is stable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    /// Records a message for a field.
+    pub fn add(&mut self, field: &str, message: String) {
+        self.0.entry(field.to_owned()).or_default().push(message);
+    }
+
+    /// True when no field has an error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The messages of one field (empty when it has none).
+    pub fn get(&self, field: &str) -> &[String] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+/// The one JSON error shape of the endpoint: `{code, message, fields}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A stable machine-readable code (`validation`, `not_found`...).
+    pub code: String,
+    /// A French sentence for the user.
+    pub message: String,
+    /// Per-field French messages (empty unless the error is about fields).
+    #[serde(default)]
+    pub fields: FieldErrors,
+}
+
+/// Kinds of events organised by resource centres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// An online session, usually 1 to 2 hours.
+    Webinaire,
+    /// A study or regional day.
+    Journee,
+    /// A training cycle of several days.
+    Cycle,
+    /// A steering committee or members' meeting.
+    Comite,
+}
+
+impl EventKind {
+    /// All kinds, in the order the agenda filter lists them.
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Webinaire,
+        EventKind::Journee,
+        EventKind::Cycle,
+        EventKind::Comite,
+    ];
+
+    /// The wire name, also used in `?kind=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Webinaire => "webinaire",
+            EventKind::Journee => "journee",
+            EventKind::Cycle => "cycle",
+            EventKind::Comite => "comite",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Webinaire => "Webinaire",
+            EventKind::Journee => "Journée d'étude",
+            EventKind::Cycle => "Cycle de qualification",
+            EventKind::Comite => "Comité de pilotage",
+        }
+    }
+}
+
+/// Where an event happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventFormat {
+    /// Online only: participants get a connection link by email.
+    EnLigne,
+    /// In a venue.
+    Presentiel,
+    /// In a venue and online.
+    Hybride,
+}
+
+impl EventFormat {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventFormat::EnLigne => "en_ligne",
+            EventFormat::Presentiel => "presentiel",
+            EventFormat::Hybride => "hybride",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        [EventFormat::EnLigne, EventFormat::Presentiel, EventFormat::Hybride]
+            .into_iter()
+            .find(|format| format.as_str() == value)
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventFormat::EnLigne => "En ligne",
+            EventFormat::Presentiel => "En présentiel",
+            EventFormat::Hybride => "Hybride (sur place et en ligne)",
+        }
+    }
+}
+
+/// Whether the agenda lists upcoming or past events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// Events that have not ended yet, soonest first.
+    Upcoming,
+    /// Events that have ended, most recent first.
+    Past,
+}
+
+/// Query string of `GET /api/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventQuery {
+    /// Upcoming or past only; both when absent (upcoming first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
+    /// One kind only (`webinaire`, `journee`, `cycle`, `comite`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Words to find in the title or summary, accents and case ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+}
+
+/// Where registration stands for an event, at the time of the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationState {
+    /// Registration has not opened yet.
+    NotYetOpen,
+    /// Registration is open.
+    Open,
+    /// Registration has closed (or the event is over).
+    Closed,
+}
+
+/// When registration opens and closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationWindow {
+    /// Opening instant; open from the start when absent.
+    pub opens_at: Option<DateTime<FixedOffset>>,
+    /// Closing instant.
+    pub closes_at: DateTime<FixedOffset>,
+}
+
+impl RegistrationWindow {
+    /// The state of registration at `now`.
+    pub fn state_at(&self, now: DateTime<Utc>) -> RegistrationState {
+        if self.opens_at.is_some_and(|opens| now < opens) {
+            RegistrationState::NotYetOpen
+        } else if now >= self.closes_at {
+            RegistrationState::Closed
+        } else {
+            RegistrationState::Open
+        }
+    }
+}
+
+/// One dated session of an event (a webinar has one, a cycle several).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Title of the session ("Journée 1 : ..."), when it has its own.
+    pub title: Option<String>,
+    /// Start, in the event's local offset.
+    pub starts_at: DateTime<FixedOffset>,
+    /// End, in the event's local offset.
+    pub ends_at: DateTime<FixedOffset>,
+    /// True when only the date is known, not the hours.
+    #[serde(default)]
+    pub all_day: bool,
+    /// What happens during the session, in order.
+    #[serde(default)]
+    pub programme: Vec<ProgrammeItem>,
+}
+
+/// A time slot of a session's programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeItem {
+    /// Local start time, `HH:MM`.
+    pub start: Option<String>,
+    /// Local end time, `HH:MM`.
+    pub end: Option<String>,
+    /// Title of the slot.
+    pub title: String,
+    /// Details, one paragraph or bullet each.
+    #[serde(default)]
+    pub details: Vec<String>,
+    /// Parallel workshops to choose from during this slot.
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+}
+
+/// One of several parallel workshops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Track {
+    /// Title of the workshop.
+    pub title: String,
+    /// Details, one paragraph or question each.
+    #[serde(default)]
+    pub details: Vec<String>,
+}
+
+/// A speaker or facilitator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Speaker {
+    /// Full name.
+    pub name: String,
+    /// Role and organisation.
+    pub role: Option<String>,
+}
+
+/// Who to ask about an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Email, when public.
+    pub email: Option<String>,
+    /// Phone, when public.
+    pub phone: Option<String>,
+}
+
+/// A venue for in-person events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Venue {
+    /// Name of the place and room.
+    pub name: String,
+    /// Postal address, one line each.
+    pub address: Vec<String>,
+    /// Town, for the agenda.
+    pub city: String,
+}
+
+/// A study report attached to an event or listed among the publications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLink {
+    /// Title of the report.
+    pub title: String,
+    /// Download address (absolute path on the site or full URL).
+    pub url: String,
+}
+
+/// An event as listed in the agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Stable address of the event page.
+    pub slug: String,
+    /// Kind of event.
+    pub kind: EventKind,
+    /// Title.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// Online, in person or both.
+    pub format: EventFormat,
+    /// Start of the first session.
+    pub starts_at: DateTime<FixedOffset>,
+    /// End of the last session.
+    pub ends_at: DateTime<FixedOffset>,
+    /// True when the first session has no hours.
+    pub all_day: bool,
+    /// Number of dated sessions.
+    pub session_count: u32,
+    /// Town of the venue, for in-person events.
+    pub city: Option<String>,
+    /// Who organises it.
+    pub organiser: String,
+    /// Reserved to members (of a steering committee, a network).
+    pub members_only: bool,
+    /// Where registration stands now.
+    pub registration_state: RegistrationState,
+}
+
+/// The public page of an event. It never carries the connection link of an
+/// online event: that goes only to each registrant's mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPublic {
+    /// Stable address of the event page.
+    pub slug: String,
+    /// Kind of event.
+    pub kind: EventKind,
+    /// Title.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// Full description, one paragraph each.
+    pub description: Vec<String>,
+    /// Online, in person or both.
+    pub format: EventFormat,
+    /// The venue, for in-person and hybrid events.
+    pub venue: Option<Venue>,
+    /// Who the event is for.
+    pub audience: Option<String>,
+    /// What participants will take away.
+    pub objectives: Vec<String>,
+    /// Who organises it.
+    pub organiser: String,
+    /// Speakers and facilitators.
+    pub speakers: Vec<Speaker>,
+    /// Who to ask.
+    pub contact: Contact,
+    /// Dated sessions, in order.
+    pub sessions: Vec<Session>,
+    /// Reserved to members.
+    pub members_only: bool,
+    /// Who may attend, in the organiser's words, for restricted events.
+    pub access_note: Option<String>,
+    /// When registration opens and closes.
+    pub registration: RegistrationWindow,
+    /// Where registration stands now.
+    pub registration_state: RegistrationState,
+    /// The study report, when the event has one.
+    pub report: Option<ReportLink>,
+}
+
+/// The answer to an accepted registration. It deliberately holds no token
+/// and no connection link: anyone can type someone else's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationAccepted {
+    /// `confirmed` for now; later also `waitlisted`.
+    pub status: String,
+    /// A French sentence for the confirmation page.
+    pub message: String,
+}
+
+/// A study report in the publications list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publication {
+    /// Stable identifier.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Abstract, one paragraph each.
+    pub summary: Vec<String>,
+    /// Who wrote or published it.
+    pub authors: String,
+    /// Year or period covered.
+    pub period: String,
+    /// The file, when one is hosted.
+    pub report: Option<ReportLink>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_shape_is_code_message_fields() {
+        let mut fields = FieldErrors::default();
+        fields.add("email", "L'adresse e-mail est obligatoire.".into());
+        let error = ApiError {
+            code: "validation".into(),
+            message: "Le formulaire contient des erreurs.".into(),
+            fields,
+        };
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "validation",
+                "message": "Le formulaire contient des erreurs.",
+                "fields": {"email": ["L'adresse e-mail est obligatoire."]}
+            })
+        );
+    }
+
+    #[test]
+    fn registration_window_states() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        let window = RegistrationWindow {
+            opens_at: Some(at("2025-04-01T09:00:00+02:00")),
+            closes_at: at("2025-05-13T16:30:00+02:00"),
+        };
+        let utc = |s: &str| at(s).with_timezone(&Utc);
+        assert_eq!(window.state_at(utc("2025-03-31T12:00:00+02:00")), RegistrationState::NotYetOpen);
+        assert_eq!(window.state_at(utc("2025-04-01T09:00:00+02:00")), RegistrationState::Open);
+        assert_eq!(window.state_at(utc("2025-05-13T16:29:59+02:00")), RegistrationState::Open);
+        assert_eq!(window.state_at(utc("2025-05-13T16:30:00+02:00")), RegistrationState::Closed);
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_wire_names() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::parse("concert"), None);
+    }
+}

@@ -1,0 +1,21 @@
+//! Shared domain of Parvis, used by the browser app and the endpoint alike.
+//!
+//! Everything a user types is parsed here into checked types, so a field is
+//! validated by the same code on both sides of the wire. The crate does no
+//! I/O and pulls nothing heavy, because it is compiled into the wasm app.
+//!
+//! - [`api`]: the HTTP contract (paths, request and response types, the one
+//!   error shape).
+//! - [`registration`]: the registration form and its validation.
+//! - [`email`], [`text`]: parsed field types.
+//! - [`dates`]: dates and times written the French way.
+//! - [`ics`]: calendar files (RFC 5545).
+//! - [`search`]: the text normalisation used for accent-insensitive search.
+
+pub mod api;
+pub mod dates;
+pub mod email;
+pub mod ics;
+pub mod registration;
+pub mod search;
+pub mod text;

@@ -1,0 +1,6 @@
+//! One module per page of the app.
+
+pub mod agenda;
+pub mod confirmation;
+pub mod event;
+pub mod not_found;

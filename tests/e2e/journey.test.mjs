@@ -1,0 +1,171 @@
+// End-to-end journey of a local actor, in headless Chromium driven by
+// Playwright, against the running endpoint serving the release app.
+// Every page visited is checked with axe-core (zero violations), and the
+// confirmation email is read back from the outbox directory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import PostalMime from 'postal-mime';
+
+const BASE = process.env.PARVIS_URL;
+const OUTBOX = process.env.PARVIS_OUTBOX;
+assert.ok(BASE, 'PARVIS_URL must point to the running endpoint');
+assert.ok(OUTBOX, 'PARVIS_OUTBOX must point to its outbox directory');
+
+let browser;
+let context;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function expectAccessible(page, name) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
+}
+
+async function waitForEmail(recipient, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let files = [];
+    try { files = (await readdir(OUTBOX)).filter((f) => f.endsWith('.eml')); } catch { /* not yet created */ }
+    for (const file of files) {
+      const raw = await readFile(join(OUTBOX, file));
+      const email = await PostalMime.parse(raw);
+      if (email.to?.some((t) => t.address === recipient)) return email;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email for ${recipient} in ${OUTBOX}`);
+}
+
+test('a local actor finds the webinar, registers, and receives everything by email', async () => {
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  // The agenda: upcoming first, past events in their own section.
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
+  const upcoming = page.locator('section[aria-labelledby="a-venir"]');
+  const past = page.locator('section[aria-labelledby="passes"]');
+  await upcoming.getByRole('link', { name: /Articuler contrats engagements quartiers 2030/ }).waitFor();
+  await past.getByRole('link', { name: /comité de pilotage/ }).waitFor();
+  assert.equal(await past.getByRole('article').count(), 4);
+  assert.match(await page.title(), /Agenda – Parvis/);
+  await expectAccessible(page, 'agenda');
+
+  // The original webinar of 13 May 2025: French date, online, contact.
+  await past.getByRole('link', { name: /Articuler contrats engagements quartiers 2030/ }).click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  const facts = page.locator('dl.facts');
+  await facts.getByText('mardi 13 mai 2025, 16 h 30 – 18 h').waitFor();
+  await facts.getByText(/En ligne : le lien de connexion est envoyé par e-mail/).waitFor();
+  await facts.getByRole('link', { name: 'guillaume.dejardin@lepoleressources.fr' }).waitFor();
+  await page.getByText('Les inscriptions sont closes.').waitFor();
+  assert.equal(await page.locator('form.registration-form').count(), 0);
+  assert.ok(!(await page.content()).includes('visio.example.org'), 'no connection link on the page');
+  await expectAccessible(page, 'past webinar');
+
+  // Its upcoming copy, where registration is open. Keyboard only.
+  await page.goto(`${BASE}/evenements/webinaire-ceq-2030-ctg-restitution`);
+  await page.getByRole('heading', { level: 2, name: 'Inscription' }).waitFor();
+  await page.getByText(/Inscriptions ouvertes jusqu'au/).waitFor();
+  await expectAccessible(page, 'upcoming webinar');
+
+  // An empty submission shows every error, next to its field and in a summary.
+  await page.getByRole('button', { name: "Je m'inscris" }).focus();
+  await page.keyboard.press('Enter');
+  const summary = page.locator('.error-summary');
+  await summary.getByRole('link', { name: /Prénom : Le champ « Prénom » est obligatoire/ }).waitFor();
+  assert.equal(await summary.getByRole('link').count(), 6);
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true);
+  await page.locator('#champ-email-erreur').waitFor();
+  await expectAccessible(page, 'form with errors');
+
+  // Fill the form with the keyboard: Tab moves from field to field.
+  await page.getByLabel('Prénom (obligatoire)').focus();
+  await page.keyboard.type('Camille');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Martin');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('camille.martin@creil.example.fr');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Ville de Creil');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Cheffe de projet politique de la ville');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Creil, quartier Rouher');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  assert.equal(await page.getByRole('checkbox').isChecked(), true);
+  await page.keyboard.press('Tab');
+  const button = page.getByRole('button', { name: "Je m'inscris" });
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');
+  const submitted = page.waitForResponse((r) => r.url().endsWith('/registrations') && r.request().method() === 'POST');
+  await page.keyboard.press('Enter');
+  const response = await submitted;
+  assert.equal(response.status(), 201);
+  const body = await response.json();
+  assert.deepEqual(Object.keys(body).sort(), ['message', 'status']);
+  assert.ok(!JSON.stringify(body).includes('inscription/'), 'no personal link in the response');
+
+  // The confirmation page.
+  await page.getByRole('heading', { level: 1, name: 'Inscription enregistrée' }).waitFor();
+  assert.match(page.url(), /\/evenements\/webinaire-ceq-2030-ctg-restitution\/confirmation$/);
+  await page.getByText(/Un e-mail de confirmation vient d'être envoyé/).waitFor();
+  assert.equal(await button.count(), 0);
+  await expectAccessible(page, 'confirmation');
+
+  // The email: French dates, connection link, report, personal link, calendar file.
+  const email = await waitForEmail('camille.martin@creil.example.fr');
+  assert.match(email.subject, /^Inscription confirmée : Articuler contrats engagements quartiers 2030/);
+  const text = email.text;
+  assert.match(text, /Bonjour Camille,/);
+  assert.match(text, /(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2}(er)? [a-zéû]+ \d{4}, 16 h 30 – 18 h/);
+  assert.match(text, /https:\/\/visio\.example\.org\/parvis\/webinaire-ceq-2030-ctg-restitution/);
+  assert.ok(text.includes(`${BASE}/rapports/etude-ceq-2030-ctg-2025.pdf`), text);
+  assert.match(text, new RegExp(`${BASE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/inscription/[0-9a-f]{64}`));
+  assert.match(text, /guillaume\.dejardin@lepoleressources\.fr/);
+  const ics = email.attachments.find((a) => a.filename === 'invitation.ics');
+  assert.ok(ics, 'the email carries invitation.ics');
+  const calendar = new TextDecoder().decode(ics.content);
+  assert.match(calendar, /BEGIN:VCALENDAR\r\n/);
+  assert.match(calendar, /DTSTART:\d{8}T1[45]3000Z\r\n/, 'a 16:30 Paris start is 14:30 or 15:30 UTC');
+  assert.match(calendar.replace(/\r\n /g, ''), /visio\.example\.org/);
+
+  // The study report is really served.
+  const report = await page.request.get(`${BASE}/rapports/etude-ceq-2030-ctg-2025.pdf`);
+  assert.equal(report.status(), 200);
+  assert.match(report.headers()['content-type'], /application\/pdf/);
+
+  assert.deepEqual(consoleErrors, []);
+  await page.close();
+});
+
+test('unknown pages and events say so accessibly', async () => {
+  const page = await context.newPage();
+  await page.goto(`${BASE}/evenements/nulle-part`);
+  await page.getByRole('heading', { level: 1, name: 'Événement introuvable' }).waitFor();
+  await page.getByRole('alert').getByText(/n'existe pas/).waitFor();
+  await expectAccessible(page, 'unknown event');
+  await page.goto(`${BASE}/pas/de/page`);
+  await page.getByRole('heading', { level: 1, name: 'Page introuvable' }).waitFor();
+  await expectAccessible(page, 'not found');
+  await page.close();
+});

@@ -1,0 +1,100 @@
+//! Browser tests of the app's components, run by wasm-bindgen-test in
+//! headless Chromium (`cargo test -p parvis --target wasm32-unknown-unknown`).
+
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use parvis::LastConfirmation;
+use parvis::components::TextField;
+use parvis::pages::event::RegistrationForm;
+use parvis_core::api::FieldErrors;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh container in the page for one test.
+fn container() -> HtmlElement {
+    let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+/// Lets the browser run pending tasks and animation frames.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_text_field_has_a_real_label_and_announces_its_errors() {
+    let root = container();
+    let errors = RwSignal::new(FieldErrors::default());
+    let value = RwSignal::new(String::new());
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <TextField name="email" label="Adresse e-mail" value errors kind="email" hint="Format : nom@exemple.fr"/> }
+    });
+    settle().await;
+    let input: HtmlInputElement = root.query_selector("input").unwrap().unwrap().unchecked_into();
+    let label = root.query_selector("label[for='champ-email']").unwrap().unwrap();
+    assert_eq!(input.id(), "champ-email");
+    assert!(label.text_content().unwrap().contains("Adresse e-mail (obligatoire)"));
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("false"));
+    assert_eq!(input.get_attribute("aria-describedby").as_deref(), Some("champ-email-aide"));
+
+    let mut faulty = FieldErrors::default();
+    faulty.add("email", "L'adresse e-mail n'est pas valide.".into());
+    errors.set(faulty);
+    settle().await;
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("champ-email-aide champ-email-erreur")
+    );
+    let error = document().get_element_by_id("champ-email-erreur").unwrap();
+    assert_eq!(error.text_content().unwrap(), "L'adresse e-mail n'est pas valide.");
+
+    input.set_value("camille@exemple.fr");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    assert_eq!(value.get_untracked(), "camille@exemple.fr");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn submitting_an_empty_form_lists_every_error_and_moves_focus_to_the_summary() {
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(LastConfirmation(RwSignal::new(None)));
+        view! { <Router><RegistrationForm slug="webinaire".to_owned()/></Router> }
+    });
+    settle().await;
+    let summary: HtmlElement = root.query_selector(".error-summary").unwrap().unwrap().unchecked_into();
+    assert!(summary.hidden(), "no error summary before submitting");
+    let button: HtmlElement = root.query_selector("button[type=submit]").unwrap().unwrap().unchecked_into();
+    button.click();
+    settle().await;
+    assert!(!summary.hidden());
+    let links = summary.query_selector_all("a").unwrap();
+    assert_eq!(links.length(), 6, "first name, last name, email, organisation, role, consent");
+    let first: HtmlElement = links.item(0).unwrap().unchecked_into();
+    assert_eq!(first.get_attribute("href").as_deref(), Some("#champ-first_name"));
+    assert_eq!(first.text_content().unwrap(), "Prénom : Le champ « Prénom » est obligatoire.");
+    let focused = document().active_element().unwrap();
+    assert!(focused.class_list().contains("error-summary"), "focus moves to the summary");
+    let consent: HtmlInputElement = root.query_selector("#champ-consent").unwrap().unwrap().unchecked_into();
+    assert_eq!(consent.get_attribute("aria-invalid").as_deref(), Some("true"));
+    // No request left: the button is not stuck in its pending state.
+    assert!(!button.unchecked_ref::<web_sys::HtmlButtonElement>().disabled());
+    root.remove();
+}

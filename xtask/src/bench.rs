@@ -1,0 +1,160 @@
+//! `cargo xtask bench`: figures, never assertions.
+//!
+//! - Sizes of the release app (wasm and JS, raw, gzip, brotli).
+//! - Throughput and p50/p99 latency of `GET /api/events` and of
+//!   `POST .../registrations` (distinct emails) against a release build of the
+//!   endpoint on loopback. The load generator is bounded: a fixed number of
+//!   connections for a fixed duration, then it stops.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::http::Connection;
+use crate::server::Server;
+use crate::{build_app, cargo, setup, sh};
+
+/// Upcoming copy of the webinar, open for registration in the demo data.
+const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
+
+/// Runs the whole bench and prints its figures.
+pub fn all(root: &Path) -> Result<()> {
+    setup::build_tools(root)?;
+    build_app(root)?;
+    sh(cargo().args(["build", "--release", "-p", "parvis-api", "--bin", "parvis-server"]))?;
+    println!("\n== Taille de l'application (dist/, build release) ==");
+    sizes(&root.join("dist"))?;
+
+    let data = root.join("target/bench-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let server = Server::start(&root.join("target/release/parvis-server"), &data, None, true)?;
+    let duration = Duration::from_secs(5);
+    let connections = 16;
+    println!("\n== Endpoint (SQLite, release, loopback, {connections} connexions, {} s par mesure) ==", duration.as_secs());
+    let counter = Arc::new(AtomicU64::new(0));
+    let get = load(server.addr, connections, duration, |_| ("GET", "/api/events".to_owned(), None))?;
+    get.print("GET /api/events");
+    let post = load(server.addr, connections, duration, move |_| {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        (
+            "POST",
+            format!("/api/events/{WEBINAR}/registrations"),
+            Some(format!(
+                r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true}}"#
+            )),
+        )
+    })?;
+    post.print("POST /api/events/{slug}/registrations");
+    Ok(())
+}
+
+fn sizes(dist: &Path) -> Result<()> {
+    let mut total = (0, 0, 0);
+    for entry in std::fs::read_dir(dist).context("dist/ is missing")? {
+        let path = entry?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if ext != "wasm" && ext != "js" {
+            continue;
+        }
+        let raw = std::fs::read(&path)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&raw)?;
+        let gzip = gz.finish()?.len();
+        let mut br = Vec::new();
+        brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        })?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        println!("{name:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko", kb(raw.len()), kb(gzip), kb(br.len()));
+        total = (total.0 + raw.len(), total.1 + gzip, total.2 + br.len());
+    }
+    println!("{:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko (budget : 250 Ko brotli)", "total wasm + js", kb(total.0), kb(total.1), kb(total.2));
+    Ok(())
+}
+
+fn kb(bytes: usize) -> f64 {
+    bytes as f64 / 1000.0
+}
+
+struct Figures {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Figures {
+    fn print(&self, name: &str) {
+        let pct = |p: f64| {
+            let index = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len().saturating_sub(1));
+            self.latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        println!(
+            "{name:<42} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requêtes, {} erreurs)",
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            pct(0.50),
+            pct(0.99),
+            self.requests,
+            self.errors
+        );
+    }
+}
+
+type RequestFn = dyn Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync;
+
+fn load(
+    addr: std::net::SocketAddr,
+    connections: usize,
+    duration: Duration,
+    make: impl Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
+) -> Result<Figures> {
+    let make: Arc<RequestFn> = Arc::new(make);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let workers: Vec<_> = (0..connections)
+        .map(|worker| {
+            let make = make.clone();
+            std::thread::spawn(move || -> Result<(Vec<Duration>, usize)> {
+                let mut connection = Connection::open(addr)?;
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                while Instant::now() < deadline {
+                    let (method, path, body) = make(worker);
+                    let sent = Instant::now();
+                    let response = connection.request(method, &path, body.as_deref())?;
+                    latencies.push(sent.elapsed());
+                    if !(200..300).contains(&response.status) {
+                        errors += 1;
+                    }
+                }
+                Ok((latencies, errors))
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (mut own, own_errors) = worker.join().map_err(|_| anyhow::anyhow!("a load worker panicked"))??;
+        latencies.append(&mut own);
+        errors += own_errors;
+    }
+    let elapsed = start.elapsed();
+    if latencies.is_empty() {
+        bail!("no request completed");
+    }
+    latencies.sort();
+    Ok(Figures {
+        requests: latencies.len(),
+        errors,
+        elapsed,
+        latencies,
+    })
+}

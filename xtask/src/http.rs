@@ -1,0 +1,89 @@
+//! A minimal HTTP/1.1 client over one keep-alive TCP connection: enough for
+//! health checks and for the bench's load generator, where a full client
+//! would only add noise and build time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+/// One persistent connection.
+pub struct Connection {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    host: String,
+}
+
+/// Status and body of a response.
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Body as text.
+    pub body: String,
+}
+
+impl Connection {
+    /// Opens a connection.
+    pub fn open(addr: SocketAddr) -> Result<Self> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        Ok(Self {
+            reader: BufReader::new(stream.try_clone()?),
+            writer: stream,
+            host: addr.to_string(),
+        })
+    }
+
+    /// Sends one request and reads the whole response.
+    pub fn request(&mut self, method: &str, path: &str, json: Option<&str>) -> Result<Response> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if let Some(body) = json {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        self.writer.write_all(head.as_bytes())?;
+        if let Some(body) = json {
+            self.writer.write_all(body.as_bytes())?;
+        }
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("bad status line {line:?}"))?;
+        let mut length = None;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                bail!("connection closed in headers");
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.trim().parse::<usize>()?);
+                }
+            }
+        }
+        let length = length.context("response without Content-Length")?;
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(Response {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
+
+/// One request on a fresh connection.
+pub fn get(addr: SocketAddr, path: &str) -> Result<Response> {
+    Connection::open(addr)?.request("GET", path, None)
+}

@@ -1,0 +1,128 @@
+//! `cargo xtask`: the project's own tool belt.
+//!
+//! - `run`: install what is missing, build the app (trunk, release) and the
+//!   endpoint, start it, print the address.
+//! - `test`: every check of the project, the same locally and in CI.
+//! - `bench`: sizes of the app and throughput/latency of the endpoint.
+//! - `setup`: only install what is missing.
+//!
+//! Modules: [`setup`] installs tools, [`server`] starts the endpoint as a
+//! child process, [`http`] is a tiny HTTP/1.1 client for health checks and
+//! the load generator, [`test`] and [`bench`] are the two long commands.
+
+mod bench;
+mod http;
+mod server;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run     [--addr A] [--data-dir D] [--public-url U] [--smtp-url S]
+          install what is missing, build the app and the endpoint, start Parvis
+  test    run every check (format, lints, unit, integration, browser, end-to-end)
+  bench   print app sizes and endpoint throughput/latency
+  setup   install what is missing (wasm target, trunk, wasm-bindgen, npm tools)";
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("xtask: erreur : {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run_parvis(&root, &args[1..]),
+        Some("test") => test::all(&root),
+        Some("bench") => bench::all(&root),
+        Some("setup") => setup::build_tools(&root),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command, echoing it, and fails with its name when it fails.
+pub fn sh(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}").replace('"', "");
+    println!("» {shown}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo` with the same toolchain as this xtask.
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// PATH with `node_modules/.bin` first (wasm-opt from npm's binaryen) and
+/// cargo's bin directory (trunk, wasm-bindgen).
+pub fn tool_path(root: &Path) -> String {
+    let mut parts = vec![root.join("node_modules/.bin").display().to_string()];
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        parts.push(Path::new(&home).join("bin").display().to_string());
+    } else if let Some(home) = std::env::var_os("HOME") {
+        parts.push(Path::new(&home).join(".cargo/bin").display().to_string());
+    }
+    parts.push(std::env::var("PATH").unwrap_or_default());
+    parts.join(":")
+}
+
+/// Builds the app in release into `dist/` with trunk, offline.
+pub fn build_app(root: &Path) -> Result<()> {
+    sh(Command::new("trunk")
+        .args(["build", "--release", "--offline"])
+        .env("PATH", tool_path(root))
+        .current_dir(root))
+}
+
+fn run_parvis(root: &Path, args: &[String]) -> Result<()> {
+    let mut env: Vec<(&str, String)> = Vec::new();
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        let key = match flag.as_str() {
+            "--addr" => "PARVIS_ADDR",
+            "--data-dir" => "PARVIS_DATA_DIR",
+            "--public-url" => "PARVIS_PUBLIC_URL",
+            "--smtp-url" => "PARVIS_SMTP_URL",
+            other => bail!("unknown flag `{other}`\n\n{USAGE}"),
+        };
+        let value = iter.next().with_context(|| format!("{flag} needs a value"))?;
+        env.push((key, value.clone()));
+    }
+    setup::build_tools(root)?;
+    build_app(root)?;
+    sh(cargo().args(["build", "--release", "-p", "parvis-api", "--bin", "parvis-server"]))?;
+    let mut command = Command::new(root.join("target/release/parvis-server"));
+    command.env("PARVIS_APP_DIR", root.join("dist"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    println!("Démarrage de Parvis (Ctrl+C pour arrêter)…");
+    sh(&mut command)
+}
