@@ -58,8 +58,7 @@ pub fn Agenda() -> impl IntoView {
 }
 
 fn agenda_sections(list: Vec<EventSummary>) -> impl IntoView {
-    let now = chrono::Utc::now();
-    let (upcoming, past): (Vec<_>, Vec<_>) = list.into_iter().partition(|e| e.ends_at > now);
+    let (past, upcoming): (Vec<_>, Vec<_>) = list.into_iter().partition(|e| e.is_past);
     view! {
         <p class="result-count" role="status">
             {format!("{} événement(s) à venir, {} passé(s).", upcoming.len(), past.len())}

@@ -47,7 +47,7 @@ async function waitForEmail(recipient, timeoutMs = 15000) {
     for (const file of files) {
       const raw = await readFile(join(OUTBOX, file));
       const email = await PostalMime.parse(raw);
-      if (email.to?.some((t) => t.address === recipient)) return email;
+      if (email.to?.some((t) => t.address === recipient)) return { email, raw: raw.toString('latin1') };
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -133,7 +133,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await expectAccessible(page, 'confirmation');
 
   // The email: French dates, connection link, report, personal link, calendar file.
-  const email = await waitForEmail('camille.martin@creil.example.fr');
+  const { email, raw } = await waitForEmail('camille.martin@creil.example.fr');
   assert.match(email.subject, /^Inscription confirmée : Articuler contrats engagements quartiers 2030/);
   const text = email.text;
   assert.match(text, /Bonjour Camille,/);
@@ -144,7 +144,11 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   assert.match(text, /guillaume\.dejardin@lepoleressources\.fr/);
   const ics = email.attachments.find((a) => a.filename === 'invitation.ics');
   assert.ok(ics, 'the email carries invitation.ics');
-  const calendar = new TextDecoder().decode(ics.content);
+  // Decoded from the raw MIME part: parsers normalise calendar line ends,
+  // and RFC 5545 wants CRLF, so check the bytes as sent.
+  const part = raw.split(/\r\n--/).find((p) => p.includes('filename="invitation.ics"'));
+  assert.match(part, /Content-Transfer-Encoding: base64/);
+  const calendar = Buffer.from(part.split('\r\n\r\n')[1].replace(/\s+/g, ''), 'base64').toString('utf8');
   assert.match(calendar, /BEGIN:VCALENDAR\r\n/);
   assert.match(calendar, /DTSTART:\d{8}T1[45]3000Z\r\n/, 'a 16:30 Paris start is 14:30 or 15:30 UTC');
   assert.match(calendar.replace(/\r\n /g, ''), /visio\.example\.org/);

@@ -329,6 +329,9 @@ pub struct EventSummary {
     pub members_only: bool,
     /// Where registration stands now.
     pub registration_state: RegistrationState,
+    /// True once the last session has ended (decided by the endpoint's
+    /// clock, not the visitor's).
+    pub is_past: bool,
 }
 
 /// The public page of an event. It never carries the connection link of an

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use async_trait::async_trait;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::OutgoingEmail;
@@ -33,14 +33,20 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
         .header(ContentType::TEXT_PLAIN)
         .body(email.body_text.clone());
     let message = match &email.ics {
-        Some(ics) => builder.multipart(
-            MultiPart::mixed().singlepart(text).singlepart(
-                Attachment::new("invitation.ics".to_owned()).body(
-                    ics.clone(),
-                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")?,
+        Some(ics) => {
+            // Base64 keeps the calendar's CRLF line ends byte for byte, as
+            // RFC 5545 requires; a text encoding would let relays rewrite them.
+            let body = Body::new_with_encoding(ics.clone().into_bytes(), ContentTransferEncoding::Base64)
+                .map_err(|_| anyhow::anyhow!("the calendar file could not be encoded"))?;
+            builder.multipart(
+                MultiPart::mixed().singlepart(text).singlepart(
+                    Attachment::new("invitation.ics".to_owned()).body(
+                        body,
+                        ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")?,
+                    ),
                 ),
-            ),
-        ),
+            )
+        }
         None => builder.singlepart(text),
     };
     message.context("failed to build the email")

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use parvis_core::api::{EventKind, EventPublic, EventQuery, EventSummary};
 use parvis_core::{ics, search};
 
@@ -23,8 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}/calendar.ics", get(calendar))
 }
 
-/// The summary of a public page, as the agenda lists it.
-pub fn summary(event: &EventPublic) -> EventSummary {
+/// The summary of a public page, as the agenda lists it at `now`.
+pub fn summary(event: &EventPublic, now: DateTime<Utc>) -> EventSummary {
     let first = event.sessions.first();
     let last = event.sessions.last();
     EventSummary {
@@ -41,6 +41,7 @@ pub fn summary(event: &EventPublic) -> EventSummary {
         organiser: event.organiser.clone(),
         members_only: event.members_only,
         registration_state: event.registration_state,
+        is_past: last.is_some_and(|s| s.ends_at <= now),
     }
 }
 
@@ -71,7 +72,7 @@ async fn list(
             .into_iter()
             .map(|mut event| {
                 event.registration_state = event.registration.state_at(now);
-                summary(&event)
+                summary(&event, now)
             })
             .collect(),
     ))
