@@ -26,21 +26,29 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         });
     }
     let status = response.status();
-    Err(response.json::<ApiError>().await.unwrap_or_else(|_| ApiError {
-        code: "http".to_owned(),
-        message: format!("Le serveur a répondu par une erreur ({status}). Réessayez plus tard."),
-        fields: Default::default(),
-    }))
+    Err(response
+        .json::<ApiError>()
+        .await
+        .unwrap_or_else(|_| ApiError {
+            code: "http".to_owned(),
+            message: format!(
+                "Le serveur a répondu par une erreur ({status}). Réessayez plus tard."
+            ),
+            fields: Default::default(),
+        }))
 }
 
 /// Builds the query string of the agenda.
 pub fn events_url(query: &EventQuery) -> String {
     let mut params = Vec::new();
     if let Some(when) = query.when {
-        params.push(format!("when={}", match when {
-            parvis_core::api::When::Upcoming => "upcoming",
-            parvis_core::api::When::Past => "past",
-        }));
+        params.push(format!(
+            "when={}",
+            match when {
+                parvis_core::api::When::Upcoming => "upcoming",
+                parvis_core::api::When::Past => "past",
+            }
+        ));
     }
     if let Some(kind) = &query.kind {
         params.push(format!("kind={}", encode(kind)));

@@ -29,10 +29,12 @@ pub fn summary_lines(errors: &FieldErrors) -> Vec<(String, String)> {
     FIELD_ORDER
         .iter()
         .flat_map(|name| {
-            errors
-                .get(name)
-                .iter()
-                .map(move |message| ((*name).to_owned(), format!("{} : {message}", field_label(name))))
+            errors.get(name).iter().map(move |message| {
+                (
+                    (*name).to_owned(),
+                    format!("{} : {message}", field_label(name)),
+                )
+            })
         })
         .collect()
 }
@@ -60,7 +62,17 @@ mod tests {
     fn an_empty_form_lists_its_errors_in_page_order() {
         let errors = check(&RegistrationRequest::default()).unwrap_err();
         let fields: Vec<String> = summary_lines(&errors).into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["first_name", "last_name", "email", "organisation", "role", "consent"]);
+        assert_eq!(
+            fields,
+            [
+                "first_name",
+                "last_name",
+                "email",
+                "organisation",
+                "role",
+                "consent"
+            ]
+        );
         assert_eq!(
             summary_lines(&errors)[0].1,
             "Prénom : Le champ « Prénom » est obligatoire."
@@ -75,6 +87,9 @@ mod tests {
             fields: FieldErrors::default(),
         });
         assert!(fields.is_empty());
-        assert_eq!(message.as_deref(), Some("Les inscriptions à cet événement sont closes."));
+        assert_eq!(
+            message.as_deref(),
+            Some("Les inscriptions à cet événement sont closes.")
+        );
     }
 }

@@ -46,12 +46,30 @@ async fn a_text_field_has_a_real_label_and_announces_its_errors() {
         view! { <TextField name="email" label="Adresse e-mail" value errors kind="email" hint="Format : nom@exemple.fr"/> }
     });
     settle().await;
-    let input: HtmlInputElement = root.query_selector("input").unwrap().unwrap().unchecked_into();
-    let label = root.query_selector("label[for='champ-email']").unwrap().unwrap();
+    let input: HtmlInputElement = root
+        .query_selector("input")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let label = root
+        .query_selector("label[for='champ-email']")
+        .unwrap()
+        .unwrap();
     assert_eq!(input.id(), "champ-email");
-    assert!(label.text_content().unwrap().contains("Adresse e-mail (obligatoire)"));
-    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("false"));
-    assert_eq!(input.get_attribute("aria-describedby").as_deref(), Some("champ-email-aide"));
+    assert!(
+        label
+            .text_content()
+            .unwrap()
+            .contains("Adresse e-mail (obligatoire)")
+    );
+    assert_eq!(
+        input.get_attribute("aria-invalid").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("champ-email-aide")
+    );
 
     let mut faulty = FieldErrors::default();
     faulty.add("email", "L'adresse e-mail n'est pas valide.".into());
@@ -63,10 +81,15 @@ async fn a_text_field_has_a_real_label_and_announces_its_errors() {
         Some("champ-email-aide champ-email-erreur")
     );
     let error = document().get_element_by_id("champ-email-erreur").unwrap();
-    assert_eq!(error.text_content().unwrap(), "L'adresse e-mail n'est pas valide.");
+    assert_eq!(
+        error.text_content().unwrap(),
+        "L'adresse e-mail n'est pas valide."
+    );
 
     input.set_value("camille@exemple.fr");
-    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     assert_eq!(value.get_untracked(), "camille@exemple.fr");
     root.remove();
 }
@@ -79,22 +102,54 @@ async fn submitting_an_empty_form_lists_every_error_and_moves_focus_to_the_summa
         view! { <Router><RegistrationForm slug="webinaire".to_owned()/></Router> }
     });
     settle().await;
-    let summary: HtmlElement = root.query_selector(".error-summary").unwrap().unwrap().unchecked_into();
+    let summary: HtmlElement = root
+        .query_selector(".error-summary")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     assert!(summary.hidden(), "no error summary before submitting");
-    let button: HtmlElement = root.query_selector("button[type=submit]").unwrap().unwrap().unchecked_into();
+    let button: HtmlElement = root
+        .query_selector("button[type=submit]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     button.click();
     settle().await;
     assert!(!summary.hidden());
     let links = summary.query_selector_all("a").unwrap();
-    assert_eq!(links.length(), 6, "first name, last name, email, organisation, role, consent");
+    assert_eq!(
+        links.length(),
+        6,
+        "first name, last name, email, organisation, role, consent"
+    );
     let first: HtmlElement = links.item(0).unwrap().unchecked_into();
-    assert_eq!(first.get_attribute("href").as_deref(), Some("#champ-first_name"));
-    assert_eq!(first.text_content().unwrap(), "Prénom : Le champ « Prénom » est obligatoire.");
+    assert_eq!(
+        first.get_attribute("href").as_deref(),
+        Some("#champ-first_name")
+    );
+    assert_eq!(
+        first.text_content().unwrap(),
+        "Prénom : Le champ « Prénom » est obligatoire."
+    );
     let focused = document().active_element().unwrap();
-    assert!(focused.class_list().contains("error-summary"), "focus moves to the summary");
-    let consent: HtmlInputElement = root.query_selector("#champ-consent").unwrap().unwrap().unchecked_into();
-    assert_eq!(consent.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(
+        focused.class_list().contains("error-summary"),
+        "focus moves to the summary"
+    );
+    let consent: HtmlInputElement = root
+        .query_selector("#champ-consent")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        consent.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
     // No request left: the button is not stuck in its pending state.
-    assert!(!button.unchecked_ref::<web_sys::HtmlButtonElement>().disabled());
+    assert!(
+        !button
+            .unchecked_ref::<web_sys::HtmlButtonElement>()
+            .disabled()
+    );
     root.remove();
 }

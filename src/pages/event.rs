@@ -48,9 +48,13 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
     let multi = event.sessions.len() > 1;
     let open = event.registration_state == RegistrationState::Open;
     let format_note = match event.format {
-        EventFormat::EnLigne => "En ligne : le lien de connexion est envoyé par e-mail après l'inscription.",
+        EventFormat::EnLigne => {
+            "En ligne : le lien de connexion est envoyé par e-mail après l'inscription."
+        }
         EventFormat::Presentiel => "En présentiel.",
-        EventFormat::Hybride => "Sur place ou en ligne : le lien de connexion est envoyé par e-mail après l'inscription.",
+        EventFormat::Hybride => {
+            "Sur place ou en ligne : le lien de connexion est envoyé par e-mail après l'inscription."
+        }
     };
     let state_text = match event.registration_state {
         RegistrationState::Open => {
@@ -65,7 +69,10 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
         RegistrationState::Closed => "Les inscriptions sont closes.".to_owned(),
     };
     let slug = event.slug.clone();
-    let has_programme = event.sessions.iter().any(|s| !s.programme.is_empty() || s.title.is_some());
+    let has_programme = event
+        .sessions
+        .iter()
+        .any(|s| !s.programme.is_empty() || s.title.is_some());
     let programme = event.sessions.iter().map(session_programme).collect_view();
     view! {
         <article class="event">
@@ -149,7 +156,11 @@ fn session_programme(session: &Session) -> impl IntoView + use<> {
 
 fn programme_item(item: &ProgrammeItem) -> impl IntoView + use<> {
     let hours = match (&item.start, &item.end) {
-        (Some(start), Some(end)) => format!("{} – {}", start.replace(':', " h "), end.replace(':', " h ")),
+        (Some(start), Some(end)) => format!(
+            "{} – {}",
+            start.replace(':', " h "),
+            end.replace(':', " h ")
+        ),
         (Some(start), None) => start.replace(':', " h "),
         _ => String::new(),
     };
@@ -218,7 +229,10 @@ pub fn RegistrationForm(
             match result {
                 Ok(accepted) => {
                     confirmation.0.set(Some(accepted.message));
-                    navigate(&format!("/evenements/{done_slug}/confirmation"), Default::default());
+                    navigate(
+                        &format!("/evenements/{done_slug}/confirmation"),
+                        Default::default(),
+                    );
                 }
                 Err(error) => {
                     let error: ApiError = error;

@@ -25,7 +25,14 @@ const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
 pub fn all(root: &Path) -> Result<()> {
     setup::build_tools(root)?;
     build_app(root)?;
-    sh(cargo().args(["build", "--release", "-p", "parvis-api", "--bin", "parvis-server"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--bin",
+        "parvis-server",
+    ]))?;
     println!("\n== Taille de l'application (dist/, build release) ==");
     sizes(&root.join("dist"))?;
 
@@ -33,12 +40,22 @@ pub fn all(root: &Path) -> Result<()> {
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
     }
-    let server = Server::start(&root.join("target/release/parvis-server"), &data, None, true)?;
+    let server = Server::start(
+        &root.join("target/release/parvis-server"),
+        &data,
+        None,
+        true,
+    )?;
     let duration = Duration::from_secs(5);
     let connections = 16;
-    println!("\n== Endpoint (SQLite, release, loopback, {connections} connexions, {} s par mesure) ==", duration.as_secs());
+    println!(
+        "\n== Endpoint (SQLite, release, loopback, {connections} connexions, {} s par mesure) ==",
+        duration.as_secs()
+    );
     let counter = Arc::new(AtomicU64::new(0));
-    let get = load(server.addr, connections, duration, |_| ("GET", "/api/events".to_owned(), None))?;
+    let get = load(server.addr, connections, duration, |_| {
+        ("GET", "/api/events".to_owned(), None)
+    })?;
     get.print("GET /api/events");
     let post = load(server.addr, connections, duration, move |_| {
         let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -58,7 +75,10 @@ fn sizes(dist: &Path) -> Result<()> {
     let mut total = (0, 0, 0);
     for entry in std::fs::read_dir(dist).context("dist/ is missing")? {
         let path = entry?.path();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if ext != "wasm" && ext != "js" {
             continue;
         }
@@ -67,16 +87,34 @@ fn sizes(dist: &Path) -> Result<()> {
         gz.write_all(&raw)?;
         let gzip = gz.finish()?.len();
         let mut br = Vec::new();
-        brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            lgwin: 22,
-            ..Default::default()
-        })?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        println!("{name:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko", kb(raw.len()), kb(gzip), kb(br.len()));
+        brotli::BrotliCompress(
+            &mut raw.as_slice(),
+            &mut br,
+            &brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            },
+        )?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        println!(
+            "{name:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko",
+            kb(raw.len()),
+            kb(gzip),
+            kb(br.len())
+        );
         total = (total.0 + raw.len(), total.1 + gzip, total.2 + br.len());
     }
-    println!("{:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko (budget : 250 Ko brotli)", "total wasm + js", kb(total.0), kb(total.1), kb(total.2));
+    println!(
+        "{:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko (budget : 250 Ko brotli)",
+        "total wasm + js",
+        kb(total.0),
+        kb(total.1),
+        kb(total.2)
+    );
     Ok(())
 }
 
@@ -94,8 +132,11 @@ struct Figures {
 impl Figures {
     fn print(&self, name: &str) {
         let pct = |p: f64| {
-            let index = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len().saturating_sub(1));
-            self.latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            let index = ((self.latencies.len() as f64 * p) as usize)
+                .min(self.latencies.len().saturating_sub(1));
+            self.latencies
+                .get(index)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         println!(
             "{name:<42} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requêtes, {} erreurs)",
@@ -142,7 +183,9 @@ fn load(
     let mut latencies = Vec::new();
     let mut errors = 0;
     for worker in workers {
-        let (mut own, own_errors) = worker.join().map_err(|_| anyhow::anyhow!("a load worker panicked"))??;
+        let (mut own, own_errors) = worker
+            .join()
+            .map_err(|_| anyhow::anyhow!("a load worker panicked"))??;
         latencies.append(&mut own);
         errors += own_errors;
     }

@@ -112,12 +112,21 @@ fn run_parvis(root: &Path, args: &[String]) -> Result<()> {
             "--smtp-url" => "PARVIS_SMTP_URL",
             other => bail!("unknown flag `{other}`\n\n{USAGE}"),
         };
-        let value = iter.next().with_context(|| format!("{flag} needs a value"))?;
+        let value = iter
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
         env.push((key, value.clone()));
     }
     setup::build_tools(root)?;
     build_app(root)?;
-    sh(cargo().args(["build", "--release", "-p", "parvis-api", "--bin", "parvis-server"]))?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--bin",
+        "parvis-server",
+    ]))?;
     let mut command = Command::new(root.join("target/release/parvis-server"));
     command.env("PARVIS_APP_DIR", root.join("dist"));
     for (key, value) in env {

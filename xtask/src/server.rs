@@ -24,7 +24,12 @@ pub fn free_port() -> Result<u16> {
 
 impl Server {
     /// Starts `binary` with the data directory `data_dir`, serving `app_dir`.
-    pub fn start(binary: &Path, data_dir: &Path, app_dir: Option<&Path>, quiet: bool) -> Result<Self> {
+    pub fn start(
+        binary: &Path,
+        data_dir: &Path,
+        app_dir: Option<&Path>,
+        quiet: bool,
+    ) -> Result<Self> {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
         let mut command = Command::new(binary);
         command
@@ -51,7 +56,9 @@ impl Server {
             if let Some(status) = self.child.try_wait()? {
                 bail!("the endpoint exited before answering ({status})");
             }
-            if http::get(self.addr, "/api/health").is_ok_and(|r| r.status == 200 && r.body.contains("ok")) {
+            if http::get(self.addr, "/api/health")
+                .is_ok_and(|r| r.status == 200 && r.body.contains("ok"))
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));

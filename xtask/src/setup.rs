@@ -26,10 +26,10 @@ pub fn locked_wasm_bindgen(root: &Path) -> Result<String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
         }
     }
     bail!("wasm-bindgen is not in Cargo.lock")
@@ -38,16 +38,26 @@ pub fn locked_wasm_bindgen(root: &Path) -> Result<String> {
 /// Everything `cargo xtask run` needs.
 pub fn build_tools(root: &Path) -> Result<()> {
     let path = tool_path(root);
-    let targets = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
-    let trunk = output(Command::new("trunk").arg("--version").env("PATH", &path)).unwrap_or_default();
+    let trunk =
+        output(Command::new("trunk").arg("--version").env("PATH", &path)).unwrap_or_default();
     if !trunk.contains(TRUNK_VERSION) {
         sh(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
     }
     let wanted = locked_wasm_bindgen(root)?;
-    let bindgen = output(Command::new("wasm-bindgen").arg("--version").env("PATH", &path)).unwrap_or_default();
+    let bindgen = output(
+        Command::new("wasm-bindgen")
+            .arg("--version")
+            .env("PATH", &path),
+    )
+    .unwrap_or_default();
     if bindgen.split_whitespace().nth(1) != Some(wanted.as_str()) {
         // Not --locked: one of its locked dependencies is not in the registry.
         sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
@@ -67,7 +77,9 @@ fn npm_ci(root: &Path) -> Result<()> {
         _ => false,
     };
     if !fresh || !root.join("node_modules/.bin/wasm-opt").exists() {
-        sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))?;
+        sh(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root))?;
     }
     Ok(())
 }
@@ -93,11 +105,14 @@ fn install_debian(packages: &[&str], what: &str) -> Result<()> {
 /// Everything `cargo xtask test` needs on top of the build tools.
 pub fn test_tools(root: &Path) -> Result<()> {
     build_tools(root)?;
-    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]
-        .into_iter()
-        .filter(|(path, _)| !Path::new(path).exists())
-        .map(|(_, package)| package)
-        .collect();
+    let missing: Vec<&str> = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(_, package)| package)
+    .collect();
     if !missing.is_empty() {
         install_debian(&missing, "Chromium (navigateur des tests)")?;
     }

@@ -13,10 +13,23 @@ use crate::{build_app, cargo, setup, sh, tool_path};
 pub fn all(root: &Path) -> Result<()> {
     setup::test_tools(root)?;
     sh(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    sh(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     sh(cargo().args(["test", "--workspace", "--exclude", "parvis"]))?;
     // The shared crate must keep building for the browser.
-    sh(cargo().args(["check", "-p", "parvis-core", "--target", "wasm32-unknown-unknown"]))?;
+    sh(cargo().args([
+        "check",
+        "-p",
+        "parvis-core",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
     // The app's own logic natively, then its components in headless Chromium.
     sh(cargo().args(["test", "-p", "parvis", "--lib"]))?;
     sh(cargo()

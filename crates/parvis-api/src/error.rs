@@ -84,9 +84,12 @@ impl From<QueryRejection> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message, fields) = match self {
-            AppError::NotFound(message) => {
-                (StatusCode::NOT_FOUND, "not_found", message, FieldErrors::default())
-            }
+            AppError::NotFound(message) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                message,
+                FieldErrors::default(),
+            ),
             AppError::Validation(fields) => {
                 let names: Vec<&str> = fields
                     .0

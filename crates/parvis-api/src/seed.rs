@@ -24,7 +24,9 @@ pub const WEBINAR_2025: &str = "webinaire-ceq-2030-ctg-2025-05-13";
 
 /// Paris wall-clock time to an instant with its offset.
 pub fn paris(date: NaiveDate, hour: u32, minute: u32) -> DateTime<FixedOffset> {
-    let naive = date.and_hms_opt(hour, minute, 0).expect("valid time of day");
+    let naive = date
+        .and_hms_opt(hour, minute, 0)
+        .expect("valid time of day");
     Paris
         .from_local_datetime(&naive)
         .earliest()
@@ -133,15 +135,25 @@ fn steering_committee() -> NewEvent {
                     ]),
                 },
             ],
-            ..item("10:00", "12:45", "Travail en sous-groupes thématiques (au choix)", &[
-                "À partir des principaux éléments ayant émergé lors des déplacements et des expériences locales de chacun des onze sites.",
-            ])
+            ..item(
+                "10:00",
+                "12:45",
+                "Travail en sous-groupes thématiques (au choix)",
+                &[
+                    "À partir des principaux éléments ayant émergé lors des déplacements et des expériences locales de chacun des onze sites.",
+                ],
+            )
         },
-        item("14:00", "16:00", "Échanges en séance plénière", &[
-            "Introduction par l'ODAS et le CGET.",
-            "Retour synthétique sur le déroulement des quatre dernières visites.",
-            "Présentation actualisée et mise en débat des premiers éléments d'analyse à l'issue de l'étape 2, selon quatre axes : territorialisation des politiques de cohésion sociale ; participation des personnes les plus éloignées des instances de concertation ; amélioration de la gouvernance locale de la cohésion sociale ; besoins en matière d'ingénierie.",
-        ]),
+        item(
+            "14:00",
+            "16:00",
+            "Échanges en séance plénière",
+            &[
+                "Introduction par l'ODAS et le CGET.",
+                "Retour synthétique sur le déroulement des quatre dernières visites.",
+                "Présentation actualisée et mise en débat des premiers éléments d'analyse à l'issue de l'étape 2, selon quatre axes : territorialisation des politiques de cohésion sociale ; participation des personnes les plus éloignées des instances de concertation ; amélioration de la gouvernance locale de la cohésion sociale ; besoins en matière d'ingénierie.",
+            ],
+        ),
     ];
     let closes_at = sitting.starts_at;
     NewEvent {
@@ -178,30 +190,51 @@ fn steering_committee() -> NewEvent {
 
 fn qualification_cycle() -> NewEvent {
     let days: [(NaiveDate, &str, &[&str]); 4] = [
-        (day(2016, 3, 10), "Journée 1 : Comment construire une démarche intégrée entre les équipes ?", &[
-            "Identifier les conditions de mise en place d'une équipe projet intégrée.",
-            "Travailler sur les conditions d'une véritable plus-value du portage intercommunal de la politique de la ville.",
-            "Apprécier l'adaptation des modalités de pilotage stratégique et technique au projet inscrit dans le contrat de ville.",
-        ]),
-        (day(2016, 4, 7), "Journée 2 : La structuration des relations avec les acteurs du droit commun", &[
-            "Aider à structurer un travail partenarial dans la durée avec les services des collectivités et les représentants de l'État, des agences et des institutions.",
-            "Appréhender le déploiement du « droit commun » et son rôle sur les territoires de la politique de la ville.",
-        ]),
-        (day(2016, 5, 26), "Journée 3 : L'organisation de la participation et de la co-construction avec les habitants", &[
-            "Mener une réflexion sur les conditions concrètes d'un dialogue constructif avec les habitants.",
-            "Consolider ou structurer l'organisation de la relation et du travail avec les habitants.",
-            "Faire des conseils citoyens de réels espaces d'initiatives citoyennes et de co-construction.",
-        ]),
-        (day(2016, 6, 23), "Journée 4 : Comment utiliser l'observation comme outil d'animation et de coordination ?", &[
-            "Faire de l'observation et du suivi du contrat des outils de compréhension et d'animation des enjeux des quartiers et de l'action menée.",
-            "Améliorer la communication sur les QPV et sur la politique de la ville menée à l'échelle locale.",
-        ]),
+        (
+            day(2016, 3, 10),
+            "Journée 1 : Comment construire une démarche intégrée entre les équipes ?",
+            &[
+                "Identifier les conditions de mise en place d'une équipe projet intégrée.",
+                "Travailler sur les conditions d'une véritable plus-value du portage intercommunal de la politique de la ville.",
+                "Apprécier l'adaptation des modalités de pilotage stratégique et technique au projet inscrit dans le contrat de ville.",
+            ],
+        ),
+        (
+            day(2016, 4, 7),
+            "Journée 2 : La structuration des relations avec les acteurs du droit commun",
+            &[
+                "Aider à structurer un travail partenarial dans la durée avec les services des collectivités et les représentants de l'État, des agences et des institutions.",
+                "Appréhender le déploiement du « droit commun » et son rôle sur les territoires de la politique de la ville.",
+            ],
+        ),
+        (
+            day(2016, 5, 26),
+            "Journée 3 : L'organisation de la participation et de la co-construction avec les habitants",
+            &[
+                "Mener une réflexion sur les conditions concrètes d'un dialogue constructif avec les habitants.",
+                "Consolider ou structurer l'organisation de la relation et du travail avec les habitants.",
+                "Faire des conseils citoyens de réels espaces d'initiatives citoyennes et de co-construction.",
+            ],
+        ),
+        (
+            day(2016, 6, 23),
+            "Journée 4 : Comment utiliser l'observation comme outil d'animation et de coordination ?",
+            &[
+                "Faire de l'observation et du suivi du contrat des outils de compréhension et d'animation des enjeux des quartiers et de l'action menée.",
+                "Améliorer la communication sur les QPV et sur la politique de la ville menée à l'échelle locale.",
+            ],
+        ),
     ];
     let sessions: Vec<Session> = days
         .iter()
         .map(|(date, title, objectives)| Session {
             title: Some((*title).to_owned()),
-            programme: vec![item("10:00", "17:00", "Objectifs de la journée", objectives)],
+            programme: vec![item(
+                "10:00",
+                "17:00",
+                "Objectifs de la journée",
+                objectives,
+            )],
             ..session(*date, (10, 0), (17, 0))
         })
         .collect();
@@ -317,7 +350,11 @@ pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
     let mut original = webinar(WEBINAR_2025, day(2025, 5, 13), None);
     original.public.registration.opens_at = Some(paris(day(2025, 4, 1), 9, 0));
     vec![
-        webinar(UPCOMING_WEBINAR, upcoming, Some(opens - chrono::Duration::days(1))),
+        webinar(
+            UPCOMING_WEBINAR,
+            upcoming,
+            Some(opens - chrono::Duration::days(1)),
+        ),
         original,
         steering_committee(),
         qualification_cycle(),
@@ -346,8 +383,14 @@ mod tests {
 
     #[test]
     fn paris_times_carry_summer_and_winter_offsets() {
-        assert_eq!(paris(day(2025, 5, 13), 16, 30).to_rfc3339(), "2025-05-13T16:30:00+02:00");
-        assert_eq!(paris(day(2016, 3, 10), 10, 0).to_rfc3339(), "2016-03-10T10:00:00+01:00");
+        assert_eq!(
+            paris(day(2025, 5, 13), 16, 30).to_rfc3339(),
+            "2025-05-13T16:30:00+02:00"
+        );
+        assert_eq!(
+            paris(day(2016, 3, 10), 10, 0).to_rfc3339(),
+            "2016-03-10T10:00:00+01:00"
+        );
     }
 
     #[test]
@@ -357,18 +400,31 @@ mod tests {
         let events = demo_events(today, now);
         let upcoming = &events[0].public;
         assert_eq!(upcoming.slug, UPCOMING_WEBINAR);
+        assert_eq!(upcoming.registration.state_at(now), RegistrationState::Open);
         assert_eq!(
-            upcoming.registration.state_at(now),
-            RegistrationState::Open
+            upcoming.sessions[0].starts_at.date_naive(),
+            today + Days::new(28)
         );
-        assert_eq!(upcoming.sessions[0].starts_at.date_naive(), today + Days::new(28));
-        assert!(events[0].connection_url.as_deref().unwrap().starts_with("https://visio.example.org/"));
+        assert!(
+            events[0]
+                .connection_url
+                .as_deref()
+                .unwrap()
+                .starts_with("https://visio.example.org/")
+        );
     }
 
     #[test]
     fn the_cycle_has_its_four_real_days() {
         let cycle = qualification_cycle().public;
-        let dates: Vec<String> = cycle.sessions.iter().map(|s| s.starts_at.date_naive().to_string()).collect();
-        assert_eq!(dates, ["2016-03-10", "2016-04-07", "2016-05-26", "2016-06-23"]);
+        let dates: Vec<String> = cycle
+            .sessions
+            .iter()
+            .map(|s| s.starts_at.date_naive().to_string())
+            .collect();
+        assert_eq!(
+            dates,
+            ["2016-03-10", "2016-04-07", "2016-05-26", "2016-06-23"]
+        );
     }
 }

@@ -18,7 +18,8 @@ pub struct PersonalToken {
 /// Draws a new token.
 pub fn generate() -> Result<PersonalToken> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
     let token = hex(&bytes);
     let hash = hash(&token);
     Ok(PersonalToken { token, hash })
@@ -32,7 +33,8 @@ pub fn hash(token: &str) -> String {
 /// Random hexadecimal of `bytes` bytes, for Message-IDs and the like.
 pub fn random_hex(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
+    getrandom::fill(&mut buffer)
+        .map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
     Ok(hex(&buffer))
 }
 

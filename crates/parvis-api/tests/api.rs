@@ -55,7 +55,9 @@ fn upcoming_registrations() -> String {
 impl TestApp {
     async fn new() -> Self {
         let dir = TempDir::new().unwrap();
-        let store = SqliteStore::open(&dir.path().join("parvis.sqlite3")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("parvis.sqlite3"))
+            .await
+            .unwrap();
         assert!(seed::seed_if_empty(&store).await.unwrap());
         let state = AppState::new(Arc::new(store), PUBLIC_URL);
         let router = router(state.clone());
@@ -83,10 +85,16 @@ impl TestApp {
     }
 
     async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
-    async fn post_raw(&self, uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Reply {
+    async fn post_raw(
+        &self,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
         let mut request = Request::post(uri);
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
@@ -95,11 +103,15 @@ impl TestApp {
     }
 
     async fn register(&self, slug_path: &str, body: &Value) -> Reply {
-        self.post_raw(slug_path, Some("application/json"), body.to_string()).await
+        self.post_raw(slug_path, Some("application/json"), body.to_string())
+            .await
     }
 
     async fn queued(&self) -> Vec<QueuedEmail> {
-        self.store().due_emails(chrono::Utc::now(), 1000).await.unwrap()
+        self.store()
+            .due_emails(chrono::Utc::now(), 1000)
+            .await
+            .unwrap()
     }
 
     fn outbox_dir(&self) -> PathBuf {
@@ -107,8 +119,11 @@ impl TestApp {
     }
 
     async fn deliver(&self) -> usize {
-        let mailer = FileMailer::new(self.outbox_dir(), "Parvis <noreply@parvis.example.org>").unwrap();
-        mail::worker::deliver_due(self.store(), &mailer).await.unwrap()
+        let mailer =
+            FileMailer::new(self.outbox_dir(), "Parvis <noreply@parvis.example.org>").unwrap();
+        mail::worker::deliver_due(self.store(), &mailer)
+            .await
+            .unwrap()
     }
 
     fn eml_files(&self) -> Vec<String> {
@@ -125,10 +140,17 @@ impl TestApp {
 
 fn assert_error_shape(reply: &Reply, status: StatusCode, code: &str) -> Value {
     assert_eq!(reply.status, status, "{}", reply.text);
-    assert!(reply.content_type.starts_with("application/json"), "{}", reply.content_type);
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "{}",
+        reply.content_type
+    );
     let body = reply.json();
     assert_eq!(body["code"], code, "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(body["fields"].is_object(), "{body}");
     body
 }
@@ -146,7 +168,13 @@ async fn the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first
     let app = TestApp::new().await;
     let reply = app.get("/api/events").await;
     assert_eq!(reply.status, StatusCode::OK);
-    let slugs: Vec<String> = reply.json().as_array().unwrap().iter().map(|e| e["slug"].as_str().unwrap().to_owned()).collect();
+    let slugs: Vec<String> = reply
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["slug"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(
         slugs,
         [
@@ -175,7 +203,12 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents() {
     assert_eq!(cycle[0]["city"], "Évry");
     // « cohesion » finds « cohésion » in the PACA day and the committee.
     let found = app.get("/api/events?q=COHESION%20sociale").await.json();
-    let slugs: Vec<&str> = found.as_array().unwrap().iter().map(|e| e["slug"].as_str().unwrap()).collect();
+    let slugs: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["slug"].as_str().unwrap())
+        .collect();
     assert_eq!(
         slugs,
         [
@@ -189,31 +222,62 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents() {
 #[tokio::test]
 async fn bad_agenda_parameters_get_a_french_400() {
     let app = TestApp::new().await;
-    let body = assert_error_shape(&app.get("/api/events?kind=concert").await, StatusCode::BAD_REQUEST, "bad_request");
+    let body = assert_error_shape(
+        &app.get("/api/events?kind=concert").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
     assert!(body["message"].as_str().unwrap().contains("« kind »"));
-    assert_error_shape(&app.get("/api/events?when=demain").await, StatusCode::BAD_REQUEST, "bad_request");
+    assert_error_shape(
+        &app.get("/api/events?when=demain").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
 }
 
 #[tokio::test]
 async fn an_event_page_is_public_but_never_shows_the_connection_link() {
     let app = TestApp::new().await;
-    let reply = app.get(&format!("/api/events/{}", seed::WEBINAR_2025)).await;
+    let reply = app
+        .get(&format!("/api/events/{}", seed::WEBINAR_2025))
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(!reply.text.contains("visio.example.org"), "{}", reply.text);
     let event = reply.json();
-    assert_eq!(event["sessions"][0]["starts_at"], "2025-05-13T16:30:00+02:00");
-    assert_eq!(event["contact"]["email"], "guillaume.dejardin@lepoleressources.fr");
+    assert_eq!(
+        event["sessions"][0]["starts_at"],
+        "2025-05-13T16:30:00+02:00"
+    );
+    assert_eq!(
+        event["contact"]["email"],
+        "guillaume.dejardin@lepoleressources.fr"
+    );
     assert_eq!(event["registration_state"], "closed");
-    assert_eq!(event["report"]["url"], "/rapports/etude-ceq-2030-ctg-2025.pdf");
+    assert_eq!(
+        event["report"]["url"],
+        "/rapports/etude-ceq-2030-ctg-2025.pdf"
+    );
 }
 
 #[tokio::test]
 async fn unknown_events_and_api_paths_are_404_in_the_error_shape() {
     let app = TestApp::new().await;
-    assert_error_shape(&app.get("/api/events/nulle-part").await, StatusCode::NOT_FOUND, "not_found");
-    assert_error_shape(&app.get("/api/nulle-part").await, StatusCode::NOT_FOUND, "not_found");
     assert_error_shape(
-        &app.register("/api/events/nulle-part/registrations", &registration("a@exemple.fr")).await,
+        &app.get("/api/events/nulle-part").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error_shape(
+        &app.get("/api/nulle-part").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error_shape(
+        &app.register(
+            "/api/events/nulle-part/registrations",
+            &registration("a@exemple.fr"),
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -222,26 +286,50 @@ async fn unknown_events_and_api_paths_are_404_in_the_error_shape() {
 #[tokio::test]
 async fn the_public_calendar_file_has_paris_times_in_utc_and_no_connection_link() {
     let app = TestApp::new().await;
-    let reply = app.get(&format!("/api/events/{}/calendar.ics", seed::WEBINAR_2025)).await;
+    let reply = app
+        .get(&format!("/api/events/{}/calendar.ics", seed::WEBINAR_2025))
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.content_type.starts_with("text/calendar"));
-    assert!(reply.text.contains("DTSTART:20250513T143000Z\r\n"), "{}", reply.text);
+    assert!(
+        reply.text.contains("DTSTART:20250513T143000Z\r\n"),
+        "{}",
+        reply.text
+    );
     assert!(reply.text.contains("DTEND:20250513T160000Z\r\n"));
     assert!(!reply.text.contains("visio.example.org"));
-    let cycle = app.get("/api/events/cycle-qualification-contrat-de-ville-2016/calendar.ics").await;
+    let cycle = app
+        .get("/api/events/cycle-qualification-contrat-de-ville-2016/calendar.ics")
+        .await;
     assert_eq!(cycle.text.matches("BEGIN:VEVENT").count(), 4);
-    assert!(cycle.text.contains("DTSTART:20160310T090000Z"), "winter time is UTC+1");
-    assert!(cycle.text.contains("DTSTART:20160623T080000Z"), "summer time is UTC+2");
+    assert!(
+        cycle.text.contains("DTSTART:20160310T090000Z"),
+        "winter time is UTC+1"
+    );
+    assert!(
+        cycle.text.contains("DTSTART:20160623T080000Z"),
+        "summer time is UTC+2"
+    );
 }
 
 #[tokio::test]
 async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_secrets() {
     let app = TestApp::new().await;
-    let reply = app.register(&upcoming_registrations(), &registration("camille.martin@creil.fr")).await;
+    let reply = app
+        .register(
+            &upcoming_registrations(),
+            &registration("camille.martin@creil.fr"),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     let body = reply.json();
     assert_eq!(body["status"], "confirmed");
-    assert!(body["message"].as_str().unwrap().contains("e-mail de confirmation"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("e-mail de confirmation")
+    );
     assert!(!reply.text.contains("visio.example.org"));
     assert!(!reply.text.contains("/inscription/"));
 
@@ -250,8 +338,16 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
     let queued = app.queued().await;
     let email = &queued[0].email;
     assert_eq!(email.recipient, "camille.martin@creil.fr");
-    assert!(email.body_text.contains("https://visio.example.org/parvis/"));
-    assert!(email.body_text.contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf"));
+    assert!(
+        email
+            .body_text
+            .contains("https://visio.example.org/parvis/")
+    );
+    assert!(
+        email
+            .body_text
+            .contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf")
+    );
     // The personal link carries a token whose hash, and only its hash, is stored.
     let token = email
         .body_text
@@ -262,18 +358,41 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
         .next()
         .unwrap();
     assert_eq!(token.len(), 64);
-    assert!(app.store().token_matches(seed::UPCOMING_WEBINAR, &token::hash(token)).await.unwrap());
-    assert!(!app.store().token_matches(seed::UPCOMING_WEBINAR, token).await.unwrap());
+    assert!(
+        app.store()
+            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(token))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.store()
+            .token_matches(seed::UPCOMING_WEBINAR, token)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again() {
     let app = TestApp::new().await;
-    let first = app.register(&upcoming_registrations(), &registration("camille.martin@creil.fr")).await;
-    let second = app.register(&upcoming_registrations(), &registration("  Camille.Martin@CREIL.fr ")).await;
+    let first = app
+        .register(
+            &upcoming_registrations(),
+            &registration("camille.martin@creil.fr"),
+        )
+        .await;
+    let second = app
+        .register(
+            &upcoming_registrations(),
+            &registration("  Camille.Martin@CREIL.fr "),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(second.status, first.status);
-    assert_eq!(second.text, first.text, "a replay answers as the first time");
+    assert_eq!(
+        second.text, first.text,
+        "a replay answers as the first time"
+    );
     let stats = app.store().stats().await.unwrap();
     assert_eq!((stats.people, stats.registrations, stats.emails), (1, 1, 2));
     // Only the newest personal link works.
@@ -283,18 +402,34 @@ async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again(
         .iter()
         .map(|q| q.email.body_text.split("/inscription/").nth(1).unwrap()[..64].to_owned())
         .collect();
-    assert!(!app.store().token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[0])).await.unwrap());
-    assert!(app.store().token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[1])).await.unwrap());
+    assert!(
+        !app.store()
+            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[0]))
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.store()
+            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[1]))
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn registering_after_closing_is_a_409_with_a_clear_message() {
     let app = TestApp::new().await;
     let reply = app
-        .register(&format!("/api/events/{}/registrations", seed::WEBINAR_2025), &registration("a@exemple.fr"))
+        .register(
+            &format!("/api/events/{}/registrations", seed::WEBINAR_2025),
+            &registration("a@exemple.fr"),
+        )
         .await;
     let body = assert_error_shape(&reply, StatusCode::CONFLICT, "registration_closed");
-    assert_eq!(body["message"], "Les inscriptions à cet événement sont closes.");
+    assert_eq!(
+        body["message"],
+        "Les inscriptions à cet événement sont closes."
+    );
     assert_eq!(app.store().stats().await.unwrap().registrations, 0);
 }
 
@@ -302,14 +437,35 @@ async fn registering_after_closing_is_a_409_with_a_clear_message() {
 async fn invalid_fields_are_all_listed_in_french_with_a_422() {
     let app = TestApp::new().await;
     let reply = app
-        .register(&upcoming_registrations(), &json!({"email": "pas-une-adresse", "first_name": "  ", "consent": false}))
+        .register(
+            &upcoming_registrations(),
+            &json!({"email": "pas-une-adresse", "first_name": "  ", "consent": false}),
+        )
         .await;
     let body = assert_error_shape(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     let fields = body["fields"].as_object().unwrap();
     let names: Vec<&str> = fields.keys().map(String::as_str).collect();
-    assert_eq!(names, ["consent", "email", "first_name", "last_name", "organisation", "role"]);
-    assert_eq!(fields["first_name"][0], "Le champ « Prénom » est obligatoire.");
-    assert!(fields["email"][0].as_str().unwrap().contains("n'est pas valide"));
+    assert_eq!(
+        names,
+        [
+            "consent",
+            "email",
+            "first_name",
+            "last_name",
+            "organisation",
+            "role"
+        ]
+    );
+    assert_eq!(
+        fields["first_name"][0],
+        "Le champ « Prénom » est obligatoire."
+    );
+    assert!(
+        fields["email"][0]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas valide")
+    );
     assert!(body["message"].as_str().unwrap().contains("Prénom"));
     assert_eq!(app.store().stats().await.unwrap().people, 0);
 }
@@ -318,18 +474,45 @@ async fn invalid_fields_are_all_listed_in_french_with_a_422() {
 async fn unreadable_requests_get_the_error_shape() {
     let app = TestApp::new().await;
     let path = upcoming_registrations();
-    assert_error_shape(&app.post_raw(&path, Some("application/json"), "{\"email\": ").await, StatusCode::BAD_REQUEST, "bad_request");
-    assert_error_shape(&app.post_raw(&path, Some("application/json"), "{\"consent\": \"oui\"}").await, StatusCode::BAD_REQUEST, "bad_request");
-    assert_error_shape(&app.post_raw(&path, None, registration("a@exemple.fr").to_string()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert_error_shape(
+        &app.post_raw(&path, Some("application/json"), "{\"email\": ")
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error_shape(
+        &app.post_raw(&path, Some("application/json"), "{\"consent\": \"oui\"}")
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error_shape(
+        &app.post_raw(&path, None, registration("a@exemple.fr").to_string())
+            .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
     let huge = json!({"first_name": "x".repeat(70 * 1024)}).to_string();
-    assert_error_shape(&app.post_raw(&path, Some("application/json"), huge).await, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_error_shape(
+        &app.post_raw(&path, Some("application/json"), huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
 }
 
 #[tokio::test]
 async fn the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body() {
     let app = TestApp::new().await;
-    app.register(&upcoming_registrations(), &registration("camille.martin@creil.fr")).await;
-    app.register(&upcoming_registrations(), &registration("dominique.petit@valenciennes-metropole.fr")).await;
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille.martin@creil.fr"),
+    )
+    .await;
+    app.register(
+        &upcoming_registrations(),
+        &registration("dominique.petit@valenciennes-metropole.fr"),
+    )
+    .await;
     assert_eq!(app.deliver().await, 2);
     assert_eq!(app.deliver().await, 0, "nothing is delivered twice");
     let files = app.eml_files();
@@ -348,7 +531,12 @@ async fn the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body
 #[tokio::test]
 async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link() {
     let app = TestApp::new().await;
-    let event = app.store().event_by_slug(seed::WEBINAR_2025).await.unwrap().unwrap();
+    let event = app
+        .store()
+        .event_by_slug(seed::WEBINAR_2025)
+        .await
+        .unwrap()
+        .unwrap();
     let request = parvis_core::registration::RegistrationRequest {
         first_name: "Camille".into(),
         last_name: "Martin".into(),
@@ -359,15 +547,46 @@ async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link() {
         consent: true,
     };
     let registration = parvis_core::registration::NewRegistration::try_from(&request).unwrap();
-    let email = mail::confirmation(&event, &registration, "abc123", PUBLIC_URL, chrono::Utc::now()).unwrap();
-    assert!(email.body_text.contains("mardi 13 mai 2025, 16 h 30 – 18 h"), "{}", email.body_text);
-    assert!(email.body_text.contains(&format!("https://visio.example.org/parvis/{}", seed::WEBINAR_2025)));
-    assert!(email.body_text.contains("https://parvis.example.org/inscription/abc123"));
-    assert!(email.body_text.contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf"));
-    assert!(email.body_text.contains("guillaume.dejardin@lepoleressources.fr"));
+    let email = mail::confirmation(
+        &event,
+        &registration,
+        "abc123",
+        PUBLIC_URL,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    assert!(
+        email
+            .body_text
+            .contains("mardi 13 mai 2025, 16 h 30 – 18 h"),
+        "{}",
+        email.body_text
+    );
+    assert!(email.body_text.contains(&format!(
+        "https://visio.example.org/parvis/{}",
+        seed::WEBINAR_2025
+    )));
+    assert!(
+        email
+            .body_text
+            .contains("https://parvis.example.org/inscription/abc123")
+    );
+    assert!(
+        email
+            .body_text
+            .contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf")
+    );
+    assert!(
+        email
+            .body_text
+            .contains("guillaume.dejardin@lepoleressources.fr")
+    );
     let ics = email.ics.unwrap();
     assert!(ics.contains("DTSTART:20250513T143000Z"));
-    assert!(ics.replace("\r\n ", "").contains("visio.example.org"), "the registrant's calendar carries the link");
+    assert!(
+        ics.replace("\r\n ", "").contains("visio.example.org"),
+        "the registrant's calendar carries the link"
+    );
     assert!(email.subject.starts_with("Inscription confirmée : "));
 }
 
@@ -379,9 +598,20 @@ async fn the_endpoint_answers_over_real_http() {
     let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
-    let health = client.get(format!("{base}/api/health")).send().await.unwrap();
+    let health = client
+        .get(format!("{base}/api/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let events: Value = client.get(format!("{base}/api/events?when=upcoming")).send().await.unwrap().json().await.unwrap();
+    let events: Value = client
+        .get(format!("{base}/api/events?when=upcoming"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(events[0]["slug"], seed::UPCOMING_WEBINAR);
     let created = client
         .post(format!("{base}{}", upcoming_registrations()))

@@ -143,9 +143,13 @@ impl EventFormat {
 
     /// Parses the wire name.
     pub fn parse(value: &str) -> Option<Self> {
-        [EventFormat::EnLigne, EventFormat::Presentiel, EventFormat::Hybride]
-            .into_iter()
-            .find(|format| format.as_str() == value)
+        [
+            EventFormat::EnLigne,
+            EventFormat::Presentiel,
+            EventFormat::Hybride,
+        ]
+        .into_iter()
+        .find(|format| format.as_str() == value)
     }
 
     /// French label.
@@ -435,10 +439,22 @@ mod tests {
             closes_at: at("2025-05-13T16:30:00+02:00"),
         };
         let utc = |s: &str| at(s).with_timezone(&Utc);
-        assert_eq!(window.state_at(utc("2025-03-31T12:00:00+02:00")), RegistrationState::NotYetOpen);
-        assert_eq!(window.state_at(utc("2025-04-01T09:00:00+02:00")), RegistrationState::Open);
-        assert_eq!(window.state_at(utc("2025-05-13T16:29:59+02:00")), RegistrationState::Open);
-        assert_eq!(window.state_at(utc("2025-05-13T16:30:00+02:00")), RegistrationState::Closed);
+        assert_eq!(
+            window.state_at(utc("2025-03-31T12:00:00+02:00")),
+            RegistrationState::NotYetOpen
+        );
+        assert_eq!(
+            window.state_at(utc("2025-04-01T09:00:00+02:00")),
+            RegistrationState::Open
+        );
+        assert_eq!(
+            window.state_at(utc("2025-05-13T16:29:59+02:00")),
+            RegistrationState::Open
+        );
+        assert_eq!(
+            window.state_at(utc("2025-05-13T16:30:00+02:00")),
+            RegistrationState::Closed
+        );
     }
 
     #[test]

@@ -44,7 +44,13 @@ fn day_number(date: NaiveDate) -> String {
 
 /// « mardi 13 mai 2025 », « vendredi 1er juillet 2016 ».
 pub fn long_date(date: NaiveDate) -> String {
-    format!("{} {} {} {}", weekday(date), day_number(date), month(date), date.year())
+    format!(
+        "{} {} {} {}",
+        weekday(date),
+        day_number(date),
+        month(date),
+        date.year()
+    )
 }
 
 /// « 13 mai 2025 », without the weekday, for compact lists.
@@ -83,7 +89,12 @@ pub fn span(start: &DateTime<FixedOffset>, end: &DateTime<FixedOffset>, all_day:
             format!("du {} au {}", long_date(start.date()), long_date(last))
         }
     } else if start.date() == end.date() {
-        format!("{}, {} – {}", long_date(start.date()), time(start.time()), time(end.time()))
+        format!(
+            "{}, {} – {}",
+            long_date(start.date()),
+            time(start.time()),
+            time(end.time())
+        )
     } else {
         format!(
             "du {}, {} au {}, {}",
@@ -107,12 +118,20 @@ pub fn sessions(sessions: &[Session]) -> Vec<String> {
 
 /// A compact label for the agenda: « 13 mai 2025 », or
 /// « du 10 mars 2016 au 23 juin 2016 (4 dates) » for a cycle.
-pub fn agenda_label(start: &DateTime<FixedOffset>, end: &DateTime<FixedOffset>, session_count: u32) -> String {
+pub fn agenda_label(
+    start: &DateTime<FixedOffset>,
+    end: &DateTime<FixedOffset>,
+    session_count: u32,
+) -> String {
     let (start, end) = (local(start).date(), local(end).date());
     if start == end {
         short_date(start)
     } else if session_count > 1 {
-        format!("du {} au {} ({session_count} dates)", short_date(start), short_date(end))
+        format!(
+            "du {} au {} ({session_count} dates)",
+            short_date(start),
+            short_date(end)
+        )
     } else {
         format!("du {} au {}", short_date(start), short_date(end))
     }
@@ -129,7 +148,11 @@ mod tests {
     #[test]
     fn the_webinar_is_written_the_french_way() {
         assert_eq!(
-            span(&at("2025-05-13T16:30:00+02:00"), &at("2025-05-13T18:00:00+02:00"), false),
+            span(
+                &at("2025-05-13T16:30:00+02:00"),
+                &at("2025-05-13T18:00:00+02:00"),
+                false
+            ),
             "mardi 13 mai 2025, 16 h 30 – 18 h"
         );
     }
@@ -137,7 +160,11 @@ mod tests {
     #[test]
     fn the_first_of_the_month_is_premier() {
         assert_eq!(
-            span(&at("2016-07-01T10:00:00+02:00"), &at("2016-07-01T16:00:00+02:00"), false),
+            span(
+                &at("2016-07-01T10:00:00+02:00"),
+                &at("2016-07-01T16:00:00+02:00"),
+                false
+            ),
             "vendredi 1er juillet 2016, 10 h – 16 h"
         );
     }
@@ -145,7 +172,11 @@ mod tests {
     #[test]
     fn winter_dates_use_their_own_offset() {
         assert_eq!(
-            span(&at("2016-03-10T10:00:00+01:00"), &at("2016-03-10T17:00:00+01:00"), false),
+            span(
+                &at("2016-03-10T10:00:00+01:00"),
+                &at("2016-03-10T17:00:00+01:00"),
+                false
+            ),
             "jeudi 10 mars 2016, 10 h – 17 h"
         );
     }
@@ -153,7 +184,11 @@ mod tests {
     #[test]
     fn all_day_sessions_show_only_the_date() {
         assert_eq!(
-            span(&at("2011-06-15T00:00:00+02:00"), &at("2011-06-16T00:00:00+02:00"), true),
+            span(
+                &at("2011-06-15T00:00:00+02:00"),
+                &at("2011-06-16T00:00:00+02:00"),
+                true
+            ),
             "mercredi 15 juin 2011"
         );
     }
@@ -161,7 +196,11 @@ mod tests {
     #[test]
     fn spans_over_several_days_say_du_au() {
         assert_eq!(
-            span(&at("2016-03-10T10:00:00+01:00"), &at("2016-03-11T17:00:00+01:00"), false),
+            span(
+                &at("2016-03-10T10:00:00+01:00"),
+                &at("2016-03-11T17:00:00+01:00"),
+                false
+            ),
             "du jeudi 10 mars 2016, 10 h au vendredi 11 mars 2016, 17 h"
         );
     }
@@ -169,11 +208,19 @@ mod tests {
     #[test]
     fn agenda_labels() {
         assert_eq!(
-            agenda_label(&at("2016-03-10T10:00:00+01:00"), &at("2016-06-23T17:00:00+02:00"), 4),
+            agenda_label(
+                &at("2016-03-10T10:00:00+01:00"),
+                &at("2016-06-23T17:00:00+02:00"),
+                4
+            ),
             "du 10 mars 2016 au 23 juin 2016 (4 dates)"
         );
         assert_eq!(
-            agenda_label(&at("2025-05-13T16:30:00+02:00"), &at("2025-05-13T18:00:00+02:00"), 1),
+            agenda_label(
+                &at("2025-05-13T16:30:00+02:00"),
+                &at("2025-05-13T18:00:00+02:00"),
+                1
+            ),
             "13 mai 2025"
         );
     }

@@ -133,7 +133,11 @@ mod tests {
             "no..m@exemple.fr",
             "nom@-exemple.fr",
         ] {
-            assert_eq!(EmailAddress::parse(bad), Err(EmailError::Malformed), "{bad}");
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(EmailError::Malformed),
+                "{bad}"
+            );
         }
     }
 
@@ -145,6 +149,10 @@ mod tests {
 
     #[test]
     fn messages_are_french() {
-        assert!(EmailError::Malformed.to_string().contains("n'est pas valide"));
+        assert!(
+            EmailError::Malformed
+                .to_string()
+                .contains("n'est pas valide")
+        );
     }
 }

@@ -51,15 +51,30 @@ pub fn calendar(entries: &[CalendarEntry], stamp: DateTime<Utc>) -> String {
             if end <= start {
                 end = start.succ_opt().unwrap_or(start);
             }
-            line(&mut out, &format!("DTSTART;VALUE=DATE:{}", start.format("%Y%m%d")));
-            line(&mut out, &format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
+            line(
+                &mut out,
+                &format!("DTSTART;VALUE=DATE:{}", start.format("%Y%m%d")),
+            );
+            line(
+                &mut out,
+                &format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")),
+            );
         } else {
-            line(&mut out, &format!("DTSTART:{}", utc(entry.starts_at.with_timezone(&Utc))));
-            line(&mut out, &format!("DTEND:{}", utc(entry.ends_at.with_timezone(&Utc))));
+            line(
+                &mut out,
+                &format!("DTSTART:{}", utc(entry.starts_at.with_timezone(&Utc))),
+            );
+            line(
+                &mut out,
+                &format!("DTEND:{}", utc(entry.ends_at.with_timezone(&Utc))),
+            );
         }
         line(&mut out, &format!("SUMMARY:{}", escape(&entry.summary)));
         if !entry.description.is_empty() {
-            line(&mut out, &format!("DESCRIPTION:{}", escape(&entry.description)));
+            line(
+                &mut out,
+                &format!("DESCRIPTION:{}", escape(&entry.description)),
+            );
         }
         line(&mut out, &format!("LOCATION:{}", escape(&entry.location)));
         if let Some(url) = &entry.url {
@@ -133,7 +148,10 @@ mod tests {
 
     #[test]
     fn paris_summer_time_is_written_in_utc() {
-        let ics = calendar(&[webinar()], at("2025-05-01T08:00:00+00:00").with_timezone(&Utc));
+        let ics = calendar(
+            &[webinar()],
+            at("2025-05-01T08:00:00+00:00").with_timezone(&Utc),
+        );
         assert!(ics.contains("\r\nDTSTART:20250513T143000Z\r\n"), "{ics}");
         assert!(ics.contains("\r\nDTEND:20250513T160000Z\r\n"));
         assert!(ics.contains("\r\nDTSTAMP:20250501T080000Z\r\n"));
@@ -145,7 +163,9 @@ mod tests {
     fn text_is_escaped() {
         let ics = calendar(&[webinar()], stamp());
         assert!(ics.contains("SUMMARY:Webinaire : CEQ 2030\\, CTG\\; articulation\r\n"));
-        assert!(ics.contains("DESCRIPTION:Restitution d'étude\\nLien : https://visio.example.org/abc"));
+        assert!(
+            ics.contains("DESCRIPTION:Restitution d'étude\\nLien : https://visio.example.org/abc")
+        );
     }
 
     #[test]
@@ -156,7 +176,11 @@ mod tests {
         };
         let ics = calendar(&[entry], stamp());
         for physical in ics.split("\r\n") {
-            assert!(physical.len() <= 75, "{physical:?} is {} octets", physical.len());
+            assert!(
+                physical.len() <= 75,
+                "{physical:?} is {} octets",
+                physical.len()
+            );
         }
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("SUMMARY:{}", "é".repeat(100))));

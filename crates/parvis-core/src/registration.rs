@@ -109,7 +109,12 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
 
     fn try_from(request: &RegistrationRequest) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let first_name = required(&mut errors, field::FIRST_NAME, &request.first_name, NAME_MAX);
+        let first_name = required(
+            &mut errors,
+            field::FIRST_NAME,
+            &request.first_name,
+            NAME_MAX,
+        );
         let last_name = required(&mut errors, field::LAST_NAME, &request.last_name, NAME_MAX);
         let email = EmailAddress::parse(&request.email)
             .map_err(|e| errors.add(field::EMAIL, e.to_string()))
@@ -184,7 +189,14 @@ mod tests {
         let names: Vec<&str> = errors.0.keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["consent", "email", "first_name", "last_name", "organisation", "role"]
+            [
+                "consent",
+                "email",
+                "first_name",
+                "last_name",
+                "organisation",
+                "role"
+            ]
         );
         assert_eq!(
             errors.0["first_name"],

@@ -70,7 +70,10 @@ mod tests {
 
     #[test]
     fn query_terms_are_unique_words() {
-        assert_eq!(query_terms("  Cohésion, cohesion  sociale "), ["cohesion", "sociale"]);
+        assert_eq!(
+            query_terms("  Cohésion, cohesion  sociale "),
+            ["cohesion", "sociale"]
+        );
         assert!(query_terms(" ,;! ").is_empty());
     }
 }

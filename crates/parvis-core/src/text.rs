@@ -29,8 +29,12 @@ impl fmt::Display for TextError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TextError::Missing => f.write_str("Ce champ est obligatoire."),
-            TextError::TooLong { max } => write!(f, "Ce champ ne peut pas dépasser {max} caractères."),
-            TextError::ControlCharacter => f.write_str("Ce champ contient des caractères invisibles non autorisés."),
+            TextError::TooLong { max } => {
+                write!(f, "Ce champ ne peut pas dépasser {max} caractères.")
+            }
+            TextError::ControlCharacter => {
+                f.write_str("Ce champ contient des caractères invisibles non autorisés.")
+            }
         }
     }
 }
@@ -43,7 +47,10 @@ impl ShortText {
 
     /// Parses an optional text: blank input gives `None`.
     pub fn parse_optional(input: &str, max: usize) -> Result<Option<Self>, TextError> {
-        if input.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        if input
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
             return Err(TextError::ControlCharacter);
         }
         let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -81,7 +88,10 @@ mod tests {
     #[test]
     fn counts_characters_not_bytes() {
         assert!(ShortText::parse("éééé", 4).is_ok());
-        assert_eq!(ShortText::parse("ééééé", 4), Err(TextError::TooLong { max: 4 }));
+        assert_eq!(
+            ShortText::parse("ééééé", 4),
+            Err(TextError::TooLong { max: 4 })
+        );
     }
 
     #[test]
@@ -92,6 +102,9 @@ mod tests {
 
     #[test]
     fn refuses_control_characters() {
-        assert_eq!(ShortText::parse("a\u{7}b", 10), Err(TextError::ControlCharacter));
+        assert_eq!(
+            ShortText::parse("a\u{7}b", 10),
+            Err(TextError::ControlCharacter)
+        );
     }
 }

@@ -15,7 +15,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("PARVIS_LOG").unwrap_or_else(|_| EnvFilter::new("warn,parvis_api=info")),
+            EnvFilter::try_from_env("PARVIS_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("warn,parvis_api=info")),
         )
         .init();
     let config = Config::from_env()?;
@@ -42,7 +43,10 @@ async fn main() -> Result<()> {
         .await
         .with_context(|| format!("failed to listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
-    println!("Parvis écoute sur http://{addr}/ (données : {})", config.data_dir.display());
+    println!(
+        "Parvis écoute sur http://{addr}/ (données : {})",
+        config.data_dir.display()
+    );
     if config.app_dir.is_none() {
         println!("Aucune application construite trouvée (dist/) : seule l'API /api est servie.");
     }

@@ -17,11 +17,20 @@ use crate::token;
 
 /// Host part of Message-IDs and calendar UIDs, from the public address.
 pub fn host_of(public_url: &str) -> &str {
-    let without_scheme = public_url.split_once("://").map_or(public_url, |(_, rest)| rest);
-    let host = without_scheme.split(['/', '?', '#']).next().unwrap_or("parvis.localhost");
+    let without_scheme = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest);
+    let host = without_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("parvis.localhost");
     let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
     let host = host.split(':').next().unwrap_or(host);
-    if host.is_empty() { "parvis.localhost" } else { host }
+    if host.is_empty() {
+        "parvis.localhost"
+    } else {
+        host
+    }
 }
 
 /// The calendar entries of an event; the registrant's copy carries the
@@ -109,7 +118,10 @@ pub fn confirmation(
     for line in dates::sessions(&public.sessions) {
         body.push_str(&format!("{line}\n"));
     }
-    body.push_str(&format!("Format : {}\n", public.format.label().to_lowercase()));
+    body.push_str(&format!(
+        "Format : {}\n",
+        public.format.label().to_lowercase()
+    ));
     if let Some(venue) = &public.venue {
         body.push_str(&format!("Lieu : {}", venue.name));
         for line in &venue.address {
@@ -161,7 +173,10 @@ mod tests {
 
     #[test]
     fn host_is_taken_from_the_public_url() {
-        assert_eq!(host_of("https://parvis.example.org/base"), "parvis.example.org");
+        assert_eq!(
+            host_of("https://parvis.example.org/base"),
+            "parvis.example.org"
+        );
         assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
         assert_eq!(host_of(""), "parvis.localhost");
     }

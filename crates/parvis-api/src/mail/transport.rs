@@ -36,16 +36,15 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
         Some(ics) => {
             // Base64 keeps the calendar's CRLF line ends byte for byte, as
             // RFC 5545 requires; a text encoding would let relays rewrite them.
-            let body = Body::new_with_encoding(ics.clone().into_bytes(), ContentTransferEncoding::Base64)
-                .map_err(|_| anyhow::anyhow!("the calendar file could not be encoded"))?;
-            builder.multipart(
-                MultiPart::mixed().singlepart(text).singlepart(
-                    Attachment::new("invitation.ics".to_owned()).body(
-                        body,
-                        ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")?,
-                    ),
+            let body =
+                Body::new_with_encoding(ics.clone().into_bytes(), ContentTransferEncoding::Base64)
+                    .map_err(|_| anyhow::anyhow!("the calendar file could not be encoded"))?;
+            builder.multipart(MultiPart::mixed().singlepart(text).singlepart(
+                Attachment::new("invitation.ics".to_owned()).body(
+                    body,
+                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")?,
                 ),
-            )
+            ))
         }
         None => builder.singlepart(text),
     };
@@ -68,7 +67,9 @@ impl FileMailer {
             .with_context(|| format!("failed to create the outbox directory {}", dir.display()))?;
         Ok(Self {
             dir,
-            from: from.parse().context("PARVIS_MAIL_FROM is not a valid mailbox")?,
+            from: from
+                .parse()
+                .context("PARVIS_MAIL_FROM is not a valid mailbox")?,
         })
     }
 }
@@ -115,7 +116,9 @@ impl SmtpMailer {
             transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("PARVIS_SMTP_URL is not a valid SMTP URL")?
                 .build(),
-            from: from.parse().context("PARVIS_MAIL_FROM is not a valid mailbox")?,
+            from: from
+                .parse()
+                .context("PARVIS_MAIL_FROM is not a valid mailbox")?,
         })
     }
 }

@@ -43,7 +43,9 @@ pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<usize
                     failed += 1;
                     let retry_at = Utc::now() + backoff(queued.attempts);
                     tracing::warn!(outbox_id = queued.id, error = format!("{error:#}"), %retry_at, "email delivery failed; will retry");
-                    store.mark_failed(queued.id, &format!("{error:#}"), retry_at).await?;
+                    store
+                        .mark_failed(queued.id, &format!("{error:#}"), retry_at)
+                        .await?;
                 }
             }
         }
@@ -56,7 +58,12 @@ pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<usize
 }
 
 /// Runs forever: a pass at every wake-up, and at least every `poll`.
-pub async fn run(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, wakeup: Arc<Notify>, poll: Duration) {
+pub async fn run(
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    wakeup: Arc<Notify>,
+    poll: Duration,
+) {
     loop {
         if let Err(error) = deliver_due(store.as_ref(), mailer.as_ref()).await {
             tracing::error!(error = format!("{error:#}"), "outbox pass failed");

@@ -63,7 +63,11 @@ async fn list(
     let filter = EventFilter {
         when: query.when,
         kind,
-        terms: query.q.as_deref().map(search::query_terms).unwrap_or_default(),
+        terms: query
+            .q
+            .as_deref()
+            .map(search::query_terms)
+            .unwrap_or_default(),
     };
     let now = Utc::now();
     let events = state.store.list_events(&filter, now).await?;
@@ -101,10 +105,16 @@ async fn calendar(
     Path(slug): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let event = find(&state, &slug).await?;
-    let body = ics::calendar(&calendar_entries(&event, &state.public_url, None), Utc::now());
+    let body = ics::calendar(
+        &calendar_entries(&event, &state.public_url, None),
+        Utc::now(),
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{slug}.ics\""),

@@ -24,7 +24,9 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(publications::router())
         .merge(registrations::router())
-        .fallback(|| async { AppError::NotFound("Cette adresse de l'API n'existe pas.".to_owned()) })
+        .fallback(|| async {
+            AppError::NotFound("Cette adresse de l'API n'existe pas.".to_owned())
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new().nest("/api", api)
 }

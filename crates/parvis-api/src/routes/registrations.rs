@@ -5,10 +5,10 @@
 //! else's address. Registering twice answers as the first time and sends the
 //! confirmation again (with a renewed personal link).
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::Router;
 use chrono::Utc;
 use parvis_core::api::{RegistrationAccepted, RegistrationState};
 use parvis_core::dates;
@@ -38,11 +38,17 @@ async fn register(
         RegistrationState::NotYetOpen => {
             let opens = window.opens_at.map_or_else(String::new, |at| {
                 let local = at.naive_local();
-                format!(" le {} à {}", dates::long_date(local.date()), dates::time(local.time()))
+                format!(
+                    " le {} à {}",
+                    dates::long_date(local.date()),
+                    dates::time(local.time())
+                )
             });
             return Err(AppError::Conflict {
                 code: "registration_not_open",
-                message: format!("Les inscriptions à cet événement ne sont pas encore ouvertes : elles ouvriront{opens}."),
+                message: format!(
+                    "Les inscriptions à cet événement ne sont pas encore ouvertes : elles ouvriront{opens}."
+                ),
             });
         }
         RegistrationState::Closed => {
@@ -55,7 +61,13 @@ async fn register(
     let registration = NewRegistration::try_from(&request).map_err(AppError::Validation)?;
     let now = Utc::now();
     let personal = token::generate()?;
-    let email = mail::confirmation(&event, &registration, &personal.token, &state.public_url, now)?;
+    let email = mail::confirmation(
+        &event,
+        &registration,
+        &personal.token,
+        &state.public_url,
+        now,
+    )?;
     let outcome = state
         .store
         .register(event.id, &registration, &personal.hash, &email, now)

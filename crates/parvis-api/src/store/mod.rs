@@ -6,8 +6,8 @@
 
 pub mod sqlite;
 
-use async_trait::async_trait;
 use anyhow::Result;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parvis_core::api::{EventKind, EventPublic, Publication, When};
 use parvis_core::registration::NewRegistration;
@@ -69,7 +69,11 @@ pub trait Store: Send + Sync {
 
     /// The agenda: upcoming events soonest first, then past events most
     /// recent first, as (summary-ready) public pages.
-    async fn list_events(&self, filter: &EventFilter, now: DateTime<Utc>) -> Result<Vec<EventPublic>>;
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventPublic>>;
 
     /// One event by its slug.
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;

@@ -31,8 +31,9 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file and runs the migrations.
     pub async fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("failed to create the data directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("failed to create the data directory {}", dir.display())
+            })?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
@@ -75,9 +76,13 @@ impl Store for SqliteStore {
 
     async fn insert_event(&self, event: &NewEvent) -> Result<i64> {
         let public = &event.public;
-        let first = public.sessions.first().context("an event needs a session")?;
+        let first = public
+            .sessions
+            .first()
+            .context("an event needs a session")?;
         let last = public.sessions.last().context("an event needs a session")?;
-        let search = parvis_core::search::normalise(&format!("{} {}", public.title, public.summary));
+        let search =
+            parvis_core::search::normalise(&format!("{} {}", public.title, public.summary));
         let id = sqlx::query_scalar(
             "INSERT INTO events (slug, kind, starts_at, ends_at, search_text, connection_url, data_json, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -106,10 +111,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn list_events(&self, filter: &EventFilter, now: DateTime<Utc>) -> Result<Vec<EventPublic>> {
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventPublic>> {
         let now_text = timestamp(now);
         let mut query = QueryBuilder::new("SELECT data_json, ends_at > ");
-        query.push_bind(&now_text).push(" AS upcoming FROM events WHERE 1 = 1");
+        query
+            .push_bind(&now_text)
+            .push(" AS upcoming FROM events WHERE 1 = 1");
         match filter.when {
             Some(When::Upcoming) => {
                 query.push(" AND ends_at > ").push_bind(&now_text);
@@ -125,7 +136,9 @@ impl Store for SqliteStore {
         for term in &filter.terms {
             // Terms are normalised to letters, digits and spaces: no LIKE
             // wildcard can slip through.
-            query.push(" AND search_text LIKE ").push_bind(format!("%{term}%"));
+            query
+                .push(" AND search_text LIKE ")
+                .push_bind(format!("%{term}%"));
         }
         query.push(
             " ORDER BY upcoming DESC, CASE WHEN upcoming THEN starts_at END ASC, starts_at DESC",
@@ -174,7 +187,11 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<RegisterOutcome> {
         let now = timestamp(now);
-        let mut tx = self.pool.begin().await.context("failed to begin registration")?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin registration")?;
         // The first statement writes, so this transaction holds the write
         // lock from the start. An existing person is kept as first entered:
         // anyone may type someone else's address, so a later form must not
@@ -244,7 +261,9 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .context("failed to queue the confirmation email")?;
-        tx.commit().await.context("failed to commit the registration")?;
+        tx.commit()
+            .await
+            .context("failed to commit the registration")?;
         Ok(outcome)
     }
 
