@@ -3,8 +3,11 @@
 //! - Sizes of the release app (wasm and JS, raw, gzip, brotli).
 //! - Throughput and p50/p99 latency of `GET /api/events` and of
 //!   `POST .../registrations` (distinct emails) against a release build of the
-//!   endpoint on loopback. The load generator is bounded: a fixed number of
-//!   connections for a fixed duration, then it stops.
+//!   endpoint on loopback, on SQLite and on PostgreSQL side by side. The load
+//!   generator is bounded: a fixed number of connections for a fixed
+//!   duration, then it stops.
+//! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
+//! - Size of the Lambda function binary.
 
 use std::io::Write;
 use std::path::Path;
@@ -16,7 +19,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::http::Connection;
 use crate::server::Server;
-use crate::{build_app, cargo, setup, sh};
+use crate::{build_app, cargo, lambda, postgres, setup, sh};
 
 /// Upcoming copy of the webinar, open for registration in the demo data.
 const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
@@ -36,38 +39,98 @@ pub fn all(root: &Path) -> Result<()> {
     println!("\n== Taille de l'application (dist/, build release) ==");
     sizes(&root.join("dist"))?;
 
-    let data = root.join("target/bench-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data)?;
-    }
-    let server = Server::start(
-        &root.join("target/release/parvis-server"),
-        &data,
-        None,
-        true,
-    )?;
+    let binary = root.join("target/release/parvis-server");
+    let postgres = postgres::provide()?;
     let duration = Duration::from_secs(5);
     let connections = 16;
     println!(
-        "\n== Endpoint (SQLite, release, loopback, {connections} connexions, {} s par mesure) ==",
+        "\n== Endpoint (release, loopback, {connections} connexions, {} s par mesure) ==",
         duration.as_secs()
     );
-    let counter = Arc::new(AtomicU64::new(0));
-    let get = load(server.addr, connections, duration, |_| {
-        ("GET", "/api/events".to_owned(), None)
-    })?;
-    get.print("GET /api/events");
-    let post = load(server.addr, connections, duration, move |_| {
-        let n = counter.fetch_add(1, Ordering::Relaxed);
-        (
-            "POST",
-            format!("/api/events/{WEBINAR}/registrations"),
-            Some(format!(
-                r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true}}"#
-            )),
-        )
-    })?;
-    post.print("POST /api/events/{slug}/registrations");
+    let mut stores = vec![("SQLite", None)];
+    match &postgres {
+        Some(server) => stores.push(("PostgreSQL", Some(server.create_database("parvis_bench")?))),
+        None => println!("(PostgreSQL introuvable : mesures PostgreSQL ignorées)"),
+    }
+    for (name, database_url) in stores {
+        let data = root.join(format!("target/bench-data-{}", name.to_lowercase()));
+        if data.exists() {
+            std::fs::remove_dir_all(&data)?;
+        }
+        let server = Server::start(&binary, &data, None, database_url.as_deref(), true)?;
+        let get = load(server.addr, connections, duration, |_| {
+            ("GET", "/api/events".to_owned(), None)
+        })?;
+        get.print(&format!("{name:<10} GET /api/events"));
+        let counter = Arc::new(AtomicU64::new(0));
+        let post = load(server.addr, connections, duration, move |_| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            (
+                "POST",
+                format!("/api/events/{WEBINAR}/registrations"),
+                Some(format!(
+                    r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true}}"#
+                )),
+            )
+        })?;
+        post.print(&format!(
+            "{name:<10} POST /api/events/{{slug}}/registrations"
+        ));
+    }
+    drop(postgres);
+
+    println!(
+        "\n== Démarrage à froid (exec → premier 200 sur /api/health, SQLite, 20 démarrages) =="
+    );
+    cold_start(&binary, &root.join("target/bench-data-sqlite"))?;
+
+    println!("\n== Fonction Lambda (cargo lambda build --release --compiler cargo) ==");
+    let lambda = lambda::build(root)?;
+    println!(
+        "{:<40} {:>8.1} Mo",
+        "bootstrap (parvis-lambda)",
+        std::fs::metadata(&lambda)?.len() as f64 / 1e6
+    );
+    Ok(())
+}
+
+/// Starts the server 20 times on an existing data directory and prints the
+/// median time from exec to the first successful health check.
+fn cold_start(binary: &Path, data: &Path) -> Result<()> {
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let port = crate::server::free_port()?;
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let started = Instant::now();
+        let mut child = std::process::Command::new(binary)
+            .env("PARVIS_ADDR", addr.to_string())
+            .env("PARVIS_DATA_DIR", data)
+            .env("PARVIS_APP_DIR", data.join("no-app"))
+            .env_remove("PARVIS_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        let elapsed = loop {
+            if crate::http::get(addr, "/api/health").is_ok_and(|r| r.status == 200) {
+                break started.elapsed();
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                bail!("the server did not answer within 30 s");
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        };
+        child.kill()?;
+        child.wait()?;
+        times.push(elapsed);
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "médiane {:.1} ms   min {:.1} ms   max {:.1} ms   (objectif ≤ 50 ms)",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
     Ok(())
 }
 

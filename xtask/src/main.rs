@@ -6,12 +6,16 @@
 //! - `bench`: sizes of the app and throughput/latency of the endpoint.
 //! - `setup`: only install what is missing.
 //!
-//! Modules: [`setup`] installs tools, [`server`] starts the endpoint as a
-//! child process, [`http`] is a tiny HTTP/1.1 client for health checks and
-//! the load generator, [`test`] and [`bench`] are the two long commands.
+//! Modules: [`setup`] installs tools, [`postgres`] finds or starts a
+//! PostgreSQL server, [`server`] starts the endpoint as a child process,
+//! [`lambda`] drives `cargo lambda`, [`http`] is a tiny HTTP/1.1 client for
+//! health checks and the load generator, [`test`] and [`bench`] are the two
+//! long commands.
 
 mod bench;
 mod http;
+mod lambda;
+mod postgres;
 mod server;
 mod setup;
 mod test;

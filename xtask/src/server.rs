@@ -28,6 +28,7 @@ impl Server {
         binary: &Path,
         data_dir: &Path,
         app_dir: Option<&Path>,
+        database_url: Option<&str>,
         quiet: bool,
     ) -> Result<Self> {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
@@ -39,7 +40,11 @@ impl Server {
             .env_remove("PARVIS_SMTP_URL");
         match app_dir {
             Some(dir) => command.env("PARVIS_APP_DIR", dir),
-            None => command.env("PARVIS_APP_DIR", ""),
+            None => command.env("PARVIS_APP_DIR", data_dir.join("no-app")),
+        };
+        match database_url {
+            Some(url) => command.env("PARVIS_DATABASE_URL", url),
+            None => command.env_remove("PARVIS_DATABASE_URL"),
         };
         if quiet {
             command.stdout(Stdio::null());

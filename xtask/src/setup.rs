@@ -13,7 +13,8 @@ use crate::{cargo, sh, tool_path};
 /// The trunk version known to work with rustc 1.95.
 const TRUNK_VERSION: &str = "0.21.14";
 
-fn output(command: &mut Command) -> Option<String> {
+/// Standard output of a command that succeeded.
+pub fn output(command: &mut Command) -> Option<String> {
     command
         .output()
         .ok()
@@ -84,11 +85,13 @@ fn npm_ci(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn is_root() -> bool {
+/// Whether this runs as root (and may install Debian packages).
+pub fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0")
 }
 
-fn install_debian(packages: &[&str], what: &str) -> Result<()> {
+/// Installs Debian packages, or says exactly what to install.
+pub fn install_debian(packages: &[&str], what: &str) -> Result<()> {
     if !is_root() || output(Command::new("apt-get").arg("--version")).is_none() {
         bail!(
             "{what} manque. Installez-le puis relancez : sudo apt-get install {}",

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::server::Server;
-use crate::{build_app, cargo, setup, sh, tool_path};
+use crate::{build_app, cargo, lambda, postgres, setup, sh, tool_path};
 
 /// Runs every check.
 pub fn all(root: &Path) -> Result<()> {
@@ -21,7 +21,27 @@ pub fn all(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    sh(cargo().args(["test", "--workspace", "--exclude", "parvis"]))?;
+    // The endpoint's suites run on SQLite and on PostgreSQL.
+    let postgres = postgres::provide()?;
+    let mut native = cargo();
+    native.args(["test", "--workspace", "--exclude", "parvis"]);
+    match &postgres {
+        Some(server) => {
+            native.env("PARVIS_TEST_POSTGRES_URL", &server.admin_url);
+        }
+        None => {
+            println!("\n!!! PostgreSQL introuvable : la suite PostgreSQL est IGNORÉE (SKIPPED).");
+            println!("!!! Définissez PARVIS_TEST_POSTGRES_URL, ou lancez en root avec apt.\n");
+            if std::env::var("PARVIS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                bail!("PARVIS_REQUIRE_POSTGRES=1: the PostgreSQL suite may not be skipped");
+            }
+            native.env_remove("PARVIS_TEST_POSTGRES_URL");
+        }
+    }
+    sh(&mut native)?;
+    drop(postgres);
+    // The same router under the real Lambda runtime interface.
+    lambda::smoke_test(root)?;
     // The shared crate must keep building for the browser.
     sh(cargo().args([
         "check",
@@ -53,6 +73,7 @@ fn end_to_end(root: &Path) -> Result<()> {
         &root.join("target/debug/parvis-server"),
         &data,
         Some(&root.join("dist")),
+        None,
         false,
     )?;
     sh(Command::new("node")

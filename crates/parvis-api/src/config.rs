@@ -22,6 +22,19 @@ pub struct Config {
     pub mail_from: String,
     /// `PARVIS_APP_DIR`: the built app to serve (default `./dist` when it exists).
     pub app_dir: Option<PathBuf>,
+    /// `PARVIS_DATABASE_URL`: `postgres://...` for PostgreSQL, `sqlite://path`
+    /// for another SQLite file; default: `{data_dir}/parvis.sqlite3`.
+    pub database_url: Option<String>,
+    /// `PARVIS_JOBS_TOKEN`: shared secret of `POST /api/jobs/run`; the
+    /// route is disabled when unset.
+    pub jobs_token: Option<String>,
+    /// `PARVIS_JOBS_INTERVAL_SECONDS`: how often the local server runs the
+    /// scheduled jobs (default 5; `0` disables the local runner, for
+    /// deployments where a scheduler calls the jobs route).
+    pub jobs_interval_seconds: u64,
+    /// `PARVIS_DEMO`: seed the demo content into an empty database
+    /// (default `1`; set `0` in production).
+    pub seed_demo: bool,
 }
 
 impl Config {
@@ -53,6 +66,14 @@ impl Config {
             mail_from: get("PARVIS_MAIL_FROM")
                 .unwrap_or_else(|| "Parvis <noreply@parvis.localhost>".into()),
             app_dir,
+            database_url: get("PARVIS_DATABASE_URL"),
+            jobs_token: get("PARVIS_JOBS_TOKEN"),
+            jobs_interval_seconds: get("PARVIS_JOBS_INTERVAL_SECONDS")
+                .map(|v| v.parse())
+                .transpose()
+                .context("PARVIS_JOBS_INTERVAL_SECONDS must be a number of seconds")?
+                .unwrap_or(5),
+            seed_demo: get("PARVIS_DEMO").is_none_or(|v| v != "0"),
         })
     }
 

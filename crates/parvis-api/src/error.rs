@@ -24,7 +24,7 @@ pub enum AppError {
         /// French explanation.
         message: String,
     },
-    /// 400, 413, 415: the request itself is unreadable.
+    /// 400, 401, 413, 415: the request itself is unreadable or unauthorised.
     BadRequest {
         /// The status to answer with.
         status: StatusCode,
@@ -110,6 +110,7 @@ impl IntoResponse for AppError {
                 let code = match status {
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                    StatusCode::UNAUTHORIZED => "unauthorized",
                     _ => "bad_request",
                 };
                 (status, code, message, FieldErrors::default())

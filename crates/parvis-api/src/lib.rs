@@ -11,11 +11,14 @@
 //! - [`routes`]: one module per group of routes.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`mail`]: composing, queueing and delivering emails.
+//! - [`jobs`]: scheduled work (outbox delivery), run locally by a
+//!   background task or remotely through `POST /api/jobs/run`.
 //! - [`seed`]: the demo content taken from the seed documents.
 //! - [`token`]: personal tokens (random, stored hashed).
 
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod mail;
 pub mod routes;
 pub mod seed;
@@ -26,6 +29,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
+use mail::transport::Mailer;
 use tokio::sync::Notify;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -41,16 +45,38 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Woken whenever an email is queued, so delivery starts at once.
     pub outbox_wakeup: Arc<Notify>,
+    /// How emails leave.
+    pub mailer: Arc<dyn Mailer>,
+    /// Secret of `POST /api/jobs/run`; the route answers 404 without it.
+    pub jobs_token: Option<Arc<str>>,
 }
 
 impl AppState {
-    /// Builds the state from a store and the public address of the site.
-    pub fn new(store: Arc<dyn Store>, public_url: &str) -> Self {
+    /// Builds the state from a store, the public address of the site and a
+    /// mail transport.
+    pub fn new(store: Arc<dyn Store>, public_url: &str, mailer: Arc<dyn Mailer>) -> Self {
         Self {
             store,
             public_url: public_url.trim_end_matches('/').into(),
             outbox_wakeup: Arc::new(Notify::new()),
+            mailer,
+            jobs_token: None,
         }
+    }
+
+    /// Enables `POST /api/jobs/run` with this shared secret.
+    pub fn with_jobs_token(mut self, token: Option<&str>) -> Self {
+        self.jobs_token = token.filter(|t| !t.is_empty()).map(Arc::from);
+        self
+    }
+
+    /// Builds everything from the configuration: store (SQLite or
+    /// PostgreSQL), mail transport (files or SMTP), jobs secret.
+    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let store = store::open(config).await?;
+        let mailer = mail::transport::from_config(config)?;
+        Ok(Self::new(store, &config.public_url, mailer)
+            .with_jobs_token(config.jobs_token.as_deref()))
     }
 }
 

@@ -363,7 +363,8 @@ pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
 }
 
 /// Seeds the demo content when the database has no event yet.
-/// Returns whether it did.
+/// Returns whether it did. Safe when replicas start together: inserts are
+/// keyed by slug and do nothing when the row exists.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<bool> {
     if !store.is_empty().await? {
         return Ok(false);

@@ -1,5 +1,6 @@
 //! Endpoint tests: in-process through `tower::ServiceExt::oneshot`, and over
-//! real HTTP on port 0, each on its own temporary SQLite file.
+//! real HTTP on port 0. Every test runs twice, on its own temporary SQLite
+//! file and on its own throwaway PostgreSQL database (see [`store_tests!`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,18 +11,29 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use parvis_api::mail::transport::FileMailer;
 use parvis_api::mail::{self, QueuedEmail};
-use parvis_api::store::sqlite::SqliteStore;
+use parvis_api::store::sql::SqlStore;
 use parvis_api::{AppState, Store, router, seed, token};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+mod common;
+use common::{PgDatabase, throwaway_postgres};
+
 const PUBLIC_URL: &str = "https://parvis.example.org";
+
+/// Which store a test runs against; every test runs against both.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 struct TestApp {
     dir: TempDir,
     state: AppState,
     router: Router,
+    _database: Option<PgDatabase>,
 }
 
 struct Reply {
@@ -53,15 +65,38 @@ fn upcoming_registrations() -> String {
 }
 
 impl TestApp {
-    async fn new() -> Self {
+    /// A seeded store of the given kind; `None` when PostgreSQL is not available.
+    async fn new(backend: Backend) -> Option<Self> {
         let dir = TempDir::new().unwrap();
-        let store = SqliteStore::open(&dir.path().join("parvis.sqlite3"))
-            .await
-            .unwrap();
+        let (store, database) = match backend {
+            Backend::Sqlite => (
+                SqlStore::open_sqlite(&dir.path().join("parvis.sqlite3"))
+                    .await
+                    .unwrap(),
+                None,
+            ),
+            Backend::Postgres => {
+                let (database, url) = throwaway_postgres().await?;
+                (SqlStore::open_postgres(&url).await.unwrap(), Some(database))
+            }
+        };
         assert!(seed::seed_if_empty(&store).await.unwrap());
-        let state = AppState::new(Arc::new(store), PUBLIC_URL);
+        let mailer = Arc::new(
+            FileMailer::new(
+                dir.path().join("outbox"),
+                "Parvis <noreply@parvis.example.org>",
+            )
+            .unwrap(),
+        );
+        let state = AppState::new(Arc::new(store), PUBLIC_URL, mailer)
+            .with_jobs_token(Some("jeton-de-test"));
         let router = router(state.clone());
-        Self { dir, state, router }
+        Some(Self {
+            dir,
+            state,
+            router,
+            _database: database,
+        })
     }
 
     fn store(&self) -> &dyn Store {
@@ -107,9 +142,11 @@ impl TestApp {
             .await
     }
 
+    /// Emails waiting in the outbox (claimed with a zero lease, so a later
+    /// delivery in the same test still finds them).
     async fn queued(&self) -> Vec<QueuedEmail> {
         self.store()
-            .due_emails(chrono::Utc::now(), 1000)
+            .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
             .await
             .unwrap()
     }
@@ -119,17 +156,18 @@ impl TestApp {
     }
 
     async fn deliver(&self) -> usize {
-        let mailer =
-            FileMailer::new(self.outbox_dir(), "Parvis <noreply@parvis.example.org>").unwrap();
-        mail::worker::deliver_due(self.store(), &mailer)
+        mail::worker::deliver_due(self.store(), self.state.mailer.as_ref())
             .await
             .unwrap()
+            .delivered
     }
 
     fn eml_files(&self) -> Vec<String> {
         let mut files: Vec<String> = std::fs::read_dir(self.outbox_dir())
             .map(|dir| {
-                dir.map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                dir.map(|entry| entry.unwrap().path())
+                    .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+                    .map(|path| std::fs::read_to_string(path).unwrap())
                     .collect()
             })
             .unwrap_or_default();
@@ -155,17 +193,19 @@ fn assert_error_shape(reply: &Reply, status: StatusCode, code: &str) -> Value {
     body
 }
 
-#[tokio::test]
-async fn health_answers_ok() {
-    let app = TestApp::new().await;
+async fn health_answers_ok(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app.get("/api/health").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["status"], "ok");
 }
 
-#[tokio::test]
-async fn the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first() {
-    let app = TestApp::new().await;
+async fn the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app.get("/api/events").await;
     assert_eq!(reply.status, StatusCode::OK);
     let slugs: Vec<String> = reply
@@ -191,9 +231,10 @@ async fn the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first
     assert!(first.get("connection_url").is_none());
 }
 
-#[tokio::test]
-async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents() {
-    let app = TestApp::new().await;
+async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let count = |reply: Reply| reply.json().as_array().unwrap().len();
     assert_eq!(count(app.get("/api/events?when=upcoming").await), 1);
     assert_eq!(count(app.get("/api/events?when=past").await), 4);
@@ -219,9 +260,10 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents() {
     assert_eq!(count(app.get("/api/events?q=introuvable").await), 0);
 }
 
-#[tokio::test]
-async fn bad_agenda_parameters_get_a_french_400() {
-    let app = TestApp::new().await;
+async fn bad_agenda_parameters_get_a_french_400(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let body = assert_error_shape(
         &app.get("/api/events?kind=concert").await,
         StatusCode::BAD_REQUEST,
@@ -235,9 +277,10 @@ async fn bad_agenda_parameters_get_a_french_400() {
     );
 }
 
-#[tokio::test]
-async fn an_event_page_is_public_but_never_shows_the_connection_link() {
-    let app = TestApp::new().await;
+async fn an_event_page_is_public_but_never_shows_the_connection_link(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app
         .get(&format!("/api/events/{}", seed::WEBINAR_2025))
         .await;
@@ -259,9 +302,10 @@ async fn an_event_page_is_public_but_never_shows_the_connection_link() {
     );
 }
 
-#[tokio::test]
-async fn unknown_events_and_api_paths_are_404_in_the_error_shape() {
-    let app = TestApp::new().await;
+async fn unknown_events_and_api_paths_are_404_in_the_error_shape(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     assert_error_shape(
         &app.get("/api/events/nulle-part").await,
         StatusCode::NOT_FOUND,
@@ -283,9 +327,10 @@ async fn unknown_events_and_api_paths_are_404_in_the_error_shape() {
     );
 }
 
-#[tokio::test]
-async fn the_public_calendar_file_has_paris_times_in_utc_and_no_connection_link() {
-    let app = TestApp::new().await;
+async fn the_public_calendar_file_has_paris_times_in_utc_and_no_connection_link(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app
         .get(&format!("/api/events/{}/calendar.ics", seed::WEBINAR_2025))
         .await;
@@ -312,9 +357,12 @@ async fn the_public_calendar_file_has_paris_times_in_utc_and_no_connection_link(
     );
 }
 
-#[tokio::test]
-async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_secrets() {
-    let app = TestApp::new().await;
+async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_secrets(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app
         .register(
             &upcoming_registrations(),
@@ -372,9 +420,10 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
     );
 }
 
-#[tokio::test]
-async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again() {
-    let app = TestApp::new().await;
+async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let first = app
         .register(
             &upcoming_registrations(),
@@ -416,9 +465,10 @@ async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again(
     );
 }
 
-#[tokio::test]
-async fn registering_after_closing_is_a_409_with_a_clear_message() {
-    let app = TestApp::new().await;
+async fn registering_after_closing_is_a_409_with_a_clear_message(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app
         .register(
             &format!("/api/events/{}/registrations", seed::WEBINAR_2025),
@@ -433,9 +483,10 @@ async fn registering_after_closing_is_a_409_with_a_clear_message() {
     assert_eq!(app.store().stats().await.unwrap().registrations, 0);
 }
 
-#[tokio::test]
-async fn invalid_fields_are_all_listed_in_french_with_a_422() {
-    let app = TestApp::new().await;
+async fn invalid_fields_are_all_listed_in_french_with_a_422(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let reply = app
         .register(
             &upcoming_registrations(),
@@ -470,9 +521,10 @@ async fn invalid_fields_are_all_listed_in_french_with_a_422() {
     assert_eq!(app.store().stats().await.unwrap().people, 0);
 }
 
-#[tokio::test]
-async fn unreadable_requests_get_the_error_shape() {
-    let app = TestApp::new().await;
+async fn unreadable_requests_get_the_error_shape(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let path = upcoming_registrations();
     assert_error_shape(
         &app.post_raw(&path, Some("application/json"), "{\"email\": ")
@@ -500,9 +552,10 @@ async fn unreadable_requests_get_the_error_shape() {
     );
 }
 
-#[tokio::test]
-async fn the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body() {
-    let app = TestApp::new().await;
+async fn the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     app.register(
         &upcoming_registrations(),
         &registration("camille.martin@creil.fr"),
@@ -528,9 +581,10 @@ async fn the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body
     assert!(app.queued().await.is_empty());
 }
 
-#[tokio::test]
-async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link() {
-    let app = TestApp::new().await;
+async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let event = app
         .store()
         .event_by_slug(seed::WEBINAR_2025)
@@ -590,9 +644,10 @@ async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link() {
     assert!(email.subject.starts_with("Inscription confirmée : "));
 }
 
-#[tokio::test]
-async fn the_endpoint_answers_over_real_http() {
-    let app = TestApp::new().await;
+async fn the_endpoint_answers_over_real_http(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
@@ -632,3 +687,263 @@ async fn the_endpoint_answers_over_real_http() {
     assert_eq!(app.store().stats().await.unwrap().registrations, 1);
     server.abort();
 }
+
+async fn the_jobs_route_needs_its_secret_and_delivers_the_outbox(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille.martin@creil.fr"),
+    )
+    .await;
+    let run = |authorization: Option<&str>| {
+        let mut request = Request::post("/api/jobs/run");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    assert_error_shape(
+        &app.send(run(None)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_error_shape(
+        &app.send(run(Some("Bearer faux"))).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_eq!(app.eml_files().len(), 0);
+    let reply = app.send(run(Some("Bearer jeton-de-test"))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["emails"]["delivered"], 1);
+    assert_eq!(app.eml_files().len(), 1);
+    let again = app.send(run(Some("Bearer jeton-de-test"))).await;
+    assert_eq!(again.json()["emails"]["delivered"], 0);
+
+    // Without a configured secret the route does not exist.
+    let closed = router(app.state.clone().with_jobs_token(None));
+    let response = closed
+        .oneshot(run(Some("Bearer jeton-de-test")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+async fn overlapping_runners_deliver_each_email_exactly_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    for n in 0..40 {
+        let reply = app
+            .register(
+                &upcoming_registrations(),
+                &registration(&format!("personne{n}@exemple.fr")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    // Four runners at once, as a local task, a scheduler and replicas would,
+    // each with a transport that records what it is asked to send.
+    let mailers: Vec<Recording> = (0..4).map(|_| Recording::default()).collect();
+    let runs = mailers
+        .iter()
+        .map(|mailer| mail::worker::deliver_due(app.store(), mailer));
+    let reports = futures_join_all(runs).await;
+    let delivered: usize = reports.into_iter().map(|r| r.unwrap().delivered).sum();
+    assert_eq!(delivered, 40);
+    let sent: Vec<String> = mailers
+        .iter()
+        .flat_map(|m| m.0.lock().unwrap().clone())
+        .collect();
+    assert_eq!(sent.len(), 40, "one send per email");
+    let unique: std::collections::BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(unique.len(), 40, "no email sent twice");
+    assert_eq!(app.store().stats().await.unwrap().pending_emails, 0);
+}
+
+/// A transport that records the Message-IDs it is asked to send, and yields
+/// once per email so that concurrent runners really interleave.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl parvis_api::mail::transport::Mailer for Recording {
+    async fn send(&self, email: &parvis_api::mail::OutgoingEmail) -> anyhow::Result<()> {
+        tokio::task::yield_now().await;
+        self.0.lock().unwrap().push(email.message_id.clone());
+        Ok(())
+    }
+}
+
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    // Poll all together: a tiny join_all, to avoid a dependency for one test.
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for slot in pending.iter_mut() {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => {
+                        outputs.push(output);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs
+}
+
+async fn an_email_that_cannot_be_sent_now_is_kept_and_retried_later(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille.martin@creil.fr"),
+    )
+    .await;
+    // The outbox directory becomes a file: every delivery fails.
+    let outbox = app.outbox_dir();
+    std::fs::remove_dir_all(&outbox).unwrap();
+    std::fs::write(&outbox, "pas un dossier").unwrap();
+    let report = mail::worker::deliver_due(app.store(), app.state.mailer.as_ref())
+        .await
+        .unwrap();
+    assert_eq!((report.delivered, report.failed), (0, 1));
+    assert_eq!(app.store().stats().await.unwrap().pending_emails, 1);
+    assert!(
+        app.queued().await.is_empty(),
+        "not retried before its backoff"
+    );
+    let later = app
+        .store()
+        .claim_due_emails(
+            chrono::Utc::now() + chrono::Duration::seconds(31),
+            chrono::Duration::zero(),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 1, "retried after 30 s");
+    assert_eq!(later[0].attempts, 1);
+    assert!(
+        later[0].email.body_text.contains("/inscription/"),
+        "the body is kept until delivered"
+    );
+}
+
+async fn seeding_again_or_concurrently_changes_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    assert!(!seed::seed_if_empty(app.store()).await.unwrap());
+    let now = chrono::Utc::now();
+    for event in seed::demo_events(now.date_naive(), now) {
+        assert_eq!(app.store().insert_event(&event).await.unwrap(), None);
+    }
+    assert_eq!(
+        app.get("/api/events")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(
+        app.get("/api/publications")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn lambda_events_are_answered_by_the_same_router(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let call = |file: &str| {
+        let json = std::fs::read_to_string(events.join(file)).unwrap();
+        let request = lambda_http::request::from_str(&json).unwrap();
+        let router = app.router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, body) = call("health.json").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let (status, body) = call("events-upcoming.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body[0]["slug"], seed::UPCOMING_WEBINAR);
+    let (status, body) = call("register.json").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["status"], "confirmed");
+    let (status, body) = call("register-invalid.json").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["fields"]["email"][0]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas valide")
+    );
+    assert_eq!(app.store().stats().await.unwrap().registrations, 1);
+}
+
+/// Runs each test against both stores: `sqlite::name` and `postgres::name`.
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+store_tests!(
+    health_answers_ok,
+    the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first,
+    the_agenda_filters_by_time_kind_and_words_ignoring_accents,
+    bad_agenda_parameters_get_a_french_400,
+    an_event_page_is_public_but_never_shows_the_connection_link,
+    unknown_events_and_api_paths_are_404_in_the_error_shape,
+    the_public_calendar_file_has_paris_times_in_utc_and_no_connection_link,
+    a_registration_is_stored_and_its_confirmation_queued_without_leaking_secrets,
+    registering_twice_creates_nothing_new_and_sends_the_confirmation_again,
+    registering_after_closing_is_a_409_with_a_clear_message,
+    invalid_fields_are_all_listed_in_french_with_a_422,
+    unreadable_requests_get_the_error_shape,
+    the_outbox_delivers_each_email_once_as_an_eml_file_and_forgets_the_body,
+    the_confirmation_writes_dates_the_french_way_and_carries_every_link,
+    the_endpoint_answers_over_real_http,
+    the_jobs_route_needs_its_secret_and_delivers_the_outbox,
+    overlapping_runners_deliver_each_email_exactly_once,
+    an_email_that_cannot_be_sent_now_is_kept_and_retried_later,
+    seeding_again_or_concurrently_changes_nothing,
+    lambda_events_are_answered_by_the_same_router,
+);

@@ -52,6 +52,7 @@ CREATE TABLE outbox (
     created_at      TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
+    claimed_until   TEXT,         -- a runner is delivering it until then
     sent_at         TEXT,
     last_error      TEXT
 );

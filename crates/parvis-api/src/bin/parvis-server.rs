@@ -1,14 +1,12 @@
-//! The local server: reads the configuration, opens the SQLite store, seeds
-//! the demo content on first start, starts the outbox worker, and serves the
-//! API with the built app.
+//! The local server: reads the configuration, opens the store (SQLite by
+//! default, PostgreSQL with `PARVIS_DATABASE_URL`), seeds the demo content
+//! on first start, runs the scheduled jobs in the background, and serves
+//! the API with the built app.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use parvis_api::mail::transport::{FileMailer, Mailer, SmtpMailer};
-use parvis_api::store::sqlite::SqliteStore;
-use parvis_api::{AppState, Config, Store, mail, router, router_with_app, seed};
+use parvis_api::{AppState, Config, jobs, router, router_with_app, seed};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -20,21 +18,16 @@ async fn main() -> Result<()> {
         )
         .init();
     let config = Config::from_env()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database_path()).await?);
-    if seed::seed_if_empty(store.as_ref()).await? {
+    let state = AppState::from_config(&config).await?;
+    if config.seed_demo && seed::seed_if_empty(state.store.as_ref()).await? {
         println!("Base vide : contenu de démonstration ajouté.");
     }
-    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-        Some(url) => Arc::new(SmtpMailer::new(url, &config.mail_from)?),
-        None => Arc::new(FileMailer::new(config.outbox_dir(), &config.mail_from)?),
-    };
-    let state = AppState::new(store.clone(), &config.public_url);
-    tokio::spawn(mail::worker::run(
-        store,
-        mailer,
-        state.outbox_wakeup.clone(),
-        Duration::from_secs(5),
-    ));
+    if config.jobs_interval_seconds > 0 {
+        tokio::spawn(jobs::run_forever(
+            state.clone(),
+            Duration::from_secs(config.jobs_interval_seconds),
+        ));
+    }
     let app = match &config.app_dir {
         Some(dir) => router_with_app(state, dir),
         None => router(state),

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::io::AsyncWriteExt;
 
 use super::OutgoingEmail;
 
@@ -51,10 +52,22 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
     message.context("failed to build the email")
 }
 
+/// The transport the configuration asks for: SMTP when `PARVIS_SMTP_URL`
+/// is set, otherwise `.eml` files in the outbox directory.
+pub fn from_config(config: &crate::Config) -> Result<std::sync::Arc<dyn Mailer>> {
+    Ok(match &config.smtp_url {
+        Some(url) => std::sync::Arc::new(SmtpMailer::new(url, &config.mail_from)?),
+        None => std::sync::Arc::new(FileMailer::new(config.outbox_dir(), &config.mail_from)?),
+    })
+}
+
 /// Writes each email to `{dir}/{message-id}.eml` and prints a one-line note.
 ///
-/// The file is named after the Message-ID and written atomically (temporary
-/// file, then rename), so delivering the same email twice leaves one file.
+/// The file is named after the Message-ID and published atomically (written
+/// to a temporary file, then hard-linked to its final name, which fails if
+/// that name exists). A second delivery of the same email, by a runner that
+/// crashed after writing but before recording it, or by two replicas, thus
+/// leaves the first file untouched: each email is delivered exactly once.
 pub struct FileMailer {
     dir: PathBuf,
     from: Mailbox,
@@ -84,13 +97,26 @@ impl Mailer for FileMailer {
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
             .collect();
         let path = self.dir.join(format!("{name}.eml"));
-        let temporary = self.dir.join(format!(".{name}.tmp"));
-        tokio::fs::write(&temporary, message.formatted())
-            .await
-            .with_context(|| format!("failed to write {}", temporary.display()))?;
-        tokio::fs::rename(&temporary, &path)
-            .await
-            .with_context(|| format!("failed to write {}", path.display()))?;
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(());
+        }
+        let temporary = self
+            .dir
+            .join(format!(".{name}.{}.tmp", crate::token::random_hex(8)?));
+        let file = tokio::fs::File::create(&temporary).await;
+        let mut file = file.with_context(|| format!("failed to write {}", temporary.display()))?;
+        file.write_all(&message.formatted()).await?;
+        file.sync_all().await?;
+        drop(file);
+        let linked = tokio::fs::hard_link(&temporary, &path).await;
+        let _ = tokio::fs::remove_file(&temporary).await;
+        match linked {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(error) => {
+                return Err(error).with_context(|| format!("failed to write {}", path.display()));
+            }
+        }
         println!(
             "courriel pour {} « {} » → {} ({})",
             email.recipient,
@@ -115,6 +141,7 @@ impl SmtpMailer {
         Ok(Self {
             transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("PARVIS_SMTP_URL is not a valid SMTP URL")?
+                .timeout(Some(super::worker::SEND_TIMEOUT))
                 .build(),
             from: from
                 .parse()

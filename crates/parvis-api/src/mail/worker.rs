@@ -1,21 +1,29 @@
-//! The outbox worker: delivers due emails, retries failures with backoff.
+//! Outbox delivery: claims due emails, sends them, records the outcome.
 //!
-//! Locally it runs as a background task woken whenever an email is queued
-//! (and every few seconds for retries). A failed delivery is retried after
-//! 30 s, 1 min, 2 min... up to one hour between attempts; nothing is dropped.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Emails are claimed with a lease ([`crate::Store::claim_due_emails`]), so
+//! two runners (the local task and a scheduler call, or two replicas) never
+//! deliver the same email at once. A failed delivery is retried after 30 s,
+//! 1 min, 2 min... up to one hour between attempts; nothing is dropped.
 
 use anyhow::Result;
 use chrono::Utc;
-use tokio::sync::Notify;
 
 use super::transport::Mailer;
 use crate::store::Store;
 
-/// How many emails one pass delivers at most.
-const BATCH: u32 = 50;
+/// How many emails one claim takes at most.
+const BATCH: u32 = 20;
+
+/// How long a claim lasts: a runner that crashed mid-batch leaves its emails
+/// to the next runner after this.
+pub fn lease() -> chrono::Duration {
+    chrono::Duration::seconds(30)
+}
+
+/// The longest a transport may take for one email (the SMTP transport's
+/// timeout). A runner stops sending from a batch when its lease has less
+/// than this left, so an email is never sent after its claim has expired.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Delay before the next attempt after `attempts` failures.
 pub fn backoff(attempts: i64) -> chrono::Duration {
@@ -23,21 +31,37 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(seconds.min(3600))
 }
 
-/// Delivers every email due now; returns how many were delivered.
-pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<usize> {
-    let mut delivered = 0;
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryReport {
+    /// Emails handed to the transport.
+    pub delivered: usize,
+    /// Emails that failed and were rescheduled.
+    pub failed: usize,
+}
+
+/// Delivers every email due now.
+pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
     loop {
-        let due = store.due_emails(Utc::now(), BATCH).await?;
-        if due.is_empty() {
-            return Ok(delivered);
+        let claimed_at = Utc::now();
+        let claimed = store.claim_due_emails(claimed_at, lease(), BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(report);
         }
-        let batch_len = due.len();
+        let last_start = claimed_at + lease() - chrono::Duration::from_std(SEND_TIMEOUT)?;
+        let batch_len = claimed.len();
         let mut failed = 0;
-        for queued in due {
+        for queued in claimed {
+            if Utc::now() > last_start {
+                // The rest of the batch goes back to the queue when the
+                // lease expires; another pass will take it.
+                break;
+            }
             match mailer.send(&queued.email).await {
                 Ok(()) => {
                     store.mark_sent(queued.id, Utc::now()).await?;
-                    delivered += 1;
+                    report.delivered += 1;
                 }
                 Err(error) => {
                     failed += 1;
@@ -49,28 +73,11 @@ pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<usize
                 }
             }
         }
+        report.failed += failed;
         // Everything in this batch failed: the mail server is likely down;
         // leave the rest for the next pass rather than spinning.
         if failed == batch_len {
-            return Ok(delivered);
-        }
-    }
-}
-
-/// Runs forever: a pass at every wake-up, and at least every `poll`.
-pub async fn run(
-    store: Arc<dyn Store>,
-    mailer: Arc<dyn Mailer>,
-    wakeup: Arc<Notify>,
-    poll: Duration,
-) {
-    loop {
-        if let Err(error) = deliver_due(store.as_ref(), mailer.as_ref()).await {
-            tracing::error!(error = format!("{error:#}"), "outbox pass failed");
-        }
-        tokio::select! {
-            () = wakeup.notified() => {}
-            () = tokio::time::sleep(poll) => {}
+            return Ok(report);
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod health;
+pub mod jobs;
 pub mod publications;
 pub mod registrations;
 
@@ -21,6 +22,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(health::router())
+        .merge(jobs::router())
         .merge(events::router())
         .merge(publications::router())
         .merge(registrations::router())

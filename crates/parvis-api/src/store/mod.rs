@@ -1,10 +1,11 @@
-//! Storage: one trait, implemented for SQLite (and, later, PostgreSQL).
+//! Storage: one trait, implemented once in [`sql::SqlStore`] for SQLite and
+//! PostgreSQL.
 //!
 //! Handlers see only `Arc<dyn Store>`. Constraint violations become domain
 //! outcomes inside the store (a second registration of the same person is a
 //! [`RegisterOutcome::AlreadyRegistered`], not a database error).
 
-pub mod sqlite;
+pub mod sql;
 
 use anyhow::Result;
 use async_trait::async_trait;
@@ -61,8 +62,8 @@ pub trait Store: Send + Sync {
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;
 
-    /// Inserts an event.
-    async fn insert_event(&self, event: &NewEvent) -> Result<i64>;
+    /// Inserts an event; `None` when one with the same slug exists.
+    async fn insert_event(&self, event: &NewEvent) -> Result<Option<i64>>;
 
     /// Inserts a publication.
     async fn insert_publication(&self, publication: &Publication) -> Result<()>;
@@ -93,13 +94,20 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<RegisterOutcome>;
 
-    /// Emails due for delivery at `now`, oldest first.
-    async fn due_emails(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<QueuedEmail>>;
+    /// Claims up to `limit` emails due at `now`, oldest first, for `lease`:
+    /// no other runner gets them until the lease expires (a runner that
+    /// crashed mid-delivery leaves them to the next one).
+    async fn claim_due_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<QueuedEmail>>;
 
     /// Records a delivery and forgets the body (it may hold personal links).
     async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
 
-    /// Records a failed attempt and when to try again.
+    /// Records a failed attempt and when to try again (releases the claim).
     async fn mark_failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<()>;
 
     /// Counts of what is stored, for tests, the bench and monitoring.
@@ -121,6 +129,16 @@ pub struct StoreStats {
     pub emails: i64,
     /// Emails not yet delivered.
     pub pending_emails: i64,
+}
+
+/// Opens the store the configuration names: `PARVIS_DATABASE_URL` when set,
+/// otherwise the SQLite file in the data directory.
+pub async fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Store>> {
+    let store = match &config.database_url {
+        Some(url) => sql::SqlStore::open_url(url).await?,
+        None => sql::SqlStore::open_sqlite(&config.database_path()).await?,
+    };
+    Ok(std::sync::Arc::new(store))
 }
 
 /// Timestamps are stored as fixed-width UTC text, so they sort as strings.

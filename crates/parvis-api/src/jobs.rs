@@ -1,0 +1,42 @@
+//! Scheduled work behind one runner: today the outbox delivery; reminders,
+//! feedback invitations and retention purges will join it.
+//!
+//! Locally, [`run_forever`] runs the jobs every few seconds and whenever an
+//! email is queued. Serverless, a scheduler calls `POST /api/jobs/run`
+//! (see [`crate::routes::jobs`]). Both may overlap safely: work is claimed
+//! in the database, never held in memory.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::mail::worker::{self, DeliveryReport};
+
+/// What one run of the jobs did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct JobReport {
+    /// The outbox delivery.
+    pub emails: DeliveryReport,
+}
+
+/// Runs every job once.
+pub async fn run_once(state: &AppState) -> Result<JobReport> {
+    Ok(JobReport {
+        emails: worker::deliver_due(state.store.as_ref(), state.mailer.as_ref()).await?,
+    })
+}
+
+/// Runs the jobs at every wake-up and at least every `interval`, forever.
+pub async fn run_forever(state: AppState, interval: Duration) {
+    loop {
+        if let Err(error) = run_once(&state).await {
+            tracing::error!(error = format!("{error:#}"), "scheduled jobs failed");
+        }
+        tokio::select! {
+            () = state.outbox_wakeup.notified() => {}
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The Lambda entry point, proven with the real runtime interface:
+//! `cargo lambda watch` (PyPI package `cargo-lambda`) emulates the Lambda
+//! control plane locally, and `cargo lambda invoke` sends it the API Gateway
+//! v2 / function URL events kept in `crates/parvis-api/events/`.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::server::free_port;
+use crate::setup::output;
+use crate::{cargo, sh};
+
+/// Installs cargo-lambda from PyPI when missing.
+pub fn ensure_cargo_lambda() -> Result<()> {
+    if output(cargo().args(["lambda", "--help"])).is_none() {
+        sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "cargo-lambda"]))?;
+    }
+    Ok(())
+}
+
+/// `cargo lambda watch`, killed with its whole process group when dropped.
+struct Watch(Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Each event file, the status it must get and a text its body must hold.
+const CASES: [(&str, u16, &str); 4] = [
+    ("health.json", 200, "\"ok\""),
+    (
+        "events-upcoming.json",
+        200,
+        "webinaire-ceq-2030-ctg-restitution",
+    ),
+    ("register.json", 201, "confirmed"),
+    ("register-invalid.json", 422, "n'est pas valide"),
+];
+
+/// Starts the function under `cargo lambda watch` and invokes it with every
+/// event file, checking each response.
+pub fn smoke_test(root: &Path) -> Result<()> {
+    ensure_cargo_lambda()?;
+    let data = root.join("target/lambda-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let port = free_port()?.to_string();
+    let env = format!(
+        "PARVIS_DATA_DIR={},PARVIS_PUBLIC_URL=https://parvis.example.org,PARVIS_LOG=warn",
+        data.display()
+    );
+    println!("» cargo lambda watch --bin parvis-lambda (port {port})");
+    let child = cargo()
+        .args([
+            "lambda",
+            "watch",
+            "--ignore-changes",
+            "-p",
+            "parvis-api",
+            "--bin",
+            "parvis-lambda",
+        ])
+        .args(["--invoke-port", &port, "--env-var", &env])
+        .stdout(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("could not start cargo lambda watch")?;
+    let _watch = Watch(child);
+    let events = root.join("crates/parvis-api/events");
+    for (file, status, needle) in CASES {
+        let response = invoke(&port, &events.join(file), Duration::from_secs(600))?;
+        let json: serde_json::Value = serde_json::from_str(&response)
+            .with_context(|| format!("{file}: the answer is not JSON: {response}"))?;
+        let got = json["statusCode"].as_u64().unwrap_or_default();
+        let body = json["body"].as_str().unwrap_or_default();
+        if got != u64::from(status) || !body.contains(needle) {
+            bail!("{file}: expected {status} with {needle:?}, got {got}: {body}");
+        }
+        println!("  {file}: {got} ✓");
+    }
+    Ok(())
+}
+
+/// Invokes the function, retrying while it is still being built.
+fn invoke(port: &str, event: &Path, limit: Duration) -> Result<String> {
+    let start = Instant::now();
+    loop {
+        let out = cargo()
+            .args([
+                "lambda",
+                "invoke",
+                "parvis-lambda",
+                "--invoke-port",
+                port,
+                "--output-format",
+                "json",
+                "--data-file",
+            ])
+            .arg(event)
+            .output()?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        if start.elapsed() > limit {
+            bail!(
+                "cargo lambda invoke failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+/// Builds the release function as Lambda deploys it; returns the binary's path.
+pub fn build(root: &Path) -> Result<std::path::PathBuf> {
+    ensure_cargo_lambda()?;
+    sh(cargo()
+        .args([
+            "lambda",
+            "build",
+            "--release",
+            "--compiler",
+            "cargo",
+            "-p",
+            "parvis-api",
+            "--bin",
+            "parvis-lambda",
+        ])
+        .current_dir(root))?;
+    let binary = root.join("target/lambda/parvis-lambda/bootstrap");
+    if !binary.exists() {
+        bail!("{} was not produced", binary.display());
+    }
+    Ok(binary)
+}
