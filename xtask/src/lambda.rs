@@ -16,8 +16,14 @@ use crate::{cargo, sh};
 
 /// Installs cargo-lambda from PyPI when missing.
 pub fn ensure_cargo_lambda() -> Result<()> {
+    if output(cargo().args(["lambda", "--help"])).is_some() {
+        return Ok(());
+    }
+    sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "cargo-lambda"]))?;
+    // pyenv installs console scripts behind shims that need a rehash.
+    let _ = Command::new("pyenv").arg("rehash").status();
     if output(cargo().args(["lambda", "--help"])).is_none() {
-        sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "cargo-lambda"]))?;
+        bail!("cargo-lambda was installed but `cargo lambda` does not run: is pip's bin directory on PATH?");
     }
     Ok(())
 }
