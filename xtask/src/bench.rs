@@ -202,7 +202,7 @@ impl Figures {
                 .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
         };
         println!(
-            "{name:<42} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requêtes, {} erreurs)",
+            "{name:<52} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requêtes, {} erreurs)",
             self.requests as f64 / self.elapsed.as_secs_f64(),
             pct(0.50),
             pct(0.99),

@@ -23,7 +23,9 @@ pub fn ensure_cargo_lambda() -> Result<()> {
     // pyenv installs console scripts behind shims that need a rehash.
     let _ = Command::new("pyenv").arg("rehash").status();
     if output(cargo().args(["lambda", "--help"])).is_none() {
-        bail!("cargo-lambda was installed but `cargo lambda` does not run: is pip's bin directory on PATH?");
+        bail!(
+            "cargo-lambda was installed but `cargo lambda` does not run: is pip's bin directory on PATH?"
+        );
     }
     Ok(())
 }
