@@ -35,6 +35,9 @@ pub struct Config {
     /// `PARVIS_DEMO`: seed the demo content into an empty database
     /// (default `1`; set `0` in production).
     pub seed_demo: bool,
+    /// `PARVIS_RATE_LIMIT_PER_MINUTE`: registration attempts allowed per
+    /// client address and minute (default 120; `0` turns the limit off).
+    pub rate_limit_per_minute: u32,
 }
 
 impl Config {
@@ -74,6 +77,11 @@ impl Config {
                 .context("PARVIS_JOBS_INTERVAL_SECONDS must be a number of seconds")?
                 .unwrap_or(5),
             seed_demo: get("PARVIS_DEMO").is_none_or(|v| v != "0"),
+            rate_limit_per_minute: get("PARVIS_RATE_LIMIT_PER_MINUTE")
+                .map(|v| v.parse())
+                .transpose()
+                .context("PARVIS_RATE_LIMIT_PER_MINUTE must be a whole number")?
+                .unwrap_or(120),
         })
     }
 

@@ -111,6 +111,7 @@ impl IntoResponse for AppError {
                     StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
                     StatusCode::UNAUTHORIZED => "unauthorized",
+                    StatusCode::TOO_MANY_REQUESTS => "rate_limited",
                     _ => "bad_request",
                 };
                 (status, code, message, FieldErrors::default())

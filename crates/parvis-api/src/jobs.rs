@@ -1,5 +1,5 @@
-//! Scheduled work behind one runner: today the outbox delivery; reminders,
-//! feedback invitations and retention purges will join it.
+//! Scheduled work behind one runner: reminders before each session and the
+//! outbox delivery; feedback invitations and retention purges will join it.
 //!
 //! Locally, [`run_forever`] runs the jobs every few seconds and whenever an
 //! email is queued. Serverless, a scheduler calls `POST /api/jobs/run`
@@ -17,13 +17,22 @@ use crate::mail::worker::{self, DeliveryReport};
 /// What one run of the jobs did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct JobReport {
+    /// Reminders queued (before each session, at the event's offsets).
+    pub reminders: usize,
     /// The outbox delivery.
     pub emails: DeliveryReport,
 }
 
-/// Runs every job once.
+/// Runs every job once: reminders first, so they leave in the same run.
 pub async fn run_once(state: &AppState) -> Result<JobReport> {
+    let public_url = state.public_url.clone();
+    let now = chrono::Utc::now();
+    let compose = move |event: &crate::store::EventRecord, notice: &crate::store::Notice<'_>| {
+        crate::mail::compose(event, notice, &public_url, now)
+    };
+    let reminders = state.store.queue_due_reminders(&compose, now).await?;
     Ok(JobReport {
+        reminders,
         emails: worker::deliver_due(state.store.as_ref(), state.mailer.as_ref()).await?,
     })
 }

@@ -15,11 +15,13 @@
 //!   background task or remotely through `POST /api/jobs/run`.
 //! - [`seed`]: the demo content taken from the seed documents.
 //! - [`token`]: personal tokens (random, stored hashed).
+//! - [`rate_limit`]: registration attempts per client address.
 
 pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod store;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     /// Secret of `POST /api/jobs/run`; the route answers 404 without it.
     pub jobs_token: Option<Arc<str>>,
+    /// Registration attempts per client address.
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -61,7 +65,14 @@ impl AppState {
             outbox_wakeup: Arc::new(Notify::new()),
             mailer,
             jobs_token: None,
+            rate_limiter: Arc::new(rate_limit::RateLimiter::new(0)),
         }
+    }
+
+    /// Limits registration attempts per client address and minute (0: off).
+    pub fn with_rate_limit(mut self, per_minute: u32) -> Self {
+        self.rate_limiter = Arc::new(rate_limit::RateLimiter::new(per_minute));
+        self
     }
 
     /// Enables `POST /api/jobs/run` with this shared secret.

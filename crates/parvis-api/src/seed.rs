@@ -11,11 +11,13 @@ use anyhow::Result;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use parvis_core::api::{
-    Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication, RegistrationState,
-    RegistrationWindow, ReportLink, Session, Speaker, Track, Venue,
+    Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
+    RegistrationState, RegistrationWindow, ReportLink, Session, Speaker, Track, Venue,
+    default_reminders,
 };
+use parvis_core::questions::{Question, QuestionKind};
 
-use crate::store::{NewEvent, Store};
+use crate::store::{EventPrivate, NewEvent, Store};
 
 /// Slug of the upcoming copy of the webinar, used by the README and tests.
 pub const UPCOMING_WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
@@ -45,6 +47,7 @@ fn session(date: NaiveDate, from: (u32, u32), to: (u32, u32)) -> Session {
         ends_at: paris(date, to.0, to.1),
         all_day: false,
         programme: Vec::new(),
+        capacity: None,
     }
 }
 
@@ -105,18 +108,26 @@ pub fn webinar(slug: &str, date: NaiveDate, opens_at: Option<DateTime<FixedOffse
                 title: "Articulation des CEQ 2030 et des CTG dans l'ouest francilien (étude 2024-2025)".to_owned(),
                 url: "/rapports/etude-ceq-2030-ctg-2025.pdf".to_owned(),
             }),
+            capacity: None,
+            waitlist: false,
+            day_selection: false,
+            questions: Vec::new(),
+            reminders_minutes: default_reminders(),
+            availability: Availability::default(),
         },
         connection_url: Some(format!("https://visio.example.org/parvis/{slug}")),
+        private: EventPrivate::default(),
     }
 }
 
-fn steering_committee() -> NewEvent {
-    let date = day(2016, 7, 1);
+fn steering_committee(date: NaiveDate) -> NewEvent {
     let mut sitting = session(date, (10, 0), (16, 0));
     sitting.programme = vec![
         ProgrammeItem {
             tracks: vec![
                 Track {
+                    id: "observation-partagee".to_owned(),
+                    capacity: None,
                     title: "Sujet n°1 : L'observation partagée (CoPil n°3 et 4)".to_owned(),
                     details: strings(&[
                         "Dans quelles conditions l'observation partagée peut-elle contribuer à forger une culture commune et à l'émergence d'une stratégie concertée pour le territoire ?",
@@ -126,6 +137,8 @@ fn steering_committee() -> NewEvent {
                     ]),
                 },
                 Track {
+                    id: "place-des-habitants".to_owned(),
+                    capacity: None,
                     title: "Sujet n°2 : La place des habitants (CoPil n°3 et 4)".to_owned(),
                     details: strings(&[
                         "Les instances de participation sont-elles véritablement garantes de réponses plus pertinentes des pouvoirs publics ?",
@@ -183,15 +196,22 @@ fn steering_committee() -> NewEvent {
             registration: RegistrationWindow { opens_at: None, closes_at },
             registration_state: RegistrationState::Closed,
             report: None,
+            capacity: None,
+            waitlist: false,
+            day_selection: false,
+            questions: Vec::new(),
+            reminders_minutes: default_reminders(),
+            availability: Availability::default(),
         },
         connection_url: None,
+        private: EventPrivate::default(),
     }
 }
 
-fn qualification_cycle() -> NewEvent {
+fn qualification_cycle(dates: [NaiveDate; 4]) -> NewEvent {
     let days: [(NaiveDate, &str, &[&str]); 4] = [
         (
-            day(2016, 3, 10),
+            dates[0],
             "Journée 1 : Comment construire une démarche intégrée entre les équipes ?",
             &[
                 "Identifier les conditions de mise en place d'une équipe projet intégrée.",
@@ -200,7 +220,7 @@ fn qualification_cycle() -> NewEvent {
             ],
         ),
         (
-            day(2016, 4, 7),
+            dates[1],
             "Journée 2 : La structuration des relations avec les acteurs du droit commun",
             &[
                 "Aider à structurer un travail partenarial dans la durée avec les services des collectivités et les représentants de l'État, des agences et des institutions.",
@@ -208,7 +228,7 @@ fn qualification_cycle() -> NewEvent {
             ],
         ),
         (
-            day(2016, 5, 26),
+            dates[2],
             "Journée 3 : L'organisation de la participation et de la co-construction avec les habitants",
             &[
                 "Mener une réflexion sur les conditions concrètes d'un dialogue constructif avec les habitants.",
@@ -217,7 +237,7 @@ fn qualification_cycle() -> NewEvent {
             ],
         ),
         (
-            day(2016, 6, 23),
+            dates[3],
             "Journée 4 : Comment utiliser l'observation comme outil d'animation et de coordination ?",
             &[
                 "Faire de l'observation et du suivi du contrat des outils de compréhension et d'animation des enjeux des quartiers et de l'action menée.",
@@ -279,8 +299,15 @@ fn qualification_cycle() -> NewEvent {
             registration: RegistrationWindow { opens_at: None, closes_at },
             registration_state: RegistrationState::Closed,
             report: None,
+            capacity: None,
+            waitlist: false,
+            day_selection: false,
+            questions: Vec::new(),
+            reminders_minutes: default_reminders(),
+            availability: Availability::default(),
         },
         connection_url: None,
+        private: EventPrivate::default(),
     }
 }
 
@@ -292,6 +319,7 @@ fn paca_regional_day() -> NewEvent {
         ends_at: paris(date.succ_opt().expect("a next day"), 0, 0),
         all_day: true,
         programme: Vec::new(),
+        capacity: None,
     };
     let closes_at = whole_day.starts_at;
     NewEvent {
@@ -323,8 +351,15 @@ fn paca_regional_day() -> NewEvent {
             registration: RegistrationWindow { opens_at: None, closes_at },
             registration_state: RegistrationState::Closed,
             report: None,
+            capacity: None,
+            waitlist: false,
+            day_selection: false,
+            questions: Vec::new(),
+            reminders_minutes: default_reminders(),
+            availability: Availability::default(),
         },
         connection_url: None,
+        private: EventPrivate::default(),
     }
 }
 
@@ -343,21 +378,114 @@ fn research_report() -> Publication {
     }
 }
 
-/// Every demo event, the upcoming webinar dated relative to `today`.
+/// Slug of the upcoming copy of the qualification cycle (days choosable).
+pub const UPCOMING_CYCLE: &str = "cycle-qualification-contrat-de-ville-prochaine-session";
+/// Slug of the upcoming copy of the steering committee (members only).
+pub const UPCOMING_COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
+/// The demo invitation code of the upcoming steering committee.
+pub const DEMO_INVITATION_CODE: &str = "VIVRE-ENSEMBLE";
+/// A demo roster address of the upcoming steering committee.
+pub const DEMO_ROSTER_EMAIL: &str = "maud.gallay@odas.example.org";
+
+/// Invitation codes are compared trimmed and upper-cased, by their SHA-256.
+pub fn invitation_code_hash(code: &str) -> String {
+    crate::token::hash(&code.trim().to_uppercase())
+}
+
+fn opened(mut event: NewEvent, now: DateTime<Utc>) -> NewEvent {
+    let opens = now.with_timezone(&Paris).fixed_offset() - chrono::Duration::days(1);
+    event.public.registration.opens_at = Some(opens);
+    event.public.registration_state = RegistrationState::Open;
+    event
+}
+
+fn upcoming_cycle(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
+    let at = |weeks: u64| {
+        today
+            .checked_add_days(Days::new(weeks * 7))
+            .unwrap_or(today)
+    };
+    let mut cycle = qualification_cycle([at(5), at(7), at(9), at(11)]);
+    cycle.public.slug = UPCOMING_CYCLE.to_owned();
+    cycle.public.summary = "Cycle de qualification en quatre journées pour les chefs de projet et coordinateurs des contrats de ville : inscription à tout le cycle ou aux journées de votre choix (20 places par journée).".to_owned();
+    cycle.public.day_selection = true;
+    cycle.public.waitlist = true;
+    for session in &mut cycle.public.sessions {
+        session.capacity = Some(20);
+    }
+    cycle.public.questions = vec![
+        Question {
+            id: "portage-epci".to_owned(),
+            label: "Votre contrat de ville est-il porté par un EPCI ?".to_owned(),
+            help: None,
+            required: true,
+            kind: QuestionKind::YesNo,
+        },
+        Question {
+            id: "experience".to_owned(),
+            label: "Depuis combien d'années travaillez-vous en politique de la ville ?".to_owned(),
+            help: Some("Un nombre entier, 0 si vous débutez.".to_owned()),
+            required: false,
+            kind: QuestionKind::Number {
+                min: Some(0),
+                max: Some(50),
+            },
+        },
+        Question {
+            id: "attentes".to_owned(),
+            label: "Vos attentes pour ce cycle".to_owned(),
+            help: None,
+            required: false,
+            kind: QuestionKind::LongText,
+        },
+    ];
+    cycle.public.registration.closes_at = cycle.public.sessions[0].starts_at;
+    opened(cycle, now)
+}
+
+fn upcoming_committee(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
+    let date = today.checked_add_days(Days::new(21)).unwrap_or(today);
+    let mut committee = steering_committee(date);
+    committee.public.slug = UPCOMING_COMMITTEE.to_owned();
+    committee.public.waitlist = true;
+    for session in &mut committee.public.sessions {
+        for item in &mut session.programme {
+            for track in &mut item.tracks {
+                track.capacity = Some(8);
+            }
+        }
+    }
+    committee.public.questions = vec![Question {
+        id: "dejeuner".to_owned(),
+        label: "Déjeunerez-vous sur place ?".to_owned(),
+        help: None,
+        required: true,
+        kind: QuestionKind::YesNo,
+    }];
+    committee.private = EventPrivate {
+        roster: vec![DEMO_ROSTER_EMAIL.to_owned()],
+        invitation_code_hashes: vec![invitation_code_hash(DEMO_INVITATION_CODE)],
+    };
+    opened(committee, now)
+}
+
+/// Every demo event; the upcoming copies are dated relative to `today`.
 pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
     let upcoming = today.checked_add_days(Days::new(28)).unwrap_or(today);
-    let opens = now.with_timezone(&Paris).fixed_offset();
     let mut original = webinar(WEBINAR_2025, day(2025, 5, 13), None);
     original.public.registration.opens_at = Some(paris(day(2025, 4, 1), 9, 0));
     vec![
-        webinar(
-            UPCOMING_WEBINAR,
-            upcoming,
-            Some(opens - chrono::Duration::days(1)),
-        ),
+        opened(webinar(UPCOMING_WEBINAR, upcoming, None), now),
+        upcoming_committee(today, now),
+        upcoming_cycle(today, now),
         original,
-        steering_committee(),
-        qualification_cycle(),
+        steering_committee(day(2016, 7, 1)),
+        qualification_cycle([
+            day(2016, 3, 10),
+            day(2016, 4, 7),
+            day(2016, 5, 26),
+            day(2016, 6, 23),
+        ]),
         paca_regional_day(),
     ]
 }
@@ -417,7 +545,7 @@ mod tests {
 
     #[test]
     fn the_cycle_has_its_four_real_days() {
-        let cycle = qualification_cycle().public;
+        let cycle = demo_events(day(2026, 11, 22), Utc::now())[5].public.clone();
         let dates: Vec<String> = cycle
             .sessions
             .iter()

@@ -56,7 +56,8 @@ fn registration(email: &str) -> Value {
         "organisation": "Ville de Creil",
         "role": "Cheffe de projet politique de la ville",
         "territory": "Creil, quartier Rouher",
-        "consent": true
+        "consent": true,
+        "structure_type": "collectivite"
     })
 }
 
@@ -151,6 +152,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Whether a personal token opens a registration.
+    async fn opens(&self, token_text: &str) -> bool {
+        self.store()
+            .registration_by_token(&token::hash(token_text))
+            .await
+            .unwrap()
+            .is_some()
+    }
+
     fn outbox_dir(&self) -> PathBuf {
         self.dir.path().join("outbox")
     }
@@ -218,14 +228,16 @@ async fn the_agenda_lists_upcoming_events_first_then_past_ones_most_recent_first
     assert_eq!(
         slugs,
         [
+            seed::UPCOMING_COMMITTEE,
             seed::UPCOMING_WEBINAR,
+            seed::UPCOMING_CYCLE,
             seed::WEBINAR_2025,
             "comite-pilotage-villes-vivre-ensemble-2016-07-01",
             "cycle-qualification-contrat-de-ville-2016",
             "journee-regionale-cohesion-sociale-paca-2011-06-15",
         ]
     );
-    let first = &reply.json()[0];
+    let first = &reply.json()[1];
     assert_eq!(first["registration_state"], "open");
     assert_eq!(first["format"], "en_ligne");
     assert!(first.get("connection_url").is_none());
@@ -236,9 +248,9 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents(backend: Bac
         return;
     };
     let count = |reply: Reply| reply.json().as_array().unwrap().len();
-    assert_eq!(count(app.get("/api/events?when=upcoming").await), 1);
+    assert_eq!(count(app.get("/api/events?when=upcoming").await), 3);
     assert_eq!(count(app.get("/api/events?when=past").await), 4);
-    let cycle = app.get("/api/events?kind=cycle").await.json();
+    let cycle = app.get("/api/events?kind=cycle&when=past").await.json();
     assert_eq!(cycle.as_array().unwrap().len(), 1);
     assert_eq!(cycle[0]["session_count"], 4);
     assert_eq!(cycle[0]["city"], "Évry");
@@ -253,6 +265,7 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents(backend: Bac
     assert_eq!(
         slugs,
         [
+            seed::UPCOMING_COMMITTEE,
             "comite-pilotage-villes-vivre-ensemble-2016-07-01",
             "journee-regionale-cohesion-sociale-paca-2011-06-15"
         ]
@@ -406,17 +419,14 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
         .next()
         .unwrap();
     assert_eq!(token.len(), 64);
+    assert!(app.opens(token).await, "the token's hash is stored");
     assert!(
         app.store()
-            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(token))
+            .registration_by_token(token)
             .await
             .unwrap()
-    );
-    assert!(
-        !app.store()
-            .token_matches(seed::UPCOMING_WEBINAR, token)
-            .await
-            .unwrap()
+            .is_none(),
+        "the token itself is not stored"
     );
 }
 
@@ -444,25 +454,16 @@ async fn registering_twice_creates_nothing_new_and_sends_the_confirmation_again(
     );
     let stats = app.store().stats().await.unwrap();
     assert_eq!((stats.people, stats.registrations, stats.emails), (1, 1, 2));
-    // Only the newest personal link works.
+    // Every personal link sent works.
     let tokens: Vec<String> = app
         .queued()
         .await
         .iter()
         .map(|q| q.email.body_text.split("/inscription/").nth(1).unwrap()[..64].to_owned())
         .collect();
-    assert!(
-        !app.store()
-            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[0]))
-            .await
-            .unwrap()
-    );
-    assert!(
-        app.store()
-            .token_matches(seed::UPCOMING_WEBINAR, &token::hash(&tokens[1]))
-            .await
-            .unwrap()
-    );
+    assert_ne!(tokens[0], tokens[1]);
+    assert!(app.opens(&tokens[0]).await);
+    assert!(app.opens(&tokens[1]).await);
 }
 
 async fn registering_after_closing_is_a_409_with_a_clear_message(backend: Backend) {
@@ -504,7 +505,8 @@ async fn invalid_fields_are_all_listed_in_french_with_a_422(backend: Backend) {
             "first_name",
             "last_name",
             "organisation",
-            "role"
+            "role",
+            "structure_type"
         ]
     );
     assert_eq!(
@@ -591,24 +593,22 @@ async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link(bac
         .await
         .unwrap()
         .unwrap();
-    let request = parvis_core::registration::RegistrationRequest {
+    let record = parvis_api::store::RegistrationRecord {
+        id: 1,
+        event_id: event.id,
+        status: parvis_api::store::Status::Confirmed,
         first_name: "Camille".into(),
         last_name: "Martin".into(),
         email: "camille@exemple.fr".into(),
-        organisation: "Ville de Creil".into(),
-        role: "Cheffe de projet".into(),
-        territory: String::new(),
-        consent: true,
+        tracks: vec![],
+        sessions: vec![0],
     };
-    let registration = parvis_core::registration::NewRegistration::try_from(&request).unwrap();
-    let email = mail::confirmation(
-        &event,
-        &registration,
-        "abc123",
-        PUBLIC_URL,
-        chrono::Utc::now(),
-    )
-    .unwrap();
+    let notice = parvis_api::store::Notice {
+        kind: parvis_api::store::NoticeKind::Registered,
+        registration: &record,
+        token: "abc123",
+    };
+    let email = mail::compose(&event, &notice, PUBLIC_URL, chrono::Utc::now()).unwrap();
     assert!(
         email
             .body_text
@@ -667,7 +667,7 @@ async fn the_endpoint_answers_over_real_http(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(events[0]["slug"], seed::UPCOMING_WEBINAR);
+    assert_eq!(events[1]["slug"], seed::UPCOMING_WEBINAR);
     let created = client
         .post(format!("{base}{}", upcoming_registrations()))
         .json(&registration("sacha.leroy@angers.fr"))
@@ -683,7 +683,7 @@ async fn the_endpoint_answers_over_real_http(backend: Backend) {
         .unwrap();
     assert_eq!(invalid.status(), 422);
     let error: parvis_core::api::ApiError = invalid.json().await.unwrap();
-    assert_eq!(error.fields.0.len(), 6);
+    assert_eq!(error.fields.0.len(), 7);
     assert_eq!(app.store().stats().await.unwrap().registrations, 1);
     server.abort();
 }
@@ -862,7 +862,7 @@ async fn seeding_again_or_concurrently_changes_nothing(backend: Backend) {
             .as_array()
             .unwrap()
             .len(),
-        5
+        7
     );
     assert_eq!(
         app.get("/api/publications")
@@ -898,7 +898,7 @@ async fn lambda_events_are_answered_by_the_same_router(backend: Backend) {
     );
     let (status, body) = call("events-upcoming.json").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body[0]["slug"], seed::UPCOMING_WEBINAR);
+    assert_eq!(body[1]["slug"], seed::UPCOMING_WEBINAR);
     let (status, body) = call("register.json").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["status"], "confirmed");

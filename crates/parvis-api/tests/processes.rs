@@ -40,6 +40,7 @@ impl Server {
             .env("PARVIS_PUBLIC_URL", "https://parvis.example.org")
             .env("PARVIS_APP_DIR", data_dir.join("no-app"))
             .env("PARVIS_JOBS_INTERVAL_SECONDS", "1")
+            .env("PARVIS_RATE_LIMIT_PER_MINUTE", "0")
             .env_remove("PARVIS_SMTP_URL")
             .env("PARVIS_LOG", "error")
             .stdout(Stdio::null());
@@ -84,7 +85,7 @@ fn body(email: &str) -> serde_json::Value {
     json!({
         "first_name": "Alex", "last_name": "Durand", "email": email,
         "organisation": "Ville de Strasbourg", "role": "Chargé d'observation",
-        "territory": "", "consent": true
+        "territory": "", "consent": true, "structure_type": "collectivite"
     })
 }
 

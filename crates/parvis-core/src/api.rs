@@ -34,6 +34,22 @@ pub mod paths {
     pub fn registrations(slug: &str) -> String {
         format!("/api/events/{slug}/registrations")
     }
+
+    /// A registration seen through its personal token: `GET` to view,
+    /// `PATCH` to change workshops or days.
+    pub fn registration(token: &str) -> String {
+        format!("/api/registrations/{token}")
+    }
+
+    /// `POST` to cancel a registration.
+    pub fn registration_cancel(token: &str) -> String {
+        format!("/api/registrations/{token}/cancel")
+    }
+
+    /// The registrant's own calendar file (with the connection link).
+    pub fn registration_calendar(token: &str) -> String {
+        format!("/api/registrations/{token}/calendar.ics")
+    }
 }
 
 /// Field name -> French messages. Sorted, so output is stable.
@@ -235,6 +251,9 @@ pub struct Session {
     /// What happens during the session, in order.
     #[serde(default)]
     pub programme: Vec<ProgrammeItem>,
+    /// Seats on this day, when limited (cycles whose days can be chosen).
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }
 
 /// A time slot of a session's programme.
@@ -257,11 +276,17 @@ pub struct ProgrammeItem {
 /// One of several parallel workshops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
+    /// Stable identifier, what a registration names when choosing it.
+    #[serde(default)]
+    pub id: String,
     /// Title of the workshop.
     pub title: String,
     /// Details, one paragraph or question each.
     #[serde(default)]
     pub details: Vec<String>,
+    /// Seats in this workshop, when limited.
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }
 
 /// A speaker or facilitator.
@@ -378,13 +403,135 @@ pub struct EventPublic {
     pub registration_state: RegistrationState,
     /// The study report, when the event has one.
     pub report: Option<ReportLink>,
+    /// Seats for the whole event, when limited.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// Whether a full event (or workshop, or day) takes people on a waiting
+    /// list rather than refusing them.
+    #[serde(default)]
+    pub waitlist: bool,
+    /// Whether registrants choose their days (cycles); otherwise a
+    /// registration covers every session.
+    #[serde(default)]
+    pub day_selection: bool,
+    /// The organiser's own questions.
+    #[serde(default)]
+    pub questions: Vec<crate::questions::Question>,
+    /// Reminders, in minutes before each session (default: 1 day and 1 hour).
+    #[serde(default = "default_reminders")]
+    pub reminders_minutes: Vec<u32>,
+    /// Seats taken and left, computed when the page is read.
+    #[serde(default)]
+    pub availability: Availability,
+}
+
+/// Reminders 1 day and 1 hour before each session.
+pub fn default_reminders() -> Vec<u32> {
+    vec![24 * 60, 60]
+}
+
+/// Quota keys: the whole event, one workshop, one day.
+pub mod quota {
+    /// The whole event.
+    pub const EVENT: &str = "event";
+
+    /// One workshop.
+    pub fn track(id: &str) -> String {
+        format!("track:{id}")
+    }
+
+    /// One day (session index, from 0).
+    pub fn session(index: usize) -> String {
+        format!("session:{index}")
+    }
+}
+
+/// Seats of one quota.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seats {
+    /// Seats in all.
+    pub capacity: u32,
+    /// Seats taken by confirmed registrations.
+    pub taken: u32,
+}
+
+impl Seats {
+    /// Seats still free.
+    pub fn left(&self) -> u32 {
+        self.capacity.saturating_sub(self.taken)
+    }
+}
+
+/// Seats per quota key ([`quota`]); a key absent means unlimited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Availability(pub BTreeMap<String, Seats>);
+
+impl Availability {
+    /// Whether the quota `key` exists and is full.
+    pub fn is_full(&self, key: &str) -> bool {
+        self.0.get(key).is_some_and(|seats| seats.left() == 0)
+    }
+}
+
+impl EventPublic {
+    /// The blocks of parallel workshops: one choice each.
+    pub fn choice_blocks(&self) -> Vec<&ProgrammeItem> {
+        self.sessions
+            .iter()
+            .flat_map(|session| session.programme.iter())
+            .filter(|item| !item.tracks.is_empty())
+            .collect()
+    }
+
+    /// Every workshop of the event.
+    pub fn tracks(&self) -> impl Iterator<Item = &Track> {
+        self.choice_blocks()
+            .into_iter()
+            .flat_map(|item| item.tracks.iter())
+    }
+}
+
+/// A registration as its owner sees it through the personal link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    /// The event.
+    pub event: EventPublic,
+    /// `confirmed`, `waitlisted` or `cancelled`.
+    pub status: String,
+    /// Place on the waiting list (1 = next), when waitlisted.
+    pub rank: Option<u32>,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email address.
+    pub email: String,
+    /// Chosen workshops (ids).
+    pub tracks: Vec<String>,
+    /// Chosen days (session indexes).
+    pub sessions: Vec<usize>,
+    /// Whether workshops or days may still be changed.
+    pub can_change: bool,
+    /// Whether it may still be cancelled.
+    pub can_cancel: bool,
+}
+
+/// A change of workshops or days through the personal link.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChoiceChange {
+    /// Chosen workshops (ids), one per block.
+    pub tracks: Vec<String>,
+    /// Chosen days (session indexes), for events with day selection.
+    pub sessions: Vec<usize>,
 }
 
 /// The answer to an accepted registration. It deliberately holds no token
 /// and no connection link: anyone can type someone else's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationAccepted {
-    /// `confirmed` for now; later also `waitlisted`.
+    /// `confirmed` or `waitlisted`.
     pub status: String,
     /// A French sentence for the confirmation page.
     pub message: String,

@@ -7,6 +7,7 @@
 //! - [`api`]: the HTTP contract (paths, request and response types, the one
 //!   error shape).
 //! - [`registration`]: the registration form and its validation.
+//! - [`questions`]: the organiser's own questions and their answers.
 //! - [`email`], [`text`]: parsed field types.
 //! - [`dates`]: dates and times written the French way.
 //! - [`ics`]: calendar files (RFC 5545).
@@ -16,6 +17,7 @@ pub mod api;
 pub mod dates;
 pub mod email;
 pub mod ics;
+pub mod questions;
 pub mod registration;
 pub mod search;
 pub mod text;

@@ -5,10 +5,13 @@
 //! collects *every* faulty field with a French message naming it, so the form
 //! can show all problems at once, in the browser and from the endpoint alike.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::api::FieldErrors;
+use crate::api::{EventPublic, FieldErrors};
 use crate::email::EmailAddress;
+use crate::questions::{Answer, check_answers};
 use crate::text::{ShortText, TextError};
 
 /// Form field names, shared by the wire type, the error map and the form.
@@ -27,7 +30,29 @@ pub mod field {
     pub const TERRITORY: &str = "territory";
     /// Consent to the processing of personal data.
     pub const CONSENT: &str = "consent";
+    /// Kind of structure (collectivité, État...).
+    pub const STRUCTURE_TYPE: &str = "structure_type";
+    /// Accessibility needs.
+    pub const ACCESSIBILITY: &str = "accessibility_needs";
+    /// Chosen workshops.
+    pub const TRACKS: &str = "tracks";
+    /// Chosen days.
+    pub const SESSIONS: &str = "sessions";
+    /// Invitation code of a members-only event.
+    pub const INVITATION_CODE: &str = "invitation_code";
 }
+
+/// Kinds of structures the audiences of the seeds come from: (wire value,
+/// French label).
+pub const STRUCTURE_TYPES: [(&str, &str); 7] = [
+    ("collectivite", "Collectivité territoriale"),
+    ("etat", "Service de l'État"),
+    ("association", "Association"),
+    ("bailleur", "Bailleur social"),
+    ("caf", "CAF"),
+    ("habitant", "Habitant·e"),
+    ("autre", "Autre"),
+];
 
 /// The French label of a form field, as shown next to its input.
 pub fn field_label(name: &str) -> &'static str {
@@ -39,6 +64,11 @@ pub fn field_label(name: &str) -> &'static str {
         field::ROLE => "Fonction",
         field::TERRITORY => "Territoire",
         field::CONSENT => "Consentement",
+        field::STRUCTURE_TYPE => "Type de structure",
+        field::ACCESSIBILITY => "Besoins d'accessibilité",
+        field::TRACKS => "Atelier",
+        field::SESSIONS => "Journées",
+        field::INVITATION_CODE => "Code d'invitation",
         _ => "Champ",
     }
 }
@@ -67,6 +97,20 @@ pub struct RegistrationRequest {
     pub territory: String,
     /// Consent to the processing of personal data for this event.
     pub consent: bool,
+    /// Kind of structure, one of [`STRUCTURE_TYPES`].
+    pub structure_type: String,
+    /// Accessibility needs (optional).
+    pub accessibility_needs: String,
+    /// Chosen workshops: one id per block of parallel workshops.
+    pub tracks: Vec<String>,
+    /// Chosen days (session indexes), when the event lets people choose.
+    pub sessions: Vec<usize>,
+    /// Invitation code, for members-only events.
+    pub invitation_code: String,
+    /// Answers to the organiser's questions, by question id.
+    pub answers: BTreeMap<String, Answer>,
+    /// Left empty by people; filled by bots (the field is hidden).
+    pub website: String,
 }
 
 /// A registration whose every field is checked.
@@ -84,6 +128,110 @@ pub struct NewRegistration {
     pub role: ShortText,
     /// Territory, when given.
     pub territory: Option<ShortText>,
+    /// Kind of structure (wire value of [`STRUCTURE_TYPES`]).
+    pub structure_type: String,
+    /// Accessibility needs, when given.
+    pub accessibility_needs: Option<ShortText>,
+}
+
+/// A registration checked against its event: the person plus their choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRegistration {
+    /// The person.
+    pub person: NewRegistration,
+    /// Chosen workshops, one per block, in programme order.
+    pub tracks: Vec<String>,
+    /// Chosen days (every session unless the event lets people choose).
+    pub sessions: Vec<usize>,
+    /// Normalised answers to the organiser's questions.
+    pub answers: BTreeMap<String, Answer>,
+}
+
+/// Checks workshop and day choices against the event; every problem is
+/// reported, keyed `tracks` or `sessions`.
+pub fn check_choices(
+    event: &EventPublic,
+    tracks: &[String],
+    sessions: &[usize],
+    errors: &mut FieldErrors,
+) -> (Vec<String>, Vec<usize>) {
+    let mut chosen_tracks = Vec::new();
+    for block in event.choice_blocks() {
+        let picked: Vec<&String> = tracks
+            .iter()
+            .filter(|id| block.tracks.iter().any(|t| &t.id == *id))
+            .collect();
+        match picked.as_slice() {
+            [one] => chosen_tracks.push((*one).clone()),
+            [] => errors.add(
+                field::TRACKS,
+                format!("Choisissez un atelier pour « {} ».", block.title),
+            ),
+            _ => errors.add(
+                field::TRACKS,
+                format!("Choisissez un seul atelier pour « {} ».", block.title),
+            ),
+        }
+    }
+    if tracks.iter().any(|id| !event.tracks().any(|t| &t.id == id)) {
+        errors.add(
+            field::TRACKS,
+            "L'atelier choisi n'existe pas pour cet événement.".to_owned(),
+        );
+    }
+    let chosen_sessions = if event.day_selection {
+        let mut days: Vec<usize> = sessions.to_vec();
+        days.sort_unstable();
+        days.dedup();
+        if days.is_empty() {
+            errors.add(
+                field::SESSIONS,
+                "Choisissez au moins une journée.".to_owned(),
+            );
+        }
+        if days.iter().any(|&d| d >= event.sessions.len()) {
+            errors.add(
+                field::SESSIONS,
+                "La journée choisie n'existe pas pour cet événement.".to_owned(),
+            );
+        }
+        days
+    } else {
+        (0..event.sessions.len()).collect()
+    };
+    (chosen_tracks, chosen_sessions)
+}
+
+/// Checks a whole form for an event: person, choices and answers, reporting
+/// every faulty field at once.
+pub fn check_for_event(
+    event: &EventPublic,
+    request: &RegistrationRequest,
+) -> Result<CheckedRegistration, FieldErrors> {
+    let mut errors = match NewRegistration::try_from(request) {
+        Ok(_) => FieldErrors::default(),
+        Err(errors) => errors,
+    };
+    let (tracks, sessions) = check_choices(event, &request.tracks, &request.sessions, &mut errors);
+    let answers = check_answers(&event.questions, &request.answers)
+        .map_err(|e| {
+            for (key, messages) in e.0 {
+                for message in messages {
+                    errors.add(&key, message);
+                }
+            }
+        })
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let person = NewRegistration::try_from(request)?;
+    Ok(CheckedRegistration {
+        person,
+        tracks,
+        sessions,
+        answers,
+    })
 }
 
 fn text_message(label: &str, error: &TextError) -> String {
@@ -135,6 +283,24 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
             })
             .ok()
             .flatten();
+        if !STRUCTURE_TYPES
+            .iter()
+            .any(|(value, _)| *value == request.structure_type)
+        {
+            errors.add(
+                field::STRUCTURE_TYPE,
+                "Choisissez le type de votre structure dans la liste.".to_owned(),
+            );
+        }
+        let accessibility_needs = ShortText::parse_optional(&request.accessibility_needs, 500)
+            .map_err(|e| {
+                errors.add(
+                    field::ACCESSIBILITY,
+                    text_message(field_label(field::ACCESSIBILITY), &e),
+                )
+            })
+            .ok()
+            .flatten();
         if !request.consent {
             errors.add(
                 field::CONSENT,
@@ -153,6 +319,8 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
                     organisation,
                     role,
                     territory,
+                    structure_type: request.structure_type.clone(),
+                    accessibility_needs,
                 })
             }
             _ => Err(errors),
@@ -173,6 +341,8 @@ mod tests {
             role: "Cheffe de projet politique de la ville".into(),
             territory: "".into(),
             consent: true,
+            structure_type: "collectivite".into(),
+            ..Default::default()
         }
     }
 
@@ -195,7 +365,8 @@ mod tests {
                 "first_name",
                 "last_name",
                 "organisation",
-                "role"
+                "role",
+                "structure_type"
             ]
         );
         assert_eq!(
@@ -227,5 +398,108 @@ mod tests {
             errors.0["territory"],
             ["Le champ « Territoire » ne peut pas dépasser 200 caractères."]
         );
+    }
+
+    fn committee() -> EventPublic {
+        use crate::api::*;
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        let track = |id: &str| Track {
+            id: id.into(),
+            title: format!("Atelier {id}"),
+            details: vec![],
+            capacity: Some(8),
+        };
+        let day = |d: &str| Session {
+            title: None,
+            starts_at: at(&format!("{d}T10:00:00+02:00")),
+            ends_at: at(&format!("{d}T16:00:00+02:00")),
+            all_day: false,
+            programme: vec![],
+            capacity: None,
+        };
+        let mut first = day("2026-12-01");
+        first.programme.push(ProgrammeItem {
+            start: None,
+            end: None,
+            title: "Sous-groupes".into(),
+            details: vec![],
+            tracks: vec![track("observation"), track("habitants")],
+        });
+        EventPublic {
+            slug: "comite".into(),
+            kind: EventKind::Comite,
+            title: "Comité".into(),
+            summary: String::new(),
+            description: vec![],
+            format: EventFormat::Presentiel,
+            venue: None,
+            audience: None,
+            objectives: vec![],
+            organiser: "ODAS".into(),
+            speakers: vec![],
+            contact: Contact {
+                name: "Maud Gallay".into(),
+                email: None,
+                phone: None,
+            },
+            sessions: vec![first, day("2026-12-02")],
+            members_only: true,
+            access_note: None,
+            registration: RegistrationWindow {
+                opens_at: None,
+                closes_at: at("2026-12-01T10:00:00+02:00"),
+            },
+            registration_state: RegistrationState::Open,
+            report: None,
+            capacity: None,
+            waitlist: true,
+            day_selection: true,
+            questions: vec![],
+            reminders_minutes: default_reminders(),
+            availability: Availability::default(),
+        }
+    }
+
+    #[test]
+    fn choices_are_checked_against_the_event() {
+        let event = committee();
+        let errors = check_for_event(&event, &valid()).unwrap_err();
+        assert_eq!(
+            errors.get(field::TRACKS),
+            ["Choisissez un atelier pour « Sous-groupes »."]
+        );
+        assert_eq!(
+            errors.get(field::SESSIONS),
+            ["Choisissez au moins une journée."]
+        );
+        let both = RegistrationRequest {
+            tracks: vec!["observation".into(), "habitants".into()],
+            sessions: vec![5],
+            ..valid()
+        };
+        let errors = check_for_event(&event, &both).unwrap_err();
+        assert!(errors.get(field::TRACKS)[0].contains("un seul atelier"));
+        assert!(errors.get(field::SESSIONS)[0].contains("n'existe pas"));
+        let good = RegistrationRequest {
+            tracks: vec!["habitants".into()],
+            sessions: vec![1, 0, 1],
+            ..valid()
+        };
+        let checked = check_for_event(&event, &good).unwrap();
+        assert_eq!(checked.tracks, ["habitants"]);
+        assert_eq!(checked.sessions, [0, 1]);
+    }
+
+    #[test]
+    fn without_day_selection_a_registration_covers_every_day() {
+        let event = EventPublic {
+            day_selection: false,
+            ..committee()
+        };
+        let good = RegistrationRequest {
+            tracks: vec!["observation".into()],
+            ..valid()
+        };
+        assert_eq!(check_for_event(&event, &good).unwrap().sessions, [0, 1]);
     }
 }

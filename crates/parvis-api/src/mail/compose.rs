@@ -1,19 +1,20 @@
-//! Rendering of the confirmation email.
+//! Rendering of every email about a registration: confirmation, waiting
+//! list, promotion, change, cancellation, reminder.
 //!
 //! Everything a registrant needs is in one message: title and dates written
 //! the French way, place or connection link, contact, the study report, the
-//! personal link to manage the registration, and a calendar file.
+//! personal link to manage the registration, and a calendar file of the
+//! chosen days. People on the waiting list get neither the connection link
+//! nor the calendar file until a seat is theirs.
 
+use super::OutgoingEmail;
+use crate::store::{EventRecord, Notice, NoticeKind, Status};
+use crate::token;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use parvis_core::api::EventFormat;
 use parvis_core::dates;
 use parvis_core::ics::{self, CalendarEntry};
-use parvis_core::registration::NewRegistration;
-
-use super::OutgoingEmail;
-use crate::store::EventRecord;
-use crate::token;
 
 /// Host part of Message-IDs and calendar UIDs, from the public address.
 pub fn host_of(public_url: &str) -> &str {
@@ -33,12 +34,13 @@ pub fn host_of(public_url: &str) -> &str {
     }
 }
 
-/// The calendar entries of an event; the registrant's copy carries the
-/// connection link, the public copy does not.
+/// The calendar entries of an event for the given sessions; the
+/// registrant's copy carries the connection link, the public copy does not.
 pub fn calendar_entries(
     event: &EventRecord,
     public_url: &str,
     connection_url: Option<&str>,
+    sessions: &[usize],
 ) -> Vec<CalendarEntry> {
     let page = format!("{public_url}/evenements/{}", event.public.slug);
     let host = host_of(public_url);
@@ -49,6 +51,7 @@ pub fn calendar_entries(
         .sessions
         .iter()
         .enumerate()
+        .filter(|(index, _)| sessions.contains(index))
         .map(|(index, session)| {
             let summary = match (&session.title, count) {
                 (Some(title), _) => format!("{} — {title}", event.public.title),
@@ -86,37 +89,85 @@ fn location(event: &EventRecord, connection_url: Option<&str>) -> String {
     }
 }
 
-/// The confirmation of a registration.
-pub fn confirmation(
+/// The connection link an event gives its confirmed registrants.
+pub fn connection_link(event: &EventRecord) -> Option<&str> {
+    match event.public.format {
+        EventFormat::EnLigne | EventFormat::Hybride => event.connection_url.as_deref(),
+        EventFormat::Presentiel => None,
+    }
+}
+
+fn when_label(minutes: u32) -> String {
+    match minutes {
+        m if m >= 24 * 60 && m % (24 * 60) == 0 && m / (24 * 60) == 1 => "demain".to_owned(),
+        m if m >= 24 * 60 => format!("dans {} jours", m / (24 * 60)),
+        m if m >= 60 && m / 60 == 1 => "dans une heure".to_owned(),
+        m if m >= 60 => format!("dans {} heures", m / 60),
+        m => format!("dans {m} minutes"),
+    }
+}
+
+/// Composes the email a [`Notice`] calls for.
+pub fn compose(
     event: &EventRecord,
-    registration: &NewRegistration,
-    personal_token: &str,
+    notice: &Notice<'_>,
     public_url: &str,
     now: DateTime<Utc>,
 ) -> Result<OutgoingEmail> {
     let public = &event.public;
-    let manage_url = format!("{public_url}/inscription/{personal_token}");
+    let registration = notice.registration;
+    let manage_url = format!("{public_url}/inscription/{}", notice.token);
     let page_url = format!("{public_url}/evenements/{}", public.slug);
-    let connection_url = match public.format {
-        EventFormat::EnLigne | EventFormat::Hybride => event.connection_url.as_deref(),
-        EventFormat::Presentiel => None,
+    let confirmed = registration.status == Status::Confirmed;
+    // The connection link and the calendar file go only to confirmed
+    // registrants, never to people still waiting.
+    let connection = if confirmed {
+        connection_link(event)
+    } else {
+        None
     };
-    let report_url = public.report.as_ref().map(|report| {
-        if report.url.starts_with('/') {
-            (report.title.as_str(), format!("{public_url}{}", report.url))
-        } else {
-            (report.title.as_str(), report.url.clone())
-        }
-    });
+    let sessions: Vec<usize> = match notice.kind {
+        NoticeKind::Reminder { session, .. } => vec![session],
+        _ => registration.sessions.clone(),
+    };
 
-    let mut body = String::new();
-    body.push_str(&format!("Bonjour {},\n\n", registration.first_name));
-    body.push_str(&format!(
-        "Votre inscription est confirmée pour :\n\n{}\n",
-        public.title
-    ));
-    for line in dates::sessions(&public.sessions) {
-        body.push_str(&format!("{line}\n"));
+    let (subject, opening) = match (notice.kind, registration.status) {
+        (NoticeKind::Reminder { minutes_before, .. }, _) => (
+            format!("Rappel : {} commence {}", public.title, when_label(minutes_before)),
+            format!("Nous vous rappelons que l'événement suivant commence {} :", when_label(minutes_before)),
+        ),
+        (NoticeKind::Cancelled, _) => (
+            format!("Inscription annulée : {}", public.title),
+            "Votre inscription est annulée. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.".to_owned(),
+        ),
+        (NoticeKind::Promoted, _) => (
+            format!("Une place s'est libérée : inscription confirmée à {}", public.title),
+            "Une place s'est libérée : vous quittez la liste d'attente et votre inscription est confirmée pour :".to_owned(),
+        ),
+        (_, Status::Waitlisted { rank }) => (
+            format!("Liste d'attente (rang {rank}) : {}", public.title),
+            format!(
+                "L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Dès qu'une place se libère, votre inscription est confirmée automatiquement et vous recevez un e-mail avec toutes les informations pour participer."
+            ),
+        ),
+        (NoticeKind::Changed, _) => (
+            format!("Inscription modifiée : {}", public.title),
+            "Votre inscription a été modifiée. La voici à jour :".to_owned(),
+        ),
+        _ => (
+            format!("Inscription confirmée : {}", public.title),
+            "Votre inscription est confirmée pour :".to_owned(),
+        ),
+    };
+
+    let mut body = format!(
+        "Bonjour {},\n\n{opening}\n\n{}\n",
+        registration.first_name, public.title
+    );
+    for (index, session) in public.sessions.iter().enumerate() {
+        if sessions.contains(&index) {
+            body.push_str(&format!("{}\n", dates::session(session)));
+        }
     }
     body.push_str(&format!(
         "Format : {}\n",
@@ -129,19 +180,46 @@ pub fn confirmation(
         }
         body.push('\n');
     }
-    if let Some(link) = connection_url {
+    let tracks: Vec<&str> = public
+        .tracks()
+        .filter(|t| registration.tracks.contains(&t.id))
+        .map(|t| t.title.as_str())
+        .collect();
+    if !tracks.is_empty() {
+        body.push_str(&format!("Atelier : {}\n", tracks.join(" ; ")));
+    }
+    let active = registration.status != Status::Cancelled;
+    if let Some(link) = connection.filter(|_| active) {
         body.push_str(&format!(
             "\nLien de connexion (personnel, ne le transférez pas) :\n{link}\n"
         ));
     }
-    if let Some((title, url)) = &report_url {
-        body.push_str(&format!("\nRapport d'étude « {title} » :\n{url}\n"));
+    if let Some(report) = public.report.as_ref().filter(|_| active) {
+        let url = if report.url.starts_with('/') {
+            format!("{public_url}{}", report.url)
+        } else {
+            report.url.clone()
+        };
+        body.push_str(&format!(
+            "\nRapport d'étude « {} » :\n{url}\n",
+            report.title
+        ));
     }
-    body.push_str(&format!(
-        "\nVoir ou annuler votre inscription (lien personnel) :\n{manage_url}\n"
-    ));
+    if active {
+        body.push_str(&format!(
+            "\nVoir, modifier ou annuler votre inscription (lien personnel) :\n{manage_url}\n"
+        ));
+    }
     body.push_str(&format!("\nPage de l'événement :\n{page_url}\n"));
-    body.push_str("\nLe fichier joint « invitation.ics » ajoute l'événement à votre agenda.\n");
+    let ics = (confirmed && active).then(|| {
+        ics::calendar(
+            &calendar_entries(event, public_url, connection, &sessions),
+            now,
+        )
+    });
+    if ics.is_some() {
+        body.push_str("\nLe fichier joint « invitation.ics » ajoute l'événement à votre agenda.\n");
+    }
     let contact = &public.contact;
     body.push_str(&format!("\nContact : {}", contact.name));
     if let Some(email) = &contact.email {
@@ -152,17 +230,16 @@ pub fn confirmation(
     }
     body.push_str(&format!("\n\n{}\n", public.organiser));
 
-    let ics = ics::calendar(&calendar_entries(event, public_url, connection_url), now);
     let mut console_note = format!("gérer : {manage_url}");
-    if let Some(link) = connection_url {
+    if let Some(link) = connection.filter(|_| active) {
         console_note.push_str(&format!(" | connexion : {link}"));
     }
     Ok(OutgoingEmail {
         message_id: format!("<{}@{}>", token::random_hex(16)?, host_of(public_url)),
-        recipient: registration.email.as_str().to_owned(),
-        subject: format!("Inscription confirmée : {}", public.title),
+        recipient: registration.email.clone(),
+        subject,
         body_text: body,
-        ics: Some(ics),
+        ics,
         console_note,
     })
 }

@@ -9,7 +9,7 @@ pub mod compose;
 pub mod transport;
 pub mod worker;
 
-pub use compose::confirmation;
+pub use compose::compose;
 
 /// An email ready to be queued: every part is already rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -105,8 +105,9 @@ async fn calendar(
     Path(slug): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let event = find(&state, &slug).await?;
+    let all: Vec<usize> = (0..event.public.sessions.len()).collect();
     let body = ics::calendar(
-        &calendar_entries(&event, &state.public_url, None),
+        &calendar_entries(&event, &state.public_url, None, &all),
         Utc::now(),
     );
     Ok((

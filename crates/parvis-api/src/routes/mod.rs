@@ -6,6 +6,7 @@
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod manage;
 pub mod publications;
 pub mod registrations;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(publications::router())
         .merge(registrations::router())
+        .merge(manage::router())
         .fallback(|| async {
             AppError::NotFound("Cette adresse de l'API n'existe pas.".to_owned())
         })

@@ -3,82 +3,170 @@
 //! The answer never holds the personal token nor the connection link: they
 //! go only to the registrant's mailbox, because anyone can type someone
 //! else's address. Registering twice answers as the first time and sends the
-//! confirmation again (with a renewed personal link).
+//! confirmation again (with a new personal link; earlier ones keep working).
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::{Extension, Router};
 use chrono::Utc;
 use parvis_core::api::{RegistrationAccepted, RegistrationState};
 use parvis_core::dates;
-use parvis_core::registration::{NewRegistration, RegistrationRequest};
+use parvis_core::registration::{RegistrationRequest, check_for_event, field};
 
 use crate::AppState;
 use crate::error::{AppError, AppJson};
-use crate::mail;
 use crate::routes::events::find;
-use crate::token;
+use crate::seed::invitation_code_hash;
+use crate::store::{EventRecord, Registered, Status};
+use crate::{mail, token};
 
 /// The registration route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/events/{slug}/registrations", post(register))
 }
 
-#[tracing::instrument(skip_all, fields(slug = %slug))]
-async fn register(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    AppJson(request): AppJson<RegistrationRequest>,
-) -> Result<(StatusCode, AppJson<RegistrationAccepted>), AppError> {
-    let event = find(&state, &slug).await?;
-    let window = event.public.registration;
+/// The client's address: the first hop of `X-Forwarded-For` behind a proxy
+/// or a function URL, the peer address otherwise.
+pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .or(peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Refuses registrations outside the registration window.
+pub fn ensure_open(event: &EventRecord) -> Result<(), AppError> {
     match event.public.registration_state {
-        RegistrationState::Open => {}
+        RegistrationState::Open => Ok(()),
         RegistrationState::NotYetOpen => {
-            let opens = window.opens_at.map_or_else(String::new, |at| {
-                let local = at.naive_local();
-                format!(
-                    " le {} à {}",
-                    dates::long_date(local.date()),
-                    dates::time(local.time())
-                )
-            });
-            return Err(AppError::Conflict {
+            let opens = event
+                .public
+                .registration
+                .opens_at
+                .map_or_else(String::new, |at| {
+                    let local = at.naive_local();
+                    format!(
+                        " le {} à {}",
+                        dates::long_date(local.date()),
+                        dates::time(local.time())
+                    )
+                });
+            Err(AppError::Conflict {
                 code: "registration_not_open",
                 message: format!(
                     "Les inscriptions à cet événement ne sont pas encore ouvertes : elles ouvriront{opens}."
                 ),
-            });
+            })
         }
-        RegistrationState::Closed => {
-            return Err(AppError::Conflict {
-                code: "registration_closed",
-                message: "Les inscriptions à cet événement sont closes.".to_owned(),
-            });
-        }
+        RegistrationState::Closed => Err(AppError::Conflict {
+            code: "registration_closed",
+            message: "Les inscriptions à cet événement sont closes.".to_owned(),
+        }),
     }
-    let registration = NewRegistration::try_from(&request).map_err(AppError::Validation)?;
-    let now = Utc::now();
-    let personal = token::generate()?;
-    let email = mail::confirmation(
-        &event,
-        &registration,
-        &personal.token,
-        &state.public_url,
-        now,
-    )?;
-    let outcome = state
-        .store
-        .register(event.id, &registration, &personal.hash, &email, now)
-        .await?;
-    tracing::info!(?outcome, "registration stored");
-    state.outbox_wakeup.notify_one();
-    Ok((
-        StatusCode::CREATED,
-        AppJson(RegistrationAccepted {
+}
+
+fn accepted(status: Status) -> RegistrationAccepted {
+    match status {
+        Status::Waitlisted { rank } => RegistrationAccepted {
+            status: "waitlisted".to_owned(),
+            message: format!("L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail."),
+        },
+        _ => RegistrationAccepted {
             status: "confirmed".to_owned(),
             message: "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé à l'adresse indiquée : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),
-        }),
-    ))
+        },
+    }
+}
+
+#[tracing::instrument(skip_all, fields(slug = %slug))]
+async fn register(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    AppJson(request): AppJson<RegistrationRequest>,
+) -> Result<Response, AppError> {
+    let address = client_address(&headers, peer.map(|Extension(ConnectInfo(p))| p));
+    if let Err(wait) = state.rate_limiter.check(address, std::time::Instant::now()) {
+        let body = AppError::BadRequest {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "Trop de tentatives d'inscription depuis votre adresse. Réessayez dans {wait} secondes."
+            ),
+        };
+        let mut response = body.into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, wait.into());
+        return Ok(response);
+    }
+    let event = find(&state, &slug).await?;
+    ensure_open(&event)?;
+    // The hidden field is filled by bots only: answer as usual, store nothing.
+    if !request.website.trim().is_empty() {
+        tracing::info!("honeypot filled: registration ignored");
+        return Ok((StatusCode::CREATED, AppJson(accepted(Status::Confirmed))).into_response());
+    }
+    let mut checked = check_for_event(&event.public, &request);
+    if event.public.members_only {
+        let email_key = request.email.trim().to_lowercase();
+        let on_roster = event
+            .private
+            .roster
+            .iter()
+            .any(|member| *member == email_key);
+        let code = request.invitation_code.trim();
+        let invited = !code.is_empty()
+            && event
+                .private
+                .invitation_code_hashes
+                .contains(&invitation_code_hash(code));
+        if !on_roster && !invited {
+            let message = if code.is_empty() {
+                "Cet événement est réservé aux membres : saisissez le code d'invitation reçu, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e."
+            } else {
+                "Ce code d'invitation n'est pas valide pour cet événement. Vérifiez-le, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e."
+            };
+            let mut errors = checked.err().unwrap_or_default();
+            errors.add(field::INVITATION_CODE, message.to_owned());
+            checked = Err(errors);
+        }
+    }
+    let registration = checked.map_err(AppError::Validation)?;
+    let personal = token::generate()?;
+    let public_url = state.public_url.clone();
+    let now = Utc::now();
+    let compose = move |event: &EventRecord, notice: &crate::store::Notice<'_>| {
+        mail::compose(event, notice, &public_url, now)
+    };
+    let outcome = state
+        .store
+        .register(&event, &registration, &personal.token, &compose, now)
+        .await?;
+    let Registered::Done(outcome) = outcome else {
+        let full = if registration.tracks.iter().any(|t| {
+            event
+                .public
+                .availability
+                .is_full(&parvis_core::api::quota::track(t))
+        }) {
+            "L'atelier choisi est complet."
+        } else {
+            "Cet événement est complet."
+        };
+        return Err(AppError::Conflict {
+            code: "full",
+            message: format!("{full} Il n'y a pas de liste d'attente pour cet événement."),
+        });
+    };
+    tracing::info!(?outcome, "registration stored");
+    state.outbox_wakeup.notify_one();
+    Ok((StatusCode::CREATED, AppJson(accepted(outcome.status))).into_response())
 }

@@ -2,28 +2,44 @@
 //! PostgreSQL.
 //!
 //! Handlers see only `Arc<dyn Store>`. Constraint violations become domain
-//! outcomes inside the store (a second registration of the same person is a
-//! [`RegisterOutcome::AlreadyRegistered`], not a database error).
+//! outcomes inside the store (a second registration of the same person is
+//! [`RegisterOutcome::existing`], a full event is [`Registered::Full`]).
+//! Every email a write causes is composed through a [`Compose`] callback and
+//! queued in the same transaction as the write.
 
 pub mod sql;
 
 use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventKind, EventPublic, Publication, When};
-use parvis_core::registration::NewRegistration;
+use parvis_core::api::{EventPublic, Publication, When};
+use parvis_core::registration::CheckedRegistration;
+use serde::{Deserialize, Serialize};
 
 use crate::mail::{OutgoingEmail, QueuedEmail};
+
+/// What is never public about an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPrivate {
+    /// Lower-cased emails allowed to register to a members-only event.
+    #[serde(default)]
+    pub roster: Vec<String>,
+    /// SHA-256 (hex) of the invitation codes of a members-only event.
+    #[serde(default)]
+    pub invitation_code_hashes: Vec<String>,
+}
 
 /// An event as stored: its public page plus what only registrants receive.
 #[derive(Debug, Clone)]
 pub struct EventRecord {
     /// Database identifier.
     pub id: i64,
-    /// The public page (its `registration_state` is computed on read).
+    /// The public page (state and availability are computed on read).
     pub public: EventPublic,
     /// Connection link of an online event; never in a public response.
     pub connection_url: Option<String>,
+    /// Roster and invitation codes; never in a public response.
+    pub private: EventPrivate,
 }
 
 /// An event to insert (seed or, later, the organisers' back office).
@@ -33,6 +49,8 @@ pub struct NewEvent {
     pub public: EventPublic,
     /// Connection link of an online event.
     pub connection_url: Option<String>,
+    /// Roster and invitation codes.
+    pub private: EventPrivate,
 }
 
 /// Filters of the agenda.
@@ -41,19 +59,120 @@ pub struct EventFilter {
     /// Upcoming or past only.
     pub when: Option<When>,
     /// One kind only.
-    pub kind: Option<EventKind>,
+    pub kind: Option<parvis_core::api::EventKind>,
     /// Normalised words that must all appear in the title or summary.
     pub terms: Vec<String>,
 }
 
-/// What [`Store::register`] did.
+/// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegisterOutcome {
-    /// A new registration was stored.
-    Created,
-    /// The person was already registered to this event: nothing new was
-    /// stored but the token was renewed and the confirmation queued again.
-    AlreadyRegistered,
+pub enum Status {
+    /// Has its seats.
+    Confirmed,
+    /// Waiting for a seat; `rank` 1 is next.
+    Waitlisted {
+        /// Place in the queue.
+        rank: u32,
+    },
+    /// Cancelled by its owner.
+    Cancelled,
+}
+
+impl Status {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::Waitlisted { .. } => "waitlisted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A registration with what emails about it need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRecord {
+    /// Database identifier.
+    pub id: i64,
+    /// The event.
+    pub event_id: i64,
+    /// Where it stands.
+    pub status: Status,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email address.
+    pub email: String,
+    /// Chosen workshops.
+    pub tracks: Vec<String>,
+    /// Chosen days.
+    pub sessions: Vec<usize>,
+}
+
+/// Why an email is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// Registration confirmed (or waitlisted: see the record's status).
+    Registered,
+    /// A seat was freed: promoted from the waiting list.
+    Promoted,
+    /// Workshops or days changed.
+    Changed,
+    /// Cancelled.
+    Cancelled,
+    /// A session starts soon.
+    Reminder {
+        /// Which session.
+        session: usize,
+        /// How long before it.
+        minutes_before: u32,
+    },
+}
+
+/// Everything needed to compose one email.
+#[derive(Debug, Clone)]
+pub struct Notice<'a> {
+    /// Why.
+    pub kind: NoticeKind,
+    /// About which registration.
+    pub registration: &'a RegistrationRecord,
+    /// A fresh personal token for the "manage" link.
+    pub token: &'a str,
+}
+
+/// Composes an email; called inside store transactions.
+pub type Compose<'a> =
+    &'a (dyn Fn(&EventRecord, &Notice<'_>) -> Result<OutgoingEmail> + Send + Sync);
+
+/// What [`Store::register`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// Stored (or recognised), email queued.
+    Done(RegisterOutcome),
+    /// No seat and no waiting list: nothing was stored.
+    Full,
+}
+
+/// A stored registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisterOutcome {
+    /// Confirmed or waitlisted.
+    pub status: Status,
+    /// True when the person was already registered: nothing new was stored
+    /// but a token was added and the confirmation queued again.
+    pub existing: bool,
+}
+
+/// What a change of choices did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// Done, email queued.
+    Done,
+    /// A chosen workshop or day is full: nothing changed.
+    Full,
+    /// Cancelled registrations cannot change.
+    NotActive,
 }
 
 /// Everything the endpoint reads and writes.
@@ -62,7 +181,8 @@ pub trait Store: Send + Sync {
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;
 
-    /// Inserts an event; `None` when one with the same slug exists.
+    /// Inserts an event with its sessions and quotas; `None` when one with
+    /// the same slug exists.
     async fn insert_event(&self, event: &NewEvent) -> Result<Option<i64>>;
 
     /// Inserts a publication.
@@ -76,23 +196,54 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventPublic>>;
 
-    /// One event by its slug.
+    /// One event by its slug, with its availability.
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;
 
     /// All publications, most recent first.
     async fn list_publications(&self) -> Result<Vec<Publication>>;
 
-    /// Stores a registration (or recognises an existing one), records the
-    /// token hash and queues the confirmation email, all in one transaction:
-    /// a registration is never stored without its email durably queued.
+    /// Stores a registration (or recognises an existing one): takes its
+    /// seats or puts it on the waiting list, records `token_hash`, and
+    /// queues the email `compose` writes, all in one transaction.
     async fn register(
         &self,
-        event_id: i64,
-        registration: &NewRegistration,
-        token_hash: &str,
-        email: &OutgoingEmail,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        compose: Compose<'_>,
         now: DateTime<Utc>,
-    ) -> Result<RegisterOutcome>;
+    ) -> Result<Registered>;
+
+    /// The slug of an event by its identifier.
+    async fn slug_of(&self, event_id: i64) -> Result<Option<String>>;
+
+    /// The registration a personal token opens, if any.
+    async fn registration_by_token(&self, token_hash: &str) -> Result<Option<RegistrationRecord>>;
+
+    /// Cancels a registration, frees its seats and promotes whoever is
+    /// waiting for them; emails queued in the same transaction.
+    async fn cancel(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Changes the workshops and days of an active registration.
+    async fn change_choices(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        tracks: &[String],
+        sessions: &[usize],
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Changed>;
+
+    /// Queues the reminders due at `now` (each once, however many runners
+    /// overlap); returns how many were queued.
+    async fn queue_due_reminders(&self, compose: Compose<'_>, now: DateTime<Utc>) -> Result<usize>;
 
     /// Claims up to `limit` emails due at `now`, oldest first, for `lease`:
     /// no other runner gets them until the lease expires (a runner that
@@ -112,10 +263,6 @@ pub trait Store: Send + Sync {
 
     /// Counts of what is stored, for tests, the bench and monitoring.
     async fn stats(&self) -> Result<StoreStats>;
-
-    /// Whether `token_hash` is the current token of someone's registration
-    /// to the event `slug`.
-    async fn token_matches(&self, slug: &str, token_hash: &str) -> Result<bool>;
 }
 
 /// Counts of stored rows.
@@ -123,8 +270,12 @@ pub trait Store: Send + Sync {
 pub struct StoreStats {
     /// People (one per email address).
     pub people: i64,
-    /// Registrations.
+    /// Registrations, whatever their status.
     pub registrations: i64,
+    /// Confirmed registrations.
+    pub confirmed: i64,
+    /// Waitlisted registrations.
+    pub waitlisted: i64,
     /// Emails queued, delivered or not.
     pub emails: i64,
     /// Emails not yet delivered.

@@ -19,12 +19,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, Publication, When};
-use parvis_core::registration::NewRegistration;
+use parvis_core::api::{EventPublic, Publication, Seats, When, quota};
+use parvis_core::registration::CheckedRegistration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
-use super::{EventFilter, EventRecord, NewEvent, RegisterOutcome, Store, StoreStats, timestamp};
+use super::{
+    Changed, Compose, EventFilter, EventRecord, NewEvent, Notice, NoticeKind, RegisterOutcome,
+    Registered, RegistrationRecord, Status, Store, StoreStats, timestamp,
+};
 use crate::mail::{OutgoingEmail, QueuedEmail};
 
 /// Which database is behind the pool.
@@ -165,6 +168,269 @@ fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
     })
 }
 
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The quota keys a registration takes, sorted so that concurrent
+/// transactions lock quota rows in the same order (no deadlock).
+fn quota_keys(event: &EventPublic, tracks: &[String], sessions: &[usize]) -> Vec<String> {
+    let mut keys = vec![quota::EVENT.to_owned()];
+    keys.extend(tracks.iter().map(|id| quota::track(id)));
+    if event.day_selection {
+        keys.extend(sessions.iter().map(|&i| quota::session(i)));
+    }
+    keys.sort();
+    keys
+}
+
+const REGISTRATION_COLUMNS: &str =
+    "r.id, r.event_id, r.status, r.tracks_json, p.first_name, p.last_name, p.email";
+
+impl SqlStore {
+    /// Takes one seat in each quota, or none: `false` when one is full.
+    async fn take_seats(&self, tx: &mut Tx<'_>, event_id: i64, keys: &[String]) -> Result<bool> {
+        let mut taken: Vec<&String> = Vec::new();
+        for key in keys {
+            let done = sqlx::query(&self.q(
+                "UPDATE quotas SET taken = taken + 1 WHERE event_id = ? AND key = ? AND taken < capacity",
+            ))
+            .bind(event_id)
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .context("failed to take a seat")?
+            .rows_affected();
+            if done == 0 {
+                let limited: Option<i64> = sqlx::query_scalar(
+                    &self.q("SELECT capacity FROM quotas WHERE event_id = ? AND key = ?"),
+                )
+                .bind(event_id)
+                .bind(key)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if limited.is_some() {
+                    self.release_seats(
+                        tx,
+                        event_id,
+                        &taken.into_iter().cloned().collect::<Vec<_>>(),
+                    )
+                    .await?;
+                    return Ok(false);
+                }
+            } else {
+                taken.push(key);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn release_seats(&self, tx: &mut Tx<'_>, event_id: i64, keys: &[String]) -> Result<()> {
+        for key in keys {
+            sqlx::query(&self.q(
+                "UPDATE quotas SET taken = taken - 1 WHERE event_id = ? AND key = ? AND taken > 0",
+            ))
+            .bind(event_id)
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .context("failed to free a seat")?;
+        }
+        Ok(())
+    }
+
+    async fn rank(&self, tx: &mut Tx<'_>, event_id: i64, registration_id: i64) -> Result<u32> {
+        let rank: i64 = sqlx::query_scalar(&self.q(
+            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND status = 'waitlisted' AND id <= ?",
+        ))
+        .bind(event_id)
+        .bind(registration_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(u32::try_from(rank).unwrap_or(u32::MAX))
+    }
+
+    async fn load_registration(&self, tx: &mut Tx<'_>, id: i64) -> Result<RegistrationRecord> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {REGISTRATION_COLUMNS} FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"
+        )))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("failed to read a registration")?;
+        let mut record = record_from_row(&row)?;
+        record.sessions = self.sessions_of(&mut **tx, id).await?;
+        if let Status::Waitlisted { .. } = record.status {
+            record.status = Status::Waitlisted {
+                rank: self.rank(tx, record.event_id, id).await?,
+            };
+        }
+        Ok(record)
+    }
+
+    async fn sessions_of<'e, E>(&self, executor: E, registration_id: i64) -> Result<Vec<usize>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let days: Vec<i64> = sqlx::query_scalar(
+            &self.q("SELECT idx FROM registration_sessions WHERE registration_id = ? ORDER BY idx"),
+        )
+        .bind(registration_id)
+        .fetch_all(executor)
+        .await
+        .context("failed to read chosen days")?;
+        Ok(days
+            .into_iter()
+            .map(|d| usize::try_from(d).unwrap_or_default())
+            .collect())
+    }
+
+    async fn set_sessions(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        sessions: &[usize],
+    ) -> Result<()> {
+        sqlx::query(&self.q("DELETE FROM registration_sessions WHERE registration_id = ?"))
+            .bind(registration_id)
+            .execute(&mut **tx)
+            .await?;
+        for &idx in sessions {
+            sqlx::query(
+                &self.q("INSERT INTO registration_sessions (registration_id, idx) VALUES (?, ?)"),
+            )
+            .bind(registration_id)
+            .bind(idx as i64)
+            .execute(&mut **tx)
+            .await
+            .context("failed to store a chosen day")?;
+        }
+        Ok(())
+    }
+
+    /// Adds a personal token to a registration and returns it.
+    async fn new_token(&self, tx: &mut Tx<'_>, registration_id: i64, now: &str) -> Result<String> {
+        let token = crate::token::generate()?;
+        self.add_token(tx, registration_id, &token.hash, now)
+            .await?;
+        Ok(token.token)
+    }
+
+    async fn add_token(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        hash: &str,
+        now: &str,
+    ) -> Result<()> {
+        sqlx::query(&self.q("INSERT INTO registration_tokens (token_hash, registration_id, created_at) VALUES (?, ?, ?)"))
+            .bind(hash)
+            .bind(registration_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .context("failed to store a personal token")?;
+        Ok(())
+    }
+
+    async fn queue(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        email: &OutgoingEmail,
+        now: &str,
+    ) -> Result<()> {
+        sqlx::query(&self.q(
+            "INSERT INTO outbox (message_id, registration_id, recipient, subject, body_text, ics, console_note, created_at, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(&email.message_id)
+        .bind(registration_id)
+        .bind(&email.recipient)
+        .bind(&email.subject)
+        .bind(&email.body_text)
+        .bind(&email.ics)
+        .bind(&email.console_note)
+        .bind(now)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("failed to queue an email")?;
+        Ok(())
+    }
+
+    async fn set_status(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        status: &str,
+        now: &str,
+    ) -> Result<()> {
+        sqlx::query(&self.q("UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?"))
+            .bind(status)
+            .bind(now)
+            .bind(registration_id)
+            .execute(&mut **tx)
+            .await
+            .context("failed to update a registration")?;
+        Ok(())
+    }
+
+    /// Gives freed seats to whoever waits for them, in order of arrival.
+    async fn promote(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+        compose: Compose<'_>,
+        now: &str,
+    ) -> Result<()> {
+        let waiting: Vec<i64> = sqlx::query_scalar(&self.q(
+            "SELECT id FROM registrations WHERE event_id = ? AND status = 'waitlisted' ORDER BY id",
+        ))
+        .bind(event.id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for id in waiting {
+            let record = self.load_registration(tx, id).await?;
+            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+            if self.take_seats(tx, event.id, &keys).await? {
+                self.set_status(tx, id, "confirmed", now).await?;
+                let record = RegistrationRecord {
+                    status: Status::Confirmed,
+                    ..record
+                };
+                let token = self.new_token(tx, id, now).await?;
+                let email = compose(
+                    event,
+                    &Notice {
+                        kind: NoticeKind::Promoted,
+                        registration: &record,
+                        token: &token,
+                    },
+                )?;
+                self.queue(tx, id, &email, now).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
+    let status: String = row.try_get("status")?;
+    Ok(RegistrationRecord {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        status: match status.as_str() {
+            "confirmed" => Status::Confirmed,
+            "waitlisted" => Status::Waitlisted { rank: 0 },
+            _ => Status::Cancelled,
+        },
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+        tracks: decode_json(row, "tracks_json")?,
+        sessions: Vec::new(),
+    })
+}
+
 #[async_trait]
 impl Store for SqlStore {
     async fn is_empty(&self) -> Result<bool> {
@@ -184,11 +450,13 @@ impl Store for SqlStore {
         let last = public.sessions.last().context("an event needs a session")?;
         let search =
             parvis_core::search::normalise(&format!("{} {}", public.title, public.summary));
+        let now = timestamp(Utc::now());
+        let mut tx = self.pool.begin().await?;
         // Replicas starting together may seed at the same time: the slug
         // decides, the second insert does nothing.
-        let id = sqlx::query_scalar(&self.q(
-            "INSERT INTO events (slug, kind, starts_at, ends_at, search_text, connection_url, data_json, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        let id: Option<i64> = sqlx::query_scalar(&self.q(
+            "INSERT INTO events (slug, kind, starts_at, ends_at, search_text, connection_url, private_json, data_json, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (slug) DO NOTHING RETURNING id",
         ))
         .bind(&public.slug)
@@ -197,12 +465,56 @@ impl Store for SqlStore {
         .bind(timestamp(last.ends_at.with_timezone(&Utc)))
         .bind(search)
         .bind(&event.connection_url)
+        .bind(serde_json::to_string(&event.private)?)
         .bind(serde_json::to_string(public)?)
-        .bind(timestamp(Utc::now()))
-        .fetch_optional(&self.pool)
+        .bind(&now)
+        .fetch_optional(&mut *tx)
         .await
         .with_context(|| format!("failed to insert event {}", public.slug))?;
-        Ok(id)
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        for (idx, session) in public.sessions.iter().enumerate() {
+            sqlx::query(
+                &self.q(
+                    "INSERT INTO sessions (event_id, idx, starts_at, ends_at) VALUES (?, ?, ?, ?)",
+                ),
+            )
+            .bind(id)
+            .bind(idx as i64)
+            .bind(timestamp(session.starts_at.with_timezone(&Utc)))
+            .bind(timestamp(session.ends_at.with_timezone(&Utc)))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut quotas: Vec<(String, u32)> = Vec::new();
+        if let Some(capacity) = public.capacity {
+            quotas.push((quota::EVENT.to_owned(), capacity));
+        }
+        for track in public.tracks() {
+            if let Some(capacity) = track.capacity {
+                quotas.push((quota::track(&track.id), capacity));
+            }
+        }
+        if public.day_selection {
+            for (idx, session) in public.sessions.iter().enumerate() {
+                if let Some(capacity) = session.capacity {
+                    quotas.push((quota::session(idx), capacity));
+                }
+            }
+        }
+        for (key, capacity) in quotas {
+            sqlx::query(
+                &self.q("INSERT INTO quotas (event_id, key, capacity, taken) VALUES (?, ?, ?, 0)"),
+            )
+            .bind(id)
+            .bind(key)
+            .bind(i64::from(capacity))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     async fn insert_publication(&self, publication: &Publication) -> Result<()> {
@@ -269,20 +581,38 @@ impl Store for SqlStore {
     }
 
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>> {
-        let row =
-            sqlx::query(&self.q("SELECT id, connection_url, data_json FROM events WHERE slug = ?"))
-                .bind(slug)
-                .fetch_optional(&self.pool)
+        let row = sqlx::query(
+            &self
+                .q("SELECT id, connection_url, private_json, data_json FROM events WHERE slug = ?"),
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to read event")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let mut public: EventPublic = decode_json(&row, "data_json")?;
+        let quotas =
+            sqlx::query(&self.q("SELECT key, capacity, taken FROM quotas WHERE event_id = ?"))
+                .bind(id)
+                .fetch_all(&self.pool)
                 .await
-                .context("failed to read event")?;
-        row.map(|row| {
-            Ok(EventRecord {
-                id: row.try_get("id")?,
-                public: decode_json(&row, "data_json")?,
-                connection_url: row.try_get("connection_url")?,
-            })
-        })
-        .transpose()
+                .context("failed to read seats")?;
+        for quota in quotas {
+            let seats = Seats {
+                capacity: u32::try_from(quota.try_get::<i64, _>("capacity")?).unwrap_or_default(),
+                taken: u32::try_from(quota.try_get::<i64, _>("taken")?).unwrap_or_default(),
+            };
+            public.availability.0.insert(quota.try_get("key")?, seats);
+        }
+        Ok(Some(EventRecord {
+            id,
+            public,
+            connection_url: row.try_get("connection_url")?,
+            private: decode_json(&row, "private_json")?,
+        }))
     }
 
     async fn list_publications(&self) -> Result<Vec<Publication>> {
@@ -297,13 +627,14 @@ impl Store for SqlStore {
 
     async fn register(
         &self,
-        event_id: i64,
-        registration: &NewRegistration,
-        token_hash: &str,
-        email: &OutgoingEmail,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        compose: Compose<'_>,
         now: DateTime<Utc>,
-    ) -> Result<RegisterOutcome> {
+    ) -> Result<Registered> {
         let now = timestamp(now);
+        let person = &registration.person;
         let mut tx = self
             .pool
             .begin()
@@ -319,69 +650,330 @@ impl Store for SqlStore {
              ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
              RETURNING id",
         ))
-        .bind(registration.email.key())
-        .bind(registration.email.as_str())
-        .bind(registration.first_name.as_str())
-        .bind(registration.last_name.as_str())
-        .bind(registration.organisation.as_str())
-        .bind(registration.role.as_str())
-        .bind(registration.territory.as_ref().map(|t| t.as_str()))
+        .bind(person.email.key())
+        .bind(person.email.as_str())
+        .bind(person.first_name.as_str())
+        .bind(person.last_name.as_str())
+        .bind(person.organisation.as_str())
+        .bind(person.role.as_str())
+        .bind(person.territory.as_ref().map(|t| t.as_str()))
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
         .context("failed to store the person")?;
         let created: Option<i64> = sqlx::query_scalar(&self.q(
-            "INSERT INTO registrations (event_id, person_id, status, token_hash, consent_at, created_at, updated_at)
-             VALUES (?, ?, 'confirmed', ?, ?, ?, ?)
+            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at)
+             VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (event_id, person_id) DO NOTHING
              RETURNING id",
         ))
-        .bind(event_id)
+        .bind(event.id)
         .bind(person_id)
-        .bind(token_hash)
+        .bind(serde_json::to_string(&registration.tracks)?)
+        .bind(serde_json::to_string(&registration.answers)?)
+        .bind(&person.structure_type)
+        .bind(person.accessibility_needs.as_ref().map(|a| a.as_str()))
         .bind(&now)
         .bind(&now)
         .bind(&now)
         .fetch_optional(&mut *tx)
         .await
         .context("failed to store the registration")?;
-        let (registration_id, outcome) = match created {
-            Some(id) => (id, RegisterOutcome::Created),
+        let (id, existing) = match created {
+            Some(id) => (id, false),
             None => {
                 let id: i64 = sqlx::query_scalar(
-                    &self.q("UPDATE registrations SET token_hash = ?, updated_at = ?
-                     WHERE event_id = ? AND person_id = ? RETURNING id"),
+                    &self.q("SELECT id FROM registrations WHERE event_id = ? AND person_id = ?"),
                 )
-                .bind(token_hash)
-                .bind(&now)
-                .bind(event_id)
+                .bind(event.id)
                 .bind(person_id)
                 .fetch_one(&mut *tx)
-                .await
-                .context("failed to renew the registration token")?;
-                (id, RegisterOutcome::AlreadyRegistered)
+                .await?;
+                (id, true)
             }
         };
-        sqlx::query(&self.q(
-            "INSERT INTO outbox (message_id, registration_id, recipient, subject, body_text, ics, console_note, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(&email.message_id)
-        .bind(registration_id)
-        .bind(&email.recipient)
-        .bind(&email.subject)
-        .bind(&email.body_text)
-        .bind(&email.ics)
-        .bind(&email.console_note)
-        .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .context("failed to queue the confirmation email")?;
+        let current = self.load_registration(&mut tx, id).await?;
+        let fresh = !existing || current.status == Status::Cancelled;
+        if fresh {
+            // A new registration, or a cancelled one coming back: it takes
+            // seats (or a place in the queue) like a new one.
+            let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
+            let status = if self.take_seats(&mut tx, event.id, &keys).await? {
+                "confirmed"
+            } else if event.public.waitlist {
+                "waitlisted"
+            } else {
+                tx.rollback().await?;
+                return Ok(Registered::Full);
+            };
+            sqlx::query(&self.q(
+                "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, updated_at = ?
+                 WHERE id = ?",
+            ))
+            .bind(status)
+            .bind(serde_json::to_string(&registration.tracks)?)
+            .bind(serde_json::to_string(&registration.answers)?)
+            .bind(&person.structure_type)
+            .bind(person.accessibility_needs.as_ref().map(|a| a.as_str()))
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            self.set_sessions(&mut tx, id, &registration.sessions)
+                .await?;
+        }
+        self.add_token(&mut tx, id, &crate::token::hash(token), &now)
+            .await?;
+        let record = self.load_registration(&mut tx, id).await?;
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Registered,
+                registration: &record,
+                token,
+            },
+        )?;
+        self.queue(&mut tx, id, &email, &now).await?;
         tx.commit()
             .await
             .context("failed to commit the registration")?;
-        Ok(outcome)
+        Ok(Registered::Done(RegisterOutcome {
+            status: record.status,
+            existing: existing && !fresh,
+        }))
+    }
+
+    async fn slug_of(&self, event_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar(&self.q("SELECT slug FROM events WHERE id = ?"))
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn registration_by_token(&self, token_hash: &str) -> Result<Option<RegistrationRecord>> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {REGISTRATION_COLUMNS} FROM registration_tokens t
+             JOIN registrations r ON r.id = t.registration_id
+             JOIN people p ON p.id = r.person_id
+             WHERE t.token_hash = ?"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to look up a token")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut record = record_from_row(&row)?;
+        record.sessions = self.sessions_of(&self.pool, record.id).await?;
+        if let Status::Waitlisted { .. } = record.status {
+            let mut tx = self.pool.begin().await?;
+            record.status = Status::Waitlisted {
+                rank: self.rank(&mut tx, record.event_id, record.id).await?,
+            };
+            tx.commit().await?;
+        }
+        Ok(Some(record))
+    }
+
+    async fn cancel(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes SQLite's write lock at once; on PostgreSQL the
+        // row lock serialises two cancellations of the same registration.
+        let previous: Option<String> = sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
+        ))
+        .bind(&now)
+        .bind(registration_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(previous) = previous else {
+            return Ok(());
+        };
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        self.set_status(&mut tx, registration_id, "cancelled", &now)
+            .await?;
+        let record = RegistrationRecord {
+            status: Status::Cancelled,
+            ..record
+        };
+        let token = self.new_token(&mut tx, registration_id, &now).await?;
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Cancelled,
+                registration: &record,
+                token: &token,
+            },
+        )?;
+        self.queue(&mut tx, registration_id, &email, &now).await?;
+        if previous == "confirmed" {
+            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+            self.release_seats(&mut tx, event.id, &keys).await?;
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn change_choices(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        tracks: &[String],
+        sessions: &[usize],
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Changed> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let previous: Option<String> = sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
+        ))
+        .bind(&now)
+        .bind(registration_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(previous) = previous else {
+            return Ok(Changed::NotActive);
+        };
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        if previous == "confirmed" {
+            let old = quota_keys(&event.public, &record.tracks, &record.sessions);
+            self.release_seats(&mut tx, event.id, &old).await?;
+            let new = quota_keys(&event.public, tracks, sessions);
+            if !self.take_seats(&mut tx, event.id, &new).await? {
+                tx.rollback().await?;
+                return Ok(Changed::Full);
+            }
+        }
+        sqlx::query(&self.q("UPDATE registrations SET tracks_json = ? WHERE id = ?"))
+            .bind(serde_json::to_string(tracks)?)
+            .bind(registration_id)
+            .execute(&mut *tx)
+            .await?;
+        self.set_sessions(&mut tx, registration_id, sessions)
+            .await?;
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        let token = self.new_token(&mut tx, registration_id, &now).await?;
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Changed,
+                registration: &record,
+                token: &token,
+            },
+        )?;
+        self.queue(&mut tx, registration_id, &email, &now).await?;
+        if previous == "confirmed" {
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(Changed::Done)
+    }
+
+    async fn queue_due_reminders(&self, compose: Compose<'_>, now: DateTime<Utc>) -> Result<usize> {
+        // Reminders go out at most a week ahead; sessions further away are
+        // not even looked at.
+        let horizon = timestamp(now + chrono::Duration::days(7));
+        let now_text = timestamp(now);
+        let rows = sqlx::query(
+            &self.q("SELECT rs.registration_id, rs.idx, s.starts_at, e.slug
+             FROM registration_sessions rs
+             JOIN registrations r ON r.id = rs.registration_id
+             JOIN sessions s ON s.event_id = r.event_id AND s.idx = rs.idx
+             JOIN events e ON e.id = r.event_id
+             WHERE r.status = 'confirmed' AND s.starts_at > ? AND s.starts_at <= ?
+             ORDER BY rs.registration_id, rs.idx"),
+        )
+        .bind(&now_text)
+        .bind(&horizon)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to find due reminders")?;
+        let mut events: std::collections::HashMap<String, EventRecord> =
+            std::collections::HashMap::new();
+        let mut queued = 0;
+        let mut due: Vec<(i64, usize, u32, Vec<u32>, String)> = Vec::new();
+        for row in &rows {
+            let slug: String = row.try_get("slug")?;
+            if !events.contains_key(&slug) {
+                let event = self.event_by_slug(&slug).await?.context("event vanished")?;
+                events.insert(slug.clone(), event);
+            }
+            let event = &events[&slug];
+            let starts_at = super::parse_timestamp(&row.try_get::<String, _>("starts_at")?)?;
+            // Offsets whose time has come; the nearest one is sent, the
+            // others are marked done so a late job never sends two at once.
+            let mut offsets: Vec<u32> = event
+                .public
+                .reminders_minutes
+                .iter()
+                .copied()
+                .filter(|m| starts_at - chrono::Duration::minutes(i64::from(*m)) <= now)
+                .collect();
+            offsets.sort_unstable();
+            if let Some(&nearest) = offsets.first() {
+                let idx: i64 = row.try_get("idx")?;
+                due.push((
+                    row.try_get("registration_id")?,
+                    idx as usize,
+                    nearest,
+                    offsets,
+                    slug,
+                ));
+            }
+        }
+        for chunk in due.chunks(200) {
+            let mut tx = self.pool.begin().await?;
+            for (registration_id, idx, nearest, offsets, slug) in chunk {
+                let mut fresh = false;
+                for minutes in offsets {
+                    let inserted = sqlx::query(&self.q(
+                        "INSERT INTO reminders_sent (registration_id, session_idx, minutes_before, created_at)
+                         VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    ))
+                    .bind(*registration_id)
+                    .bind(*idx as i64)
+                    .bind(i64::from(*minutes))
+                    .bind(&now_text)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    fresh |= inserted == 1 && minutes == nearest;
+                }
+                if fresh {
+                    let record = self.load_registration(&mut tx, *registration_id).await?;
+                    let token = self.new_token(&mut tx, *registration_id, &now_text).await?;
+                    let kind = NoticeKind::Reminder {
+                        session: *idx,
+                        minutes_before: *nearest,
+                    };
+                    let email = compose(
+                        &events[slug],
+                        &Notice {
+                            kind,
+                            registration: &record,
+                            token: &token,
+                        },
+                    )?;
+                    self.queue(&mut tx, *registration_id, &email, &now_text)
+                        .await?;
+                    queued += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(queued)
     }
 
     async fn claim_due_emails(
@@ -452,6 +1044,8 @@ impl Store for SqlStore {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM people) AS people,
                     (SELECT COUNT(*) FROM registrations) AS registrations,
+                    (SELECT COUNT(*) FROM registrations WHERE status = 'confirmed') AS confirmed,
+                    (SELECT COUNT(*) FROM registrations WHERE status = 'waitlisted') AS waitlisted,
                     (SELECT COUNT(*) FROM outbox) AS emails,
                     (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL) AS pending",
         )
@@ -461,22 +1055,11 @@ impl Store for SqlStore {
         Ok(StoreStats {
             people: row.try_get("people")?,
             registrations: row.try_get("registrations")?,
+            confirmed: row.try_get("confirmed")?,
+            waitlisted: row.try_get("waitlisted")?,
             emails: row.try_get("emails")?,
             pending_emails: row.try_get("pending")?,
         })
-    }
-
-    async fn token_matches(&self, slug: &str, token_hash: &str) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(&self.q(
-            "SELECT r.id FROM registrations r JOIN events e ON e.id = r.event_id
-             WHERE e.slug = ? AND r.token_hash = ?",
-        ))
-        .bind(slug)
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to look up a token")?;
-        Ok(found.is_some())
     }
 }
 
