@@ -913,6 +913,478 @@ async fn lambda_events_are_answered_by_the_same_router(backend: Backend) {
     assert_eq!(app.store().stats().await.unwrap().registrations, 1);
 }
 
+fn registration_with(email: &str, extra: Value) -> Value {
+    let mut body = registration(email);
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    body
+}
+
+/// Stores a copy of the upcoming webinar under `slug`, changed by `adjust`.
+async fn custom_event(
+    app: &TestApp,
+    slug: &str,
+    adjust: impl FnOnce(&mut parvis_api::store::NewEvent),
+) -> String {
+    let now = chrono::Utc::now();
+    let mut event = seed::demo_events(now.date_naive(), now).remove(0);
+    event.public.slug = slug.to_owned();
+    adjust(&mut event);
+    app.store().insert_event(&event).await.unwrap().unwrap();
+    format!("/api/events/{slug}/registrations")
+}
+
+fn token_of(email: &QueuedEmail) -> String {
+    email.email.body_text.split("/inscription/").nth(1).unwrap()[..64].to_owned()
+}
+
+async fn emails_to(app: &TestApp, recipient: &str) -> Vec<QueuedEmail> {
+    app.queued()
+        .await
+        .into_iter()
+        .filter(|q| q.email.recipient == recipient)
+        .collect()
+}
+
+async fn a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_hundred(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "cent-places", |event| {
+        event.public.capacity = Some(100);
+        event.public.waitlist = true;
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let attempts: Vec<_> = (0..1000)
+        .map(|n| {
+            let request = client
+                .post(format!("{base}{path}"))
+                .json(&registration(&format!("p{n}@exemple.fr")))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for attempt in attempts {
+        let response = attempt.await.unwrap().unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        *statuses
+            .entry(body["status"].as_str().unwrap().to_owned())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(statuses.get("confirmed"), Some(&100), "{statuses:?}");
+    assert_eq!(statuses.get("waitlisted"), Some(&900));
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!((stats.confirmed, stats.waitlisted), (100, 900));
+    let event = app.get("/api/events/cent-places").await.json();
+    assert_eq!(
+        event["availability"]["event"],
+        json!({"capacity": 100, "taken": 100})
+    );
+    server.abort();
+}
+
+async fn a_full_event_without_waiting_list_refuses_clearly(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "deux-places", |event| event.public.capacity = Some(2)).await;
+    for n in 0..2 {
+        assert_eq!(
+            app.register(&path, &registration(&format!("p{n}@exemple.fr")))
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let body = assert_error_shape(
+        &app.register(&path, &registration("p3@exemple.fr")).await,
+        StatusCode::CONFLICT,
+        "full",
+    );
+    assert!(body["message"].as_str().unwrap().contains("complet"));
+    assert_eq!(app.store().stats().await.unwrap().registrations, 2);
+}
+
+async fn a_cancellation_promotes_the_first_in_line_who_then_gets_the_link(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "une-place", |event| {
+        event.public.capacity = Some(1);
+        event.public.waitlist = true;
+    })
+    .await;
+    app.register(&path, &registration("premiere@exemple.fr"))
+        .await;
+    let waiting = app
+        .register(&path, &registration("seconde@exemple.fr"))
+        .await
+        .json();
+    assert_eq!(waiting["status"], "waitlisted");
+    assert!(waiting["message"].as_str().unwrap().contains("rang 1"));
+    let third = app
+        .register(&path, &registration("troisieme@exemple.fr"))
+        .await
+        .json();
+    assert!(third["message"].as_str().unwrap().contains("rang 2"));
+    let waitlisted_email = &emails_to(&app, "seconde@exemple.fr").await[0].email;
+    assert!(
+        waitlisted_email.subject.contains("rang 1"),
+        "{}",
+        waitlisted_email.subject
+    );
+    assert!(
+        !waitlisted_email.body_text.contains("visio.example.org"),
+        "no link while waiting"
+    );
+    assert!(waitlisted_email.ics.is_none(), "no calendar while waiting");
+
+    let first = emails_to(&app, "premiere@exemple.fr").await;
+    let token = token_of(&first[0]);
+    let cancelled = app
+        .post_raw(
+            &format!("/api/registrations/{token}/cancel"),
+            None,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+
+    let promoted: Vec<QueuedEmail> = emails_to(&app, "seconde@exemple.fr").await;
+    let promotion = &promoted.last().unwrap().email;
+    assert!(
+        promotion.subject.starts_with("Une place s'est libérée"),
+        "{}",
+        promotion.subject
+    );
+    assert!(
+        promotion
+            .body_text
+            .contains("https://visio.example.org/parvis/")
+    );
+    assert!(promotion.ics.as_deref().unwrap().contains("BEGIN:VEVENT"));
+    let view = app
+        .get(&format!("/api/registrations/{}", token_of(&promoted[0])))
+        .await
+        .json();
+    assert_eq!(view["status"], "confirmed");
+    let third_view = app
+        .get(&format!(
+            "/api/registrations/{}",
+            token_of(&emails_to(&app, "troisieme@exemple.fr").await[0])
+        ))
+        .await
+        .json();
+    assert_eq!(
+        (third_view["status"].as_str(), third_view["rank"].as_u64()),
+        (Some("waitlisted"), Some(1))
+    );
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!((stats.confirmed, stats.waitlisted), (1, 1));
+}
+
+async fn workshops_have_their_own_seats_and_waiting_lists(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let member = |n: usize, track: &str| {
+        registration_with(
+            &format!("membre{n}@exemple.fr"),
+            json!({
+                "invitation_code": seed::DEMO_INVITATION_CODE,
+                "tracks": [track],
+                "answers": {"dejeuner": true}
+            }),
+        )
+    };
+    let missing = app.register(&path, &registration_with("x@exemple.fr", json!({"invitation_code": seed::DEMO_INVITATION_CODE, "answers": {"dejeuner": true}}))).await;
+    let body = assert_error_shape(&missing, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["tracks"][0]
+            .as_str()
+            .unwrap()
+            .contains("Choisissez un atelier")
+    );
+    for n in 0..8 {
+        let reply = app
+            .register(&path, &member(n, "observation-partagee"))
+            .await;
+        assert_eq!(reply.json()["status"], "confirmed", "{}", reply.text);
+    }
+    assert_eq!(
+        app.register(&path, &member(8, "observation-partagee"))
+            .await
+            .json()["status"],
+        "waitlisted"
+    );
+    assert_eq!(
+        app.register(&path, &member(9, "place-des-habitants"))
+            .await
+            .json()["status"],
+        "confirmed"
+    );
+    let event = app
+        .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
+        .await
+        .json();
+    assert_eq!(
+        event["availability"]["track:observation-partagee"]["taken"],
+        8
+    );
+    assert_eq!(
+        event["availability"]["track:place-des-habitants"]["taken"],
+        1
+    );
+
+    // A waiting member moves to the other workshop, where seats are left.
+    let token = token_of(&emails_to(&app, "membre8@exemple.fr").await[0]);
+    let change = app
+        .send(
+            Request::patch(format!("/api/registrations/{token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"tracks": ["place-des-habitants"]}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::OK, "{}", change.text);
+    assert_eq!(change.json()["tracks"], json!(["place-des-habitants"]));
+}
+
+async fn members_only_events_need_the_roster_or_an_invitation_code(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let base = json!({"tracks": ["observation-partagee"], "answers": {"dejeuner": false}});
+    let refused = app
+        .register(
+            &path,
+            &registration_with("curieux@exemple.fr", base.clone()),
+        )
+        .await;
+    let body = assert_error_shape(&refused, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["invitation_code"][0]
+            .as_str()
+            .unwrap()
+            .contains("réservé aux membres")
+    );
+    let mut wrong = base.clone();
+    wrong["invitation_code"] = json!("MAUVAIS-CODE");
+    let body = assert_error_shape(
+        &app.register(&path, &registration_with("curieux@exemple.fr", wrong))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
+    assert!(
+        body["fields"]["invitation_code"][0]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas valide")
+    );
+    let mut good = base.clone();
+    good["invitation_code"] = json!(" vivre-ensemble ");
+    assert_eq!(
+        app.register(&path, &registration_with("invitee@exemple.fr", good))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register(&path, &registration_with(seed::DEMO_ROSTER_EMAIL, base))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let page = app
+        .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
+        .await;
+    assert!(
+        !page.text.contains(seed::DEMO_ROSTER_EMAIL),
+        "the roster is never public"
+    );
+    assert!(!page.text.to_lowercase().contains("vivre-ensemble\\\""));
+    assert!(!page.text.contains("invitation_code_hashes"));
+}
+
+async fn a_cycle_can_be_taken_day_by_day_with_one_calendar_entry_per_day(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_CYCLE);
+    let missing = app
+        .register(
+            &path,
+            &registration_with("a@exemple.fr", json!({"sessions": [0, 2]})),
+        )
+        .await;
+    let body = assert_error_shape(&missing, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["answers.portage-epci"][0]
+            .as_str()
+            .unwrap()
+            .contains("demande une réponse")
+    );
+    let reply = app
+        .register(
+            &path,
+            &registration_with(
+                "a@exemple.fr",
+                json!({"sessions": [2, 0], "answers": {"portage-epci": true, "experience": "4"}}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let email = &emails_to(&app, "a@exemple.fr").await[0];
+    let ics = email.email.ics.as_deref().unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+    assert!(
+        email.email.body_text.contains("Journée")
+            || email.email.body_text.matches(" h – ").count() == 2
+    );
+    let view = app
+        .get(&format!("/api/registrations/{}", token_of(email)))
+        .await
+        .json();
+    assert_eq!(view["sessions"], json!([0, 2]));
+    let event = app
+        .get(&format!("/api/events/{}", seed::UPCOMING_CYCLE))
+        .await
+        .json();
+    assert_eq!(event["availability"]["session:0"]["taken"], 1);
+    assert_eq!(event["availability"]["session:1"]["taken"], 0);
+    let personal = app
+        .get(&format!(
+            "/api/registrations/{}/calendar.ics",
+            token_of(email)
+        ))
+        .await;
+    assert_eq!(personal.status, StatusCode::OK);
+    assert_eq!(personal.text.matches("BEGIN:VEVENT").count(), 2);
+}
+
+async fn a_wrong_personal_link_says_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    for token in ["abc", &"0".repeat(64), &"z".repeat(64)] {
+        let body = assert_error_shape(
+            &app.get(&format!("/api/registrations/{token}")).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        );
+        assert_eq!(
+            body["message"],
+            "Ce lien d'inscription n'est pas valide. Utilisez le lien reçu par e-mail."
+        );
+    }
+}
+
+async fn reminders_are_queued_once_however_many_runners_overlap(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let soon = chrono::Utc::now() + chrono::Duration::minutes(50);
+    let path = custom_event(&app, "bientot", |event| {
+        let session = &mut event.public.sessions[0];
+        session.starts_at = soon.fixed_offset();
+        session.ends_at = (soon + chrono::Duration::hours(1)).fixed_offset();
+        event.public.registration.closes_at = soon.fixed_offset();
+    })
+    .await;
+    for n in 0..5 {
+        app.register(&path, &registration(&format!("r{n}@exemple.fr")))
+            .await;
+    }
+    let runs = (0..3).map(|_| parvis_api::jobs::run_once(&app.state));
+    let reports = futures_join_all(runs).await;
+    let reminders: usize = reports.into_iter().map(|r| r.unwrap().reminders).sum();
+    assert_eq!(
+        reminders, 5,
+        "one reminder per registrant (the 1-hour one; the 1-day one is past)"
+    );
+    assert_eq!(
+        parvis_api::jobs::run_once(&app.state)
+            .await
+            .unwrap()
+            .reminders,
+        0
+    );
+    let files = app.eml_files();
+    let reminder = files
+        .iter()
+        .find(|f| {
+            f.contains("Subject: Rappel")
+                || f.contains("UmFwcGVs")
+                || f.contains("=?utf-8?b?UmFwcGVs")
+        })
+        .expect("a reminder in the outbox");
+    assert!(reminder.contains("invitation.ics"));
+}
+
+async fn the_honeypot_and_the_rate_limit_stop_bots_not_people(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let bot = app
+        .register(
+            &upcoming_registrations(),
+            &registration_with("bot@exemple.fr", json!({"website": "http://spam.example"})),
+        )
+        .await;
+    assert_eq!(
+        bot.status,
+        StatusCode::CREATED,
+        "a bot sees the usual answer"
+    );
+    assert_eq!(
+        app.store().stats().await.unwrap().registrations,
+        0,
+        "but nothing is stored"
+    );
+
+    let limited = router(app.state.clone().with_rate_limit(2));
+    let attempt = |n: usize| {
+        Request::post(upcoming_registrations())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", "203.0.113.7")
+            .body(Body::from(
+                registration(&format!("humain{n}@exemple.fr")).to_string(),
+            ))
+            .unwrap()
+    };
+    for n in 0..2 {
+        assert_eq!(
+            limited.clone().oneshot(attempt(n)).await.unwrap().status(),
+            StatusCode::CREATED
+        );
+    }
+    let refused = limited.clone().oneshot(attempt(3)).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().get(header::RETRY_AFTER).is_some());
+    let body: Value =
+        serde_json::from_slice(&refused.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert!(body["message"].as_str().unwrap().contains("Réessayez dans"));
+}
+
 /// Runs each test against both stores: `sqlite::name` and `postgres::name`.
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
@@ -946,4 +1418,13 @@ store_tests!(
     an_email_that_cannot_be_sent_now_is_kept_and_retried_later,
     seeding_again_or_concurrently_changes_nothing,
     lambda_events_are_answered_by_the_same_router,
+    a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_hundred,
+    a_full_event_without_waiting_list_refuses_clearly,
+    a_cancellation_promotes_the_first_in_line_who_then_gets_the_link,
+    workshops_have_their_own_seats_and_waiting_lists,
+    members_only_events_need_the_roster_or_an_invitation_code,
+    a_cycle_can_be_taken_day_by_day_with_one_calendar_entry_per_day,
+    a_wrong_personal_link_says_nothing,
+    reminders_are_queued_once_however_many_runners_overlap,
+    the_honeypot_and_the_rate_limit_stop_bots_not_people,
 );
