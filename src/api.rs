@@ -4,7 +4,8 @@
 
 use gloo_net::http::{Request, Response};
 use parvis_core::api::{
-    ApiError, EventPublic, EventQuery, EventSummary, RegistrationAccepted, paths,
+    ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, RegistrationAccepted,
+    RegistrationView, paths,
 };
 use parvis_core::registration::RegistrationRequest;
 use serde::de::DeserializeOwned;
@@ -103,6 +104,38 @@ pub async fn register(
     let response = Request::post(&paths::registrations(slug))
         .json(request)
         .map_err(|_| network_error())?
+        .send()
+        .await
+        .map_err(|_| network_error())?;
+    decode(response).await
+}
+
+/// `GET /api/registrations/{token}`.
+pub async fn registration(token: &str) -> Result<RegistrationView, ApiError> {
+    let response = Request::get(&paths::registration(token))
+        .send()
+        .await
+        .map_err(|_| network_error())?;
+    decode(response).await
+}
+
+/// `PATCH /api/registrations/{token}`.
+pub async fn change_registration(
+    token: &str,
+    change: &ChoiceChange,
+) -> Result<RegistrationView, ApiError> {
+    let response = Request::patch(&paths::registration(token))
+        .json(change)
+        .map_err(|_| network_error())?
+        .send()
+        .await
+        .map_err(|_| network_error())?;
+    decode(response).await
+}
+
+/// `POST /api/registrations/{token}/cancel`.
+pub async fn cancel_registration(token: &str) -> Result<RegistrationView, ApiError> {
+    let response = Request::post(&paths::registration_cancel(token))
         .send()
         .await
         .map_err(|_| network_error())?;

@@ -5,36 +5,76 @@
 //! endpoint after receiving; the endpoint's field errors replace the local
 //! ones when it answers.
 
-use parvis_core::api::{ApiError, FieldErrors};
-use parvis_core::registration::{NewRegistration, RegistrationRequest, field, field_label};
+use parvis_core::api::{ApiError, EventPublic, FieldErrors};
+use parvis_core::registration::{RegistrationRequest, check_for_event, field, field_label};
 
-/// Field order on the page, used for the error summary.
-pub const FIELD_ORDER: [&str; 7] = [
+/// Person fields in page order, before the event's own fields.
+const PERSON_FIELDS: [&str; 8] = [
     field::FIRST_NAME,
     field::LAST_NAME,
     field::EMAIL,
     field::ORGANISATION,
+    field::STRUCTURE_TYPE,
     field::ROLE,
     field::TERRITORY,
-    field::CONSENT,
+    field::ACCESSIBILITY,
 ];
 
-/// Checks the form before sending; `Err` holds every faulty field.
-pub fn check(request: &RegistrationRequest) -> Result<(), FieldErrors> {
-    NewRegistration::try_from(request).map(|_| ())
+/// Every field of an event's form, in page order, with its label.
+pub fn field_order(event: &EventPublic) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = PERSON_FIELDS
+        .iter()
+        .map(|name| ((*name).to_owned(), field_label(name).to_owned()))
+        .collect();
+    if event.members_only {
+        fields.insert(
+            0,
+            (
+                field::INVITATION_CODE.to_owned(),
+                field_label(field::INVITATION_CODE).to_owned(),
+            ),
+        );
+    }
+    if !event.choice_blocks().is_empty() {
+        fields.push((
+            field::TRACKS.to_owned(),
+            field_label(field::TRACKS).to_owned(),
+        ));
+    }
+    if event.day_selection {
+        fields.push((
+            field::SESSIONS.to_owned(),
+            field_label(field::SESSIONS).to_owned(),
+        ));
+    }
+    for question in &event.questions {
+        fields.push((
+            parvis_core::questions::field_key(question),
+            question.label.clone(),
+        ));
+    }
+    fields.push((
+        field::CONSENT.to_owned(),
+        field_label(field::CONSENT).to_owned(),
+    ));
+    fields
 }
 
-/// The lines of the error summary: « Prénom : Le champ ... », in page order.
-pub fn summary_lines(errors: &FieldErrors) -> Vec<(String, String)> {
-    FIELD_ORDER
-        .iter()
-        .flat_map(|name| {
-            errors.get(name).iter().map(move |message| {
-                (
-                    (*name).to_owned(),
-                    format!("{} : {message}", field_label(name)),
-                )
-            })
+/// Checks the form before sending; `Err` holds every faulty field.
+pub fn check(event: &EventPublic, request: &RegistrationRequest) -> Result<(), FieldErrors> {
+    check_for_event(event, request).map(|_| ())
+}
+
+/// The lines of the error summary, in page order: (field, « Label : message »).
+pub fn summary_lines(event: &EventPublic, errors: &FieldErrors) -> Vec<(String, String)> {
+    field_order(event)
+        .into_iter()
+        .flat_map(|(name, label)| {
+            errors
+                .get(&name)
+                .iter()
+                .map(|message| (name.clone(), format!("{label} : {message}")))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -49,19 +89,27 @@ pub fn from_api_error(error: &ApiError) -> (FieldErrors, Option<String>) {
     }
 }
 
-/// The DOM id of a field's input.
+/// The DOM id of a field's input (or of the fieldset of a group).
 pub fn input_id(name: &str) -> String {
-    format!("champ-{name}")
+    format!("champ-{}", name.replace('.', "-"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn webinar() -> EventPublic {
+        serde_json::from_str(include_str!("../tests/fixtures/event.json")).unwrap()
+    }
+
     #[test]
     fn an_empty_form_lists_its_errors_in_page_order() {
-        let errors = check(&RegistrationRequest::default()).unwrap_err();
-        let fields: Vec<String> = summary_lines(&errors).into_iter().map(|(f, _)| f).collect();
+        let event = webinar();
+        let errors = check(&event, &RegistrationRequest::default()).unwrap_err();
+        let fields: Vec<String> = summary_lines(&event, &errors)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
         assert_eq!(
             fields,
             [
@@ -69,13 +117,19 @@ mod tests {
                 "last_name",
                 "email",
                 "organisation",
+                "structure_type",
                 "role",
+                "answers.dejeuner",
                 "consent"
             ]
         );
         assert_eq!(
-            summary_lines(&errors)[0].1,
+            summary_lines(&event, &errors)[0].1,
             "Prénom : Le champ « Prénom » est obligatoire."
+        );
+        assert_eq!(
+            summary_lines(&event, &errors)[6].1,
+            "Déjeunerez-vous sur place ? : La question « Déjeunerez-vous sur place ? » demande une réponse."
         );
     }
 
@@ -90,6 +144,14 @@ mod tests {
         assert_eq!(
             message.as_deref(),
             Some("Les inscriptions à cet événement sont closes.")
+        );
+    }
+
+    #[test]
+    fn ids_have_no_dots() {
+        assert_eq!(
+            input_id("answers.portage-epci"),
+            "champ-answers-portage-epci"
         );
     }
 }

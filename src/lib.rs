@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::agenda::Agenda/>
                     <Route path=path!("/evenements/:slug") view=pages::event::EventPage/>
                     <Route path=path!("/evenements/:slug/confirmation") view=pages::confirmation::Confirmation/>
+                    <Route path=path!("/inscription/:token") view=pages::manage::ManageRegistration/>
                 </Routes>
             </main>
             <footer class="site-footer">

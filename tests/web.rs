@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::Router;
 use parvis::LastConfirmation;
 use parvis::components::TextField;
-use parvis::pages::event::RegistrationForm;
+use parvis::pages::register::RegistrationForm;
 use parvis_core::api::FieldErrors;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -80,7 +80,7 @@ async fn a_text_field_has_a_real_label_and_announces_its_errors() {
         input.get_attribute("aria-describedby").as_deref(),
         Some("champ-email-aide champ-email-erreur")
     );
-    let error = document().get_element_by_id("champ-email-erreur").unwrap();
+    let error = root.query_selector("#champ-email-erreur").unwrap().unwrap();
     assert_eq!(
         error.text_content().unwrap(),
         "L'adresse e-mail n'est pas valide."
@@ -99,7 +99,8 @@ async fn submitting_an_empty_form_lists_every_error_and_moves_focus_to_the_summa
     let root = container();
     let _handle = leptos::mount::mount_to(root.clone(), move || {
         provide_context(LastConfirmation(RwSignal::new(None)));
-        view! { <Router><RegistrationForm slug="webinaire".to_owned()/></Router> }
+        let event = serde_json::from_str(include_str!("fixtures/event.json")).unwrap();
+        view! { <Router><RegistrationForm event/></Router> }
     });
     settle().await;
     let summary: HtmlElement = root
@@ -119,8 +120,8 @@ async fn submitting_an_empty_form_lists_every_error_and_moves_focus_to_the_summa
     let links = summary.query_selector_all("a").unwrap();
     assert_eq!(
         links.length(),
-        6,
-        "first name, last name, email, organisation, role, consent"
+        8,
+        "first name, last name, email, organisation, structure, role, the organiser's question, consent"
     );
     let first: HtmlElement = links.item(0).unwrap().unchecked_into();
     assert_eq!(

@@ -13,9 +13,11 @@ use crate::form::input_id;
 #[component]
 pub fn TextField(
     /// Field name, as in the API contract.
-    name: &'static str,
+    #[prop(into)]
+    name: String,
     /// Visible label.
-    label: &'static str,
+    #[prop(into)]
+    label: String,
     /// Bound value.
     value: RwSignal<String>,
     /// All form errors; this field shows its own.
@@ -30,20 +32,25 @@ pub fn TextField(
     #[prop(default = true)]
     required: bool,
     /// Help shown under the label.
-    #[prop(optional)]
-    hint: Option<&'static str>,
+    #[prop(optional, into)]
+    hint: Option<String>,
+    /// A multi-line text area rather than an input.
+    #[prop(default = false)]
+    multiline: bool,
 ) -> impl IntoView {
-    let id = input_id(name);
+    let id = input_id(&name);
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");
-    let field_errors = move || errors.with(|e| e.get(name).to_vec());
-    let invalid = move || !field_errors().is_empty();
+    let key = name.clone();
+    let field_errors = Memo::new(move |_| errors.with(|e| e.get(&key).to_vec()));
+    let invalid = move || field_errors.with(|e| !e.is_empty());
+    let has_hint = hint.is_some();
     let described_by = {
         let hint_id = hint_id.clone();
         let error_id = error_id.clone();
         move || {
             let mut ids = Vec::new();
-            if hint.is_some() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             if invalid() {
@@ -61,20 +68,37 @@ pub fn TextField(
             {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
             <Show when=invalid>
                 <p class="field-error" id=error_id.clone()>
-                    {move || field_errors().join(" ")}
+                    {move || field_errors.get().join(" ")}
                 </p>
             </Show>
-            <input
-                id=id.clone()
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                required=required
-                aria-invalid=move || if invalid() { "true" } else { "false" }
-                aria-describedby=described_by
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
+            {if multiline {
+                view! {
+                    <textarea
+                        id=id.clone()
+                        name=name.clone()
+                        rows="4"
+                        required=required
+                        aria-invalid=move || if invalid() { "true" } else { "false" }
+                        aria-describedby=described_by.clone()
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    ></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input
+                        id=id.clone()
+                        name=name.clone()
+                        type=kind
+                        autocomplete=autocomplete
+                        required=required
+                        aria-invalid=move || if invalid() { "true" } else { "false" }
+                        aria-describedby=described_by.clone()
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    />
+                }.into_any()
+            }}
         </div>
     }
 }

@@ -2,16 +2,15 @@
 //! contact, and the registration form while registration is open.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use parvis_core::api::{
-    ApiError, EventFormat, EventPublic, FieldErrors, ProgrammeItem, RegistrationState, Session,
+    EventFormat, EventPublic, ProgrammeItem, RegistrationState, Session, quota,
 };
 use parvis_core::dates;
-use parvis_core::registration::{RegistrationRequest, field};
 
-use crate::components::{ErrorNotice, Loading, TextField};
-use crate::form::{check, from_api_error, input_id, summary_lines};
-use crate::{LastConfirmation, api};
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::pages::register::RegistrationForm;
 
 /// The event page, at `/evenements/{slug}`.
 #[component]
@@ -46,7 +45,8 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
     let sessions = dates::sessions(&event.sessions);
     let calendar = parvis_core::api::paths::event_calendar(&event.slug);
     let multi = event.sessions.len() > 1;
-    let open = event.registration_state == RegistrationState::Open;
+    let open = event.registration_state == RegistrationState::Open
+        && (event.waitlist || !event.availability.is_full(quota::EVENT));
     let format_note = match event.format {
         EventFormat::EnLigne => {
             "En ligne : le lien de connexion est envoyé par e-mail après l'inscription."
@@ -56,7 +56,12 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             "Sur place ou en ligne : le lien de connexion est envoyé par e-mail après l'inscription."
         }
     };
+    let full = event.availability.is_full(quota::EVENT);
     let state_text = match event.registration_state {
+        RegistrationState::Open if full && event.waitlist => {
+            "Complet — liste d'attente : vous pouvez vous inscrire, vous serez prévenu·e dès qu'une place se libère.".to_owned()
+        }
+        RegistrationState::Open if full => "Complet : les inscriptions sont fermées faute de place.".to_owned(),
         RegistrationState::Open => {
             let closes = event.registration.closes_at.naive_local();
             format!(
@@ -68,7 +73,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
         RegistrationState::NotYetOpen => "Les inscriptions ne sont pas encore ouvertes.".to_owned(),
         RegistrationState::Closed => "Les inscriptions sont closes.".to_owned(),
     };
-    let slug = event.slug.clone();
+    let form_event = event.clone();
     let has_programme = event
         .sessions
         .iter()
@@ -105,6 +110,9 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
                 </dd>
             </dl>
             {event.access_note.clone().map(|note| view! { <p class="notice">{note}</p> })}
+            {event.members_only.then(|| view! {
+                <p class="notice">"Inscription réservée : munissez-vous du code d'invitation reçu, ou utilisez l'adresse e-mail à laquelle vous avez été invité·e."</p>
+            })}
             <p><a href=calendar download="">"Ajouter à mon agenda (fichier .ics)"</a></p>
             {event.report.clone().map(|report| view! {
                 <p><a href=report.url download="">{format!("Télécharger le rapport d'étude « {} » (PDF)", report.title)}</a></p>
@@ -137,7 +145,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             <section aria-labelledby="inscription" class="registration">
                 <h2 id="inscription">"Inscription"</h2>
                 <p class="state">{state_text}</p>
-                {open.then(|| view! { <RegistrationForm slug=slug.clone()/> })}
+                {open.then(|| view! { <RegistrationForm event=form_event.clone()/> })}
             </section>
         </article>
     }
@@ -180,145 +188,5 @@ fn programme_item(item: &ProgrammeItem) -> impl IntoView + use<> {
                 }).collect_view()}</ul>
             })}
         </li>
-    }
-}
-
-/// The registration form of an open event.
-#[component]
-pub fn RegistrationForm(
-    /// The event's slug.
-    slug: String,
-) -> impl IntoView {
-    let first_name = RwSignal::new(String::new());
-    let last_name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let organisation = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
-    let territory = RwSignal::new(String::new());
-    let consent = RwSignal::new(false);
-    let errors = RwSignal::new(FieldErrors::default());
-    let general = RwSignal::new(None::<String>);
-    let summary_ref = NodeRef::<leptos::html::Div>::new();
-    let navigate = use_navigate();
-    let confirmation = expect_context::<LastConfirmation>();
-
-    let submit_slug = slug.clone();
-    let action = Action::new_local(move |request: &RegistrationRequest| {
-        let request = request.clone();
-        let slug = submit_slug.clone();
-        async move { api::register(&slug, &request).await }
-    });
-    let pending = action.pending();
-
-    let focus_summary = move || {
-        if let Some(element) = summary_ref.get_untracked() {
-            let _ = element.focus();
-        }
-    };
-
-    let show_errors = move |fields: FieldErrors, message: Option<String>| {
-        errors.set(fields);
-        general.set(message);
-        // Wait for the summary to render before moving focus to it.
-        request_animation_frame(focus_summary);
-    };
-
-    let done_slug = slug.clone();
-    Effect::new(move |_| {
-        if let Some(result) = action.value().get() {
-            match result {
-                Ok(accepted) => {
-                    confirmation.0.set(Some(accepted.message));
-                    navigate(
-                        &format!("/evenements/{done_slug}/confirmation"),
-                        Default::default(),
-                    );
-                }
-                Err(error) => {
-                    let error: ApiError = error;
-                    let (fields, message) = from_api_error(&error);
-                    show_errors(fields, message);
-                }
-            }
-        }
-    });
-
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if pending.get_untracked() {
-            return;
-        }
-        let request = RegistrationRequest {
-            first_name: first_name.get_untracked(),
-            last_name: last_name.get_untracked(),
-            email: email.get_untracked(),
-            organisation: organisation.get_untracked(),
-            role: role.get_untracked(),
-            territory: territory.get_untracked(),
-            consent: consent.get_untracked(),
-        };
-        match check(&request) {
-            Err(fields) => show_errors(fields, None),
-            Ok(()) => {
-                errors.set(FieldErrors::default());
-                general.set(None);
-                action.dispatch(request);
-            }
-        }
-    };
-
-    let has_problems = move || !errors.with(FieldErrors::is_empty) || general.with(Option::is_some);
-    let consent_id = input_id(field::CONSENT);
-    let consent_error_id = format!("{consent_id}-erreur");
-    let consent_error_id_for_text = consent_error_id.clone();
-    let consent_invalid = move || !errors.with(|e| e.get(field::CONSENT).is_empty());
-
-    view! {
-        <form class="registration-form" novalidate on:submit=on_submit>
-            <div class="error-summary" tabindex="-1" node_ref=summary_ref
-                role="alert" hidden=move || !has_problems()>
-                <Show when=has_problems>
-                    <h3>"Votre inscription n'a pas pu être enregistrée"</h3>
-                    {move || general.get().map(|m| view! { <p>{m}</p> })}
-                    <ul>
-                        {move || summary_lines(&errors.get()).into_iter().map(|(name, line)| view! {
-                            <li><a href=format!("#{}", input_id(&name))>{line}</a></li>
-                        }).collect_view()}
-                    </ul>
-                </Show>
-            </div>
-            <p class="hint">"Les champs marqués « (obligatoire) » doivent être remplis."</p>
-            <fieldset>
-                <legend>"Vos coordonnées"</legend>
-                <TextField name=field::FIRST_NAME label="Prénom" value=first_name errors autocomplete="given-name"/>
-                <TextField name=field::LAST_NAME label="Nom" value=last_name errors autocomplete="family-name"/>
-                <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"
-                    hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
-                <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
-                    hint="Commune, intercommunalité, association, service de l'État, CAF…"/>
-                <TextField name=field::ROLE label="Fonction" value=role errors autocomplete="organization-title"/>
-                <TextField name=field::TERRITORY label="Territoire" value=territory errors required=false
-                    hint="Commune, EPCI ou quartier prioritaire concerné."/>
-            </fieldset>
-            <div class="field field-checkbox" class:field-invalid=consent_invalid>
-                <Show when=consent_invalid>
-                    <p class="field-error" id=consent_error_id_for_text.clone()>
-                        {move || errors.with(|e| e.get(field::CONSENT).join(" "))}
-                    </p>
-                </Show>
-                <input type="checkbox" id=consent_id.clone() name=field::CONSENT
-                    aria-invalid=move || if consent_invalid() { "true" } else { "false" }
-                    aria-describedby=move || consent_invalid().then(|| consent_error_id.clone())
-                    prop:checked=move || consent.get()
-                    on:change=move |ev| consent.set(event_target_checked(&ev))/>
-                <label for=consent_id.clone()>
-                    "J'accepte que mes données (nom, coordonnées, structure) soient traitées par l'organisateur pour gérer mon inscription à cet événement et m'adresser les informations utiles. (obligatoire)"
-                </label>
-            </div>
-            <button type="submit" disabled=move || pending.get() aria-disabled=move || if pending.get() { "true" } else { "false" }>
-                {move || if pending.get() { "Envoi en cours…" } else { "Je m'inscris" }}
-            </button>
-            <p class="sr-status" role="status">{move || if pending.get() { "Envoi de votre inscription en cours." } else { "" }}</p>
-        </form>
     }
 }

@@ -3,4 +3,6 @@
 pub mod agenda;
 pub mod confirmation;
 pub mod event;
+pub mod manage;
 pub mod not_found;
+pub mod register;

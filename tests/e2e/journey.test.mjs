@@ -4,55 +4,18 @@
 // confirmation email is read back from the outbox directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
-import PostalMime from 'postal-mime';
-
-const BASE = process.env.PARVIS_URL;
-const OUTBOX = process.env.PARVIS_OUTBOX;
-assert.ok(BASE, 'PARVIS_URL must point to the running endpoint');
-assert.ok(OUTBOX, 'PARVIS_OUTBOX must point to its outbox directory');
+import { BASE, launch, expectAccessible, waitForEmail, calendarOf } from './helpers.mjs';
 
 let browser;
 let context;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  ({ browser, context } = await launch());
 });
 
 after(async () => {
   await browser?.close();
 });
-
-async function expectAccessible(page, name) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-    .analyze();
-  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
-}
-
-async function waitForEmail(recipient, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    let files = [];
-    try { files = (await readdir(OUTBOX)).filter((f) => f.endsWith('.eml')); } catch { /* not yet created */ }
-    for (const file of files) {
-      const raw = await readFile(join(OUTBOX, file));
-      const email = await PostalMime.parse(raw);
-      if (email.to?.some((t) => t.address === recipient)) return { email, raw: raw.toString('latin1') };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no email for ${recipient} in ${OUTBOX}`);
-}
 
 test('a local actor finds the webinar, registers, and receives everything by email', async () => {
   const page = await context.newPage();
@@ -67,6 +30,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await upcoming.getByRole('link', { name: /Articuler contrats engagements quartiers 2030/ }).waitFor();
   await past.getByRole('link', { name: /comité de pilotage/ }).waitFor();
   assert.equal(await past.getByRole('article').count(), 4);
+  assert.equal(await upcoming.getByRole('article').count(), 3);
   assert.match(await page.title(), /Agenda – Parvis/);
   await expectAccessible(page, 'agenda');
 
@@ -93,7 +57,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await page.keyboard.press('Enter');
   const summary = page.locator('.error-summary');
   await summary.getByRole('link', { name: /Prénom : Le champ « Prénom » est obligatoire/ }).waitFor();
-  assert.equal(await summary.getByRole('link').count(), 6);
+  assert.equal(await summary.getByRole('link').count(), 7);
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true);
   await page.locator('#champ-email-erreur').waitFor();
   await expectAccessible(page, 'form with errors');
@@ -108,9 +72,15 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await page.keyboard.press('Tab');
   await page.keyboard.type('Ville de Creil');
   await page.keyboard.press('Tab');
+  // The structure type is a native select: arrows choose with the keyboard.
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getByLabel('Type de structure (obligatoire)').inputValue(), 'collectivite');
+  await page.keyboard.press('Tab');
   await page.keyboard.type('Cheffe de projet politique de la ville');
   await page.keyboard.press('Tab');
   await page.keyboard.type('Creil, quartier Rouher');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Sous-titrage des interventions');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Space');
   assert.equal(await page.getByRole('checkbox').isChecked(), true);
@@ -133,7 +103,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await expectAccessible(page, 'confirmation');
 
   // The email: French dates, connection link, report, personal link, calendar file.
-  const { email, raw } = await waitForEmail('camille.martin@creil.example.fr');
+  const { email, raw } = await waitForEmail('camille.martin@creil.example.fr', /^Inscription confirmée/);
   assert.match(email.subject, /^Inscription confirmée : Articuler contrats engagements quartiers 2030/);
   const text = email.text;
   assert.match(text, /Bonjour Camille,/);
@@ -144,11 +114,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   assert.match(text, /guillaume\.dejardin@lepoleressources\.fr/);
   const ics = email.attachments.find((a) => a.filename === 'invitation.ics');
   assert.ok(ics, 'the email carries invitation.ics');
-  // Decoded from the raw MIME part: parsers normalise calendar line ends,
-  // and RFC 5545 wants CRLF, so check the bytes as sent.
-  const part = raw.split(/\r\n--/).find((p) => p.includes('filename="invitation.ics"'));
-  assert.match(part, /Content-Transfer-Encoding: base64/);
-  const calendar = Buffer.from(part.split('\r\n\r\n')[1].replace(/\s+/g, ''), 'base64').toString('utf8');
+  const calendar = calendarOf(raw);
   assert.match(calendar, /BEGIN:VCALENDAR\r\n/);
   assert.match(calendar, /DTSTART:\d{8}T1[45]3000Z\r\n/, 'a 16:30 Paris start is 14:30 or 15:30 UTC');
   assert.match(calendar.replace(/\r\n /g, ''), /visio\.example\.org/);

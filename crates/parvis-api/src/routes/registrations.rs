@@ -117,11 +117,7 @@ async fn register(
     let mut checked = check_for_event(&event.public, &request);
     if event.public.members_only {
         let email_key = request.email.trim().to_lowercase();
-        let on_roster = event
-            .private
-            .roster
-            .iter()
-            .any(|member| *member == email_key);
+        let on_roster = event.private.roster.contains(&email_key);
         let code = request.invitation_code.trim();
         let invited = !code.is_empty()
             && event

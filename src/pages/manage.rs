@@ -1,0 +1,238 @@
+//! The personal page behind the link of every email (`/inscription/{token}`):
+//! see the registration, change workshops or days while allowed, cancel it
+//! (after a confirmation step), download the calendar file again.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use parvis_core::api::{ApiError, ChoiceChange, FieldErrors, RegistrationView, paths, quota};
+use parvis_core::dates;
+use parvis_core::registration::{check_choices, field};
+
+use crate::api;
+use crate::components::{Choice, ChoiceGroup, ErrorNotice, Loading};
+
+/// The management page.
+#[component]
+pub fn ManageRegistration() -> impl IntoView {
+    crate::set_title("Mon inscription");
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let loaded = LocalResource::new(move || {
+        let token = token();
+        async move { api::registration(&token).await }
+    });
+    view! {
+        <h1>"Mon inscription"</h1>
+        <Transition fallback=|| view! { <Loading text="Chargement de votre inscription…"/> }>
+            {move || loaded.get().map(|result| match result {
+                Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                Ok(view) => view! { <Registration initial=view token=token()/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn status_text(view: &RegistrationView) -> String {
+    match (view.status.as_str(), view.rank) {
+        ("confirmed", _) => "Inscription confirmée.".to_owned(),
+        ("waitlisted", Some(rank)) => format!(
+            "Sur liste d'attente, au rang {rank}. Vous serez prévenu·e par e-mail dès qu'une place se libère."
+        ),
+        ("cancelled", _) => "Inscription annulée.".to_owned(),
+        _ => "Inscription en attente.".to_owned(),
+    }
+}
+
+#[component]
+fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
+    let current = RwSignal::new(initial.clone());
+    let errors = RwSignal::new(FieldErrors::default());
+    let notice = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    let event = initial.event.clone();
+    let blocks: Vec<RwSignal<Vec<String>>> = event
+        .choice_blocks()
+        .iter()
+        .map(|block| {
+            RwSignal::new(
+                initial
+                    .tracks
+                    .iter()
+                    .filter(|t| block.tracks.iter().any(|b| &b.id == *t))
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect();
+    let days = RwSignal::new(
+        initial
+            .sessions
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    );
+
+    let submit_blocks = blocks.clone();
+    let change_token = token.clone();
+    let change = Action::new_local(move |change: &ChoiceChange| {
+        let (token, change) = (change_token.clone(), change.clone());
+        async move { api::change_registration(&token, &change).await }
+    });
+    let cancel_token = token.clone();
+    let cancel = Action::new_local(move |_: &()| {
+        let token = cancel_token.clone();
+        async move { api::cancel_registration(&token).await }
+    });
+    let apply = move |result: Result<RegistrationView, ApiError>, done: &str| match result {
+        Ok(view) => {
+            current.set(view);
+            errors.set(FieldErrors::default());
+            notice.set(Some(done.to_owned()));
+        }
+        Err(error) => {
+            errors.set(error.fields.clone());
+            notice.set(Some(error.message));
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(result) = change.value().get() {
+            apply(
+                result,
+                "Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.",
+            );
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = cancel.value().get() {
+            confirming.set(false);
+            apply(
+                result,
+                "Votre inscription est annulée. Un e-mail vous le confirme.",
+            );
+        }
+    });
+
+    let check_event = event.clone();
+    let on_change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ChoiceChange {
+            tracks: submit_blocks
+                .iter()
+                .flat_map(|b| b.get_untracked())
+                .collect(),
+            sessions: days
+                .get_untracked()
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect(),
+        };
+        let mut problems = FieldErrors::default();
+        check_choices(
+            &check_event,
+            &request.tracks,
+            &request.sessions,
+            &mut problems,
+        );
+        if problems.is_empty() {
+            change.dispatch(request);
+        } else {
+            errors.set(problems);
+            notice.set(Some("Vos choix n'ont pas pu être enregistrés.".to_owned()));
+        }
+    };
+
+    let title = event.title.clone();
+    let slug = event.slug.clone();
+    let calendar = paths::registration_calendar(&token);
+    let form_event = event.clone();
+    let form_blocks = blocks.clone();
+    let sessions_event = event.clone();
+    let tracks_event = event.clone();
+
+    view! {
+        <section aria-labelledby="recapitulatif">
+            <h2 id="recapitulatif">{title}</h2>
+            <p class="state" role="status">{move || current.with(status_text)}</p>
+            <dl class="facts">
+                <dt>"Inscrit·e"</dt>
+                <dd>{move || current.with(|v| format!("{} {} ({})", v.first_name, v.last_name, v.email))}</dd>
+                <dt>"Dates"</dt>
+                <dd><ul>{move || current.with(|v| v.sessions.iter().filter_map(|&i| sessions_event.sessions.get(i)).map(|s| view! { <li>{dates::session(s)}</li> }).collect_view())}</ul></dd>
+                {(!tracks_event.choice_blocks().is_empty()).then(|| view! {
+                    <dt>"Atelier"</dt>
+                    <dd>{move || current.with(|v| tracks_event.tracks().filter(|t| v.tracks.contains(&t.id)).map(|t| t.title.clone()).collect::<Vec<_>>().join(" ; "))}</dd>
+                })}
+            </dl>
+            <p><A href=format!("/evenements/{slug}")>"Page de l'événement"</A></p>
+            <Show when=move || current.with(|v| v.status == "confirmed")>
+                <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
+            </Show>
+        </section>
+        {move || notice.get().map(|text| view! { <div class="notice" role="status"><p>{text}</p></div> })}
+        <Show when=move || current.with(|v| v.can_change)>
+            <section aria-labelledby="modifier">
+                <h2 id="modifier">"Modifier mes choix"</h2>
+                <form on:submit=on_change.clone() novalidate>
+                    {choice_fields(&form_event, &form_blocks, days, errors)}
+                    <button type="submit" disabled=move || change.pending().get()>"Enregistrer mes choix"</button>
+                </form>
+            </section>
+        </Show>
+        <Show when=move || current.with(|v| v.can_cancel)>
+            <section aria-labelledby="annuler">
+                <h2 id="annuler">"Annuler mon inscription"</h2>
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Annuler mon inscription…"</button>
+                    }
+                >
+                    <div class="notice" role="alert">
+                        <p>"Confirmez-vous l'annulation ? Votre place sera proposée à la première personne en liste d'attente."</p>
+                        <div class="actions">
+                            <button type="button" class="danger" disabled=move || cancel.pending().get()
+                                on:click=move |_| { cancel.dispatch(()); }>"Oui, annuler mon inscription"</button>
+                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Non, garder mon inscription"</button>
+                        </div>
+                    </div>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// The workshop and day choices of an event, bound to `blocks` and `days`.
+fn choice_fields(
+    event: &parvis_core::api::EventPublic,
+    blocks: &[RwSignal<Vec<String>>],
+    days: RwSignal<Vec<String>>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView + use<> {
+    let workshops = event
+        .choice_blocks()
+        .into_iter()
+        .zip(blocks.iter().copied())
+        .map(|(block, selected)| {
+            let choices = block
+                .tracks
+                .iter()
+                .map(|t| {
+                    let note = event.availability.0.get(&quota::track(&t.id)).map(|s| format!("{} place(s) restante(s)", s.left()));
+                    Choice { value: t.id.clone(), label: t.title.clone(), note }
+                })
+                .collect::<Vec<_>>();
+            view! { <ChoiceGroup name=field::TRACKS.to_owned() legend=format!("{}, un atelier au choix", block.title) choices selected errors/> }
+        })
+        .collect_view();
+    let day_group = event.day_selection.then(|| {
+        let choices = event
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Choice { value: i.to_string(), label: dates::session(s), note: None })
+            .collect::<Vec<_>>();
+        view! { <ChoiceGroup name=field::SESSIONS.to_owned() legend="Journées".to_owned() choices selected=days errors multiple=true/> }
+    });
+    view! { {workshops} {day_group} }
+}

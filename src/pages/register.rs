@@ -1,0 +1,384 @@
+//! The registration form of an open event: the person, the structure, the
+//! invitation code of a members-only event, the workshops and days to
+//! choose, the organiser's questions and the consent.
+//!
+//! It is checked with the same `parvis-core` code as on the endpoint before
+//! sending; server errors come back next to their fields and in a summary
+//! that takes the focus.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use parvis_core::api::{ApiError, EventPublic, FieldErrors, quota};
+use parvis_core::dates;
+use parvis_core::questions::{Answer, QuestionKind, field_key};
+use parvis_core::registration::{RegistrationRequest, STRUCTURE_TYPES, field};
+
+use crate::components::{Choice, ChoiceGroup, TextField};
+use crate::form::{check, from_api_error, input_id, summary_lines};
+use crate::{LastConfirmation, api};
+
+fn seats_note(event: &EventPublic, key: &str) -> Option<String> {
+    event
+        .availability
+        .0
+        .get(key)
+        .map(|seats| match seats.left() {
+            0 if event.waitlist => "complet, liste d'attente".to_owned(),
+            0 => "complet".to_owned(),
+            1 => "1 place restante".to_owned(),
+            n => format!("{n} places restantes"),
+        })
+}
+
+/// The form's input for one question, and how to read its answer.
+#[derive(Clone)]
+struct QuestionInput {
+    id: String,
+    text: RwSignal<String>,
+    picked: RwSignal<Vec<String>>,
+    kind: QuestionKind,
+}
+
+impl QuestionInput {
+    fn answer(&self) -> Option<Answer> {
+        match &self.kind {
+            QuestionKind::YesNo => self
+                .picked
+                .get_untracked()
+                .first()
+                .map(|v| Answer::Bool(v == "oui")),
+            QuestionKind::SingleChoice { .. } => self
+                .picked
+                .get_untracked()
+                .first()
+                .cloned()
+                .map(Answer::Text),
+            QuestionKind::MultipleChoice { .. } => Some(Answer::Many(self.picked.get_untracked())),
+            _ => Some(Answer::Text(self.text.get_untracked())),
+        }
+    }
+}
+
+/// The registration form of an open event.
+#[component]
+pub fn RegistrationForm(
+    /// The event, as its page loaded it.
+    event: EventPublic,
+) -> impl IntoView {
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let organisation = RwSignal::new(String::new());
+    let structure_type = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
+    let territory = RwSignal::new(String::new());
+    let accessibility = RwSignal::new(String::new());
+    let invitation_code = RwSignal::new(String::new());
+    let website = RwSignal::new(String::new());
+    let consent = RwSignal::new(false);
+    let blocks: Vec<RwSignal<Vec<String>>> = event
+        .choice_blocks()
+        .iter()
+        .map(|_| RwSignal::new(Vec::new()))
+        .collect();
+    // A cycle is for all its days unless the registrant unticks some.
+    let days = RwSignal::new(
+        (0..event.sessions.len())
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>(),
+    );
+    let questions: Vec<QuestionInput> = event
+        .questions
+        .iter()
+        .map(|q| QuestionInput {
+            id: q.id.clone(),
+            text: RwSignal::new(String::new()),
+            picked: RwSignal::new(Vec::new()),
+            kind: q.kind.clone(),
+        })
+        .collect();
+    let errors = RwSignal::new(FieldErrors::default());
+    let general = RwSignal::new(None::<String>);
+    let summary_ref = NodeRef::<leptos::html::Div>::new();
+    let navigate = use_navigate();
+    let confirmation = expect_context::<LastConfirmation>();
+
+    let slug = event.slug.clone();
+    let action = Action::new_local(move |request: &RegistrationRequest| {
+        let request = request.clone();
+        let slug = slug.clone();
+        async move { api::register(&slug, &request).await }
+    });
+    let pending = action.pending();
+
+    let focus_summary = move || {
+        if let Some(element) = summary_ref.get_untracked() {
+            let _ = element.focus();
+        }
+    };
+    let show_errors = move |fields: FieldErrors, message: Option<String>| {
+        errors.set(fields);
+        general.set(message);
+        // Wait for the summary to render before moving focus to it.
+        request_animation_frame(focus_summary);
+    };
+
+    let done_slug = event.slug.clone();
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            match result {
+                Ok(accepted) => {
+                    confirmation.0.set(Some(accepted.message));
+                    navigate(
+                        &format!("/evenements/{done_slug}/confirmation"),
+                        Default::default(),
+                    );
+                }
+                Err(error) => {
+                    let error: ApiError = error;
+                    let (fields, message) = from_api_error(&error);
+                    show_errors(fields, message);
+                }
+            }
+        }
+    });
+
+    let check_event = event.clone();
+    let submit_blocks = blocks.clone();
+    let submit_questions = questions.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let answers: BTreeMap<String, Answer> = submit_questions
+            .iter()
+            .filter_map(|q| q.answer().map(|a| (q.id.clone(), a)))
+            .collect();
+        let request = RegistrationRequest {
+            first_name: first_name.get_untracked(),
+            last_name: last_name.get_untracked(),
+            email: email.get_untracked(),
+            organisation: organisation.get_untracked(),
+            role: role.get_untracked(),
+            territory: territory.get_untracked(),
+            consent: consent.get_untracked(),
+            structure_type: structure_type.get_untracked(),
+            accessibility_needs: accessibility.get_untracked(),
+            tracks: submit_blocks
+                .iter()
+                .flat_map(|b| b.get_untracked())
+                .collect(),
+            sessions: if check_event.day_selection {
+                days.get_untracked()
+                    .iter()
+                    .filter_map(|d| d.parse().ok())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            invitation_code: invitation_code.get_untracked(),
+            answers,
+            website: website.get_untracked(),
+        };
+        match check(&check_event, &request) {
+            Err(fields) => show_errors(fields, None),
+            Ok(()) => {
+                errors.set(FieldErrors::default());
+                general.set(None);
+                action.dispatch(request);
+            }
+        }
+    };
+
+    let has_problems = move || !errors.with(FieldErrors::is_empty) || general.with(Option::is_some);
+    let consent_id = input_id(field::CONSENT);
+    let consent_error_id = format!("{consent_id}-erreur");
+    let consent_error_text_id = consent_error_id.clone();
+    let consent_invalid = move || !errors.with(|e| e.get(field::CONSENT).is_empty());
+    let structure_id = input_id(field::STRUCTURE_TYPE);
+    let structure_error_id = format!("{structure_id}-erreur");
+    let structure_error_text_id = structure_error_id.clone();
+    let structure_invalid = move || !errors.with(|e| e.get(field::STRUCTURE_TYPE).is_empty());
+    let summary_event = event.clone();
+
+    let workshop_groups = event
+        .choice_blocks()
+        .into_iter()
+        .zip(blocks.iter().copied())
+        .map(|(block, selected)| {
+            let choices = block
+                .tracks
+                .iter()
+                .map(|t| Choice {
+                    value: t.id.clone(),
+                    label: t.title.clone(),
+                    note: seats_note(&event, &quota::track(&t.id)),
+                })
+                .collect::<Vec<_>>();
+            let legend = match &block.start {
+                Some(start) => format!(
+                    "{} ({}), un atelier au choix",
+                    block.title,
+                    start.replace(':', " h ")
+                ),
+                None => format!("{}, un atelier au choix", block.title),
+            };
+            view! { <ChoiceGroup name=field::TRACKS.to_owned() legend choices selected errors/> }
+        })
+        .collect_view();
+    let day_group = event.day_selection.then(|| {
+        let choices = event
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Choice {
+                value: i.to_string(),
+                label: match &s.title {
+                    Some(title) => format!("{} – {title}", dates::session(s)),
+                    None => dates::session(s),
+                },
+                note: seats_note(&event, &quota::session(i)),
+            })
+            .collect::<Vec<_>>();
+        view! {
+            <ChoiceGroup name=field::SESSIONS.to_owned() legend="Journées auxquelles vous participerez".to_owned()
+                hint="Toutes les journées sont cochées : décochez celles où vous ne viendrez pas.".to_owned()
+                choices selected=days errors multiple=true/>
+        }
+    });
+    let question_fields = event
+        .questions
+        .iter()
+        .zip(questions.iter().map(|q| (q.text, q.picked)).collect::<Vec<_>>())
+        .map(|(question, (text, picked))| {
+            let name = field_key(question);
+            let label = question.label.clone();
+            let hint = question.help.clone();
+            let required = question.required;
+            match &question.kind {
+                QuestionKind::YesNo => {
+                    let choices = vec![
+                        Choice { value: "oui".into(), label: "Oui".into(), note: None },
+                        Choice { value: "non".into(), label: "Non".into(), note: None },
+                    ];
+                    view! { <ChoiceGroup name legend=label choices selected=picked errors required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+                    let multiple = matches!(question.kind, QuestionKind::MultipleChoice { .. });
+                    let choices = options.iter().map(|o| Choice { value: o.clone(), label: o.clone(), note: None }).collect();
+                    view! { <ChoiceGroup name legend=label choices selected=picked errors multiple required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::LongText => {
+                    view! { <TextField name label value=text errors required multiline=true hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::Number { .. } => {
+                    view! { <TextField name label value=text errors required kind="number" hint=hint.unwrap_or_else(|| "Un nombre entier.".to_owned())/> }.into_any()
+                }
+                QuestionKind::Date => {
+                    view! { <TextField name label value=text errors required kind="date" hint=hint.unwrap_or_else(|| "Format : AAAA-MM-JJ.".to_owned())/> }.into_any()
+                }
+                QuestionKind::ShortText => {
+                    view! { <TextField name label value=text errors required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+            }
+        })
+        .collect_view();
+    let has_choices = !event.choice_blocks().is_empty() || event.day_selection;
+    let has_questions = !event.questions.is_empty();
+
+    view! {
+        <form class="registration-form" novalidate on:submit=on_submit>
+            <div class="error-summary" tabindex="-1" node_ref=summary_ref
+                role="alert" hidden=move || !has_problems()>
+                <Show when=has_problems>
+                    <h3>"Votre inscription n'a pas pu être enregistrée"</h3>
+                    {move || general.get().map(|m| view! { <p>{m}</p> })}
+                    <ul>
+                        {
+                            let summary_event = summary_event.clone();
+                            move || summary_lines(&summary_event, &errors.get()).into_iter().map(|(name, line)| view! {
+                                <li><a href=format!("#{}", input_id(&name))>{line}</a></li>
+                            }).collect_view()
+                        }
+                    </ul>
+                </Show>
+            </div>
+            <p class="hint">"Les champs marqués « (obligatoire) » doivent être remplis."</p>
+            {event.members_only.then(|| view! {
+                <TextField name=field::INVITATION_CODE label="Code d'invitation" value=invitation_code errors required=false
+                    autocomplete="off"
+                    hint="Reçu avec l'invitation. Inutile si vous vous inscrivez avec l'adresse e-mail à laquelle vous avez été invité·e."/>
+            })}
+            <fieldset>
+                <legend>"Vos coordonnées"</legend>
+                <TextField name=field::FIRST_NAME label="Prénom" value=first_name errors autocomplete="given-name"/>
+                <TextField name=field::LAST_NAME label="Nom" value=last_name errors autocomplete="family-name"/>
+                <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"
+                    hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
+                <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
+                    hint="Commune, intercommunalité, association, service de l'État, CAF…"/>
+                <div class="field" class:field-invalid=structure_invalid>
+                    <label for=structure_id.clone()>"Type de structure (obligatoire)"</label>
+                    <Show when=structure_invalid>
+                        <p class="field-error" id=structure_error_text_id.clone()>
+                            {move || errors.with(|e| e.get(field::STRUCTURE_TYPE).join(" "))}
+                        </p>
+                    </Show>
+                    <select id=structure_id.clone() name=field::STRUCTURE_TYPE required=true
+                        aria-invalid=move || if structure_invalid() { "true" } else { "false" }
+                        aria-describedby=move || structure_invalid().then(|| structure_error_id.clone())
+                        on:change=move |ev| structure_type.set(event_target_value(&ev))>
+                        <option value="">"Choisissez…"</option>
+                        {STRUCTURE_TYPES.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+                    </select>
+                </div>
+                <TextField name=field::ROLE label="Fonction" value=role errors autocomplete="organization-title"/>
+                <TextField name=field::TERRITORY label="Territoire" value=territory errors required=false
+                    hint="Commune, EPCI ou quartier prioritaire concerné."/>
+                <TextField name=field::ACCESSIBILITY label="Besoins d'accessibilité" value=accessibility errors required=false
+                    hint="Aménagement, interprétation LSF, sous-titrage… L'organisateur vous contactera."/>
+            </fieldset>
+            {has_choices.then(|| view! {
+                <fieldset>
+                    <legend>"Votre participation"</legend>
+                    {workshop_groups}
+                    {day_group}
+                </fieldset>
+            })}
+            {has_questions.then(|| view! {
+                <fieldset>
+                    <legend>"Questions de l'organisateur"</legend>
+                    {question_fields}
+                </fieldset>
+            })}
+            // Left empty by people; bots fill every field they find.
+            <div class="honeypot" aria-hidden="true">
+                <label for="champ-website">"Ne pas remplir ce champ"</label>
+                <input id="champ-website" name="website" type="text" tabindex="-1" autocomplete="off"
+                    prop:value=move || website.get() on:input=move |ev| website.set(event_target_value(&ev))/>
+            </div>
+            <div class="field field-checkbox" class:field-invalid=consent_invalid>
+                <Show when=consent_invalid>
+                    <p class="field-error" id=consent_error_text_id.clone()>
+                        {move || errors.with(|e| e.get(field::CONSENT).join(" "))}
+                    </p>
+                </Show>
+                <input type="checkbox" id=consent_id.clone() name=field::CONSENT
+                    aria-invalid=move || if consent_invalid() { "true" } else { "false" }
+                    aria-describedby=move || consent_invalid().then(|| consent_error_id.clone())
+                    prop:checked=move || consent.get()
+                    on:change=move |ev| consent.set(event_target_checked(&ev))/>
+                <label for=consent_id.clone()>
+                    "J'accepte que mes données (nom, coordonnées, structure, réponses) soient traitées par l'organisateur pour gérer mon inscription à cet événement et m'adresser les informations utiles. (obligatoire)"
+                </label>
+            </div>
+            <button type="submit" disabled=move || pending.get() aria-disabled=move || if pending.get() { "true" } else { "false" }>
+                {move || if pending.get() { "Envoi en cours…" } else { "Je m'inscris" }}
+            </button>
+            <p class="sr-status" role="status">{move || if pending.get() { "Envoi de votre inscription en cours." } else { "" }}</p>
+        </form>
+    }
+}

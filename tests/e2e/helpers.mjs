@@ -1,0 +1,96 @@
+// Shared helpers of the end-to-end journeys: the browser, axe-core, and the
+// outbox of the running endpoint.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import PostalMime from 'postal-mime';
+
+export const BASE = process.env.PARVIS_URL;
+export const OUTBOX = process.env.PARVIS_OUTBOX;
+assert.ok(BASE, 'PARVIS_URL must point to the running endpoint');
+assert.ok(OUTBOX, 'PARVIS_OUTBOX must point to its outbox directory');
+
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  return { browser, context };
+}
+
+export async function expectAccessible(page, name) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(summary, [], `axe-core violations on ${name}`);
+}
+
+/// The emails sent to `recipient`, oldest first, as { email, raw, file }.
+export async function emailsTo(recipient) {
+  let files = [];
+  try { files = (await readdir(OUTBOX)).filter((f) => f.endsWith('.eml')); } catch { /* not yet created */ }
+  const found = [];
+  for (const file of files) {
+    const raw = await readFile(join(OUTBOX, file));
+    const email = await PostalMime.parse(raw);
+    if (email.to?.some((t) => t.address === recipient)) found.push({ email, raw: raw.toString('latin1'), file });
+  }
+  found.sort((a, b) => new Date(a.email.date) - new Date(b.email.date));
+  return found;
+}
+
+/// Waits for an email to `recipient` whose subject matches `subject`.
+export async function waitForEmail(recipient, subject = /./, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = (await emailsTo(recipient)).find(({ email }) => subject.test(email.subject));
+    if (match) return match;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email for ${recipient} matching ${subject} in ${OUTBOX}`);
+}
+
+/// The calendar file attached to a raw email, decoded from its base64 part
+/// (parsers normalise calendar line ends; RFC 5545 wants CRLF).
+export function calendarOf(raw) {
+  const part = raw.split(/\r\n--/).find((p) => p.includes('filename="invitation.ics"'));
+  if (!part) return null;
+  assert.match(part, /Content-Transfer-Encoding: base64/);
+  return Buffer.from(part.split('\r\n\r\n')[1].replace(/\s+/g, ''), 'base64').toString('utf8');
+}
+
+/// The personal token of an email's "manage" link.
+export function tokenOf(email) {
+  const match = email.text.match(/\/inscription\/([0-9a-f]{64})/);
+  assert.ok(match, 'the email carries a personal link');
+  return match[1];
+}
+
+/// Registers through the API, as another participant would have.
+export async function registerByApi(slug, body) {
+  const response = await fetch(`${BASE}/api/events/${slug}/registrations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      first_name: 'Membre', last_name: 'Du comité', organisation: 'Ville de Creil',
+      role: 'Chargée de mission', territory: '', consent: true, structure_type: 'collectivite', ...body,
+    }),
+  });
+  assert.equal(response.status, 201, await response.text());
+  return response.json();
+}
+
+/// Fills the person fields of a registration form.
+export async function fillPerson(page, email, first = 'Camille') {
+  await page.getByLabel('Prénom (obligatoire)').fill(first);
+  await page.getByLabel('Nom (obligatoire)').fill('Martin');
+  await page.getByLabel('Adresse e-mail (obligatoire)').fill(email);
+  await page.getByLabel('Organisation / structure (obligatoire)').fill('Ville de Creil');
+  await page.getByLabel('Type de structure (obligatoire)').selectOption('collectivite');
+  await page.getByLabel('Fonction (obligatoire)').fill('Cheffe de projet politique de la ville');
+}
