@@ -81,14 +81,15 @@ export async function registerByApi(slug, body) {
       role: 'Chargée de mission', territory: '', consent: true, structure_type: 'collectivite', ...body,
     }),
   });
-  assert.equal(response.status, 201, await response.text());
-  return response.json();
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  return JSON.parse(text);
 }
 
 /// Fills the person fields of a registration form.
 export async function fillPerson(page, email, first = 'Camille') {
   await page.getByLabel('Prénom (obligatoire)').fill(first);
-  await page.getByLabel('Nom (obligatoire)').fill('Martin');
+  await page.getByLabel('Nom (obligatoire)', { exact: true }).fill('Martin');
   await page.getByLabel('Adresse e-mail (obligatoire)').fill(email);
   await page.getByLabel('Organisation / structure (obligatoire)').fill('Ville de Creil');
   await page.getByLabel('Type de structure (obligatoire)').selectOption('collectivite');
