@@ -6,6 +6,8 @@
 //!   endpoint on loopback, on SQLite and on PostgreSQL side by side. The load
 //!   generator is bounded: a fixed number of connections for a fixed
 //!   duration, then it stops.
+//! - The same with one registration in five on a full workshop (waiting
+//!   list), and the reminder job over 10,000 registrations.
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
@@ -23,6 +25,8 @@ use crate::{build_app, cargo, lambda, postgres, setup, sh};
 
 /// Upcoming copy of the webinar, open for registration in the demo data.
 const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
+/// Upcoming members-only committee, whose workshops have 8 seats each.
+const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 
 /// Runs the whole bench and prints its figures.
 pub fn all(root: &Path) -> Result<()> {
@@ -69,14 +73,54 @@ pub fn all(root: &Path) -> Result<()> {
                 "POST",
                 format!("/api/events/{WEBINAR}/registrations"),
                 Some(format!(
-                    r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true}}"#
+                    r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true,"structure_type":"collectivite"}}"#
                 )),
             )
         })?;
         post.print(&format!(
             "{name:<10} POST /api/events/{{slug}}/registrations"
         ));
+        // One registration in five goes to a workshop that is full after
+        // its first 8 seats: the waiting-list path.
+        let counter = Arc::new(AtomicU64::new(0));
+        let mixed = load(server.addr, connections, duration, move |_| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let (slug, extra) = if n.is_multiple_of(5) {
+                (
+                    COMMITTEE,
+                    r#","invitation_code":"VIVRE-ENSEMBLE","tracks":["observation-partagee"],"answers":{"dejeuner":true}"#,
+                )
+            } else {
+                (WEBINAR, "")
+            };
+            (
+                "POST",
+                format!("/api/events/{slug}/registrations"),
+                Some(format!(
+                    r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"mixte-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true,"structure_type":"collectivite"{extra}}}"#
+                )),
+            )
+        })?;
+        mixed.print(&format!("{name:<10} POST 20 % liste d'attente"));
     }
+    println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");
+    let mut reminders = cargo();
+    reminders.args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--example",
+        "reminder_job",
+    ]);
+    if let Some(server) = &postgres {
+        reminders.env(
+            "PARVIS_BENCH_POSTGRES_URL",
+            server.create_database("parvis_bench_rappels")?,
+        );
+    }
+    sh(&mut reminders)?;
     drop(postgres);
 
     println!(

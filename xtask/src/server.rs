@@ -37,7 +37,8 @@ impl Server {
             .env("PARVIS_ADDR", addr.to_string())
             .env("PARVIS_DATA_DIR", data_dir)
             .env("PARVIS_PUBLIC_URL", format!("http://{addr}"))
-            .env_remove("PARVIS_SMTP_URL");
+            .env_remove("PARVIS_SMTP_URL")
+            .env("PARVIS_RATE_LIMIT_PER_MINUTE", "0");
         match app_dir {
             Some(dir) => command.env("PARVIS_APP_DIR", dir),
             None => command.env("PARVIS_APP_DIR", data_dir.join("no-app")),

@@ -119,6 +119,10 @@ pub fn test_tools(root: &Path) -> Result<()> {
     if !missing.is_empty() {
         install_debian(&missing, "Chromium (navigateur des tests)")?;
     }
+    // A real SMTP server for the email reliability test.
+    if output(Command::new("python3").args(["-c", "import aiosmtpd"])).is_none() {
+        sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "aiosmtpd"]))?;
+    }
     if !Path::new(&format!("{}/.cargo/config.toml", root.display())).exists() {
         bail!(".cargo/config.toml is missing");
     }

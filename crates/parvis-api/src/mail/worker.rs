@@ -42,9 +42,19 @@ pub struct DeliveryReport {
 
 /// Delivers every email due now.
 pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<DeliveryReport> {
+    deliver_due_at(store, mailer, &Utc::now).await
+}
+
+/// Delivers every email due at the times `clock` gives (tests move it
+/// forward to reach retries without waiting for them).
+pub async fn deliver_due_at(
+    store: &dyn Store,
+    mailer: &dyn Mailer,
+    clock: &(dyn Fn() -> chrono::DateTime<Utc> + Send + Sync),
+) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
     loop {
-        let claimed_at = Utc::now();
+        let claimed_at = clock();
         let claimed = store.claim_due_emails(claimed_at, lease(), BATCH).await?;
         if claimed.is_empty() {
             return Ok(report);
@@ -53,19 +63,19 @@ pub async fn deliver_due(store: &dyn Store, mailer: &dyn Mailer) -> Result<Deliv
         let batch_len = claimed.len();
         let mut failed = 0;
         for queued in claimed {
-            if Utc::now() > last_start {
+            if clock() > last_start {
                 // The rest of the batch goes back to the queue when the
                 // lease expires; another pass will take it.
                 break;
             }
             match mailer.send(&queued.email).await {
                 Ok(()) => {
-                    store.mark_sent(queued.id, Utc::now()).await?;
+                    store.mark_sent(queued.id, clock()).await?;
                     report.delivered += 1;
                 }
                 Err(error) => {
                     failed += 1;
-                    let retry_at = Utc::now() + backoff(queued.attempts);
+                    let retry_at = clock() + backoff(queued.attempts);
                     tracing::warn!(outbox_id = queued.id, error = format!("{error:#}"), %retry_at, "email delivery failed; will retry");
                     store
                         .mark_failed(queued.id, &format!("{error:#}"), retry_at)

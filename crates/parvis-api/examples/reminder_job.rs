@@ -1,0 +1,93 @@
+//! Times the reminder job over 10,000 confirmed registrations whose session
+//! starts within the hour, on SQLite and (with `PARVIS_BENCH_POSTGRES_URL`)
+//! on PostgreSQL. Run by `cargo xtask bench`; prints figures only.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use parvis_api::mail::transport::FileMailer;
+use parvis_api::store::sql::SqlStore;
+use parvis_api::store::{EventRecord, Notice, Store};
+use parvis_api::{AppState, mail, seed};
+use parvis_core::registration::{RegistrationRequest, check_for_event};
+
+const REGISTRATIONS: usize = 10_000;
+
+async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow::Result<()> {
+    let soon = Utc::now() + chrono::Duration::minutes(30);
+    let mut event = seed::demo_events(Utc::now().date_naive(), Utc::now()).remove(0);
+    event.public.slug = "bench-rappels".to_owned();
+    event.public.sessions[0].starts_at = soon.fixed_offset();
+    event.public.sessions[0].ends_at = (soon + chrono::Duration::hours(1)).fixed_offset();
+    event.public.registration.closes_at = soon.fixed_offset();
+    store.insert_event(&event).await?;
+    let state = AppState::new(
+        Arc::new(store),
+        "https://parvis.example.org",
+        Arc::new(FileMailer::new(
+            outbox,
+            "Parvis <noreply@parvis.example.org>",
+        )?),
+    );
+    let record = state
+        .store
+        .event_by_slug("bench-rappels")
+        .await?
+        .expect("just inserted");
+    let now = Utc::now();
+    let compose = move |event: &EventRecord, notice: &Notice<'_>| {
+        mail::compose(event, notice, "https://parvis.example.org", now)
+    };
+    let started = Instant::now();
+    for n in 0..REGISTRATIONS {
+        let request = RegistrationRequest {
+            first_name: "Prénom".into(),
+            last_name: format!("Nom {n}"),
+            email: format!("rappel-{n}@exemple.fr"),
+            organisation: "Ville de test".into(),
+            role: "Chargée de mission".into(),
+            consent: true,
+            structure_type: "collectivite".into(),
+            ..Default::default()
+        };
+        let checked =
+            check_for_event(&record.public, &request).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let token = parvis_api::token::generate()?;
+        state
+            .store
+            .register(&record, &checked, &token.token, &compose, now)
+            .await?;
+    }
+    let filled = started.elapsed();
+    let started = Instant::now();
+    let queued = state
+        .store
+        .queue_due_reminders(&compose, Utc::now())
+        .await?;
+    let elapsed = started.elapsed();
+    println!(
+        "{name:<10} tâche de rappel sur {REGISTRATIONS} inscriptions : {:.2} s ({queued} rappels mis en file, {:.0} rappels/s ; préparation {:.1} s)",
+        elapsed.as_secs_f64(),
+        queued as f64 / elapsed.as_secs_f64(),
+        filled.as_secs_f64()
+    );
+    let again = state
+        .store
+        .queue_due_reminders(&compose, Utc::now())
+        .await?;
+    assert_eq!(again, 0, "a second run queues nothing");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::TempDir::new()?;
+    let sqlite = SqlStore::open_sqlite(&dir.path().join("bench.sqlite3")).await?;
+    run("SQLite", sqlite, dir.path().join("outbox-sqlite")).await?;
+    if let Ok(url) = std::env::var("PARVIS_BENCH_POSTGRES_URL") {
+        let postgres = SqlStore::open_postgres(&url).await?;
+        run("PostgreSQL", postgres, dir.path().join("outbox-postgres")).await?;
+    }
+    Ok(())
+}
