@@ -1137,6 +1137,25 @@ async fn workshops_have_their_own_seats_and_waiting_lists(backend: Backend) {
             .json()["status"],
         "confirmed"
     );
+    for n in 10..17 {
+        assert_eq!(
+            app.register(&path, &member(n, "place-des-habitants"))
+                .await
+                .json()["status"],
+            "confirmed"
+        );
+    }
+    // Each workshop has its own queue: the first person waiting for the
+    // second workshop is first in line there.
+    let second_queue = app
+        .register(&path, &member(17, "place-des-habitants"))
+        .await
+        .json();
+    assert_eq!(second_queue["status"], "waitlisted");
+    assert!(
+        second_queue["message"].as_str().unwrap().contains("rang 1"),
+        "{second_queue}"
+    );
     let event = app
         .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
         .await
@@ -1147,7 +1166,7 @@ async fn workshops_have_their_own_seats_and_waiting_lists(backend: Backend) {
     );
     assert_eq!(
         event["availability"]["track:place-des-habitants"]["taken"],
-        1
+        8
     );
 
     // A waiting member moves to the other workshop, where seats are left.

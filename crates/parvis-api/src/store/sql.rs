@@ -238,10 +238,13 @@ impl SqlStore {
     }
 
     async fn rank(&self, tx: &mut Tx<'_>, event_id: i64, registration_id: i64) -> Result<u32> {
-        let rank: i64 = sqlx::query_scalar(&self.q(
-            "SELECT COUNT(*) FROM registrations WHERE event_id = ? AND status = 'waitlisted' AND id <= ?",
-        ))
+        // The rank within its own queue: people waiting for the same
+        // workshops (a full workshop has its own waiting list).
+        let rank: i64 = sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM registrations w
+             WHERE w.event_id = ? AND w.status = 'waitlisted' AND w.id <= ?
+               AND w.tracks_json = (SELECT tracks_json FROM registrations WHERE id = ?)"))
         .bind(event_id)
+        .bind(registration_id)
         .bind(registration_id)
         .fetch_one(&mut **tx)
         .await?;
