@@ -40,6 +40,8 @@ pub fn ChoiceGroup(
     #[prop(optional)]
     hint: Option<String>,
 ) -> impl IntoView {
+    // An empty hint would be an empty description: no hint at all.
+    let hint = hint.filter(|text| !text.is_empty());
     let id = input_id(&name);
     let error_id = format!("{id}-erreur");
     let hint_id = format!("{id}-aide");

@@ -38,6 +38,8 @@ pub fn TextField(
     #[prop(default = false)]
     multiline: bool,
 ) -> impl IntoView {
+    // An empty hint would be an empty description: no hint at all.
+    let hint = hint.filter(|text| !text.is_empty());
     let id = input_id(&name);
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");

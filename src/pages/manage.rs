@@ -5,12 +5,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use parvis_core::api::{ApiError, ChoiceChange, FieldErrors, RegistrationView, paths, quota};
+use parvis_core::api::{ApiError, ChoiceChange, FieldErrors, RegistrationView, paths};
 use parvis_core::dates;
-use parvis_core::registration::{check_choices, field};
+use parvis_core::registration::check_choices;
 
 use crate::api;
-use crate::components::{Choice, ChoiceGroup, ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading};
+use crate::pages::register::{day_fields, workshop_fields};
 
 /// The management page.
 #[component]
@@ -209,30 +210,8 @@ fn choice_fields(
     days: RwSignal<Vec<String>>,
     errors: RwSignal<FieldErrors>,
 ) -> impl IntoView + use<> {
-    let workshops = event
-        .choice_blocks()
-        .into_iter()
-        .zip(blocks.iter().copied())
-        .map(|(block, selected)| {
-            let choices = block
-                .tracks
-                .iter()
-                .map(|t| {
-                    let note = event.availability.0.get(&quota::track(&t.id)).map(|s| format!("{} place(s) restante(s)", s.left()));
-                    Choice { value: t.id.clone(), label: t.title.clone(), note }
-                })
-                .collect::<Vec<_>>();
-            view! { <ChoiceGroup name=field::TRACKS.to_owned() legend=format!("{}, un atelier au choix", block.title) choices selected errors/> }
-        })
-        .collect_view();
-    let day_group = event.day_selection.then(|| {
-        let choices = event
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Choice { value: i.to_string(), label: dates::session(s), note: None })
-            .collect::<Vec<_>>();
-        view! { <ChoiceGroup name=field::SESSIONS.to_owned() legend="Journées".to_owned() choices selected=days errors multiple=true/> }
-    });
-    view! { {workshops} {day_group} }
+    view! {
+        {workshop_fields(event, blocks, errors)}
+        {day_fields(event, days, errors, "Journées", None)}
+    }
 }

@@ -19,7 +19,8 @@ use crate::components::{Choice, ChoiceGroup, TextField};
 use crate::form::{check, from_api_error, input_id, summary_lines};
 use crate::{LastConfirmation, api};
 
-fn seats_note(event: &EventPublic, key: &str) -> Option<String> {
+/// « 3 places restantes », « complet, liste d'attente »: the seats of a quota.
+pub fn seats_note(event: &EventPublic, key: &str) -> Option<String> {
     event
         .availability
         .0
@@ -204,51 +205,14 @@ pub fn RegistrationForm(
     let structure_invalid = move || !errors.with(|e| e.get(field::STRUCTURE_TYPE).is_empty());
     let summary_event = event.clone();
 
-    let workshop_groups = event
-        .choice_blocks()
-        .into_iter()
-        .zip(blocks.iter().copied())
-        .map(|(block, selected)| {
-            let choices = block
-                .tracks
-                .iter()
-                .map(|t| Choice {
-                    value: t.id.clone(),
-                    label: t.title.clone(),
-                    note: seats_note(&event, &quota::track(&t.id)),
-                })
-                .collect::<Vec<_>>();
-            let legend = match &block.start {
-                Some(start) => format!(
-                    "{} ({}), un atelier au choix",
-                    block.title,
-                    start.replace(':', " h ")
-                ),
-                None => format!("{}, un atelier au choix", block.title),
-            };
-            view! { <ChoiceGroup name=field::TRACKS.to_owned() legend choices selected errors/> }
-        })
-        .collect_view();
-    let day_group = event.day_selection.then(|| {
-        let choices = event
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Choice {
-                value: i.to_string(),
-                label: match &s.title {
-                    Some(title) => format!("{} – {title}", dates::session(s)),
-                    None => dates::session(s),
-                },
-                note: seats_note(&event, &quota::session(i)),
-            })
-            .collect::<Vec<_>>();
-        view! {
-            <ChoiceGroup name=field::SESSIONS.to_owned() legend="Journées auxquelles vous participerez".to_owned()
-                hint="Toutes les journées sont cochées : décochez celles où vous ne viendrez pas.".to_owned()
-                choices selected=days errors multiple=true/>
-        }
-    });
+    let workshop_groups = workshop_fields(&event, &blocks, errors);
+    let day_group = day_fields(
+        &event,
+        days,
+        errors,
+        "Journées auxquelles vous participerez",
+        Some("Toutes les journées sont cochées : décochez celles où vous ne viendrez pas."),
+    );
     let question_fields = event
         .questions
         .iter()
@@ -381,4 +345,68 @@ pub fn RegistrationForm(
             <p class="sr-status" role="status">{move || if pending.get() { "Envoi de votre inscription en cours." } else { "" }}</p>
         </form>
     }
+}
+
+/// One group of radio buttons per block of parallel workshops, with the
+/// seats left in each.
+pub fn workshop_fields(
+    event: &EventPublic,
+    blocks: &[RwSignal<Vec<String>>],
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView + use<> {
+    event
+        .choice_blocks()
+        .into_iter()
+        .zip(blocks.iter().copied())
+        .map(|(block, selected)| {
+            let choices = block
+                .tracks
+                .iter()
+                .map(|t| Choice {
+                    value: t.id.clone(),
+                    label: t.title.clone(),
+                    note: seats_note(event, &quota::track(&t.id)),
+                })
+                .collect::<Vec<_>>();
+            let legend = match &block.start {
+                Some(start) => format!(
+                    "{} ({}), un atelier au choix",
+                    block.title,
+                    start.replace(':', " h ")
+                ),
+                None => format!("{}, un atelier au choix", block.title),
+            };
+            view! { <ChoiceGroup name=field::TRACKS.to_owned() legend choices selected errors/> }
+        })
+        .collect_view()
+}
+
+/// The days of a cycle whose days can be chosen, as checkboxes.
+pub fn day_fields(
+    event: &EventPublic,
+    days: RwSignal<Vec<String>>,
+    errors: RwSignal<FieldErrors>,
+    legend: &str,
+    hint: Option<&str>,
+) -> impl IntoView + use<> {
+    event.day_selection.then(|| {
+        let choices = event
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Choice {
+                value: i.to_string(),
+                label: match &s.title {
+                    Some(title) => format!("{} – {title}", dates::session(s)),
+                    None => dates::session(s),
+                },
+                note: seats_note(event, &quota::session(i)),
+            })
+            .collect::<Vec<_>>();
+        view! {
+            <ChoiceGroup name=field::SESSIONS.to_owned() legend=legend.to_owned()
+                hint=hint.unwrap_or_default().to_owned()
+                choices selected=days errors multiple=true/>
+        }
+    })
 }

@@ -172,12 +172,15 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// The quota keys a registration takes, sorted so that concurrent
 /// transactions lock quota rows in the same order (no deadlock).
+/// Only limited quotas (those with a row, as the event's availability
+/// lists them) are kept: an event without seat limits costs no statement.
 fn quota_keys(event: &EventPublic, tracks: &[String], sessions: &[usize]) -> Vec<String> {
     let mut keys = vec![quota::EVENT.to_owned()];
     keys.extend(tracks.iter().map(|id| quota::track(id)));
     if event.day_selection {
         keys.extend(sessions.iter().map(|&i| quota::session(i)));
     }
+    keys.retain(|key| event.availability.0.contains_key(key));
     keys.sort();
     keys
 }
@@ -291,21 +294,30 @@ impl SqlStore {
         tx: &mut Tx<'_>,
         registration_id: i64,
         sessions: &[usize],
+        replace: bool,
     ) -> Result<()> {
-        sqlx::query(&self.q("DELETE FROM registration_sessions WHERE registration_id = ?"))
-            .bind(registration_id)
-            .execute(&mut **tx)
-            .await?;
+        if replace {
+            sqlx::query(&self.q("DELETE FROM registration_sessions WHERE registration_id = ?"))
+                .bind(registration_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        // One statement for all the days.
+        let values = vec!["(?, ?)"; sessions.len()].join(", ");
+        let sql = self.q(&format!(
+            "INSERT INTO registration_sessions (registration_id, idx) VALUES {values}"
+        ));
+        let mut query = sqlx::query(&sql);
         for &idx in sessions {
-            sqlx::query(
-                &self.q("INSERT INTO registration_sessions (registration_id, idx) VALUES (?, ?)"),
-            )
-            .bind(registration_id)
-            .bind(idx as i64)
+            query = query.bind(registration_id).bind(idx as i64);
+        }
+        query
             .execute(&mut **tx)
             .await
-            .context("failed to store a chosen day")?;
-        }
+            .context("failed to store the chosen days")?;
         Ok(())
     }
 
@@ -377,6 +389,46 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Queues the email a notice calls for, with a fresh personal token.
+    async fn notify(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+        record: &RegistrationRecord,
+        kind: NoticeKind,
+        compose: Compose<'_>,
+        now: &str,
+    ) -> Result<()> {
+        let token = self.new_token(tx, record.id, now).await?;
+        let email = compose(
+            event,
+            &Notice {
+                kind,
+                registration: record,
+                token: &token,
+            },
+        )?;
+        self.queue(tx, record.id, &email, now).await
+    }
+
+    /// Locks an active registration for a change and returns its status;
+    /// `None` when it is cancelled. Writing first takes SQLite's write lock
+    /// at once; on PostgreSQL the row lock serialises concurrent changes.
+    async fn lock_active(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        now: &str,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
+        ))
+        .bind(now)
+        .bind(registration_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
     /// Gives freed seats to whoever waits for them, in order of arrival.
     async fn promote(
         &self,
@@ -400,16 +452,8 @@ impl SqlStore {
                     status: Status::Confirmed,
                     ..record
                 };
-                let token = self.new_token(tx, id, now).await?;
-                let email = compose(
-                    event,
-                    &Notice {
-                        kind: NoticeKind::Promoted,
-                        registration: &record,
-                        token: &token,
-                    },
-                )?;
-                self.queue(tx, id, &email, now).await?;
+                self.notify(tx, event, &record, NoticeKind::Promoted, compose, now)
+                    .await?;
             }
         }
         Ok(())
@@ -664,67 +708,99 @@ impl Store for SqlStore {
         .fetch_one(&mut *tx)
         .await
         .context("failed to store the person")?;
-        let created: Option<i64> = sqlx::query_scalar(&self.q(
-            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at)
-             VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (event_id, person_id) DO NOTHING
-             RETURNING id",
-        ))
+        let previous: Option<(i64, String)> = sqlx::query_as(
+            &self.q("SELECT id, status FROM registrations WHERE event_id = ? AND person_id = ?"),
+        )
         .bind(event.id)
         .bind(person_id)
-        .bind(serde_json::to_string(&registration.tracks)?)
-        .bind(serde_json::to_string(&registration.answers)?)
-        .bind(&person.structure_type)
-        .bind(person.accessibility_needs.as_ref().map(|a| a.as_str()))
-        .bind(&now)
-        .bind(&now)
-        .bind(&now)
         .fetch_optional(&mut *tx)
         .await
-        .context("failed to store the registration")?;
-        let (id, existing) = match created {
-            Some(id) => (id, false),
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    &self.q("SELECT id FROM registrations WHERE event_id = ? AND person_id = ?"),
-                )
-                .bind(event.id)
-                .bind(person_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, true)
+        .context("failed to look for an earlier registration")?;
+        let (id, existing) = match previous {
+            Some((id, status)) if status != "cancelled" => (id, true),
+            previous => {
+                // A new registration, or a cancelled one coming back: it
+                // takes seats (or a place in the queue) like a new one.
+                let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
+                let status = if self.take_seats(&mut tx, event.id, &keys).await? {
+                    "confirmed"
+                } else if event.public.waitlist {
+                    "waitlisted"
+                } else {
+                    tx.rollback().await?;
+                    return Ok(Registered::Full);
+                };
+                let tracks = serde_json::to_string(&registration.tracks)?;
+                let answers = serde_json::to_string(&registration.answers)?;
+                let accessibility = person.accessibility_needs.as_ref().map(|a| a.as_str());
+                match previous {
+                    Some((id, _)) => {
+                        sqlx::query(&self.q(
+                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?
+                             WHERE id = ?",
+                        ))
+                        .bind(status)
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        self.set_sessions(&mut tx, id, &registration.sessions, true)
+                            .await?;
+                        (id, false)
+                    }
+                    None => {
+                        let created: Option<i64> = sqlx::query_scalar(&self.q(
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             ON CONFLICT (event_id, person_id) DO NOTHING
+                             RETURNING id",
+                        ))
+                        .bind(event.id)
+                        .bind(person_id)
+                        .bind(status)
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&now)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .context("failed to store the registration")?;
+                        match created {
+                            Some(id) => {
+                                self.set_sessions(&mut tx, id, &registration.sessions, false)
+                                    .await?;
+                                (id, false)
+                            }
+                            None => {
+                                // The same person registered at the same
+                                // instant through another connection
+                                // (PostgreSQL): theirs stands, these seats
+                                // go back.
+                                if status == "confirmed" {
+                                    self.release_seats(&mut tx, event.id, &keys).await?;
+                                }
+                                let id: i64 = sqlx::query_scalar(&self.q(
+                                    "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
+                                ))
+                                .bind(event.id)
+                                .bind(person_id)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                (id, true)
+                            }
+                        }
+                    }
+                }
             }
         };
-        let current = self.load_registration(&mut tx, id).await?;
-        let fresh = !existing || current.status == Status::Cancelled;
-        if fresh {
-            // A new registration, or a cancelled one coming back: it takes
-            // seats (or a place in the queue) like a new one.
-            let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
-            let status = if self.take_seats(&mut tx, event.id, &keys).await? {
-                "confirmed"
-            } else if event.public.waitlist {
-                "waitlisted"
-            } else {
-                tx.rollback().await?;
-                return Ok(Registered::Full);
-            };
-            sqlx::query(&self.q(
-                "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, updated_at = ?
-                 WHERE id = ?",
-            ))
-            .bind(status)
-            .bind(serde_json::to_string(&registration.tracks)?)
-            .bind(serde_json::to_string(&registration.answers)?)
-            .bind(&person.structure_type)
-            .bind(person.accessibility_needs.as_ref().map(|a| a.as_str()))
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            self.set_sessions(&mut tx, id, &registration.sessions)
-                .await?;
-        }
         self.add_token(&mut tx, id, &crate::token::hash(token), &now)
             .await?;
         let record = self.load_registration(&mut tx, id).await?;
@@ -742,7 +818,7 @@ impl Store for SqlStore {
             .context("failed to commit the registration")?;
         Ok(Registered::Done(RegisterOutcome {
             status: record.status,
-            existing: existing && !fresh,
+            existing,
         }))
     }
 
@@ -790,16 +866,7 @@ impl Store for SqlStore {
     ) -> Result<()> {
         let now = timestamp(now);
         let mut tx = self.pool.begin().await?;
-        // Writing first takes SQLite's write lock at once; on PostgreSQL the
-        // row lock serialises two cancellations of the same registration.
-        let previous: Option<String> = sqlx::query_scalar(&self.q(
-            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
-        ))
-        .bind(&now)
-        .bind(registration_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(previous) = previous else {
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(());
         };
         let record = self.load_registration(&mut tx, registration_id).await?;
@@ -809,16 +876,15 @@ impl Store for SqlStore {
             status: Status::Cancelled,
             ..record
         };
-        let token = self.new_token(&mut tx, registration_id, &now).await?;
-        let email = compose(
+        self.notify(
+            &mut tx,
             event,
-            &Notice {
-                kind: NoticeKind::Cancelled,
-                registration: &record,
-                token: &token,
-            },
-        )?;
-        self.queue(&mut tx, registration_id, &email, &now).await?;
+            &record,
+            NoticeKind::Cancelled,
+            compose,
+            &now,
+        )
+        .await?;
         if previous == "confirmed" {
             let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
             self.release_seats(&mut tx, event.id, &keys).await?;
@@ -839,14 +905,7 @@ impl Store for SqlStore {
     ) -> Result<Changed> {
         let now = timestamp(now);
         let mut tx = self.pool.begin().await?;
-        let previous: Option<String> = sqlx::query_scalar(&self.q(
-            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
-        ))
-        .bind(&now)
-        .bind(registration_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(previous) = previous else {
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(Changed::NotActive);
         };
         let record = self.load_registration(&mut tx, registration_id).await?;
@@ -864,19 +923,11 @@ impl Store for SqlStore {
             .bind(registration_id)
             .execute(&mut *tx)
             .await?;
-        self.set_sessions(&mut tx, registration_id, sessions)
+        self.set_sessions(&mut tx, registration_id, sessions, true)
             .await?;
         let record = self.load_registration(&mut tx, registration_id).await?;
-        let token = self.new_token(&mut tx, registration_id, &now).await?;
-        let email = compose(
-            event,
-            &Notice {
-                kind: NoticeKind::Changed,
-                registration: &record,
-                token: &token,
-            },
-        )?;
-        self.queue(&mut tx, registration_id, &email, &now).await?;
+        self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
+            .await?;
         if previous == "confirmed" {
             self.promote(&mut tx, event, compose, &now).await?;
         }
@@ -956,20 +1007,11 @@ impl Store for SqlStore {
                 }
                 if fresh {
                     let record = self.load_registration(&mut tx, *registration_id).await?;
-                    let token = self.new_token(&mut tx, *registration_id, &now_text).await?;
                     let kind = NoticeKind::Reminder {
                         session: *idx,
                         minutes_before: *nearest,
                     };
-                    let email = compose(
-                        &events[slug],
-                        &Notice {
-                            kind,
-                            registration: &record,
-                            token: &token,
-                        },
-                    )?;
-                    self.queue(&mut tx, *registration_id, &email, &now_text)
+                    self.notify(&mut tx, &events[slug], &record, kind, compose, &now_text)
                         .await?;
                     queued += 1;
                 }
