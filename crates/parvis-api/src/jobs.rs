@@ -44,7 +44,11 @@ pub async fn run_forever(state: AppState, interval: Duration) {
             tracing::error!(error = format!("{error:#}"), "scheduled jobs failed");
         }
         tokio::select! {
-            () = state.outbox_wakeup.notified() => {}
+            () = state.outbox_wakeup.notified() => {
+                // Let a burst of registrations gather, so one claim takes
+                // them all rather than one claim per email.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             () = tokio::time::sleep(interval) => {}
         }
     }

@@ -716,8 +716,8 @@ impl Store for SqlStore {
         .fetch_optional(&mut *tx)
         .await
         .context("failed to look for an earlier registration")?;
-        let (id, existing) = match previous {
-            Some((id, status)) if status != "cancelled" => (id, true),
+        let (id, existing, fresh_status) = match previous {
+            Some((id, status)) if status != "cancelled" => (id, true, None),
             previous => {
                 // A new registration, or a cancelled one coming back: it
                 // takes seats (or a place in the queue) like a new one.
@@ -751,7 +751,7 @@ impl Store for SqlStore {
                         .await?;
                         self.set_sessions(&mut tx, id, &registration.sessions, true)
                             .await?;
-                        (id, false)
+                        (id, false, Some(status))
                     }
                     None => {
                         let created: Option<i64> = sqlx::query_scalar(&self.q(
@@ -777,7 +777,7 @@ impl Store for SqlStore {
                             Some(id) => {
                                 self.set_sessions(&mut tx, id, &registration.sessions, false)
                                     .await?;
-                                (id, false)
+                                (id, false, Some(status))
                             }
                             None => {
                                 // The same person registered at the same
@@ -794,7 +794,7 @@ impl Store for SqlStore {
                                 .bind(person_id)
                                 .fetch_one(&mut *tx)
                                 .await?;
-                                (id, true)
+                                (id, true, None)
                             }
                         }
                     }
@@ -803,7 +803,28 @@ impl Store for SqlStore {
         };
         self.add_token(&mut tx, id, &crate::token::hash(token), &now)
             .await?;
-        let record = self.load_registration(&mut tx, id).await?;
+        let record = if let Some(status) = fresh_status {
+            // Everything is known: no need to read it back.
+            let status = if status == "confirmed" {
+                Status::Confirmed
+            } else {
+                Status::Waitlisted {
+                    rank: self.rank(&mut tx, event.id, id).await?,
+                }
+            };
+            RegistrationRecord {
+                id,
+                event_id: event.id,
+                status,
+                first_name: person.first_name.as_str().to_owned(),
+                last_name: person.last_name.as_str().to_owned(),
+                email: person.email.as_str().to_owned(),
+                tracks: registration.tracks.clone(),
+                sessions: registration.sessions.clone(),
+            }
+        } else {
+            self.load_registration(&mut tx, id).await?
+        };
         let email = compose(
             event,
             &Notice {
