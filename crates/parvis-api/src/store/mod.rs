@@ -287,7 +287,10 @@ pub struct StoreStats {
 pub async fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Store>> {
     let store = match &config.database_url {
         Some(url) => sql::SqlStore::open_url(url).await?,
-        None => sql::SqlStore::open_sqlite(&config.database_path()).await?,
+        None => {
+            sql::SqlStore::open_sqlite_with(&config.database_path(), config.sqlite_full_sync)
+                .await?
+        }
     };
     Ok(std::sync::Arc::new(store))
 }
