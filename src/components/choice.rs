@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use parvis_core::api::FieldErrors;
 
+use super::described_by;
 use crate::form::input_id;
 
 /// One option: value, label, and an optional note (« 3 places restantes »).
@@ -48,20 +49,11 @@ pub fn ChoiceGroup(
     let key = name.clone();
     let group_errors = Memo::new(move |_| errors.with(|e| e.get(&key).to_vec()));
     let invalid = move || group_errors.with(|e| !e.is_empty());
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        let has_hint = hint.is_some();
-        move || {
-            let mut ids = Vec::new();
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if invalid() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        error_id.clone(),
+        invalid,
+    );
     let input_name = id.clone();
     view! {
         <fieldset id=id.clone() tabindex="-1" class="choice-group" class:field-invalid=invalid

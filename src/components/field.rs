@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use parvis_core::api::FieldErrors;
 
+use super::described_by;
 use crate::form::input_id;
 
 /// A text input bound to `value`, showing the errors of field `name`.
@@ -46,21 +47,11 @@ pub fn TextField(
     let key = name.clone();
     let field_errors = Memo::new(move |_| errors.with(|e| e.get(&key).to_vec()));
     let invalid = move || field_errors.with(|e| !e.is_empty());
-    let has_hint = hint.is_some();
-    let described_by = {
-        let hint_id = hint_id.clone();
-        let error_id = error_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if invalid() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(
+        hint.is_some().then(|| hint_id.clone()),
+        error_id.clone(),
+        invalid,
+    );
     view! {
         <div class="field" class:field-invalid=invalid>
             <label for=id.clone()>

@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::http::Connection;
 use crate::server::Server;
-use crate::{build_app, cargo, lambda, postgres, setup, sh};
+use crate::{build_release, cargo, lambda, postgres, sh};
 
 /// Upcoming copy of the webinar, open for registration in the demo data.
 const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
@@ -30,20 +30,10 @@ const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 
 /// Runs the whole bench and prints its figures.
 pub fn all(root: &Path) -> Result<()> {
-    setup::build_tools(root)?;
-    build_app(root)?;
-    sh(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "parvis-api",
-        "--bin",
-        "parvis-server",
-    ]))?;
+    let binary = build_release(root)?;
     println!("\n== Taille de l'application (dist/, build release) ==");
     sizes(&root.join("dist"))?;
 
-    let binary = root.join("target/release/parvis-server");
     let postgres = postgres::provide()?;
     let duration = Duration::from_secs(5);
     let connections = 16;

@@ -105,6 +105,22 @@ pub fn build_app(root: &Path) -> Result<()> {
         .current_dir(root))
 }
 
+/// Installs what is missing, builds the release app into `dist/` and the
+/// release server; returns the server's path.
+pub fn build_release(root: &Path) -> Result<PathBuf> {
+    setup::build_tools(root)?;
+    build_app(root)?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--bin",
+        "parvis-server",
+    ]))?;
+    Ok(root.join("target/release/parvis-server"))
+}
+
 fn run_parvis(root: &Path, args: &[String]) -> Result<()> {
     let mut env: Vec<(&str, String)> = Vec::new();
     let mut iter = args.iter();
@@ -121,17 +137,8 @@ fn run_parvis(root: &Path, args: &[String]) -> Result<()> {
             .with_context(|| format!("{flag} needs a value"))?;
         env.push((key, value.clone()));
     }
-    setup::build_tools(root)?;
-    build_app(root)?;
-    sh(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "parvis-api",
-        "--bin",
-        "parvis-server",
-    ]))?;
-    let mut command = Command::new(root.join("target/release/parvis-server"));
+    let server = build_release(root)?;
+    let mut command = Command::new(server);
     command.env("PARVIS_APP_DIR", root.join("dist"));
     for (key, value) in env {
         command.env(key, value);
