@@ -3,12 +3,13 @@
 //! On first start with an empty database, Parvis stores the events of the
 //! seed documents with their real dates, programmes, venues and contacts,
 //! and the study report of the research-action as a publication. Because
-//! those events are past, the 2025 webinar is also stored as an upcoming
-//! copy dated four weeks after the day of seeding, so the registration
-//! journey works on any date.
+//! those events are past, the webinar, the steering committee and the
+//! qualification cycle are also stored as upcoming copies, dated from the
+//! day of seeding on the weekday of their originals, so every journey works
+//! on any date.
 
 use anyhow::Result;
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Paris;
 use parvis_core::api::{
     Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
@@ -399,12 +400,19 @@ fn opened(mut event: NewEvent, now: DateTime<Utc>) -> NewEvent {
     event
 }
 
+/// The first `weekday` at least `days` after `today`: upcoming copies keep
+/// the weekday of their original (a Tuesday webinar, a Friday committee, a
+/// Thursday cycle) and never fall on a weekend.
+pub fn ahead(today: NaiveDate, days: u64, weekday: Weekday) -> NaiveDate {
+    let mut date = today.checked_add_days(Days::new(days)).unwrap_or(today);
+    while date.weekday() != weekday {
+        date = date.succ_opt().unwrap_or(date);
+    }
+    date
+}
+
 fn upcoming_cycle(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
-    let at = |weeks: u64| {
-        today
-            .checked_add_days(Days::new(weeks * 7))
-            .unwrap_or(today)
-    };
+    let at = |weeks: u64| ahead(today, weeks * 7, Weekday::Thu);
     let mut cycle = qualification_cycle([at(5), at(7), at(9), at(11)]);
     cycle.public.slug = UPCOMING_CYCLE.to_owned();
     cycle.public.summary = "Cycle de qualification en quatre journées pour les chefs de projet et coordinateurs des contrats de ville : inscription à tout le cycle ou aux journées de votre choix (20 places par journée).".to_owned();
@@ -444,8 +452,7 @@ fn upcoming_cycle(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
 }
 
 fn upcoming_committee(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
-    let date = today.checked_add_days(Days::new(21)).unwrap_or(today);
-    let mut committee = steering_committee(date);
+    let mut committee = steering_committee(ahead(today, 21, Weekday::Fri));
     committee.public.slug = UPCOMING_COMMITTEE.to_owned();
     committee.public.waitlist = true;
     for session in &mut committee.public.sessions {
@@ -471,7 +478,7 @@ fn upcoming_committee(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
 
 /// Every demo event; the upcoming copies are dated relative to `today`.
 pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
-    let upcoming = today.checked_add_days(Days::new(28)).unwrap_or(today);
+    let upcoming = ahead(today, 28, Weekday::Tue);
     let mut original = webinar(WEBINAR_2025, day(2025, 5, 13), None);
     original.public.registration.opens_at = Some(paris(day(2025, 4, 1), 9, 0));
     vec![
@@ -530,10 +537,9 @@ mod tests {
         let upcoming = &events[0].public;
         assert_eq!(upcoming.slug, UPCOMING_WEBINAR);
         assert_eq!(upcoming.registration.state_at(now), RegistrationState::Open);
-        assert_eq!(
-            upcoming.sessions[0].starts_at.date_naive(),
-            today + Days::new(28)
-        );
+        let date = upcoming.sessions[0].starts_at.date_naive();
+        assert_eq!(date.weekday(), Weekday::Tue, "a Tuesday, as the original");
+        assert!(date >= today + Days::new(28) && date < today + Days::new(35));
         assert!(
             events[0]
                 .connection_url
