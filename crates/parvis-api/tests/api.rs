@@ -1404,6 +1404,69 @@ async fn the_honeypot_and_the_rate_limit_stop_bots_not_people(backend: Backend) 
     assert!(body["message"].as_str().unwrap().contains("Réessayez dans"));
 }
 
+async fn someone_waiting_who_switches_to_a_workshop_with_seats_is_confirmed(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let member = |n: usize| {
+        registration_with(
+            &format!("membre{n}@exemple.fr"),
+            json!({
+                "invitation_code": seed::DEMO_INVITATION_CODE,
+                "tracks": ["observation-partagee"],
+                "answers": {"dejeuner": true}
+            }),
+        )
+    };
+    for n in 0..8 {
+        assert_eq!(
+            app.register(&path, &member(n)).await.json()["status"],
+            "confirmed"
+        );
+    }
+    assert_eq!(
+        app.register(&path, &member(8)).await.json()["status"],
+        "waitlisted"
+    );
+    let token = token_of(&emails_to(&app, "membre8@exemple.fr").await[0]);
+    let change = app
+        .send(
+            Request::patch(format!("/api/registrations/{token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"tracks": ["place-des-habitants"]}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::OK, "{}", change.text);
+    assert_eq!(change.json()["status"], "confirmed");
+    let event = app
+        .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
+        .await
+        .json();
+    assert_eq!(
+        event["availability"]["track:place-des-habitants"]["taken"],
+        1
+    );
+    assert_eq!(
+        event["availability"]["track:observation-partagee"]["taken"],
+        8
+    );
+    let changed = emails_to(&app, "membre8@exemple.fr").await;
+    let last = &changed.last().unwrap().email;
+    assert!(
+        last.subject.starts_with("Inscription modifiée"),
+        "{}",
+        last.subject
+    );
+    assert!(
+        last.ics.is_some(),
+        "confirmed now: the calendar file comes with it"
+    );
+}
+
 /// Runs each test against both stores: `sqlite::name` and `postgres::name`.
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
@@ -1446,4 +1509,5 @@ store_tests!(
     a_wrong_personal_link_says_nothing,
     reminders_are_queued_once_however_many_runners_overlap,
     the_honeypot_and_the_rate_limit_stop_bots_not_people,
+    someone_waiting_who_switches_to_a_workshop_with_seats_is_confirmed,
 );

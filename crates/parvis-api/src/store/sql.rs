@@ -941,14 +941,19 @@ impl Store for SqlStore {
             return Ok(Changed::NotActive);
         };
         let record = self.load_registration(&mut tx, registration_id).await?;
+        let new = quota_keys(&event.public, tracks, sessions);
         if previous == "confirmed" {
             let old = quota_keys(&event.public, &record.tracks, &record.sessions);
             self.release_seats(&mut tx, event.id, &old).await?;
-            let new = quota_keys(&event.public, tracks, sessions);
             if !self.take_seats(&mut tx, event.id, &new).await? {
                 tx.rollback().await?;
                 return Ok(Changed::Full);
             }
+        } else if self.take_seats(&mut tx, event.id, &new).await? {
+            // Someone waiting who switches to a workshop or day with seats
+            // left gets them at once.
+            self.set_status(&mut tx, registration_id, "confirmed", &now)
+                .await?;
         }
         sqlx::query(&self.q("UPDATE registrations SET tracks_json = ? WHERE id = ?"))
             .bind(serde_json::to_string(tracks)?)
