@@ -388,11 +388,6 @@ pub const DEMO_INVITATION_CODE: &str = "VIVRE-ENSEMBLE";
 /// A demo roster address of the upcoming steering committee.
 pub const DEMO_ROSTER_EMAIL: &str = "maud.gallay@odas.example.org";
 
-/// Invitation codes are compared trimmed and upper-cased, by their SHA-256.
-pub fn invitation_code_hash(code: &str) -> String {
-    crate::token::hash(&code.trim().to_uppercase())
-}
-
 fn opened(mut event: NewEvent, now: DateTime<Utc>) -> NewEvent {
     let opens = now.with_timezone(&Paris).fixed_offset() - chrono::Duration::days(1);
     event.public.registration.opens_at = Some(opens);
@@ -471,7 +466,7 @@ fn upcoming_committee(today: NaiveDate, now: DateTime<Utc>) -> NewEvent {
     }];
     committee.private = EventPrivate {
         roster: vec![DEMO_ROSTER_EMAIL.to_owned()],
-        invitation_code_hashes: vec![invitation_code_hash(DEMO_INVITATION_CODE)],
+        invitation_code_hashes: vec![crate::token::invitation_code_hash(DEMO_INVITATION_CODE)],
     };
     opened(committee, now)
 }

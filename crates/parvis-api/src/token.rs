@@ -30,6 +30,12 @@ pub fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// The stored form of an invitation code: codes are typed by people, so
+/// they are compared trimmed and upper-cased, by their SHA-256.
+pub fn invitation_code_hash(code: &str) -> String {
+    hash(&code.trim().to_uppercase())
+}
+
 /// Random hexadecimal of `bytes` bytes, for Message-IDs and the like.
 pub fn random_hex(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
@@ -60,6 +66,18 @@ mod tests {
         assert_ne!(a.token, b.token);
         assert_eq!(a.hash, hash(&a.token));
         assert_ne!(a.hash, a.token);
+    }
+
+    #[test]
+    fn invitation_codes_ignore_case_and_surrounding_spaces() {
+        assert_eq!(
+            invitation_code_hash(" vivre-ensemble "),
+            invitation_code_hash("VIVRE-ENSEMBLE")
+        );
+        assert_ne!(
+            invitation_code_hash("VIVRE-ENSEMBLE"),
+            invitation_code_hash("VIVRE ENSEMBLE")
+        );
     }
 
     #[test]

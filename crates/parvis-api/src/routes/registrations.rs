@@ -20,8 +20,8 @@ use parvis_core::registration::{RegistrationRequest, check_for_event, field};
 use crate::AppState;
 use crate::error::{AppError, AppJson};
 use crate::routes::events::find;
-use crate::seed::invitation_code_hash;
 use crate::store::{EventRecord, Registered, Status};
+use crate::token::invitation_code_hash;
 use crate::{mail, token};
 
 /// The registration route.
