@@ -35,7 +35,9 @@ pub fn all(root: &Path) -> Result<()> {
             if std::env::var("PARVIS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                 bail!("PARVIS_REQUIRE_POSTGRES=1: the PostgreSQL suite may not be skipped");
             }
-            native.env_remove("PARVIS_TEST_POSTGRES_URL");
+            native
+                .env_remove("PARVIS_TEST_POSTGRES_URL")
+                .env("PARVIS_SKIP_POSTGRES", "1");
         }
     }
     sh(&mut native)?;

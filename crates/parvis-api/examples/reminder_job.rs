@@ -22,13 +22,15 @@ async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow:
     event.public.sessions[0].ends_at = (soon + chrono::Duration::hours(1)).fixed_offset();
     event.public.registration.closes_at = soon.fixed_offset();
     store.insert_event(&event).await?;
+    let config = parvis_api::Config::from_lookup(|key| match key {
+        "PARVIS_PUBLIC_URL" => Some("https://parvis.example.org".into()),
+        "PARVIS_MAIL_FROM" => Some("Parvis <noreply@parvis.example.org>".into()),
+        _ => None,
+    })?;
     let state = AppState::new(
         Arc::new(store),
-        "https://parvis.example.org",
-        Arc::new(FileMailer::new(
-            outbox,
-            "Parvis <noreply@parvis.example.org>",
-        )?),
+        Arc::new(FileMailer::new(outbox, &config.mail_from)?),
+        &config,
     );
     let record = state
         .store

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
@@ -42,7 +43,31 @@ pub struct Config {
     /// survives a crash of the process) or `full` (it also survives a power
     /// loss, costing about 20 % of the registration throughput).
     pub sqlite_full_sync: bool,
+    /// `PARVIS_TRUSTED_PROXIES`: reverse proxies (CIDR blocks, separated by
+    /// commas or spaces) whose `X-Forwarded-For` is believed; empty by
+    /// default, so the peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR`: registrations one client
+    /// address may make to one event in an hour (default 50: a whole town
+    /// hall behind one address; `0`: no cap).
+    pub registrations_per_client_per_hour: u32,
+    /// `PARVIS_HEADER_TIMEOUT_SECONDS`: the local server closes a
+    /// connection that has not sent a whole request head within this time,
+    /// idle keep-alive connections included (default 10).
+    pub header_timeout: Duration,
+    /// `PARVIS_BODY_TIMEOUT_SECONDS`: longest time to receive a request body
+    /// (default 10).
+    pub body_timeout: Duration,
+    /// `PARVIS_MAX_CONNECTIONS`: connections the local server holds at once;
+    /// further ones wait in the kernel's backlog (default 512).
+    pub max_connections: usize,
+    /// `PARVIS_TOKEN_RETENTION_DAYS`: personal links stop working this many
+    /// days after the end of their event (default 90).
+    pub token_retention_days: u32,
 }
+
+/// The shortest secret `PARVIS_JOBS_TOKEN` may be.
+pub const MIN_JOBS_TOKEN_BYTES: usize = 32;
 
 impl Config {
     /// Reads the settings from the environment.
@@ -65,7 +90,54 @@ impl Config {
         let app_dir = get("PARVIS_APP_DIR")
             .map(PathBuf::from)
             .or_else(|| Some(PathBuf::from("dist")).filter(|dir| dir.join("index.html").exists()));
+        let number = |key: &str, default: u64| -> Result<u64> {
+            get(key)
+                .map(|v| v.trim().parse::<u64>())
+                .transpose()
+                .with_context(|| format!("{key} must be a whole number"))
+                .map(|v| v.unwrap_or(default))
+        };
+        let jobs_token = get("PARVIS_JOBS_TOKEN");
+        if let Some(token) = &jobs_token
+            && token.len() < MIN_JOBS_TOKEN_BYTES
+        {
+            anyhow::bail!(
+                "PARVIS_JOBS_TOKEN must be at least {MIN_JOBS_TOKEN_BYTES} bytes long (e.g. `openssl rand -hex 32`)"
+            );
+        }
+        let trusted_proxies = get("PARVIS_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<ipnet::IpNet>()
+                    .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!(
+                            "PARVIS_TRUSTED_PROXIES: « {part} » is not an address or a CIDR block"
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let seconds = |key: &str, default: u64| -> Result<Duration> {
+            match number(key, default)? {
+                0 => anyhow::bail!("{key} must be at least 1 second"),
+                n => Ok(Duration::from_secs(n)),
+            }
+        };
         Ok(Self {
+            trusted_proxies,
+            registrations_per_client_per_hour: u32::try_from(number(
+                "PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR",
+                50,
+            )?)
+            .context("PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR is too large")?,
+            header_timeout: seconds("PARVIS_HEADER_TIMEOUT_SECONDS", 10)?,
+            body_timeout: seconds("PARVIS_BODY_TIMEOUT_SECONDS", 10)?,
+            max_connections: usize::try_from(number("PARVIS_MAX_CONNECTIONS", 512)?.max(1))
+                .context("PARVIS_MAX_CONNECTIONS is too large")?,
+            token_retention_days: u32::try_from(number("PARVIS_TOKEN_RETENTION_DAYS", 90)?)
+                .context("PARVIS_TOKEN_RETENTION_DAYS is too large")?,
             addr,
             data_dir,
             public_url,
@@ -74,7 +146,7 @@ impl Config {
                 .unwrap_or_else(|| "Parvis <noreply@parvis.localhost>".into()),
             app_dir,
             database_url: get("PARVIS_DATABASE_URL"),
-            jobs_token: get("PARVIS_JOBS_TOKEN"),
+            jobs_token,
             jobs_interval_seconds: get("PARVIS_JOBS_INTERVAL_SECONDS")
                 .map(|v| v.parse())
                 .transpose()
@@ -139,5 +211,37 @@ mod tests {
         let error = Config::from_lookup(|key| (key == "PARVIS_ADDR").then(|| "nowhere".into()))
             .unwrap_err();
         assert!(error.to_string().contains("PARVIS_ADDR"));
+    }
+
+    #[test]
+    fn a_short_jobs_secret_is_refused_at_startup() {
+        let short = Config::from_lookup(|key| (key == "PARVIS_JOBS_TOKEN").then(|| "court".into()));
+        assert!(short.unwrap_err().to_string().contains("at least 32 bytes"));
+        let long = Config::from_lookup(|key| {
+            (key == "PARVIS_JOBS_TOKEN").then(|| "0123456789abcdef0123456789abcdef".into())
+        });
+        assert!(long.unwrap().jobs_token.is_some());
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidr_blocks_or_addresses() {
+        let config = Config::from_lookup(|key| {
+            (key == "PARVIS_TRUSTED_PROXIES").then(|| "10.0.0.0/8, 192.0.2.1 2001:db8::/32".into())
+        })
+        .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert!(
+            Config::from_lookup(|_| None)
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        let bad =
+            Config::from_lookup(|key| (key == "PARVIS_TRUSTED_PROXIES").then(|| "proxy".into()));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("PARVIS_TRUSTED_PROXIES")
+        );
     }
 }

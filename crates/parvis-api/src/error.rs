@@ -31,8 +31,25 @@ pub enum AppError {
         /// French explanation.
         message: String,
     },
+    /// 429: too many attempts; `Retry-After` says when to come back.
+    TooMany {
+        /// French explanation.
+        message: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// 500: a bug or an unavailable database; detail is logged only.
     Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// A 429 with its French message and the seconds to wait.
+    pub fn too_many(message: String, retry_after: u64) -> Self {
+        AppError::TooMany {
+            message,
+            retry_after,
+        }
+    }
 }
 
 impl From<anyhow::Error> for AppError {
@@ -115,6 +132,22 @@ impl IntoResponse for AppError {
                     _ => "bad_request",
                 };
                 (status, code, message, FieldErrors::default())
+            }
+            AppError::TooMany {
+                message,
+                retry_after,
+            } => {
+                let body = ApiError {
+                    code: "rate_limited".to_owned(),
+                    message,
+                    fields: FieldErrors::default(),
+                };
+                let mut response =
+                    (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, retry_after.max(1).into());
+                return response;
             }
             AppError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");

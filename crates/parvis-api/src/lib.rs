@@ -17,26 +17,59 @@
 //! - [`token`]: personal tokens (random, stored hashed).
 //! - [`rate_limit`]: registration attempts per client address.
 
+pub mod client;
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod jobs;
+pub mod lambda;
 pub mod mail;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
+pub mod serve;
+pub mod shell;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use mail::transport::Mailer;
 use tokio::sync::Notify;
-use tower_http::services::{ServeDir, ServeFile};
 
 pub use config::Config;
 pub use store::Store;
+
+/// The abuse limits, each per process (see [`rate_limit`]).
+#[derive(Debug)]
+pub struct Limits {
+    /// Registration attempts per client and minute.
+    pub registrations: rate_limit::Limiter<u128>,
+    /// Invitation-code tries per client and hour.
+    pub code_tries_per_client: rate_limit::Limiter<u128>,
+    /// Invitation-code tries per event and hour, whoever makes them.
+    pub code_tries_per_event: rate_limit::Limiter<i64>,
+}
+
+/// Invitation-code tries one client may make in an hour.
+pub const CODE_TRIES_PER_CLIENT_PER_HOUR: u32 = 10;
+/// Invitation-code tries one event accepts in an hour, from everyone.
+pub const CODE_TRIES_PER_EVENT_PER_HOUR: u32 = 100;
+
+impl Limits {
+    fn from_config(config: &Config) -> Self {
+        let hour = Duration::from_secs(3600);
+        Self {
+            registrations: rate_limit::Limiter::per_minute(config.rate_limit_per_minute),
+            code_tries_per_client: rate_limit::Limiter::new(CODE_TRIES_PER_CLIENT_PER_HOUR, hour),
+            code_tries_per_event: rate_limit::Limiter::new(CODE_TRIES_PER_EVENT_PER_HOUR, hour),
+        }
+    }
+}
 
 /// What every handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -51,54 +84,65 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     /// Secret of `POST /api/jobs/run`; the route answers 404 without it.
     pub jobs_token: Option<Arc<str>>,
-    /// Registration attempts per client address.
-    pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Rate limits.
+    pub limits: Arc<Limits>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Registrations one client may make to one event in an hour (0: any).
+    pub registrations_per_client_per_hour: u32,
+    /// Days after an event's end during which personal links still work.
+    pub token_retention_days: u32,
+    /// Longest time to receive a request body.
+    pub body_timeout: Duration,
 }
 
 impl AppState {
-    /// Builds the state from a store, the public address of the site and a
-    /// mail transport.
-    pub fn new(store: Arc<dyn Store>, public_url: &str, mailer: Arc<dyn Mailer>) -> Self {
+    /// Builds the state from a store, a mail transport and the settings.
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, config: &Config) -> Self {
         Self {
             store,
-            public_url: public_url.trim_end_matches('/').into(),
+            public_url: config.public_url.trim_end_matches('/').into(),
             outbox_wakeup: Arc::new(Notify::new()),
             mailer,
-            jobs_token: None,
-            rate_limiter: Arc::new(rate_limit::RateLimiter::new(0)),
+            jobs_token: config
+                .jobs_token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(Arc::from),
+            limits: Arc::new(Limits::from_config(config)),
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            registrations_per_client_per_hour: config.registrations_per_client_per_hour,
+            token_retention_days: config.token_retention_days,
+            body_timeout: config.body_timeout,
         }
     }
 
-    /// Limits registration attempts per client address and minute (0: off).
-    pub fn with_rate_limit(mut self, per_minute: u32) -> Self {
-        self.rate_limiter = Arc::new(rate_limit::RateLimiter::new(per_minute));
-        self
-    }
-
-    /// Enables `POST /api/jobs/run` with this shared secret.
-    pub fn with_jobs_token(mut self, token: Option<&str>) -> Self {
-        self.jobs_token = token.filter(|t| !t.is_empty()).map(Arc::from);
-        self
-    }
-
     /// Builds everything from the configuration: store (SQLite or
-    /// PostgreSQL), mail transport (files or SMTP), jobs secret.
+    /// PostgreSQL), mail transport (files or SMTP), secrets and limits.
     pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
         let store = store::open(config).await?;
         let mailer = mail::transport::from_config(config)?;
-        Ok(Self::new(store, &config.public_url, mailer)
-            .with_jobs_token(config.jobs_token.as_deref()))
+        Ok(Self::new(store, mailer, config))
+    }
+
+    /// True when the site is served over https (HSTS, `Secure` cookies).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 }
 
-/// The whole API, under `/api`.
+/// The whole API, under `/api`, with the security headers, request logs and
+/// body timeout every answer gets.
 pub fn router(state: AppState) -> Router {
-    routes::router().with_state(state)
+    http::finish(routes::router().with_state(state.clone()), &state, &[])
 }
 
-/// The API plus the built app served as static files, with every other path
-/// answered by `index.html` so the app's own routes work on reload.
-pub fn router_with_app(state: AppState, app_dir: &Path) -> Router {
-    let index = ServeFile::new(app_dir.join("index.html"));
-    router(state).fallback_service(ServeDir::new(app_dir).not_found_service(index))
+/// The API plus the built app (see [`shell`]): its files, and its own
+/// routes answered by `index.html` so they work on reload.
+pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router> {
+    let shell = Arc::new(shell::Shell::load(app_dir)?);
+    let app = routes::router()
+        .with_state(state.clone())
+        .merge(shell::router(state.clone(), shell.clone(), app_dir));
+    Ok(http::finish(app, &state, shell.script_hashes()))
 }

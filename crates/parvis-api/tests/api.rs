@@ -3,16 +3,13 @@
 //! file and on its own throwaway PostgreSQL database (see [`store_tests!`]).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use parvis_api::mail::transport::FileMailer;
 use parvis_api::mail::{self, QueuedEmail};
-use parvis_api::store::sql::SqlStore;
-use parvis_api::{AppState, Store, router, seed, token};
+use parvis_api::{AppState, Config, Store, router, seed, token};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -33,6 +30,7 @@ struct TestApp {
     dir: TempDir,
     state: AppState,
     router: Router,
+    config: Config,
     _database: Option<PgDatabase>,
 }
 
@@ -65,39 +63,74 @@ fn upcoming_registrations() -> String {
     format!("/api/events/{}/registrations", seed::UPCOMING_WEBINAR)
 }
 
+/// The jobs secret of the tests (32 bytes at least, as the server requires).
+const JOBS_TOKEN: &str = "jeton-de-test-0123456789abcdef-0123";
+
 impl TestApp {
-    /// A seeded store of the given kind; `None` when PostgreSQL is not available.
+    /// A seeded store of the given kind, built from the configuration as
+    /// the server builds it; limits off unless a test turns them on.
     async fn new(backend: Backend) -> Option<Self> {
+        Self::with_env(
+            backend,
+            &[
+                ("PARVIS_RATE_LIMIT_PER_MINUTE", "0"),
+                ("PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR", "0"),
+            ],
+        )
+        .await
+    }
+
+    /// Same, with these environment variables on top of the test's base
+    /// (an empty value means the default).
+    async fn with_env(backend: Backend, env: &[(&str, &str)]) -> Option<Self> {
         let dir = TempDir::new().unwrap();
-        let (store, database) = match backend {
-            Backend::Sqlite => (
-                SqlStore::open_sqlite(&dir.path().join("parvis.sqlite3"))
-                    .await
-                    .unwrap(),
-                None,
-            ),
-            Backend::Postgres => {
-                let (database, url) = throwaway_postgres().await?;
-                (SqlStore::open_postgres(&url).await.unwrap(), Some(database))
-            }
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(throwaway_postgres().await?),
         };
-        assert!(seed::seed_if_empty(&store).await.unwrap());
-        let mailer = Arc::new(
-            FileMailer::new(
-                dir.path().join("outbox"),
-                "Parvis <noreply@parvis.example.org>",
-            )
-            .unwrap(),
-        );
-        let state = AppState::new(Arc::new(store), PUBLIC_URL, mailer)
-            .with_jobs_token(Some("jeton-de-test"));
+        let mut vars: std::collections::HashMap<String, String> = [
+            ("PARVIS_DATA_DIR", dir.path().display().to_string()),
+            ("PARVIS_PUBLIC_URL", PUBLIC_URL.to_owned()),
+            (
+                "PARVIS_MAIL_FROM",
+                "Parvis <noreply@parvis.example.org>".to_owned(),
+            ),
+            ("PARVIS_JOBS_TOKEN", JOBS_TOKEN.to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if let Some((_, url)) = &database {
+            vars.insert("PARVIS_DATABASE_URL".to_owned(), url.clone());
+        }
+        for (key, value) in env {
+            vars.insert((*key).to_owned(), (*value).to_owned());
+        }
+        let config = Config::from_lookup(|key| vars.get(key).cloned()).unwrap();
+        let state = AppState::from_config(&config).await.unwrap();
+        assert!(seed::seed_if_empty(state.store.as_ref()).await.unwrap());
         let router = router(state.clone());
         Some(Self {
             dir,
             state,
             router,
-            _database: database,
+            config,
+            _database: database.map(|(database, _)| database),
         })
+    }
+
+    /// Serves `router` over real HTTP on port 0 with the server's own loop
+    /// and limits from the configuration.
+    async fn serve(&self, router: Router) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = parvis_api::serve::Limits::from_config(&self.config);
+        let server = tokio::spawn(async move {
+            parvis_api::serve::serve(listener, router, limits, std::future::pending())
+                .await
+                .unwrap();
+        });
+        (addr, server)
     }
 
     fn store(&self) -> &dyn Store {
@@ -648,9 +681,7 @@ async fn the_endpoint_answers_over_real_http(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let (addr, server) = app.serve(app.router.clone()).await;
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
     let health = client
@@ -715,20 +746,26 @@ async fn the_jobs_route_needs_its_secret_and_delivers_the_outbox(backend: Backen
         "unauthorized",
     );
     assert_eq!(app.eml_files().len(), 0);
-    let reply = app.send(run(Some("Bearer jeton-de-test"))).await;
+    let reply = app.send(run(Some(&format!("Bearer {JOBS_TOKEN}")))).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["emails"]["delivered"], 1);
     assert_eq!(app.eml_files().len(), 1);
-    let again = app.send(run(Some("Bearer jeton-de-test"))).await;
+    // The scheme is case-insensitive (RFC 9110).
+    let again = app.send(run(Some(&format!("bearer {JOBS_TOKEN}")))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.json()["emails"]["delivered"], 0);
 
     // Without a configured secret the route does not exist.
-    let closed = router(app.state.clone().with_jobs_token(None));
-    let response = closed
-        .oneshot(run(Some("Bearer jeton-de-test")))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let Some(closed) = TestApp::with_env(backend, &[("PARVIS_JOBS_TOKEN", "")]).await else {
+        return;
+    };
+    assert_error_shape(
+        &closed
+            .send(run(Some(&format!("Bearer {JOBS_TOKEN}"))))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 async fn overlapping_runners_deliver_each_email_exactly_once(backend: Backend) {
@@ -1379,23 +1416,29 @@ async fn the_honeypot_and_the_rate_limit_stop_bots_not_people(backend: Backend) 
         "but nothing is stored"
     );
 
-    let limited = router(app.state.clone().with_rate_limit(2));
+    // The limit comes from the environment, as on the server; a client
+    // writing X-Forwarded-For (trusting no proxy by default) gains nothing.
+    let Some(limited) = TestApp::with_env(backend, &[("PARVIS_RATE_LIMIT_PER_MINUTE", "2")]).await
+    else {
+        return;
+    };
     let attempt = |n: usize| {
-        Request::post(upcoming_registrations())
+        let mut request = Request::post(upcoming_registrations())
             .header(header::CONTENT_TYPE, "application/json")
-            .header("x-forwarded-for", "203.0.113.7")
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
             .body(Body::from(
                 registration(&format!("humain{n}@exemple.fr")).to_string(),
             ))
-            .unwrap()
+            .unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(
+            "203.0.113.7:40000".parse::<std::net::SocketAddr>().unwrap(),
+        ));
+        request
     };
     for n in 0..2 {
-        assert_eq!(
-            limited.clone().oneshot(attempt(n)).await.unwrap().status(),
-            StatusCode::CREATED
-        );
+        assert_eq!(limited.send(attempt(n)).await.status, StatusCode::CREATED);
     }
-    let refused = limited.clone().oneshot(attempt(3)).await.unwrap();
+    let refused = limited.router.clone().oneshot(attempt(3)).await.unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.headers().get(header::RETRY_AFTER).is_some());
     let body: Value =
@@ -1510,4 +1553,316 @@ store_tests!(
     reminders_are_queued_once_however_many_runners_overlap,
     the_honeypot_and_the_rate_limit_stop_bots_not_people,
     someone_waiting_who_switches_to_a_workshop_with_seats_is_confirmed,
+    the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it,
+    every_answer_carries_the_security_headers,
+    app_routes_answer_200_unknown_ones_404_and_event_pages_preview,
+    slow_idle_and_excess_connections_are_bounded,
+    on_lambda_the_source_ip_of_the_request_context_is_the_client,
 );
+
+async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
+    backend: Backend,
+) {
+    // The defaults, exactly as a fresh server reads them.
+    let Some(app) = TestApp::with_env(backend, &[]).await else {
+        return;
+    };
+    assert_eq!(app.config.rate_limit_per_minute, 120);
+    let (addr, server) = app.serve(app.router.clone()).await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}{}", upcoming_registrations());
+    let mut statuses = Vec::new();
+    for n in 0..121 {
+        let reply = client
+            .post(&url)
+            .header("x-forwarded-for", format!("198.51.100.{}", n % 250))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(reply.status().as_u16());
+    }
+    assert!(statuses[..120].iter().all(|s| *s == 422), "{statuses:?}");
+    assert_eq!(statuses[120], 429);
+    server.abort();
+
+    // Behind a trusted proxy, the hop it appended names the client.
+    let Some(proxied) = TestApp::with_env(
+        backend,
+        &[
+            ("PARVIS_RATE_LIMIT_PER_MINUTE", "2"),
+            ("PARVIS_TRUSTED_PROXIES", "127.0.0.0/8"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let (addr, server) = proxied.serve(proxied.router.clone()).await;
+    let url = format!("http://{addr}{}", upcoming_registrations());
+    let send = |forwarded: &'static str| {
+        client
+            .post(&url)
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(send("1.1.1.1, 203.0.113.1").await.unwrap().status(), 422);
+    assert_eq!(send("2.2.2.2, 203.0.113.1").await.unwrap().status(), 422);
+    assert_eq!(
+        send("3.3.3.3, 203.0.113.1").await.unwrap().status(),
+        429,
+        "a fake first hop changes nothing"
+    );
+    assert_eq!(
+        send("203.0.113.2").await.unwrap().status(),
+        422,
+        "another client has its own allowance"
+    );
+    server.abort();
+}
+
+async fn every_answer_carries_the_security_headers(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    for path in ["/api/events", "/api/health", "/api/nowhere"] {
+        let response = app
+            .router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let headers = response.headers();
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+        assert!(headers.contains_key("permissions-policy"));
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
+        assert!(
+            headers[header::STRICT_TRANSPORT_SECURITY]
+                .to_str()
+                .unwrap()
+                .contains("max-age="),
+            "the public address is https"
+        );
+    }
+    // Over plain http (a local installation), no HSTS.
+    let Some(local) =
+        TestApp::with_env(backend, &[("PARVIS_PUBLIC_URL", "http://127.0.0.1:8080")]).await
+    else {
+        return;
+    };
+    let response = local
+        .router
+        .clone()
+        .oneshot(Request::get("/api/health").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !response
+            .headers()
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
+}
+
+/// A built app as trunk writes it: an inline module loader, a file, a folder.
+fn fake_app_dir(root: &std::path::Path) -> PathBuf {
+    let dir = root.join("dist");
+    std::fs::create_dir_all(dir.join("rapports")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+         <meta name=\"description\" content=\"Agenda\"><title>Parvis</title>\
+         <script type=\"module\">import init from '/parvis.js';await init();</script>\
+         </head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rapports").join("rapport.pdf"), b"%PDF-1.4").unwrap();
+    std::fs::write(dir.join("robots.txt"), b"User-agent: *").unwrap();
+    dir
+}
+
+async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let dist = fake_app_dir(app.dir.path());
+    let site = parvis_api::router_with_app(app.state.clone(), &dist).unwrap();
+    let get = |path: &str| {
+        let site = site.clone();
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        async move {
+            let response = site.oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                headers,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
+        }
+    };
+    let token = "ab".repeat(32);
+    for path in [
+        "/".to_owned(),
+        format!("/evenements/{}", seed::UPCOMING_WEBINAR),
+        format!("/evenements/{}/confirmation", seed::UPCOMING_WEBINAR),
+        format!("/inscription/{token}"),
+    ] {
+        let (status, headers, body) = get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.contains("import init"), "{path}: the shell");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{path}");
+        // The inline loader runs under the CSP: it is allowed by its hash.
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("'sha256-"), "{csp}");
+    }
+    let (_, _, page) = get(&format!("/evenements/{}", seed::UPCOMING_WEBINAR)).await;
+    assert!(
+        page.contains("<meta property=\"og:title\" content=\"Articuler contrats"),
+        "{page}"
+    );
+    assert!(page.contains("og:description"));
+    assert!(page.contains(&format!(
+        "<meta property=\"og:url\" content=\"{PUBLIC_URL}/evenements/{}\">",
+        seed::UPCOMING_WEBINAR
+    )));
+    assert!(page.contains("– Parvis</title>"));
+
+    let (status, _, body) = get("/evenements/cet-evenement-n-existe-pas").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("import init"),
+        "the app shows its not-found page"
+    );
+    assert_eq!(get("/nulle-part").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get("/robots.txt").await.0, StatusCode::OK);
+    assert_eq!(get("/rapports/rapport.pdf").await.0, StatusCode::OK);
+    // A folder never redirects (no scheme-relative //rapports/).
+    for path in ["//rapports", "/rapports", "//rapports/"] {
+        let (status, headers, _) = get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!headers.contains_key(header::LOCATION), "{path}");
+    }
+    // Paths no file system holds: never a 500.
+    assert_eq!(get("/a%00b").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&format!("/{}", "a".repeat(300))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&format!("/rapports/{}.pdf", "b".repeat(5000))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The API keeps its JSON 404.
+    let (status, headers, _) = get("/api/nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+async fn slow_idle_and_excess_connections_are_bounded(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::with_env(
+        backend,
+        &[
+            ("PARVIS_HEADER_TIMEOUT_SECONDS", "2"),
+            ("PARVIS_MAX_CONNECTIONS", "2"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let (addr, server) = app.serve(app.router.clone()).await;
+    let started = std::time::Instant::now();
+    // Half a request head, then silence: closed at the deadline.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // An idle connection, sending nothing at all.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // A third connection waits for one of the two to go: the limit is 2.
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        third.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the third connection is served once a slot frees")
+    .unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "served only after the slow ones were closed ({:?})",
+        started.elapsed()
+    );
+    for stream in [&mut slow, &mut idle] {
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(closed.is_ok(), "closed within 30 s");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    server.abort();
+}
+
+async fn on_lambda_the_source_ip_of_the_request_context_is_the_client(backend: Backend) {
+    let Some(app) = TestApp::with_env(backend, &[("PARVIS_RATE_LIMIT_PER_MINUTE", "2")]).await
+    else {
+        return;
+    };
+    let function = parvis_api::lambda::router(app.router.clone());
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let template: Value = serde_json::from_str(
+        &std::fs::read_to_string(events.join("register-invalid.json")).unwrap(),
+    )
+    .unwrap();
+    let call = |source_ip: &str, forwarded: &str| {
+        let mut event = template.clone();
+        event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+        event["headers"]["x-forwarded-for"] = json!(forwarded);
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let function = function.clone();
+        async move { function.oneshot(request).await.unwrap().status() }
+    };
+    assert_eq!(
+        call("192.0.2.10", "1.1.1.1").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        call("192.0.2.10", "2.2.2.2").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        call("192.0.2.10", "3.3.3.3").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the header does not make another client"
+    );
+    assert_eq!(
+        call("192.0.2.11", "3.3.3.3").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another source address does"
+    );
+}

@@ -5,15 +5,12 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use parvis_api::mail::transport::SmtpMailer;
 use parvis_api::mail::worker::deliver_due_at;
-use parvis_api::store::sql::SqlStore;
-use parvis_api::{AppState, Store, router, seed};
+use parvis_api::{AppState, Config, Store, router, seed};
 use serde_json::json;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -106,22 +103,20 @@ async fn every_email_arrives_once_across_an_smtp_outage() {
         .local_addr()
         .unwrap()
         .port();
-    let store = SqlStore::open_sqlite(&dir.path().join("parvis.sqlite3"))
-        .await
-        .unwrap();
-    seed::seed_if_empty(&store).await.unwrap();
-    let mailer = Arc::new(
-        SmtpMailer::new(
-            &format!("smtp://127.0.0.1:{port}"),
-            "Parvis <noreply@parvis.example.org>",
-        )
-        .unwrap(),
-    );
-    let state = AppState::new(
-        Arc::new(store),
-        "https://parvis.example.org",
-        mailer.clone(),
-    );
+    // Wired from the environment as the server is: SMTP from PARVIS_SMTP_URL.
+    let data_dir = dir.path().to_path_buf();
+    let config = Config::from_lookup(|key| match key {
+        "PARVIS_DATA_DIR" => Some(data_dir.display().to_string()),
+        "PARVIS_SMTP_URL" => Some(format!("smtp://127.0.0.1:{port}")),
+        "PARVIS_MAIL_FROM" => Some("Parvis <noreply@parvis.example.org>".into()),
+        "PARVIS_PUBLIC_URL" => Some("https://parvis.example.org".into()),
+        "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".into()),
+        _ => None,
+    })
+    .unwrap();
+    let state = AppState::from_config(&config).await.unwrap();
+    seed::seed_if_empty(state.store.as_ref()).await.unwrap();
+    let mailer = state.mailer.clone();
     let app = router(state.clone());
     let store: &dyn Store = state.store.as_ref();
 

@@ -6,17 +6,12 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use parvis_api::{AppState, Config, jobs, router, router_with_app, seed};
-use tracing_subscriber::EnvFilter;
+use parvis_api::telemetry::{self, Output};
+use parvis_api::{AppState, Config, jobs, router, router_with_app, seed, serve};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("PARVIS_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("warn,parvis_api=info")),
-        )
-        .init();
+    telemetry::init(Output::Server);
     let config = Config::from_env()?;
     let state = AppState::from_config(&config).await?;
     if config.seed_demo && seed::seed_if_empty(state.store.as_ref()).await? {
@@ -29,7 +24,7 @@ async fn main() -> Result<()> {
         ));
     }
     let app = match &config.app_dir {
-        Some(dir) => router_with_app(state, dir),
+        Some(dir) => router_with_app(state, dir)?,
         None => router(state),
     };
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -43,11 +38,7 @@ async fn main() -> Result<()> {
     if config.app_dir.is_none() {
         println!("Aucune application construite trouvée (dist/) : seule l'API /api est servie.");
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    serve::serve(listener, app, serve::Limits::from_config(&config), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

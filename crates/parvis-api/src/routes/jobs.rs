@@ -32,6 +32,13 @@ pub fn same_secret(given: &str, expected: &str) -> bool {
         == 0
 }
 
+/// The token of an `Authorization: Bearer …` value; the scheme is
+/// case-insensitive (RFC 9110, 11.1).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 #[tracing::instrument(skip_all)]
 async fn run(
     State(state): State<AppState>,
@@ -45,7 +52,7 @@ async fn run(
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .unwrap_or_default();
     if !same_secret(given, expected) {
         return Err(AppError::BadRequest {
@@ -65,5 +72,14 @@ mod tests {
         assert!(same_secret("s3cret", "s3cret"));
         assert!(!same_secret("s3cret", "s3cres"));
         assert!(!same_secret("", "s3cret"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
     }
 }

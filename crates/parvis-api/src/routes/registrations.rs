@@ -5,20 +5,20 @@
 //! else's address. Registering twice answers as the first time and sends the
 //! confirmation again (with a new personal link; earlier ones keep working).
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Extension, Router};
 use chrono::Utc;
 use parvis_core::api::{RegistrationAccepted, RegistrationState};
 use parvis_core::dates;
 use parvis_core::registration::{RegistrationRequest, check_for_event, field};
 
 use crate::AppState;
+use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
+use crate::rate_limit;
 use crate::routes::events::find;
 use crate::store::{EventRecord, Registered, Status};
 use crate::token::invitation_code_hash;
@@ -27,18 +27,6 @@ use crate::{mail, token};
 /// The registration route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/events/{slug}/registrations", post(register))
-}
-
-/// The client's address: the first hop of `X-Forwarded-For` behind a proxy
-/// or a function URL, the peer address otherwise.
-pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok())
-        .or(peer.map(|p| p.ip()))
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// Refuses registrations outside the registration window.
@@ -89,24 +77,15 @@ fn accepted(status: Status) -> RegistrationAccepted {
 async fn register(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    ClientIp(client): ClientIp,
     AppJson(request): AppJson<RegistrationRequest>,
 ) -> Result<Response, AppError> {
-    let address = client_address(&headers, peer.map(|Extension(ConnectInfo(p))| p));
-    if let Err(wait) = state.rate_limiter.check(address, std::time::Instant::now()) {
-        let body = AppError::BadRequest {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: format!(
-                "Trop de tentatives d'inscription depuis votre adresse. Réessayez dans {wait} secondes."
-            ),
-        };
-        let mut response = body.into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, wait.into());
-        return Ok(response);
-    }
+    let client = rate_limit::client_key(client);
+    state.limits.registrations.check(&client).map_err(|wait| {
+        AppError::too_many(format!(
+            "Trop de tentatives d'inscription depuis votre adresse. Réessayez dans {wait} secondes."
+        ), wait)
+    })?;
     let event = find(&state, &slug).await?;
     ensure_open(&event)?;
     // The hidden field is filled by bots only: answer as usual, store nothing.

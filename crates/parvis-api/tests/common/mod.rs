@@ -31,14 +31,20 @@ impl Drop for PgDatabase {
     }
 }
 
-/// Creates a fresh database on the server of `PARVIS_TEST_POSTGRES_URL`;
-/// `None` (and a note) when that variable is not set.
+/// Creates a fresh database on the server of `PARVIS_TEST_POSTGRES_URL`.
+///
+/// Without that variable the test fails, unless skipping was asked for
+/// explicitly with `PARVIS_SKIP_POSTGRES=1`: then `None`, and a loud note.
 pub async fn throwaway_postgres() -> Option<(PgDatabase, String)> {
     let Ok(admin_url) = std::env::var("PARVIS_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "PARVIS_TEST_POSTGRES_URL is not set: PostgreSQL test skipped (cargo xtask test sets it)"
+        if std::env::var("PARVIS_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+            eprintln!("SKIPPED: PostgreSQL test skipped as PARVIS_SKIP_POSTGRES=1 asks");
+            return None;
+        }
+        panic!(
+            "PARVIS_TEST_POSTGRES_URL is not set: this PostgreSQL test cannot run. \
+             `cargo xtask test` provides a server; set PARVIS_SKIP_POSTGRES=1 to skip on purpose."
         );
-        return None;
     };
     let name = format!("parvis_test_{}", parvis_api::token::random_hex(8).unwrap());
     let mut admin = sqlx::PgConnection::connect(&admin_url)

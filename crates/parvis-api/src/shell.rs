@@ -1,0 +1,315 @@
+//! The built app, served with the API by the local server.
+//!
+//! - Files of `dist/` are served as they are; a directory is never
+//!   redirected (`GET //rapports` must not become the scheme-relative
+//!   `//rapports/`), and a path no file system could hold (a NUL byte, an
+//!   over-long segment) is a plain 400 or 404, never a 500.
+//! - The app's own routes answer 200 with `index.html` (the shell), so link
+//!   checkers, previews and search engines see them as pages; an unknown
+//!   event, like any unknown address, answers 404 with the same shell, which
+//!   shows the "page not found" view.
+//! - An event page's shell carries the event's title, description and Open
+//!   Graph tags, so a link shared in a messaging tool previews the event.
+//! - The inline loader trunk writes into `index.html` is allowed by its
+//!   SHA-256 in the Content-Security-Policy (see [`crate::http`]).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::AppState;
+
+/// `index.html`, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    html: String,
+    script_hashes: Vec<String>,
+}
+
+/// What an event page's shell says about it.
+#[derive(Debug, Clone)]
+pub struct PageMeta {
+    /// The page title (without the site name).
+    pub title: String,
+    /// One or two sentences.
+    pub description: String,
+    /// The page's canonical address.
+    pub url: String,
+}
+
+/// Escapes text for an HTML attribute or element.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `'sha256-…'` source of every inline `<script>` (one without `src`).
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..open_end];
+        let body_start = open_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
+        let body = &after[body_start..body_start + close];
+        if !tag.contains("src=") && !body.trim().is_empty() {
+            let digest = Sha256::digest(body.as_bytes());
+            hashes.push(format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
+        }
+        rest = &after[body_start + close..];
+    }
+    hashes
+}
+
+impl Shell {
+    /// Reads `index.html` from the built app.
+    pub fn load(app_dir: &Path) -> Result<Self> {
+        let path = app_dir.join("index.html");
+        let html = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        Ok(Self::from_html(html))
+    }
+
+    /// A shell from the text of `index.html`.
+    pub fn from_html(html: String) -> Self {
+        let script_hashes = inline_script_hashes(&html);
+        Self {
+            html,
+            script_hashes,
+        }
+    }
+
+    /// The CSP sources of its inline scripts.
+    pub fn script_hashes(&self) -> &[String] {
+        &self.script_hashes
+    }
+
+    /// The shell, with an event's title, description and Open Graph tags.
+    pub fn render(&self, meta: Option<&PageMeta>) -> String {
+        let Some(meta) = meta else {
+            return self.html.clone();
+        };
+        let title = escape_html(&meta.title);
+        let description = escape_html(&meta.description);
+        let url = escape_html(&meta.url);
+        let tags = format!(
+            "<title>{title} – Parvis</title>\n    \
+             <meta name=\"description\" content=\"{description}\">\n    \
+             <meta property=\"og:type\" content=\"website\">\n    \
+             <meta property=\"og:site_name\" content=\"Parvis\">\n    \
+             <meta property=\"og:locale\" content=\"fr_FR\">\n    \
+             <meta property=\"og:title\" content=\"{title}\">\n    \
+             <meta property=\"og:description\" content=\"{description}\">\n    \
+             <meta property=\"og:url\" content=\"{url}\">\n    \
+             <link rel=\"canonical\" href=\"{url}\">\n    \
+             <meta name=\"twitter:card\" content=\"summary\">"
+        );
+        let mut html = self.html.clone();
+        // The generic description goes: the event's replaces it.
+        if let Some(start) = html.find("<meta name=\"description\"")
+            && let Some(len) = html[start..].find('>')
+        {
+            html.replace_range(start..=start + len, "");
+        }
+        match (html.find("<title>"), html.find("</title>")) {
+            (Some(start), Some(end)) if end > start => {
+                html.replace_range(start..end + "</title>".len(), &tags);
+            }
+            _ => {
+                if let Some(head) = html.find("</head>") {
+                    html.insert_str(head, &tags);
+                }
+            }
+        }
+        html
+    }
+}
+
+fn page(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // The shell names the current build's files: always revalidated.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+#[derive(Clone)]
+struct ShellState {
+    app: AppState,
+    shell: Arc<Shell>,
+    files: ServeDir,
+}
+
+async fn app_page(State(state): State<ShellState>) -> Response {
+    page(StatusCode::OK, state.shell.render(None))
+}
+
+async fn event_page(State(state): State<ShellState>, UrlPath(slug): UrlPath<String>) -> Response {
+    match state.app.store.event_by_slug(&slug).await {
+        Ok(Some(event)) => {
+            let meta = PageMeta {
+                title: event.public.title.clone(),
+                description: event.public.summary.clone(),
+                url: format!("{}/evenements/{}", state.app.public_url, event.public.slug),
+            };
+            page(StatusCode::OK, state.shell.render(Some(&meta)))
+        }
+        Ok(None) => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "event page shell");
+            page(StatusCode::INTERNAL_SERVER_ERROR, state.shell.render(None))
+        }
+    }
+}
+
+/// The longest path segment a file of the built app can have.
+const MAX_SEGMENT: usize = 255;
+
+async fn file_or_not_found(State(state): State<ShellState>, request: Request) -> Response {
+    let path = request.uri().path();
+    let decoded = percent_decode(path);
+    if decoded.as_ref().is_none_or(|p| p.contains('\0')) {
+        return (StatusCode::BAD_REQUEST, "Adresse invalide.").into_response();
+    }
+    if path.starts_with("//") || path.split('/').any(|segment| segment.len() > MAX_SEGMENT) {
+        return page(StatusCode::NOT_FOUND, state.shell.render(None));
+    }
+    match state.files.clone().oneshot(request).await {
+        Ok(response) if response.status().is_success() || response.status().is_redirection() => {
+            response.map(Body::new)
+        }
+        Ok(response) if response.status() == StatusCode::NOT_MODIFIED => response.map(Body::new),
+        Ok(response)
+            if response.status().is_client_error()
+                && response.status() != StatusCode::NOT_FOUND =>
+        {
+            response.map(Body::new)
+        }
+        _ => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
+}
+
+/// Percent-decodes a path; `None` when it is not UTF-8 once decoded.
+fn percent_decode(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The app's routes and files, to merge with the API.
+pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
+    let files = ServeDir::new(app_dir).append_index_html_on_directories(false);
+    let shell_state = ShellState {
+        app: state,
+        shell,
+        files,
+    };
+    Router::new()
+        .route("/", get(app_page))
+        .route("/evenements/{slug}", get(event_page))
+        .route("/evenements/{slug}/confirmation", get(app_page))
+        .route("/inscription/{token}", get(app_page))
+        .fallback(file_or_not_found)
+        .with_state(shell_state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRUNK_INDEX: &str = "<!DOCTYPE html><html lang=\"fr\"><head>\
+        <meta name=\"description\" content=\"Agenda\"><title>Parvis</title>\
+        <script type=\"module\">import init from '/parvis.js';await init();</script>\
+        <script src=\"/other.js\"></script></head><body></body></html>";
+
+    #[test]
+    fn inline_scripts_are_allowed_by_their_hash_only() {
+        let hashes = inline_script_hashes(TRUNK_INDEX);
+        assert_eq!(hashes.len(), 1, "{hashes:?}");
+        let digest = Sha256::digest(b"import init from '/parvis.js';await init();");
+        assert_eq!(
+            hashes[0],
+            format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        );
+    }
+
+    #[test]
+    fn an_event_shell_carries_its_title_and_open_graph_tags_escaped() {
+        let shell = Shell::from_html(TRUNK_INDEX.to_owned());
+        let html = shell.render(Some(&PageMeta {
+            title: "Webinaire <CEQ> & \"CTG\"".to_owned(),
+            description: "Restitution de l'étude".to_owned(),
+            url: "https://parvis.example.org/evenements/w".to_owned(),
+        }));
+        assert!(
+            html.contains("<title>Webinaire &lt;CEQ&gt; &amp; &quot;CTG&quot; – Parvis</title>")
+        );
+        assert!(html.contains("<meta property=\"og:title\""));
+        assert!(html.contains("content=\"Restitution de l&#39;étude\""));
+        assert_eq!(html.matches("name=\"description\"").count(), 1);
+        assert_eq!(html.matches("<title>").count(), 1);
+    }
+
+    #[test]
+    fn paths_are_decoded_before_checks() {
+        assert_eq!(percent_decode("/a%00b").as_deref(), Some("/a\0b"));
+        assert_eq!(percent_decode("/%C3%A9t%C3%A9").as_deref(), Some("/été"));
+        assert_eq!(percent_decode("/100%").as_deref(), Some("/100%"));
+        assert_eq!(percent_decode("/%FF"), None);
+    }
+}
