@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use parvis_core::api::{ApiError, ChoiceChange, FieldErrors, RegistrationView, paths};
+use parvis_core::api::{
+    ApiError, ChoiceChange, FieldErrors, RegistrationStatus, RegistrationView, paths,
+};
 use parvis_core::dates;
 use parvis_core::registration::check_choices;
 
@@ -35,13 +37,13 @@ pub fn ManageRegistration() -> impl IntoView {
 }
 
 fn status_text(view: &RegistrationView) -> String {
-    match (view.status.as_str(), view.rank) {
-        ("confirmed", _) => "Inscription confirmée.".to_owned(),
-        ("waitlisted", Some(rank)) => format!(
+    match (view.status, view.rank) {
+        (RegistrationStatus::Confirmed, _) => "Inscription confirmée.".to_owned(),
+        (RegistrationStatus::Waitlisted, Some(rank)) => format!(
             "Sur liste d'attente, au rang {rank}. Vous serez prévenu·e par e-mail dès qu'une place se libère."
         ),
-        ("cancelled", _) => "Inscription annulée.".to_owned(),
-        _ => "Inscription en attente.".to_owned(),
+        (RegistrationStatus::Waitlisted, None) => "Sur liste d'attente.".to_owned(),
+        (RegistrationStatus::Cancelled, _) => "Inscription annulée.".to_owned(),
     }
 }
 
@@ -166,7 +168,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 })}
             </dl>
             <p><A href=format!("/evenements/{slug}")>"Page de l'événement"</A></p>
-            <Show when=move || current.with(|v| v.status == "confirmed")>
+            <Show when=move || current.with(|v| v.status == RegistrationStatus::Confirmed)>
                 <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
             </Show>
         </section>

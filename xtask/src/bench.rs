@@ -111,6 +111,24 @@ pub fn all(root: &Path) -> Result<()> {
         );
     }
     sh(&mut reminders)?;
+    println!("\n== Annulation avec 20 000 personnes en liste d'attente (cible p99 ≤ 10 ms) ==");
+    let mut cancels = cargo();
+    cancels.args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--example",
+        "waitlist_cancel",
+    ]);
+    if let Some(server) = &postgres {
+        cancels.env(
+            "PARVIS_BENCH_POSTGRES_URL",
+            server.create_database("parvis_bench_attente")?,
+        );
+    }
+    sh(&mut cancels)?;
     drop(postgres);
 
     println!(

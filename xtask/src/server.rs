@@ -38,7 +38,10 @@ impl Server {
             .env("PARVIS_DATA_DIR", data_dir)
             .env("PARVIS_PUBLIC_URL", format!("http://{addr}"))
             .env_remove("PARVIS_SMTP_URL")
-            .env("PARVIS_RATE_LIMIT_PER_MINUTE", "0");
+            // Every request comes from this machine: the per-client limits
+            // would count the load generator and the browser as one client.
+            .env("PARVIS_RATE_LIMIT_PER_MINUTE", "0")
+            .env("PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR", "0");
         match app_dir {
             Some(dir) => command.env("PARVIS_APP_DIR", dir),
             None => command.env("PARVIS_APP_DIR", data_dir.join("no-app")),

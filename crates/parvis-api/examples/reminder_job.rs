@@ -58,7 +58,14 @@ async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow:
         let token = parvis_api::token::generate()?;
         state
             .store
-            .register(&record, &checked, &token.token, &compose, now)
+            .register(
+                &record,
+                &checked,
+                &token.token,
+                &parvis_api::store::Origin::default(),
+                &compose,
+                now,
+            )
             .await?;
     }
     let filled = started.elapsed();

@@ -21,6 +21,8 @@ pub struct JobReport {
     pub reminders: usize,
     /// The outbox delivery.
     pub emails: DeliveryReport,
+    /// Expired rows forgotten (personal links, per-client counts).
+    pub purged: u64,
 }
 
 /// Runs every job once: reminders first, so they leave in the same run.
@@ -31,9 +33,11 @@ pub async fn run_once(state: &AppState) -> Result<JobReport> {
         crate::mail::compose(event, notice, &public_url, now)
     };
     let reminders = state.store.queue_due_reminders(&compose, now).await?;
+    let purged = state.store.purge_expired(now).await?;
     Ok(JobReport {
         reminders,
         emails: worker::deliver_due(state.store.as_ref(), state.mailer.as_ref()).await?,
+        purged,
     })
 }
 

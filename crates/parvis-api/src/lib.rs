@@ -49,24 +49,30 @@ pub use store::Store;
 pub struct Limits {
     /// Registration attempts per client and minute.
     pub registrations: rate_limit::Limiter<u128>,
-    /// Invitation-code tries per client and hour.
-    pub code_tries_per_client: rate_limit::Limiter<u128>,
-    /// Invitation-code tries per event and hour, whoever makes them.
-    pub code_tries_per_event: rate_limit::Limiter<i64>,
+    /// Wrong invitation codes per client and hour.
+    pub code_failures_per_client: rate_limit::FailureCounter<u128>,
+    /// Wrong invitation codes per event and hour, whoever types them.
+    pub code_failures_per_event: rate_limit::FailureCounter<i64>,
 }
 
-/// Invitation-code tries one client may make in an hour.
-pub const CODE_TRIES_PER_CLIENT_PER_HOUR: u32 = 10;
-/// Invitation-code tries one event accepts in an hour, from everyone.
-pub const CODE_TRIES_PER_EVENT_PER_HOUR: u32 = 100;
+/// Wrong invitation codes one client may type in an hour.
+pub const CODE_FAILURES_PER_CLIENT_PER_HOUR: u32 = 10;
+/// Wrong invitation codes one event accepts in an hour, from everyone.
+pub const CODE_FAILURES_PER_EVENT_PER_HOUR: u32 = 100;
 
 impl Limits {
     fn from_config(config: &Config) -> Self {
         let hour = Duration::from_secs(3600);
         Self {
             registrations: rate_limit::Limiter::per_minute(config.rate_limit_per_minute),
-            code_tries_per_client: rate_limit::Limiter::new(CODE_TRIES_PER_CLIENT_PER_HOUR, hour),
-            code_tries_per_event: rate_limit::Limiter::new(CODE_TRIES_PER_EVENT_PER_HOUR, hour),
+            code_failures_per_client: rate_limit::FailureCounter::new(
+                CODE_FAILURES_PER_CLIENT_PER_HOUR,
+                hour,
+            ),
+            code_failures_per_event: rate_limit::FailureCounter::new(
+                CODE_FAILURES_PER_EVENT_PER_HOUR,
+                hour,
+            ),
         }
     }
 }

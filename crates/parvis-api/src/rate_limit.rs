@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -136,6 +136,76 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 /// The registration attempts of one client address.
 pub type RateLimiter = Limiter<u128>;
 
+/// Failed tries per key in a fixed window, for secrets typed by people
+/// (invitation codes): a key with `max` failures in the window is refused
+/// until the window ends, whatever it tries, so a right guess after many
+/// wrong ones is refused too. Successful tries cost nothing, so a town hall
+/// registering its members with the right code is never slowed down.
+pub struct FailureCounter<K: Hash + Eq> {
+    max: u32,
+    window: Duration,
+    failures: dashmap::DashMap<K, (Instant, u32)>,
+    checks: AtomicU32,
+}
+
+impl<K: Hash + Eq> std::fmt::Debug for FailureCounter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailureCounter")
+            .field("max", &self.max)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Hash + Eq + Clone> FailureCounter<K> {
+    /// Allows `max` failures per `window` and key.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            failures: dashmap::DashMap::new(),
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// `Err(seconds)` when the key must wait before trying again.
+    pub fn check(&self, key: &K, now: Instant) -> Result<(), u64> {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(HOUSEKEEPING_EVERY)
+            && self.failures.len() > MAX_KEYS / 2
+        {
+            self.failures
+                .retain(|_, (start, _)| now.saturating_duration_since(*start) < self.window);
+            if self.failures.len() > MAX_KEYS {
+                self.failures.clear();
+            }
+        }
+        match self.failures.get(key) {
+            Some(entry) => {
+                let (start, count) = *entry;
+                let elapsed = now.saturating_duration_since(start);
+                if count >= self.max && elapsed < self.window {
+                    Err((self.window - elapsed).as_secs().max(1))
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failed try.
+    pub fn fail(&self, key: &K, now: Instant) {
+        let mut entry = self.failures.entry(key.clone()).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +242,31 @@ mod tests {
         assert_ne!(client_key(a), client_key(c));
         let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
         assert_eq!(client_key(mapped), client_key("192.0.2.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn failures_lock_a_key_out_until_the_window_ends_and_successes_cost_nothing() {
+        let counter = FailureCounter::new(3, Duration::from_secs(3600));
+        let start = Instant::now();
+        for _ in 0..100 {
+            assert!(counter.check(&1u128, start).is_ok(), "no failure yet");
+        }
+        for _ in 0..3 {
+            assert!(counter.check(&1u128, start).is_ok());
+            counter.fail(&1u128, start);
+        }
+        let wait = counter.check(&1u128, start + Duration::from_secs(600));
+        assert_eq!(wait, Err(3000));
+        assert!(
+            counter.check(&2u128, start).is_ok(),
+            "keys are counted apart"
+        );
+        assert!(
+            counter
+                .check(&1u128, start + Duration::from_secs(3601))
+                .is_ok(),
+            "a new window"
+        );
     }
 
     #[test]

@@ -188,7 +188,7 @@ impl TestApp {
     /// Whether a personal token opens a registration.
     async fn opens(&self, token_text: &str) -> bool {
         self.store()
-            .registration_by_token(&token::hash(token_text))
+            .registration_by_token(&token::hash(token_text), chrono::Utc::now())
             .await
             .unwrap()
             .is_some()
@@ -455,7 +455,7 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
     assert!(app.opens(token).await, "the token's hash is stored");
     assert!(
         app.store()
-            .registration_by_token(token)
+            .registration_by_token(token, chrono::Utc::now())
             .await
             .unwrap()
             .is_none(),
@@ -1558,6 +1558,17 @@ store_tests!(
     app_routes_answer_200_unknown_ones_404_and_event_pages_preview,
     slow_idle_and_excess_connections_are_bounded,
     on_lambda_the_source_ip_of_the_request_context_is_the_client,
+    waiting_ranks_follow_chosen_days_and_a_cancellation_promotes_who_can_be_served,
+    a_waiting_list_of_thousands_costs_a_cancellation_little,
+    two_people_swapping_workshops_at_once_never_deadlock_and_counts_stay_exact,
+    clients_disconnecting_mid_registration_leave_no_partial_work,
+    replays_resend_the_confirmation_three_times_a_day_and_never_rename_anyone,
+    one_client_cannot_take_every_seat_of_an_event,
+    members_only_answers_reveal_no_roster_and_codes_cannot_be_guessed,
+    failing_emails_become_dead_letters_and_never_delay_fresh_ones,
+    personal_links_expire_after_the_event_and_the_retention_period,
+    the_database_refuses_an_unknown_registration_status,
+    the_database_the_outbox_and_its_files_are_private,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -1865,4 +1876,643 @@ async fn on_lambda_the_source_ip_of_the_request_context_is_the_client(backend: B
         StatusCode::UNPROCESSABLE_ENTITY,
         "another source address does"
     );
+}
+
+/// A copy of the upcoming cycle under `slug`, changed by `adjust`.
+async fn custom_cycle(
+    app: &TestApp,
+    slug: &str,
+    adjust: impl FnOnce(&mut parvis_api::store::NewEvent),
+) -> String {
+    let now = chrono::Utc::now();
+    let mut event = seed::demo_events(now.date_naive(), now)
+        .into_iter()
+        .find(|e| e.public.slug == seed::UPCOMING_CYCLE)
+        .unwrap();
+    event.public.slug = slug.to_owned();
+    adjust(&mut event);
+    app.store().insert_event(&event).await.unwrap().unwrap();
+    format!("/api/events/{slug}/registrations")
+}
+
+async fn view_of_email(app: &TestApp, email: &str) -> Value {
+    let token = token_of(emails_to(app, email).await.last().unwrap());
+    app.get(&format!("/api/registrations/{token}")).await.json()
+}
+
+async fn waiting_ranks_follow_chosen_days_and_a_cancellation_promotes_who_can_be_served(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_cycle(&app, "cycle-deux-places", |event| {
+        event.public.day_selection = true;
+        event.public.waitlist = true;
+        event.public.capacity = None;
+        for session in &mut event.public.sessions {
+            session.capacity = Some(1);
+        }
+    })
+    .await;
+    let day = |email: &str, days: Value| {
+        registration_with(
+            email,
+            json!({"sessions": days, "answers": {"portage-epci": true, "experience": "4"}}),
+        )
+    };
+    let register = |body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            let reply = app.register(&path, &body).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+            reply.json()["status"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(register(day("a@exemple.fr", json!([0]))).await, "confirmed");
+    assert_eq!(register(day("b@exemple.fr", json!([1]))).await, "confirmed");
+    assert_eq!(
+        register(day("c@exemple.fr", json!([0]))).await,
+        "waitlisted"
+    );
+    assert_eq!(
+        register(day("d@exemple.fr", json!([1]))).await,
+        "waitlisted"
+    );
+    assert_eq!(
+        register(day("e@exemple.fr", json!([0, 1]))).await,
+        "waitlisted"
+    );
+    // Each wish is its own queue: D waits for day 2 only, first in line.
+    for email in ["c@exemple.fr", "d@exemple.fr", "e@exemple.fr"] {
+        assert_eq!(view_of_email(&app, email).await["rank"], 1, "{email}");
+    }
+    assert_eq!(
+        register(day("f@exemple.fr", json!([1]))).await,
+        "waitlisted"
+    );
+    assert_eq!(view_of_email(&app, "f@exemple.fr").await["rank"], 2);
+
+    // A frees day 1: C (day 1 only) is served; E also needs day 2, still full.
+    let token = token_of(&emails_to(&app, "a@exemple.fr").await[0]);
+    let cancelled = app
+        .post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(
+        view_of_email(&app, "c@exemple.fr").await["status"],
+        "confirmed"
+    );
+    assert_eq!(
+        view_of_email(&app, "e@exemple.fr").await["status"],
+        "waitlisted"
+    );
+    // B frees day 2: D, first in its queue, is served before F.
+    let token = token_of(&emails_to(&app, "b@exemple.fr").await[0]);
+    app.post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    assert_eq!(
+        view_of_email(&app, "d@exemple.fr").await["status"],
+        "confirmed"
+    );
+    let f = view_of_email(&app, "f@exemple.fr").await;
+    assert_eq!(
+        (f["status"].as_str(), f["rank"].as_u64()),
+        (Some("waitlisted"), Some(1))
+    );
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!((stats.confirmed, stats.waitlisted), (2, 2));
+}
+
+async fn a_waiting_list_of_thousands_costs_a_cancellation_little(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "liste-longue", |event| {
+        event.public.capacity = Some(1);
+        event.public.waitlist = true;
+    })
+    .await;
+    let now = chrono::Utc::now();
+    let event = app
+        .store()
+        .event_by_slug("liste-longue")
+        .await
+        .unwrap()
+        .unwrap();
+    // Fill through the store (fast), then cancel through the API.
+    assert_eq!(
+        app.register(&path, &registration("premier@exemple.fr"))
+            .await
+            .json()["status"],
+        "confirmed"
+    );
+    let compose = |event: &parvis_api::store::EventRecord,
+                   notice: &parvis_api::store::Notice<'_>| {
+        mail::compose(event, notice, PUBLIC_URL, now)
+    };
+    for n in 0..2000 {
+        let request: parvis_core::registration::RegistrationRequest =
+            serde_json::from_value(registration(&format!("attente{n}@exemple.fr"))).unwrap();
+        let checked = parvis_core::registration::check_for_event(&event.public, &request).unwrap();
+        app.store()
+            .register(
+                &event,
+                &checked,
+                &token::generate().unwrap().token,
+                &Default::default(),
+                &compose,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let token = token_of(&emails_to(&app, "premier@exemple.fr").await[0]);
+    let started = std::time::Instant::now();
+    let cancelled = app
+        .post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    let elapsed = started.elapsed();
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!((stats.confirmed, stats.waitlisted), (1, 1999));
+    assert_eq!(
+        view_of_email(&app, "attente0@exemple.fr").await["status"],
+        "confirmed"
+    );
+    assert_eq!(view_of_email(&app, "attente1@exemple.fr").await["rank"], 1);
+    // Not a timing assertion (the bench measures it): a sanity bound that
+    // the old walk of the whole list (seconds per thousand) would exceed.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}
+
+async fn two_people_swapping_workshops_at_once_never_deadlock_and_counts_stay_exact(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let member = |email: &str, track: &str| {
+        registration_with(
+            email,
+            json!({"invitation_code": seed::DEMO_INVITATION_CODE, "tracks": [track], "answers": {"dejeuner": true}}),
+        )
+    };
+    for (email, track) in [
+        ("un@exemple.fr", "observation-partagee"),
+        ("deux@exemple.fr", "place-des-habitants"),
+    ] {
+        assert_eq!(
+            app.register(&path, &member(email, track)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let token_one = token_of(&emails_to(&app, "un@exemple.fr").await[0]);
+    let token_two = token_of(&emails_to(&app, "deux@exemple.fr").await[0]);
+    let change = |token: String, track: &'static str| {
+        let router = app.router.clone();
+        tokio::spawn(async move {
+            let request = Request::patch(format!("/api/registrations/{token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"tracks": [track]}).to_string()))
+                .unwrap();
+            router.oneshot(request).await.unwrap().status()
+        })
+    };
+    for round in 0..200 {
+        let (to_one, to_two) = if round % 2 == 0 {
+            ("place-des-habitants", "observation-partagee")
+        } else {
+            ("observation-partagee", "place-des-habitants")
+        };
+        let a = change(token_one.clone(), to_one);
+        let b = change(token_two.clone(), to_two);
+        assert_eq!(a.await.unwrap(), StatusCode::OK, "round {round}");
+        assert_eq!(b.await.unwrap(), StatusCode::OK, "round {round}");
+    }
+    let event = app
+        .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
+        .await
+        .json();
+    assert_eq!(
+        event["availability"]["track:observation-partagee"]["taken"],
+        1
+    );
+    assert_eq!(
+        event["availability"]["track:place-des-habitants"]["taken"],
+        1
+    );
+    let one = app
+        .get(&format!("/api/registrations/{token_one}"))
+        .await
+        .json();
+    assert_eq!(one["tracks"], json!(["observation-partagee"]));
+}
+
+async fn clients_disconnecting_mid_registration_leave_no_partial_work(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "vingt-places", |event| {
+        event.public.capacity = Some(20);
+        event.public.waitlist = true;
+    })
+    .await;
+    let (addr, server) = app.serve(app.router.clone()).await;
+    let mut attempts = Vec::new();
+    for n in 0..200u64 {
+        let url = format!("http://{addr}{path}");
+        attempts.push(tokio::spawn(async move {
+            // Each client gives up after a few milliseconds: many hang up
+            // while their registration is being written.
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_millis(1 + n % 15))
+                .build()
+                .unwrap();
+            client
+                .post(url)
+                .json(&registration(&format!("pressee{n}@exemple.fr")))
+                .send()
+                .await
+                .is_ok()
+        }));
+    }
+    let mut answered = 0;
+    for attempt in attempts {
+        answered += usize::from(attempt.await.unwrap());
+    }
+    // Let the writes whose clients left finish.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.abort();
+    let stats = app.store().stats().await.unwrap();
+    let event = app.get("/api/events/vingt-places").await.json();
+    assert_eq!(
+        event["availability"]["event"]["taken"].as_i64().unwrap(),
+        stats.confirmed,
+        "seats taken equal confirmed registrations ({answered} answered)"
+    );
+    assert!(stats.confirmed <= 20);
+    assert_eq!(
+        stats.emails, stats.registrations,
+        "every registration has its email queued, and only those"
+    );
+    assert_eq!(stats.people, stats.registrations);
+}
+
+/// A request as it arrives from `peer` over TCP.
+fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        format!("{peer}:40000")
+            .parse::<std::net::SocketAddr>()
+            .unwrap(),
+    ));
+    request
+}
+
+fn post_json(path: &str, body: &Value) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+async fn replays_resend_the_confirmation_three_times_a_day_and_never_rename_anyone(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let victim = "camille.martin@creil.fr";
+    assert_eq!(
+        app.register(&upcoming_registrations(), &registration(victim))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let mut replay = registration(victim);
+    replay["first_name"] = json!("Quelqu'un");
+    replay["last_name"] = json!("D'autre");
+    for _ in 0..10 {
+        let reply = app.register(&upcoming_registrations(), &replay).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "the same answer every time"
+        );
+        assert_eq!(reply.json()["status"], "confirmed");
+    }
+    let emails = emails_to(&app, victim).await;
+    assert_eq!(emails.len(), 4, "the first confirmation and three re-sends");
+    for queued in &emails {
+        assert!(
+            queued.email.body_text.contains("Camille"),
+            "greeted by the stored name"
+        );
+        assert!(!queued.email.body_text.contains("Quelqu'un"));
+    }
+    // A new registration to another event with the same address keeps the
+    // stored name too.
+    let other = custom_event(&app, "autre-webinaire", |_| {}).await;
+    app.register(&other, &replay).await;
+    let last = emails_to(&app, victim).await.pop().unwrap();
+    assert!(last.email.body_text.contains("Camille"));
+    assert!(!last.email.body_text.contains("Quelqu'un"));
+}
+
+async fn one_client_cannot_take_every_seat_of_an_event(backend: Backend) {
+    let Some(app) = TestApp::with_env(
+        backend,
+        &[
+            ("PARVIS_RATE_LIMIT_PER_MINUTE", "0"),
+            ("PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR", "3"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let path = upcoming_registrations();
+    for n in 0..3 {
+        let body = registration(&format!("jetable{n}@exemple.fr"));
+        let reply = app
+            .send(from_peer(post_json(&path, &body), "203.0.113.5"))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let fourth = app
+        .send(from_peer(
+            post_json(&path, &registration("jetable3@exemple.fr")),
+            "203.0.113.5",
+        ))
+        .await;
+    let body = assert_error_shape(&fourth, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(body["message"].as_str().unwrap().contains("dernière heure"));
+    // A replay is not a new registration; another client has its own cap;
+    // another event too.
+    let replay = app
+        .send(from_peer(
+            post_json(&path, &registration("jetable0@exemple.fr")),
+            "203.0.113.5",
+        ))
+        .await;
+    assert_eq!(replay.status, StatusCode::CREATED);
+    let other_client = app
+        .send(from_peer(
+            post_json(&path, &registration("membre@exemple.fr")),
+            "203.0.113.6",
+        ))
+        .await;
+    assert_eq!(other_client.status, StatusCode::CREATED);
+    let other_event = custom_event(&app, "autre-evenement", |_| {}).await;
+    let elsewhere = app
+        .send(from_peer(
+            post_json(&other_event, &registration("jetable3@exemple.fr")),
+            "203.0.113.5",
+        ))
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED);
+    assert_eq!(app.store().stats().await.unwrap().registrations, 5);
+}
+
+async fn members_only_answers_reveal_no_roster_and_codes_cannot_be_guessed(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let invalid = |email: &str| {
+        let mut body = registration_with(
+            email,
+            json!({"tracks": ["observation-partagee"], "answers": {"dejeuner": true}}),
+        );
+        body["first_name"] = json!("");
+        body
+    };
+    let member = app.register(&path, &invalid(seed::DEMO_ROSTER_EMAIL)).await;
+    let stranger = app.register(&path, &invalid("inconnu@exemple.fr")).await;
+    assert_eq!(member.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        member.json()["fields"],
+        stranger.json()["fields"],
+        "the same answer whether or not the address is on the roster"
+    );
+
+    let attempt = |code: &str, email: &str, peer: &str| {
+        from_peer(
+            post_json(
+                &path,
+                &registration_with(
+                    email,
+                    json!({"invitation_code": code, "tracks": ["observation-partagee"], "answers": {"dejeuner": true}}),
+                ),
+            ),
+            peer,
+        )
+    };
+    for n in 0..10 {
+        let reply = app
+            .send(attempt(
+                &format!("CODE-{n}"),
+                "devin@exemple.fr",
+                "203.0.113.9",
+            ))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text
+        );
+    }
+    // Past ten wrong codes, even the right one is refused for the hour.
+    let locked = app
+        .send(attempt(
+            seed::DEMO_INVITATION_CODE,
+            "devin@exemple.fr",
+            "203.0.113.9",
+        ))
+        .await;
+    assert_error_shape(&locked, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // A member elsewhere is not slowed down, however many register.
+    for n in 0..12 {
+        let reply = app
+            .send(attempt(
+                seed::DEMO_INVITATION_CODE,
+                &format!("membre{n}@exemple.fr"),
+                "198.51.100.20",
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+}
+
+/// A transport that refuses some recipients, for good or for now.
+struct Refusing;
+
+#[async_trait::async_trait]
+impl parvis_api::mail::transport::Mailer for Refusing {
+    async fn send(&self, email: &parvis_api::mail::OutgoingEmail) -> anyhow::Result<()> {
+        if email.recipient.starts_with("definitif") {
+            return Err(anyhow::Error::new(
+                parvis_api::mail::transport::PermanentFailure("550 no such user".into()),
+            ));
+        }
+        if email.recipient.starts_with("panne") {
+            anyhow::bail!("421 try again later");
+        }
+        Ok(())
+    }
+}
+
+async fn failing_emails_become_dead_letters_and_never_delay_fresh_ones(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    for email in ["definitif@exemple.fr", "panne@exemple.fr"] {
+        app.register(&upcoming_registrations(), &registration(email))
+            .await;
+    }
+    let store = app.store();
+    let report = mail::worker::deliver_due(store, &Refusing).await.unwrap();
+    assert_eq!((report.delivered, report.failed, report.dead), (0, 2, 1));
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1, "a permanent refusal is not retried");
+    assert_eq!(dead[0].recipient, "definitif@exemple.fr");
+    assert!(dead[0].last_error.contains("550"));
+
+    // The transient failure is retried with backoff until it is given up on;
+    // meanwhile a fresh confirmation is claimed before it.
+    let mut at = chrono::Utc::now();
+    for attempt in 1..mail::worker::MAX_ATTEMPTS {
+        at += mail::worker::backoff(attempt) + chrono::Duration::seconds(1);
+        if attempt == 3 {
+            app.register(&upcoming_registrations(), &registration("frais@exemple.fr"))
+                .await;
+            let claimed = store
+                .claim_due_emails(at, chrono::Duration::zero(), 1)
+                .await
+                .unwrap();
+            assert_eq!(
+                claimed[0].email.recipient, "frais@exemple.fr",
+                "fresh first"
+            );
+        }
+        let clock = move || at;
+        mail::worker::deliver_due_at(store, &Refusing, &clock)
+            .await
+            .unwrap();
+    }
+    let stats = store.stats().await.unwrap();
+    assert_eq!(
+        (stats.pending_emails, stats.dead_emails),
+        (0, 2),
+        "{stats:?}"
+    );
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead[0].recipient, "panne@exemple.fr");
+    assert_eq!(dead[0].attempts, mail::worker::MAX_ATTEMPTS);
+}
+
+async fn personal_links_expire_after_the_event_and_the_retention_period(backend: Backend) {
+    let Some(app) = TestApp::with_env(backend, &[("PARVIS_TOKEN_RETENTION_DAYS", "30")]).await
+    else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille@exemple.fr"),
+    )
+    .await;
+    let token = token_of(&emails_to(&app, "camille@exemple.fr").await[0]);
+    assert!(app.opens(&token).await);
+    let event = app
+        .store()
+        .event_by_slug(seed::UPCOMING_WEBINAR)
+        .await
+        .unwrap()
+        .unwrap();
+    let end = event
+        .public
+        .sessions
+        .last()
+        .unwrap()
+        .ends_at
+        .with_timezone(&chrono::Utc);
+    let hash = token::hash(&token);
+    let store = app.store();
+    assert!(
+        store
+            .registration_by_token(&hash, end + chrono::Duration::days(29))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .registration_by_token(&hash, end + chrono::Duration::days(31))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .purge_expired(end + chrono::Duration::days(31))
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert!(!app.opens(&token).await, "forgotten once purged");
+}
+
+async fn the_database_refuses_an_unknown_registration_status(backend: Backend) {
+    use sqlx::Connection;
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille@exemple.fr"),
+    )
+    .await;
+    let update = "UPDATE registrations SET status = 'inconnu'";
+    let refused = match &app.config.database_url {
+        Some(url) => {
+            let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(update).execute(&mut connection).await.is_err()
+        }
+        None => {
+            let url = format!("sqlite://{}", app.config.database_path().display());
+            let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(update).execute(&mut connection).await.is_err()
+        }
+    };
+    assert!(refused, "the CHECK constraint holds");
+}
+
+async fn the_database_the_outbox_and_its_files_are_private(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille@exemple.fr"),
+    )
+    .await;
+    assert_eq!(app.deliver().await, 1);
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&app.outbox_dir()), 0o700);
+    let eml = std::fs::read_dir(app.outbox_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "eml"))
+        .unwrap();
+    assert_eq!(mode(&eml), 0o600);
+    if app.config.database_url.is_none() {
+        assert_eq!(mode(&app.config.database_path()), 0o600);
+        assert_eq!(mode(&app.config.data_dir), 0o700);
+    }
 }

@@ -41,6 +41,7 @@ impl Server {
             .env("PARVIS_APP_DIR", data_dir.join("no-app"))
             .env("PARVIS_JOBS_INTERVAL_SECONDS", "1")
             .env("PARVIS_RATE_LIMIT_PER_MINUTE", "0")
+            .env("PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR", "0")
             .env_remove("PARVIS_SMTP_URL")
             .env("PARVIS_LOG", "error")
             .stdout(Stdio::null());

@@ -492,13 +492,49 @@ impl EventPublic {
     }
 }
 
+/// Where a registration stands: the one list of statuses, shared by the
+/// contract, the store (backed by a `CHECK` constraint) and the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationStatus {
+    /// Has its seats.
+    Confirmed,
+    /// Waiting for a seat.
+    Waitlisted,
+    /// Cancelled by its owner.
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    /// Every status.
+    pub const ALL: [RegistrationStatus; 3] = [
+        RegistrationStatus::Confirmed,
+        RegistrationStatus::Waitlisted,
+        RegistrationStatus::Cancelled,
+    ];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "confirmed",
+            RegistrationStatus::Waitlisted => "waitlisted",
+            RegistrationStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The status of a stored or wire name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+}
+
 /// A registration as its owner sees it through the personal link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationView {
     /// The event.
     pub event: EventPublic,
-    /// `confirmed`, `waitlisted` or `cancelled`.
-    pub status: String,
+    /// Where it stands.
+    pub status: RegistrationStatus,
     /// Place on the waiting list (1 = next), when waitlisted.
     pub rank: Option<u32>,
     /// First name.
@@ -531,8 +567,8 @@ pub struct ChoiceChange {
 /// and no connection link: anyone can type someone else's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationAccepted {
-    /// `confirmed` or `waitlisted`.
-    pub status: String,
+    /// Confirmed or waitlisted.
+    pub status: RegistrationStatus,
     /// A French sentence for the confirmation page.
     pub message: String,
 }
@@ -557,6 +593,19 @@ pub struct Publication {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_round_trip_and_unknown_names_are_refused() {
+        for status in RegistrationStatus::ALL {
+            assert_eq!(RegistrationStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{}\"", status.as_str())
+            );
+        }
+        assert_eq!(RegistrationStatus::parse("annulé"), None);
+        assert!(serde_json::from_str::<RegistrationStatus>("\"unknown\"").is_err());
+    }
 
     #[test]
     fn the_error_shape_is_code_message_fields() {

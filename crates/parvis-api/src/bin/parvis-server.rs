@@ -23,7 +23,11 @@ async fn main() -> Result<()> {
             Duration::from_secs(config.jobs_interval_seconds),
         ));
     }
-    let app = match &config.app_dir {
+    let app_dir = config
+        .app_dir
+        .as_ref()
+        .filter(|dir| dir.join("index.html").exists());
+    let app = match app_dir {
         Some(dir) => router_with_app(state, dir)?,
         None => router(state),
     };
@@ -35,7 +39,7 @@ async fn main() -> Result<()> {
         "Parvis écoute sur http://{addr}/ (données : {})",
         config.data_dir.display()
     );
-    if config.app_dir.is_none() {
+    if app_dir.is_none() {
         println!("Aucune application construite trouvée (dist/) : seule l'API /api est servie.");
     }
     serve::serve(listener, app, serve::Limits::from_config(&config), async {

@@ -19,12 +19,34 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<()>;
 }
 
+/// A failure that trying again cannot fix: the relay refused the message
+/// for good (SMTP 5xx) or the address cannot be written in a message.
+#[derive(Debug)]
+pub struct PermanentFailure(pub String);
+
+impl std::fmt::Display for PermanentFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PermanentFailure {}
+
+/// Whether a delivery error is permanent.
+pub fn is_permanent(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<PermanentFailure>().is_some())
+}
+
 /// Builds the MIME message: text body plus the calendar file.
 pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
-    let to: Mailbox = email
-        .recipient
-        .parse()
-        .with_context(|| format!("invalid recipient {}", email.recipient))?;
+    let to: Mailbox = email.recipient.parse().map_err(|_| {
+        PermanentFailure(format!(
+            "the recipient {:?} is not a valid address",
+            email.recipient
+        ))
+    })?;
     let builder = Message::builder()
         .from(from.clone())
         .to(to)
@@ -57,7 +79,9 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
 pub fn from_config(config: &crate::Config) -> Result<std::sync::Arc<dyn Mailer>> {
     Ok(match &config.smtp_url {
         Some(url) => std::sync::Arc::new(SmtpMailer::new(url, &config.mail_from)?),
-        None => std::sync::Arc::new(FileMailer::new(config.outbox_dir(), &config.mail_from)?),
+        None => std::sync::Arc::new(
+            FileMailer::new(config.outbox_dir(), &config.mail_from)?.announce(config.seed_demo),
+        ),
     })
 }
 
@@ -68,22 +92,35 @@ pub fn from_config(config: &crate::Config) -> Result<std::sync::Arc<dyn Mailer>>
 /// that name exists). A second delivery of the same email, by a runner that
 /// crashed after writing but before recording it, or by two replicas, thus
 /// leaves the first file untouched: each email is delivered exactly once.
+///
+/// Files and their directory are readable by the server's user only (0600,
+/// 0700): they hold personal links. The console line, which names the
+/// recipient and the links, is printed only in the local demo.
 pub struct FileMailer {
     dir: PathBuf,
     from: Mailbox,
+    announce: bool,
 }
 
 impl FileMailer {
     /// A file transport writing into `dir` (created if needed).
     pub fn new(dir: PathBuf, from: &str) -> Result<Self> {
-        std::fs::create_dir_all(&dir)
+        crate::store::private_dir(&dir)
             .with_context(|| format!("failed to create the outbox directory {}", dir.display()))?;
         Ok(Self {
             dir,
             from: from
                 .parse()
                 .context("PARVIS_MAIL_FROM is not a valid mailbox")?,
+            announce: false,
         })
+    }
+
+    /// Prints a line with each email's links on the console (the local
+    /// demo, where the outbox stands in for a mailbox).
+    pub fn announce(mut self, announce: bool) -> Self {
+        self.announce = announce;
+        self
     }
 }
 
@@ -103,7 +140,12 @@ impl Mailer for FileMailer {
         let temporary = self
             .dir
             .join(format!(".{name}.{}.tmp", crate::token::random_hex(8)?));
-        let file = tokio::fs::File::create(&temporary).await;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)
+            .await;
         let mut file = file.with_context(|| format!("failed to write {}", temporary.display()))?;
         file.write_all(&message.formatted()).await?;
         file.sync_all().await?;
@@ -116,6 +158,9 @@ impl Mailer for FileMailer {
             Err(error) => {
                 return Err(error).with_context(|| format!("failed to write {}", path.display()));
             }
+        }
+        if !self.announce {
+            return Ok(());
         }
         println!(
             "courriel pour {} « {} » → {} ({})",
@@ -154,10 +199,13 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<()> {
         let message = build_message(&self.from, email)?;
-        self.transport
-            .send(message)
-            .await
-            .context("the SMTP server refused or could not be reached")?;
-        Ok(())
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_permanent() => Err(anyhow::Error::new(PermanentFailure(
+                format!("the SMTP server refused the message for good: {error}"),
+            ))),
+            Err(error) => Err(anyhow::Error::new(error)
+                .context("the SMTP server refused or could not be reached")),
+        }
     }
 }

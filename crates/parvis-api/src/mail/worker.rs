@@ -2,8 +2,13 @@
 //!
 //! Emails are claimed with a lease ([`crate::Store::claim_due_emails`]), so
 //! two runners (the local task and a scheduler call, or two replicas) never
-//! deliver the same email at once. A failed delivery is retried after 30 s,
-//! 1 min, 2 min... up to one hour between attempts; nothing is dropped.
+//! deliver the same email at once. Fresh emails are claimed before retries,
+//! so a confirmation never waits behind an address that keeps failing. A
+//! failed delivery is retried after 30 s, 1 min, 2 min... ([`backoff`]); after
+//! [`MAX_ATTEMPTS`] attempts, or at once when the failure is permanent (the
+//! server answered 5xx, the address cannot be parsed), the email becomes a
+//! dead letter: logged, counted and listed ([`crate::Store::dead_letters`]),
+//! never silently dropped.
 
 use anyhow::Result;
 use chrono::Utc;
@@ -31,6 +36,9 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(seconds.min(3600))
 }
 
+/// Attempts before an email is given up on (about two hours of retries).
+pub const MAX_ATTEMPTS: i64 = 8;
+
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryReport {
@@ -38,6 +46,8 @@ pub struct DeliveryReport {
     pub delivered: usize,
     /// Emails that failed and were rescheduled.
     pub failed: usize,
+    /// Emails given up on in this pass.
+    pub dead: usize,
 }
 
 /// Delivers every email due now.
@@ -75,11 +85,27 @@ pub async fn deliver_due_at(
                 }
                 Err(error) => {
                     failed += 1;
-                    let retry_at = clock() + backoff(queued.attempts);
-                    tracing::warn!(outbox_id = queued.id, error = format!("{error:#}"), %retry_at, "email delivery failed; will retry");
-                    store
-                        .mark_failed(queued.id, &format!("{error:#}"), retry_at)
-                        .await?;
+                    let message = format!("{error:#}");
+                    let permanent = super::transport::is_permanent(&error);
+                    if permanent || queued.attempts + 1 >= MAX_ATTEMPTS {
+                        report.dead += 1;
+                        tracing::error!(
+                            outbox_id = queued.id,
+                            attempts = queued.attempts + 1,
+                            permanent,
+                            error = message,
+                            "email given up on (dead letter)"
+                        );
+                        store
+                            .mark_failed(queued.id, &message, None, clock())
+                            .await?;
+                    } else {
+                        let retry_at = clock() + backoff(queued.attempts);
+                        tracing::warn!(outbox_id = queued.id, error = message, %retry_at, "email delivery failed; will retry");
+                        store
+                            .mark_failed(queued.id, &message, Some(retry_at), clock())
+                            .await?;
+                    }
                 }
             }
         }

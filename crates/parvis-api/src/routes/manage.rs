@@ -17,6 +17,7 @@ use parvis_core::registration::check_choices;
 use crate::AppState;
 use crate::error::{AppError, AppJson};
 use crate::mail::compose::{calendar_entries, connection_link};
+use crate::routes::detached;
 use crate::routes::events::find;
 use crate::store::{Changed, EventRecord, Notice, RegistrationRecord, Status};
 use crate::{mail, token};
@@ -46,7 +47,7 @@ async fn open(
     }
     let record = state
         .store
-        .registration_by_token(&token::hash(token_text))
+        .registration_by_token(&token::hash(token_text), Utc::now())
         .await?
         .ok_or_else(not_found)?;
     let slug = state
@@ -73,7 +74,7 @@ fn view_of(record: &RegistrationRecord, event: EventRecord) -> RegistrationView 
         && (event.public.day_selection || !event.public.choice_blocks().is_empty());
     let can_cancel = active && !started(&event);
     RegistrationView {
-        status: record.status.as_str().to_owned(),
+        status: record.status.kind(),
         rank: match record.status {
             Status::Waitlisted { rank } => Some(rank),
             _ => None,
@@ -130,11 +131,15 @@ async fn change(
         return Err(AppError::Validation(errors));
     }
     let compose = composer(&state);
-    match state
-        .store
-        .change_choices(&event, record.id, &tracks, &sessions, &compose, Utc::now())
-        .await?
-    {
+    let store = state.store.clone();
+    let target = event.clone();
+    let changed = detached(async move {
+        store
+            .change_choices(&target, record.id, &tracks, &sessions, &compose, Utc::now())
+            .await
+    })
+    .await?;
+    match changed {
         Changed::Done => {}
         Changed::Full => {
             return Err(AppError::Conflict {
@@ -168,9 +173,8 @@ async fn cancel(
             });
         }
         let compose = composer(&state);
-        state
-            .store
-            .cancel(&event, record.id, &compose, Utc::now())
+        let store = state.store.clone();
+        detached(async move { store.cancel(&event, record.id, &compose, Utc::now()).await })
             .await?;
         state.outbox_wakeup.notify_one();
     }

@@ -19,6 +19,21 @@ use crate::error::AppError;
 /// Largest request body accepted (a registration form is well under 4 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// Runs a write to completion on its own task, whatever happens to the
+/// request: when a client disconnects, axum drops the handler's future, and
+/// a transaction dropped halfway must never be what a later request finds.
+/// The spawned task commits or rolls back; only its answer is lost.
+pub async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> Result<T, AppError> {
+    match tokio::spawn(work).await {
+        Ok(result) => Ok(result?),
+        Err(error) => Err(AppError::Internal(anyhow::anyhow!(
+            "a write task failed: {error}"
+        ))),
+    }
+}
+
 /// All routes under `/api`.
 pub fn router() -> Router<AppState> {
     let api = Router::new()

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
-use parvis_core::api::{RegistrationAccepted, RegistrationState};
+use parvis_core::api::{RegistrationAccepted, RegistrationState, RegistrationStatus};
 use parvis_core::dates;
 use parvis_core::registration::{RegistrationRequest, check_for_event, field};
 
@@ -19,8 +19,9 @@ use crate::AppState;
 use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::rate_limit;
+use crate::routes::detached;
 use crate::routes::events::find;
-use crate::store::{EventRecord, Registered, Status};
+use crate::store::{EventRecord, Origin, Registered, Status};
 use crate::token::invitation_code_hash;
 use crate::{mail, token};
 
@@ -63,11 +64,11 @@ pub fn ensure_open(event: &EventRecord) -> Result<(), AppError> {
 fn accepted(status: Status) -> RegistrationAccepted {
     match status {
         Status::Waitlisted { rank } => RegistrationAccepted {
-            status: "waitlisted".to_owned(),
+            status: RegistrationStatus::Waitlisted,
             message: format!("L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail."),
         },
         _ => RegistrationAccepted {
-            status: "confirmed".to_owned(),
+            status: RegistrationStatus::Confirmed,
             message: "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé à l'adresse indiquée : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),
         },
     }
@@ -95,15 +96,57 @@ async fn register(
     }
     let mut checked = check_for_event(&event.public, &request);
     if event.public.members_only {
-        let email_key = request.email.trim().to_lowercase();
-        let on_roster = event.private.roster.contains(&email_key);
         let code = request.invitation_code.trim();
+        // Wrong codes are counted per client and per event: past the limit,
+        // every try is refused until the hour ends, so codes cannot be
+        // guessed faster than a member types one.
+        if !code.is_empty() {
+            let now = std::time::Instant::now();
+            let refuse = |wait: u64| {
+                AppError::too_many(
+                    format!(
+                        "Trop de codes d'invitation erronés. Réessayez dans {} minutes, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e.",
+                        wait.div_ceil(60)
+                    ),
+                    wait,
+                )
+            };
+            state
+                .limits
+                .code_failures_per_client
+                .check(&client, now)
+                .map_err(refuse)?;
+            state
+                .limits
+                .code_failures_per_event
+                .check(&event.id, now)
+                .map_err(refuse)?;
+        }
         let invited = !code.is_empty()
             && event
                 .private
                 .invitation_code_hashes
                 .contains(&invitation_code_hash(code));
-        if !on_roster && !invited {
+        if !code.is_empty() && !invited {
+            let now = std::time::Instant::now();
+            state.limits.code_failures_per_client.fail(&client, now);
+            state.limits.code_failures_per_event.fail(&event.id, now);
+        }
+        // An invalid form says the same about the code whether or not the
+        // address is on the roster: the answer is no oracle of membership.
+        // The roster is only consulted for an otherwise valid form, which
+        // registers (and mails the address's owner, not the asker).
+        let allowed = match &checked {
+            Ok(_) => {
+                invited
+                    || event
+                        .private
+                        .roster
+                        .contains(&request.email.trim().to_lowercase())
+            }
+            Err(_) => invited,
+        };
+        if !allowed {
             let message = if code.is_empty() {
                 "Cet événement est réservé aux membres : saisissez le code d'invitation reçu, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e."
             } else {
@@ -121,25 +164,50 @@ async fn register(
     let compose = move |event: &EventRecord, notice: &crate::store::Notice<'_>| {
         mail::compose(event, notice, &public_url, now)
     };
-    let outcome = state
-        .store
-        .register(&event, &registration, &personal.token, &compose, now)
-        .await?;
-    let Registered::Done(outcome) = outcome else {
-        let full = if registration.tracks.iter().any(|t| {
-            event
-                .public
-                .availability
-                .is_full(&parvis_core::api::quota::track(t))
-        }) {
-            "L'atelier choisi est complet."
-        } else {
-            "Cet événement est complet."
-        };
-        return Err(AppError::Conflict {
-            code: "full",
-            message: format!("{full} Il n'y a pas de liste d'attente pour cet événement."),
-        });
+    let origin = Origin {
+        client_hash: token::hash(&format!("client:{client:032x}")),
+        hourly_cap: state.registrations_per_client_per_hour,
+    };
+    let store = state.store.clone();
+    let stored = event.clone();
+    let tracks = registration.tracks.clone();
+    let outcome = detached(async move {
+        store
+            .register(
+                &stored,
+                &registration,
+                &personal.token,
+                &origin,
+                &compose,
+                now,
+            )
+            .await
+    })
+    .await?;
+    let outcome = match outcome {
+        Registered::Done(outcome) => outcome,
+        Registered::TooManyFromClient => {
+            return Err(AppError::too_many(
+                "Trop d'inscriptions à cet événement depuis votre adresse au cours de la dernière heure. Réessayez plus tard, ou demandez au contact de l'événement d'inscrire votre groupe.".to_owned(),
+                3600,
+            ));
+        }
+        Registered::Full => {
+            let full = if tracks.iter().any(|t| {
+                event
+                    .public
+                    .availability
+                    .is_full(&parvis_core::api::quota::track(t))
+            }) {
+                "L'atelier choisi est complet."
+            } else {
+                "Cet événement est complet."
+            };
+            return Err(AppError::Conflict {
+                code: "full",
+                message: format!("{full} Il n'y a pas de liste d'attente pour cet événement."),
+            });
+        }
     };
     tracing::info!(?outcome, "registration stored");
     state.outbox_wakeup.notify_one();

@@ -12,7 +12,7 @@ pub mod sql;
 use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, Publication, When};
+use parvis_core::api::{EventPublic, Publication, RegistrationStatus, When};
 use parvis_core::registration::CheckedRegistration;
 use serde::{Deserialize, Serialize};
 
@@ -79,13 +79,18 @@ pub enum Status {
 }
 
 impl Status {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
+    /// The status without its rank.
+    pub fn kind(self) -> RegistrationStatus {
         match self {
-            Status::Confirmed => "confirmed",
-            Status::Waitlisted { .. } => "waitlisted",
-            Status::Cancelled => "cancelled",
+            Status::Confirmed => RegistrationStatus::Confirmed,
+            Status::Waitlisted { .. } => RegistrationStatus::Waitlisted,
+            Status::Cancelled => RegistrationStatus::Cancelled,
         }
+    }
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        self.kind().as_str()
     }
 }
 
@@ -130,6 +135,22 @@ pub enum NoticeKind {
     },
 }
 
+impl NoticeKind {
+    /// The name stored with the queued email.
+    pub fn name(self) -> &'static str {
+        match self {
+            NoticeKind::Registered => "registered",
+            NoticeKind::Promoted => "promoted",
+            NoticeKind::Changed => "changed",
+            NoticeKind::Cancelled => "cancelled",
+            NoticeKind::Reminder { .. } => "reminder",
+        }
+    }
+}
+
+/// The stored name of a confirmation sent again on a replayed registration.
+pub const RESENT: &str = "resent";
+
 /// Everything needed to compose one email.
 #[derive(Debug, Clone)]
 pub struct Notice<'a> {
@@ -152,6 +173,19 @@ pub enum Registered {
     Done(RegisterOutcome),
     /// No seat and no waiting list: nothing was stored.
     Full,
+    /// This client made too many registrations to this event in the last
+    /// hour: nothing was stored.
+    TooManyFromClient,
+}
+
+/// Who asks for a registration, for the per-client cap.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// A hash of the client's address (never the address itself).
+    pub client_hash: String,
+    /// New registrations this client may make to one event in an hour
+    /// (0: no cap).
+    pub hourly_cap: u32,
 }
 
 /// A stored registration.
@@ -160,9 +194,14 @@ pub struct RegisterOutcome {
     /// Confirmed or waitlisted.
     pub status: Status,
     /// True when the person was already registered: nothing new was stored
-    /// but a token was added and the confirmation queued again.
+    /// but a token was added and the confirmation queued again (at most
+    /// [`MAX_RESENDS_PER_DAY`] times a day).
     pub existing: bool,
 }
+
+/// Confirmations re-sent for one registration in a day, at most; further
+/// replays get the same answer and send nothing.
+pub const MAX_RESENDS_PER_DAY: i64 = 3;
 
 /// What a change of choices did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,11 +244,13 @@ pub trait Store: Send + Sync {
     /// Stores a registration (or recognises an existing one): takes its
     /// seats or puts it on the waiting list, records `token_hash`, and
     /// queues the email `compose` writes, all in one transaction.
+    #[allow(clippy::too_many_arguments)]
     async fn register(
         &self,
         event: &EventRecord,
         registration: &CheckedRegistration,
         token: &str,
+        origin: &Origin,
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Registered>;
@@ -217,8 +258,13 @@ pub trait Store: Send + Sync {
     /// The slug of an event by its identifier.
     async fn slug_of(&self, event_id: i64) -> Result<Option<String>>;
 
-    /// The registration a personal token opens, if any.
-    async fn registration_by_token(&self, token_hash: &str) -> Result<Option<RegistrationRecord>>;
+    /// The registration a personal token opens at `now`, if any (tokens
+    /// expire after their event plus the retention period).
+    async fn registration_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RegistrationRecord>>;
 
     /// Cancels a registration, frees its seats and promotes whoever is
     /// waiting for them; emails queued in the same transaction.
@@ -258,8 +304,23 @@ pub trait Store: Send + Sync {
     /// Records a delivery and forgets the body (it may hold personal links).
     async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
 
-    /// Records a failed attempt and when to try again (releases the claim).
-    async fn mark_failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<()>;
+    /// Records a failed attempt and when to try again (releases the claim);
+    /// with `retry_at` `None`, the email is given up on: a dead letter.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Emails given up on, most recent first.
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
+
+    /// Forgets what has expired: personal links past their retention, and
+    /// per-client registration counts older than two hours. Returns the rows
+    /// deleted.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64>;
 
     /// Counts of what is stored, for tests, the bench and monitoring.
     async fn stats(&self) -> Result<StoreStats>;
@@ -278,8 +339,27 @@ pub struct StoreStats {
     pub waitlisted: i64,
     /// Emails queued, delivered or not.
     pub emails: i64,
-    /// Emails not yet delivered.
+    /// Emails not yet delivered (and not given up on).
     pub pending_emails: i64,
+    /// Emails given up on (dead letters).
+    pub dead_emails: i64,
+}
+
+/// An email given up on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// Outbox identifier.
+    pub id: i64,
+    /// Recipient.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// The last error.
+    pub last_error: String,
+    /// When it was given up on.
+    pub dead_at: String,
 }
 
 /// Opens the store the configuration names: `PARVIS_DATABASE_URL` when set,
@@ -292,7 +372,16 @@ pub async fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Store>> {
                 .await?
         }
     };
+    let store = store.with_token_retention(config.token_retention_days);
+    store.backfill().await?;
     Ok(std::sync::Arc::new(store))
+}
+
+/// Creates a directory (and its parents) readable by the server's user only.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 /// Timestamps are stored as fixed-width UTC text, so they sort as strings.

@@ -20,14 +20,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, Publication, Seats, When, quota};
+use parvis_core::api::{EventPublic, Publication, RegistrationStatus, Seats, When, quota};
 use parvis_core::registration::CheckedRegistration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 use super::{
-    Changed, Compose, EventFilter, EventRecord, NewEvent, Notice, NoticeKind, RegisterOutcome,
-    Registered, RegistrationRecord, Status, Store, StoreStats, timestamp,
+    Changed, Compose, DeadLetter, EventFilter, EventRecord, MAX_RESENDS_PER_DAY, NewEvent, Notice,
+    NoticeKind, Origin, RegisterOutcome, Registered, RegistrationRecord, Status, Store, StoreStats,
+    timestamp,
 };
 use crate::mail::{OutgoingEmail, QueuedEmail};
 
@@ -69,6 +70,8 @@ impl Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// How long personal links keep working after their event ends.
+    token_retention: chrono::Duration,
 }
 
 impl SqlStore {
@@ -85,9 +88,23 @@ impl SqlStore {
     /// bench machine).
     pub async fn open_sqlite_with(path: &Path, full_sync: bool) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
+            super::private_dir(dir).with_context(|| {
                 format!("failed to create the data directory {}", dir.display())
             })?;
+        }
+        // The file is created readable by the server's user only; SQLite
+        // gives its -wal and -shm files the same permissions.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("failed to create {}", path.display()))?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
         }
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let store = Self::connect(&url, Dialect::Sqlite, 8, full_sync).await?;
@@ -147,7 +164,69 @@ impl SqlStore {
             .connect(url)
             .await
             .with_context(|| format!("failed to connect to the {dialect:?} database"))?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            token_retention: chrono::Duration::days(90),
+        })
+    }
+
+    /// Personal links keep working this many days after their event ends.
+    pub fn with_token_retention(mut self, days: u32) -> Self {
+        self.token_retention = chrono::Duration::days(i64::from(days));
+        self
+    }
+
+    /// Fills in what rows older than the current schema lack: the queue of
+    /// waiting registrations, the expiry of personal links. Cheap when there
+    /// is nothing to do (partial indexes); safe to run on every start and
+    /// from several replicas at once.
+    pub async fn backfill(&self) -> Result<()> {
+        let rows = sqlx::query(&self.q(
+            "SELECT r.id, r.event_id, r.status, r.tracks_json, e.data_json FROM registrations r
+             JOIN events e ON e.id = r.event_id WHERE r.queue_key IS NULL",
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to look for registrations without a queue")?;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let event_id: i64 = row.try_get("event_id")?;
+            let event: EventPublic = decode_json(&row, "data_json")?;
+            let tracks: Vec<String> = decode_json(&row, "tracks_json")?;
+            let sessions = self.sessions_of(&self.pool, id).await?;
+            let key = queue_key(&wish(&event, &tracks, &sessions));
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(&self.q("UPDATE registrations SET queue_key = ? WHERE id = ?"))
+                .bind(&key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if row.try_get::<String, _>("status")? == RegistrationStatus::Waitlisted.as_str() {
+                self.add_queue(&mut tx, event_id, &key).await?;
+            }
+            tx.commit().await?;
+        }
+        let events = sqlx::query(
+            "SELECT id, ends_at FROM events WHERE id IN
+             (SELECT r.event_id FROM registration_tokens t JOIN registrations r ON r.id = t.registration_id
+              WHERE t.expires_at IS NULL)",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to look for personal links without expiry")?;
+        for event in events {
+            let ends_at = super::parse_timestamp(&event.try_get::<String, _>("ends_at")?)?;
+            sqlx::query(&self.q(
+                "UPDATE registration_tokens SET expires_at = ? WHERE expires_at IS NULL
+                 AND registration_id IN (SELECT id FROM registrations WHERE event_id = ?)",
+            ))
+            .bind(timestamp(ends_at + self.token_retention))
+            .bind(event.try_get::<i64, _>("id")?)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
     }
 
     /// The database behind this store.
@@ -182,19 +261,66 @@ fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-/// The quota keys a registration takes, sorted so that concurrent
-/// transactions lock quota rows in the same order (no deadlock).
-/// Only limited quotas (those with a row, as the event's availability
-/// lists them) are kept: an event without seat limits costs no statement.
-fn quota_keys(event: &EventPublic, tracks: &[String], sessions: &[usize]) -> Vec<String> {
+/// Every quota a registration needs, limited or not, sorted: the event,
+/// each chosen workshop and, when days are chosen, each chosen day.
+fn wish(event: &EventPublic, tracks: &[String], sessions: &[usize]) -> Vec<String> {
     let mut keys = vec![quota::EVENT.to_owned()];
     keys.extend(tracks.iter().map(|id| quota::track(id)));
     if event.day_selection {
         keys.extend(sessions.iter().map(|&i| quota::session(i)));
     }
-    keys.retain(|key| event.availability.0.contains_key(key));
     keys.sort();
+    keys.dedup();
     keys
+}
+
+/// The queue of a wish: people waiting for exactly the same quotas.
+fn queue_key(wish: &[String]) -> String {
+    wish.join("|")
+}
+
+/// The quota keys a registration takes, sorted so that concurrent
+/// transactions lock quota rows in the same order (no deadlock).
+/// Only limited quotas (those with a row, as the event's availability
+/// lists them) are kept: an event without seat limits costs no statement.
+fn quota_keys(event: &EventPublic, tracks: &[String], sessions: &[usize]) -> Vec<String> {
+    let mut keys = wish(event, tracks, sessions);
+    keys.retain(|key| event.availability.0.contains_key(key));
+    keys
+}
+
+/// Whether a database error is worth running the transaction again:
+/// PostgreSQL serialization failures and deadlocks, SQLite's busy lock.
+pub fn is_retryable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(|error| error.as_database_error())
+            .is_some_and(|db| {
+                matches!(
+                    db.code().as_deref(),
+                    Some("40001" | "40P01" | "5" | "6" | "517" | "262")
+                )
+            })
+    })
+}
+
+/// Runs a write transaction again (up to three times) when the database
+/// says it lost a race; every attempt starts afresh.
+macro_rules! retrying {
+    ($body:expr) => {{
+        let mut attempt = 0;
+        loop {
+            match $body.await {
+                Err(error) if attempt < 3 && is_retryable(&error) => {
+                    attempt += 1;
+                    tracing::debug!(attempt, error = format!("{error:#}"), "transaction retried");
+                    tokio::time::sleep(Duration::from_millis(5 * attempt)).await;
+                }
+                other => break other,
+            }
+        }
+    }};
 }
 
 const REGISTRATION_COLUMNS: &str =
@@ -254,10 +380,12 @@ impl SqlStore {
 
     async fn rank(&self, tx: &mut Tx<'_>, event_id: i64, registration_id: i64) -> Result<u32> {
         // The rank within its own queue: people waiting for the same
-        // workshops (a full workshop has its own waiting list).
+        // workshops and days (each has its own waiting list), counted on the
+        // queue index.
         let rank: i64 = sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM registrations w
-             WHERE w.event_id = ? AND w.status = 'waitlisted' AND w.id <= ?
-               AND w.tracks_json = (SELECT tracks_json FROM registrations WHERE id = ?)"))
+             WHERE w.event_id = ? AND w.status = 'waitlisted'
+               AND w.queue_key = (SELECT queue_key FROM registrations WHERE id = ?)
+               AND w.id <= ?"))
         .bind(event_id)
         .bind(registration_id)
         .bind(registration_id)
@@ -266,7 +394,54 @@ impl SqlStore {
         Ok(u32::try_from(rank).unwrap_or(u32::MAX))
     }
 
+    /// Records that someone waits in this queue of the event.
+    async fn add_queue(&self, tx: &mut Tx<'_>, event_id: i64, key: &str) -> Result<()> {
+        sqlx::query(&self.q(
+            "INSERT INTO waitlist_queues (event_id, queue_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        ))
+        .bind(event_id)
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .context("failed to record a waiting queue")?;
+        Ok(())
+    }
+
+    /// Locks every quota row of the event, in key order, before a
+    /// transaction that frees and takes seats in several quotas (a
+    /// cancellation with promotions, a change of choices): all its later
+    /// updates touch rows it already holds, and every transaction locks in
+    /// the same order, so none can deadlock. SQLite's single writer needs
+    /// nothing.
+    async fn lock_quotas(&self, tx: &mut Tx<'_>, event_id: i64) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query(
+                &self.q("SELECT key FROM quotas WHERE event_id = ? ORDER BY key FOR UPDATE"),
+            )
+            .bind(event_id)
+            .fetch_all(&mut **tx)
+            .await
+            .context("failed to lock the seats")?;
+        }
+        Ok(())
+    }
+
     async fn load_registration(&self, tx: &mut Tx<'_>, id: i64) -> Result<RegistrationRecord> {
+        let mut record = self.load_registration_unranked(tx, id).await?;
+        if let Status::Waitlisted { .. } = record.status {
+            record.status = Status::Waitlisted {
+                rank: self.rank(tx, record.event_id, id).await?,
+            };
+        }
+        Ok(record)
+    }
+
+    /// A registration without its waiting-list rank (which costs a count).
+    async fn load_registration_unranked(
+        &self,
+        tx: &mut Tx<'_>,
+        id: i64,
+    ) -> Result<RegistrationRecord> {
         let row = sqlx::query(&self.q(&format!(
             "SELECT {REGISTRATION_COLUMNS} FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"
         )))
@@ -276,11 +451,6 @@ impl SqlStore {
         .context("failed to read a registration")?;
         let mut record = record_from_row(&row)?;
         record.sessions = self.sessions_of(&mut **tx, id).await?;
-        if let Status::Waitlisted { .. } = record.status {
-            record.status = Status::Waitlisted {
-                rank: self.rank(tx, record.event_id, id).await?,
-            };
-        }
         Ok(record)
     }
 
@@ -334,24 +504,42 @@ impl SqlStore {
     }
 
     /// Adds a personal token to a registration and returns it.
-    async fn new_token(&self, tx: &mut Tx<'_>, registration_id: i64, now: &str) -> Result<String> {
+    async fn new_token(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+        registration_id: i64,
+        now: &str,
+    ) -> Result<String> {
         let token = crate::token::generate()?;
-        self.add_token(tx, registration_id, &token.hash, now)
+        self.add_token(tx, event, registration_id, &token.hash, now)
             .await?;
         Ok(token.token)
+    }
+
+    /// When the personal links of an event stop working.
+    fn token_expiry(&self, event: &EventRecord) -> String {
+        let ends_at = event
+            .public
+            .sessions
+            .last()
+            .map_or(event.public.registration.closes_at, |s| s.ends_at);
+        timestamp(ends_at.with_timezone(&Utc) + self.token_retention)
     }
 
     async fn add_token(
         &self,
         tx: &mut Tx<'_>,
+        event: &EventRecord,
         registration_id: i64,
         hash: &str,
         now: &str,
     ) -> Result<()> {
-        sqlx::query(&self.q("INSERT INTO registration_tokens (token_hash, registration_id, created_at) VALUES (?, ?, ?)"))
+        sqlx::query(&self.q("INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?)"))
             .bind(hash)
             .bind(registration_id)
             .bind(now)
+            .bind(self.token_expiry(event))
             .execute(&mut **tx)
             .await
             .context("failed to store a personal token")?;
@@ -362,15 +550,17 @@ impl SqlStore {
         &self,
         tx: &mut Tx<'_>,
         registration_id: i64,
+        notice: &str,
         email: &OutgoingEmail,
         now: &str,
     ) -> Result<()> {
         sqlx::query(&self.q(
-            "INSERT INTO outbox (message_id, registration_id, recipient, subject, body_text, ics, console_note, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, created_at, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
         .bind(&email.message_id)
         .bind(registration_id)
+        .bind(notice)
         .bind(&email.recipient)
         .bind(&email.subject)
         .bind(&email.body_text)
@@ -388,11 +578,11 @@ impl SqlStore {
         &self,
         tx: &mut Tx<'_>,
         registration_id: i64,
-        status: &str,
+        status: RegistrationStatus,
         now: &str,
     ) -> Result<()> {
         sqlx::query(&self.q("UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?"))
-            .bind(status)
+            .bind(status.as_str())
             .bind(now)
             .bind(registration_id)
             .execute(&mut **tx)
@@ -411,7 +601,7 @@ impl SqlStore {
         compose: Compose<'_>,
         now: &str,
     ) -> Result<()> {
-        let token = self.new_token(tx, record.id, now).await?;
+        let token = self.new_token(tx, event, record.id, now).await?;
         let email = compose(
             event,
             &Notice {
@@ -420,7 +610,7 @@ impl SqlStore {
                 token: &token,
             },
         )?;
-        self.queue(tx, record.id, &email, now).await
+        self.queue(tx, record.id, kind.name(), &email, now).await
     }
 
     /// Locks an active registration for a change and returns its status;
@@ -431,17 +621,25 @@ impl SqlStore {
         tx: &mut Tx<'_>,
         registration_id: i64,
         now: &str,
-    ) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(&self.q(
+    ) -> Result<Option<RegistrationStatus>> {
+        let status: Option<String> = sqlx::query_scalar(&self.q(
             "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
         ))
         .bind(now)
         .bind(registration_id)
         .fetch_optional(&mut **tx)
-        .await?)
+        .await?;
+        status.as_deref().map(parse_status).transpose()
     }
 
     /// Gives freed seats to whoever waits for them, in order of arrival.
+    ///
+    /// The cost follows the seats freed, not the length of the waiting
+    /// list: each round reads the event's few quotas and queues, picks the
+    /// oldest registration among the queues whose every quota has room (one
+    /// indexed look-up per queue), and promotes it; it stops as soon as no
+    /// queue can be served. The caller holds the event's quota rows
+    /// ([`Self::lock_quotas`]).
     async fn promote(
         &self,
         tx: &mut Tx<'_>,
@@ -449,27 +647,421 @@ impl SqlStore {
         compose: Compose<'_>,
         now: &str,
     ) -> Result<()> {
-        let waiting: Vec<i64> = sqlx::query_scalar(&self.q(
-            "SELECT id FROM registrations WHERE event_id = ? AND status = 'waitlisted' ORDER BY id",
-        ))
+        let queues: Vec<String> = sqlx::query_scalar(
+            &self.q("SELECT queue_key FROM waitlist_queues WHERE event_id = ? ORDER BY queue_key"),
+        )
         .bind(event.id)
         .fetch_all(&mut **tx)
         .await?;
-        for id in waiting {
-            let record = self.load_registration(tx, id).await?;
-            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
-            if self.take_seats(tx, event.id, &keys).await? {
-                self.set_status(tx, id, "confirmed", now).await?;
-                let record = RegistrationRecord {
-                    status: Status::Confirmed,
-                    ..record
+        if queues.is_empty() {
+            return Ok(());
+        }
+        loop {
+            let room: std::collections::HashMap<String, i64> = sqlx::query(
+                &self.q("SELECT key, capacity - taken AS room FROM quotas WHERE event_id = ?"),
+            )
+            .bind(event.id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("key")?, row.try_get("room")?)))
+            .collect::<Result<_>>()?;
+            let mut next: Option<i64> = None;
+            for queue in &queues {
+                let open = queue
+                    .split('|')
+                    .all(|key| room.get(key).is_none_or(|&left| left > 0));
+                if !open {
+                    continue;
+                }
+                let first: Option<i64> = sqlx::query_scalar(&self.q("SELECT id FROM registrations
+                     WHERE event_id = ? AND status = 'waitlisted' AND queue_key = ?
+                     ORDER BY id LIMIT 1"))
+                .bind(event.id)
+                .bind(queue)
+                .fetch_optional(&mut **tx)
+                .await?;
+                next = match (next, first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
                 };
-                self.notify(tx, event, &record, NoticeKind::Promoted, compose, now)
+            }
+            let Some(id) = next else {
+                return Ok(());
+            };
+            let record = self.load_registration_unranked(tx, id).await?;
+            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+            if !self.take_seats(tx, event.id, &keys).await? {
+                // The quotas said there was room; only an event whose seats
+                // were edited meanwhile gets here. Nobody else can be served.
+                return Ok(());
+            }
+            self.set_status(tx, id, RegistrationStatus::Confirmed, now)
+                .await?;
+            let record = RegistrationRecord {
+                status: Status::Confirmed,
+                ..record
+            };
+            self.notify(tx, event, &record, NoticeKind::Promoted, compose, now)
+                .await?;
+        }
+    }
+}
+
+impl SqlStore {
+    #[allow(clippy::too_many_arguments)]
+    async fn register_once(
+        &self,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        origin: &Origin,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Registered> {
+        let day_ago = timestamp(now - chrono::Duration::days(1));
+        let hour_ago = timestamp(now - chrono::Duration::hours(1));
+        let now = timestamp(now);
+        let person = &registration.person;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin registration")?;
+        // The first statement writes, so on SQLite this transaction holds the
+        // write lock from the start. An existing person is kept as first
+        // entered: anyone may type someone else's address, so a later form
+        // must not rename them, and every email greets them by the name
+        // stored, never by the one just typed.
+        let stored = sqlx::query(&self.q(
+            "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+             RETURNING id, email, first_name, last_name",
+        ))
+        .bind(person.email.key())
+        .bind(person.email.as_str())
+        .bind(person.first_name.as_str())
+        .bind(person.last_name.as_str())
+        .bind(person.organisation.as_str())
+        .bind(person.role.as_str())
+        .bind(person.territory.as_ref().map(|t| t.as_str()))
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .context("failed to store the person")?;
+        let person_id: i64 = stored.try_get("id")?;
+        let previous: Option<(i64, String)> = sqlx::query_as(
+            &self.q("SELECT id, status FROM registrations WHERE event_id = ? AND person_id = ?"),
+        )
+        .bind(event.id)
+        .bind(person_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("failed to look for an earlier registration")?;
+        let previous = previous
+            .map(|(id, status)| Ok::<_, anyhow::Error>((id, parse_status(&status)?)))
+            .transpose()?;
+        let (id, existing, fresh_status) = match previous {
+            Some((id, status)) if status != RegistrationStatus::Cancelled => (id, true, None),
+            previous => {
+                // A new registration, or a cancelled one coming back: it
+                // takes seats (or a place in the queue) like a new one, and
+                // counts against the client's hourly cap for this event.
+                if origin.hourly_cap > 0 {
+                    let recent: i64 =
+                        sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM registration_clients
+                         WHERE event_id = ? AND client_hash = ? AND created_at > ?"))
+                        .bind(event.id)
+                        .bind(&origin.client_hash)
+                        .bind(&hour_ago)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if recent >= i64::from(origin.hourly_cap) {
+                        tx.rollback().await?;
+                        return Ok(Registered::TooManyFromClient);
+                    }
+                    sqlx::query(&self.q(
+                        "INSERT INTO registration_clients (event_id, client_hash, created_at) VALUES (?, ?, ?)",
+                    ))
+                    .bind(event.id)
+                    .bind(&origin.client_hash)
+                    .bind(&now)
+                    .execute(&mut *tx)
                     .await?;
+                }
+                let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
+                let queue = queue_key(&wish(
+                    &event.public,
+                    &registration.tracks,
+                    &registration.sessions,
+                ));
+                let status = if self.take_seats(&mut tx, event.id, &keys).await? {
+                    RegistrationStatus::Confirmed
+                } else if event.public.waitlist {
+                    self.add_queue(&mut tx, event.id, &queue).await?;
+                    RegistrationStatus::Waitlisted
+                } else {
+                    tx.rollback().await?;
+                    return Ok(Registered::Full);
+                };
+                let tracks = serde_json::to_string(&registration.tracks)?;
+                let answers = serde_json::to_string(&registration.answers)?;
+                let accessibility = person.accessibility_needs.as_ref().map(|a| a.as_str());
+                match previous {
+                    Some((id, _)) => {
+                        sqlx::query(&self.q(
+                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?
+                             WHERE id = ?",
+                        ))
+                        .bind(status.as_str())
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&queue)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        self.set_sessions(&mut tx, id, &registration.sessions, true)
+                            .await?;
+                        (id, false, Some(status))
+                    }
+                    None => {
+                        let created: Option<i64> = sqlx::query_scalar(&self.q(
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             ON CONFLICT (event_id, person_id) DO NOTHING
+                             RETURNING id",
+                        ))
+                        .bind(event.id)
+                        .bind(person_id)
+                        .bind(status.as_str())
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&queue)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .context("failed to store the registration")?;
+                        match created {
+                            Some(id) => {
+                                self.set_sessions(&mut tx, id, &registration.sessions, false)
+                                    .await?;
+                                (id, false, Some(status))
+                            }
+                            None => {
+                                // The same person registered at the same
+                                // instant through another connection
+                                // (PostgreSQL): theirs stands, these seats
+                                // go back.
+                                if status == RegistrationStatus::Confirmed {
+                                    self.release_seats(&mut tx, event.id, &keys).await?;
+                                }
+                                let id: i64 = sqlx::query_scalar(&self.q(
+                                    "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
+                                ))
+                                .bind(event.id)
+                                .bind(person_id)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                (id, true, None)
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if existing {
+            // A replay: the confirmation goes again, a few times a day at
+            // most, so nobody can flood a mailbox by replaying a form.
+            let resent: i64 = sqlx::query_scalar(&self.q(
+                "SELECT COUNT(*) FROM outbox WHERE registration_id = ? AND notice = ? AND created_at > ?",
+            ))
+            .bind(id)
+            .bind(super::RESENT)
+            .bind(&day_ago)
+            .fetch_one(&mut *tx)
+            .await?;
+            if resent >= MAX_RESENDS_PER_DAY {
+                let record = self.load_registration(&mut tx, id).await?;
+                tx.commit().await?;
+                tracing::info!(
+                    registration = id,
+                    "confirmation not sent again: daily bound reached"
+                );
+                return Ok(Registered::Done(RegisterOutcome {
+                    status: record.status,
+                    existing,
+                }));
             }
         }
+        self.add_token(&mut tx, event, id, &crate::token::hash(token), &now)
+            .await?;
+        let record = if let Some(status) = fresh_status {
+            // Everything is known: no need to read it back.
+            let status = match status {
+                RegistrationStatus::Waitlisted => Status::Waitlisted {
+                    rank: self.rank(&mut tx, event.id, id).await?,
+                },
+                _ => Status::Confirmed,
+            };
+            RegistrationRecord {
+                id,
+                event_id: event.id,
+                status,
+                first_name: stored.try_get("first_name")?,
+                last_name: stored.try_get("last_name")?,
+                email: stored.try_get("email")?,
+                tracks: registration.tracks.clone(),
+                sessions: registration.sessions.clone(),
+            }
+        } else {
+            self.load_registration(&mut tx, id).await?
+        };
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Registered,
+                registration: &record,
+                token,
+            },
+        )?;
+        let notice = if existing {
+            super::RESENT
+        } else {
+            NoticeKind::Registered.name()
+        };
+        self.queue(&mut tx, id, notice, &email, &now).await?;
+        tx.commit()
+            .await
+            .context("failed to commit the registration")?;
+        Ok(Registered::Done(RegisterOutcome {
+            status: record.status,
+            existing,
+        }))
+    }
+
+    async fn cancel_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
+            return Ok(());
+        };
+        if previous == RegistrationStatus::Confirmed {
+            self.lock_quotas(&mut tx, event.id).await?;
+        }
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        self.set_status(
+            &mut tx,
+            registration_id,
+            RegistrationStatus::Cancelled,
+            &now,
+        )
+        .await?;
+        let record = RegistrationRecord {
+            status: Status::Cancelled,
+            ..record
+        };
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::Cancelled,
+            compose,
+            &now,
+        )
+        .await?;
+        if previous == RegistrationStatus::Confirmed {
+            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+            self.release_seats(&mut tx, event.id, &keys).await?;
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn change_choices_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        tracks: &[String],
+        sessions: &[usize],
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Changed> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
+            return Ok(Changed::NotActive);
+        };
+        // Old and new seats are freed and taken in one pass over rows locked
+        // in key order: two people swapping workshops cannot deadlock.
+        self.lock_quotas(&mut tx, event.id).await?;
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        let new = quota_keys(&event.public, tracks, sessions);
+        let queue = queue_key(&wish(&event.public, tracks, sessions));
+        if previous == RegistrationStatus::Confirmed {
+            let old = quota_keys(&event.public, &record.tracks, &record.sessions);
+            let freed: Vec<String> = old.iter().filter(|k| !new.contains(k)).cloned().collect();
+            let wanted: Vec<String> = new.iter().filter(|k| !old.contains(k)).cloned().collect();
+            self.release_seats(&mut tx, event.id, &freed).await?;
+            if !self.take_seats(&mut tx, event.id, &wanted).await? {
+                tx.rollback().await?;
+                return Ok(Changed::Full);
+            }
+        } else if self.take_seats(&mut tx, event.id, &new).await? {
+            // Someone waiting who switches to a workshop or day with seats
+            // left gets them at once.
+            self.set_status(
+                &mut tx,
+                registration_id,
+                RegistrationStatus::Confirmed,
+                &now,
+            )
+            .await?;
+        } else {
+            self.add_queue(&mut tx, event.id, &queue).await?;
+        }
+        sqlx::query(
+            &self.q("UPDATE registrations SET tracks_json = ?, queue_key = ? WHERE id = ?"),
+        )
+        .bind(serde_json::to_string(tracks)?)
+        .bind(&queue)
+        .bind(registration_id)
+        .execute(&mut *tx)
+        .await?;
+        self.set_sessions(&mut tx, registration_id, sessions, true)
+            .await?;
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
+            .await?;
+        if previous == RegistrationStatus::Confirmed {
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(Changed::Done)
+    }
+}
+
+fn parse_status(name: &str) -> Result<RegistrationStatus> {
+    RegistrationStatus::parse(name)
+        .with_context(|| format!("unknown registration status in the database: {name:?}"))
 }
 
 fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
@@ -477,10 +1069,10 @@ fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
     Ok(RegistrationRecord {
         id: row.try_get("id")?,
         event_id: row.try_get("event_id")?,
-        status: match status.as_str() {
-            "confirmed" => Status::Confirmed,
-            "waitlisted" => Status::Waitlisted { rank: 0 },
-            _ => Status::Cancelled,
+        status: match parse_status(&status)? {
+            RegistrationStatus::Confirmed => Status::Confirmed,
+            RegistrationStatus::Waitlisted => Status::Waitlisted { rank: 0 },
+            RegistrationStatus::Cancelled => Status::Cancelled,
         },
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
@@ -689,170 +1281,11 @@ impl Store for SqlStore {
         event: &EventRecord,
         registration: &CheckedRegistration,
         token: &str,
+        origin: &Origin,
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Registered> {
-        let now = timestamp(now);
-        let person = &registration.person;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .context("failed to begin registration")?;
-        // The first statement writes, so on SQLite this transaction holds the
-        // write lock from the start. An existing person is kept as first
-        // entered: anyone may type someone else's address, so a later form
-        // must not overwrite their name.
-        let person_id: i64 = sqlx::query_scalar(&self.q(
-            "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-             RETURNING id",
-        ))
-        .bind(person.email.key())
-        .bind(person.email.as_str())
-        .bind(person.first_name.as_str())
-        .bind(person.last_name.as_str())
-        .bind(person.organisation.as_str())
-        .bind(person.role.as_str())
-        .bind(person.territory.as_ref().map(|t| t.as_str()))
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await
-        .context("failed to store the person")?;
-        let previous: Option<(i64, String)> = sqlx::query_as(
-            &self.q("SELECT id, status FROM registrations WHERE event_id = ? AND person_id = ?"),
-        )
-        .bind(event.id)
-        .bind(person_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("failed to look for an earlier registration")?;
-        let (id, existing, fresh_status) = match previous {
-            Some((id, status)) if status != "cancelled" => (id, true, None),
-            previous => {
-                // A new registration, or a cancelled one coming back: it
-                // takes seats (or a place in the queue) like a new one.
-                let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
-                let status = if self.take_seats(&mut tx, event.id, &keys).await? {
-                    "confirmed"
-                } else if event.public.waitlist {
-                    "waitlisted"
-                } else {
-                    tx.rollback().await?;
-                    return Ok(Registered::Full);
-                };
-                let tracks = serde_json::to_string(&registration.tracks)?;
-                let answers = serde_json::to_string(&registration.answers)?;
-                let accessibility = person.accessibility_needs.as_ref().map(|a| a.as_str());
-                match previous {
-                    Some((id, _)) => {
-                        sqlx::query(&self.q(
-                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?
-                             WHERE id = ?",
-                        ))
-                        .bind(status)
-                        .bind(&tracks)
-                        .bind(&answers)
-                        .bind(&person.structure_type)
-                        .bind(accessibility)
-                        .bind(&now)
-                        .bind(&now)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                        self.set_sessions(&mut tx, id, &registration.sessions, true)
-                            .await?;
-                        (id, false, Some(status))
-                    }
-                    None => {
-                        let created: Option<i64> = sqlx::query_scalar(&self.q(
-                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                             ON CONFLICT (event_id, person_id) DO NOTHING
-                             RETURNING id",
-                        ))
-                        .bind(event.id)
-                        .bind(person_id)
-                        .bind(status)
-                        .bind(&tracks)
-                        .bind(&answers)
-                        .bind(&person.structure_type)
-                        .bind(accessibility)
-                        .bind(&now)
-                        .bind(&now)
-                        .bind(&now)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .context("failed to store the registration")?;
-                        match created {
-                            Some(id) => {
-                                self.set_sessions(&mut tx, id, &registration.sessions, false)
-                                    .await?;
-                                (id, false, Some(status))
-                            }
-                            None => {
-                                // The same person registered at the same
-                                // instant through another connection
-                                // (PostgreSQL): theirs stands, these seats
-                                // go back.
-                                if status == "confirmed" {
-                                    self.release_seats(&mut tx, event.id, &keys).await?;
-                                }
-                                let id: i64 = sqlx::query_scalar(&self.q(
-                                    "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
-                                ))
-                                .bind(event.id)
-                                .bind(person_id)
-                                .fetch_one(&mut *tx)
-                                .await?;
-                                (id, true, None)
-                            }
-                        }
-                    }
-                }
-            }
-        };
-        self.add_token(&mut tx, id, &crate::token::hash(token), &now)
-            .await?;
-        let record = if let Some(status) = fresh_status {
-            // Everything is known: no need to read it back.
-            let status = if status == "confirmed" {
-                Status::Confirmed
-            } else {
-                Status::Waitlisted {
-                    rank: self.rank(&mut tx, event.id, id).await?,
-                }
-            };
-            RegistrationRecord {
-                id,
-                event_id: event.id,
-                status,
-                first_name: person.first_name.as_str().to_owned(),
-                last_name: person.last_name.as_str().to_owned(),
-                email: person.email.as_str().to_owned(),
-                tracks: registration.tracks.clone(),
-                sessions: registration.sessions.clone(),
-            }
-        } else {
-            self.load_registration(&mut tx, id).await?
-        };
-        let email = compose(
-            event,
-            &Notice {
-                kind: NoticeKind::Registered,
-                registration: &record,
-                token,
-            },
-        )?;
-        self.queue(&mut tx, id, &email, &now).await?;
-        tx.commit()
-            .await
-            .context("failed to commit the registration")?;
-        Ok(Registered::Done(RegisterOutcome {
-            status: record.status,
-            existing,
-        }))
+        retrying!(self.register_once(event, registration, token, origin, compose, now))
     }
 
     async fn slug_of(&self, event_id: i64) -> Result<Option<String>> {
@@ -864,14 +1297,19 @@ impl Store for SqlStore {
         )
     }
 
-    async fn registration_by_token(&self, token_hash: &str) -> Result<Option<RegistrationRecord>> {
+    async fn registration_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RegistrationRecord>> {
         let row = sqlx::query(&self.q(&format!(
             "SELECT {REGISTRATION_COLUMNS} FROM registration_tokens t
              JOIN registrations r ON r.id = t.registration_id
              JOIN people p ON p.id = r.person_id
-             WHERE t.token_hash = ?"
+             WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)"
         )))
         .bind(token_hash)
+        .bind(timestamp(now))
         .fetch_optional(&self.pool)
         .await
         .context("failed to look up a token")?;
@@ -897,34 +1335,7 @@ impl Store for SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let now = timestamp(now);
-        let mut tx = self.pool.begin().await?;
-        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
-            return Ok(());
-        };
-        let record = self.load_registration(&mut tx, registration_id).await?;
-        self.set_status(&mut tx, registration_id, "cancelled", &now)
-            .await?;
-        let record = RegistrationRecord {
-            status: Status::Cancelled,
-            ..record
-        };
-        self.notify(
-            &mut tx,
-            event,
-            &record,
-            NoticeKind::Cancelled,
-            compose,
-            &now,
-        )
-        .await?;
-        if previous == "confirmed" {
-            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
-            self.release_seats(&mut tx, event.id, &keys).await?;
-            self.promote(&mut tx, event, compose, &now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        retrying!(self.cancel_once(event, registration_id, compose, now))
     }
 
     async fn change_choices(
@@ -936,41 +1347,7 @@ impl Store for SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Changed> {
-        let now = timestamp(now);
-        let mut tx = self.pool.begin().await?;
-        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
-            return Ok(Changed::NotActive);
-        };
-        let record = self.load_registration(&mut tx, registration_id).await?;
-        let new = quota_keys(&event.public, tracks, sessions);
-        if previous == "confirmed" {
-            let old = quota_keys(&event.public, &record.tracks, &record.sessions);
-            self.release_seats(&mut tx, event.id, &old).await?;
-            if !self.take_seats(&mut tx, event.id, &new).await? {
-                tx.rollback().await?;
-                return Ok(Changed::Full);
-            }
-        } else if self.take_seats(&mut tx, event.id, &new).await? {
-            // Someone waiting who switches to a workshop or day with seats
-            // left gets them at once.
-            self.set_status(&mut tx, registration_id, "confirmed", &now)
-                .await?;
-        }
-        sqlx::query(&self.q("UPDATE registrations SET tracks_json = ? WHERE id = ?"))
-            .bind(serde_json::to_string(tracks)?)
-            .bind(registration_id)
-            .execute(&mut *tx)
-            .await?;
-        self.set_sessions(&mut tx, registration_id, sessions, true)
-            .await?;
-        let record = self.load_registration(&mut tx, registration_id).await?;
-        self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
-            .await?;
-        if previous == "confirmed" {
-            self.promote(&mut tx, event, compose, &now).await?;
-        }
-        tx.commit().await?;
-        Ok(Changed::Done)
+        retrying!(self.change_choices_once(event, registration_id, tracks, sessions, compose, now))
     }
 
     async fn queue_due_reminders(&self, compose: Compose<'_>, now: DateTime<Utc>) -> Result<usize> {
@@ -1076,9 +1453,9 @@ impl Store for SqlStore {
             "UPDATE outbox SET claimed_until = ?
              WHERE id IN (
                  SELECT id FROM outbox
-                 WHERE sent_at IS NULL AND next_attempt_at <= ?
+                 WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
                    AND (claimed_until IS NULL OR claimed_until <= ?)
-                 ORDER BY id LIMIT ?{lock})
+                 ORDER BY attempts, id LIMIT ?{lock})
              RETURNING id, message_id, recipient, subject, body_text, ics, console_note, attempts"
         ));
         let rows = sqlx::query(&sql)
@@ -1091,7 +1468,9 @@ impl Store for SqlStore {
             .context("failed to claim emails from the outbox")?;
         let mut claimed: Vec<QueuedEmail> =
             rows.iter().map(queued_from_row).collect::<Result<_>>()?;
-        claimed.sort_by_key(|email| email.id);
+        // Fresh emails first, then retries: a confirmation never waits
+        // behind an address that keeps failing.
+        claimed.sort_by_key(|email| (email.attempts, email.id));
         Ok(claimed)
     }
 
@@ -1109,18 +1488,72 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn mark_failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
+    async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (next, dead) = match retry_at {
+            Some(at) => (Some(timestamp(at)), None),
+            None => (None, Some(timestamp(now))),
+        };
         sqlx::query(&self.q(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_until = NULL
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+                    next_attempt_at = COALESCE(?, next_attempt_at), dead_at = ?, claimed_until = NULL
              WHERE id = ?",
         ))
         .bind(error)
-        .bind(timestamp(retry_at))
+        .bind(next)
+        .bind(dead)
         .bind(id)
         .execute(&self.pool)
         .await
         .context("failed to record a failed delivery")?;
         Ok(())
+    }
+
+    async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>> {
+        let rows = sqlx::query(&self.q(
+            "SELECT id, recipient, subject, attempts, last_error, dead_at FROM outbox
+             WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id DESC LIMIT ?",
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to list dead letters")?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    id: row.try_get("id")?,
+                    recipient: row.try_get("recipient")?,
+                    subject: row.try_get("subject")?,
+                    attempts: row.try_get("attempts")?,
+                    last_error: row
+                        .try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
+                    dead_at: row.try_get("dead_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        let tokens = sqlx::query(&self.q("DELETE FROM registration_tokens WHERE expires_at <= ?"))
+            .bind(timestamp(now))
+            .execute(&self.pool)
+            .await
+            .context("failed to forget expired personal links")?
+            .rows_affected();
+        let clients =
+            sqlx::query(&self.q("DELETE FROM registration_clients WHERE created_at <= ?"))
+                .bind(timestamp(now - chrono::Duration::hours(2)))
+                .execute(&self.pool)
+                .await
+                .context("failed to forget old per-client counts")?
+                .rows_affected();
+        Ok(tokens + clients)
     }
 
     async fn stats(&self) -> Result<StoreStats> {
@@ -1130,7 +1563,8 @@ impl Store for SqlStore {
                     (SELECT COUNT(*) FROM registrations WHERE status = 'confirmed') AS confirmed,
                     (SELECT COUNT(*) FROM registrations WHERE status = 'waitlisted') AS waitlisted,
                     (SELECT COUNT(*) FROM outbox) AS emails,
-                    (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL) AS pending",
+                    (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL) AS pending,
+                    (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL) AS dead",
         )
         .fetch_one(&self.pool)
         .await
@@ -1142,6 +1576,7 @@ impl Store for SqlStore {
             waitlisted: row.try_get("waitlisted")?,
             emails: row.try_get("emails")?,
             pending_emails: row.try_get("pending")?,
+            dead_emails: row.try_get("dead")?,
         })
     }
 }
