@@ -142,6 +142,15 @@ pub async fn cancel_registration(token: &str) -> Result<RegistrationView, ApiErr
     decode(response).await
 }
 
+/// `POST /api/registrations/{token}/confirm`.
+pub async fn confirm_registration(token: &str) -> Result<RegistrationView, ApiError> {
+    let response = Request::post(&paths::registration_confirm(token))
+        .send()
+        .await
+        .map_err(|_| network_error())?;
+    decode(response).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use parvis_core::api::{EventKind, EventQuery, EventSummary, RegistrationState};
-use parvis_core::dates;
+use parvis_core::{dates, search};
 
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
@@ -50,7 +50,16 @@ pub fn Agenda() -> impl IntoView {
         </form>
         <Transition fallback=|| view! { <Loading text="Chargement de l'agenda…"/> }>
             {move || events.get().map(|result| match result {
-                Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                Err(error) => {
+                    // An oversized search names its problem under `q`.
+                    let message = error
+                        .fields
+                        .get(search::QUERY_FIELD)
+                        .first()
+                        .cloned()
+                        .unwrap_or(error.message);
+                    view! { <ErrorNotice message/> }.into_any()
+                }
                 Ok(list) => agenda_sections(list).into_any(),
             })}
         </Transition>

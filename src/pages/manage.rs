@@ -44,6 +44,10 @@ fn status_text(view: &RegistrationView) -> String {
         ),
         (RegistrationStatus::Waitlisted, None) => "Sur liste d'attente.".to_owned(),
         (RegistrationStatus::Cancelled, _) => "Inscription annulée.".to_owned(),
+        (RegistrationStatus::Pending, _) => format!(
+            "Adresse à confirmer : votre place vous est réservée {} minutes après l'envoi de l'e-mail. Confirmez-la pour la garder.",
+            parvis_core::api::ADDRESS_CONFIRMATION_MINUTES
+        ),
     }
 }
 
@@ -82,6 +86,11 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
         let (token, change) = (change_token.clone(), change.clone());
         async move { api::change_registration(&token, &change).await }
     });
+    let confirm_token = token.clone();
+    let confirm = Action::new_local(move |_: &()| {
+        let token = confirm_token.clone();
+        async move { api::confirm_registration(&token).await }
+    });
     let cancel_token = token.clone();
     let cancel = Action::new_local(move |_: &()| {
         let token = cancel_token.clone();
@@ -103,6 +112,14 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
             apply(
                 result,
                 "Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.",
+            );
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = confirm.value().get() {
+            apply(
+                result,
+                "Votre adresse est confirmée : votre place est à vous. Un e-mail vous envoie le lien de connexion et le fichier calendrier.",
             );
         }
     });
@@ -172,6 +189,14 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
             </Show>
         </section>
+        <Show when=move || current.with(|v| v.status == RegistrationStatus::Pending)>
+            <section aria-labelledby="confirmer">
+                <h2 id="confirmer">"Confirmer mon adresse"</h2>
+                <p>"Votre place est réservée tant que vous n'avez pas confirmé votre adresse, pour un temps limité."</p>
+                <button type="button" disabled=move || confirm.pending().get()
+                    on:click=move |_| { confirm.dispatch(()); }>"Confirmer mon adresse"</button>
+            </section>
+        </Show>
         {move || notice.get().map(|text| view! { <div class="notice" role="status"><p>{text}</p></div> })}
         <Show when=move || current.with(|v| v.can_change)>
             <section aria-labelledby="modifier">

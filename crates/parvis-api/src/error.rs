@@ -1,8 +1,14 @@
 //! The endpoint's one error type and its JSON shape `{code, message, fields}`.
 //!
 //! Internal errors become an opaque 500 whose detail is logged, never sent.
-//! Malformed JSON, a missing content type or an oversized body get the same
-//! shape through the [`AppJson`] extractor.
+//! Malformed JSON, a missing content type, an oversized or late body get the
+//! same shape through the [`AppJson`] extractor. Their messages are French
+//! and never repeat what was sent (nor serde's or axum's wording): at most
+//! they name the offending field or parameter. Errors produced by axum
+//! itself (405, path rejections...) are put in the shape by
+//! [`crate::http`], with [`status_code`] and [`status_message`].
+
+use std::error::Error as StdError;
 
 use axum::extract::FromRequest;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -24,7 +30,8 @@ pub enum AppError {
         /// French explanation.
         message: String,
     },
-    /// 400, 401, 413, 415: the request itself is unreadable or unauthorised.
+    /// 400, 401, 408, 413, 415: the request itself is unreadable, late or
+    /// unauthorised.
     BadRequest {
         /// The status to answer with.
         status: StatusCode,
@@ -58,22 +65,138 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+/// The stable `code` of an error status, for answers that have no more
+/// precise one.
+pub fn status_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::LENGTH_REQUIRED => "length_required",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        StatusCode::GATEWAY_TIMEOUT => "timeout",
+        status if status.is_server_error() => "internal",
+        _ => "bad_request",
+    }
+}
+
+/// A French sentence for an error status, for answers that have no more
+/// precise one.
+pub fn status_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "Accès non autorisé.",
+        StatusCode::FORBIDDEN => "Accès refusé.",
+        StatusCode::NOT_FOUND => "Cette adresse de l'API n'existe pas.",
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "Cette méthode HTTP n'est pas acceptée à cette adresse (voir l'en-tête Allow)."
+        }
+        StatusCode::NOT_ACCEPTABLE => "Le format de réponse demandé n'est pas disponible.",
+        StatusCode::REQUEST_TIMEOUT => {
+            "La requête n'est pas arrivée à temps : la connexion est peut-être trop lente. \
+             Réessayez."
+        }
+        StatusCode::CONFLICT => "La requête est en conflit avec l'état actuel des données.",
+        StatusCode::LENGTH_REQUIRED => "La requête doit indiquer sa longueur (Content-Length).",
+        StatusCode::PAYLOAD_TOO_LARGE => "La requête est trop volumineuse.",
+        StatusCode::URI_TOO_LONG => "L'adresse demandée est trop longue.",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Ce format de contenu n'est pas accepté.",
+        StatusCode::UNPROCESSABLE_ENTITY => "La requête contient des valeurs non valides.",
+        StatusCode::TOO_MANY_REQUESTS => "Trop de tentatives. Réessayez dans quelques instants.",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            "Les en-têtes de la requête sont trop longs."
+        }
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            "Le service est momentanément indisponible. Réessayez dans quelques instants."
+        }
+        status if status.is_server_error() => {
+            "Une erreur interne est survenue. Réessayez dans quelques instants."
+        }
+        _ => "La requête n'est pas valide.",
+    }
+}
+
+/// The errors `error` is made of, itself first.
+fn chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&error| error.source())
+}
+
+/// The top-level field a deserialisation error is about, when serde tracked
+/// it: only its name, never the value sent. A name that does not look like
+/// one of the contract's field names (a key of a free map, say) is not
+/// repeated either.
+fn offending_field(error: &(dyn StdError + 'static)) -> Option<String> {
+    let path = chain(error).find_map(|error| {
+        error
+            .downcast_ref::<serde_path_to_error::Error<serde_json::Error>>()
+            .map(serde_path_to_error::Error::path)
+            .or_else(|| {
+                error
+                    .downcast_ref::<serde_path_to_error::Error<serde::de::value::Error>>()
+                    .map(serde_path_to_error::Error::path)
+            })
+    })?;
+    match path.iter().next()? {
+        serde_path_to_error::Segment::Map { key }
+            if (1..=40).contains(&key.len())
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+        {
+            Some(key.clone())
+        }
+        _ => None,
+    }
+}
+
+/// True when the body did not arrive within the body timeout of
+/// [`crate::http`].
+fn is_body_timeout(error: &(dyn StdError + 'static)) -> bool {
+    chain(error).any(|error| error.is::<tower_http::timeout::TimeoutError>())
+}
+
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         let status = rejection.status();
-        let message = match &rejection {
-            JsonRejection::MissingJsonContentType(_) => {
+        let (status, message) = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => (
+                status,
                 "La requête doit être envoyée au format JSON (Content-Type: application/json)."
-                    .to_owned()
-            }
-            JsonRejection::BytesRejection(_) if status == StatusCode::PAYLOAD_TOO_LARGE => {
-                "La requête est trop volumineuse (64 Kio au maximum).".to_owned()
-            }
-            JsonRejection::JsonDataError(error) => format!(
-                "Le contenu JSON ne correspond pas au formulaire attendu : {}",
-                error.body_text()
+                    .to_owned(),
             ),
-            _ => "Le contenu de la requête n'est pas un JSON valide.".to_owned(),
+            JsonRejection::BytesRejection(_) if status == StatusCode::PAYLOAD_TOO_LARGE => (
+                status,
+                "La requête est trop volumineuse (64 Kio au maximum).".to_owned(),
+            ),
+            JsonRejection::BytesRejection(_) if is_body_timeout(&rejection) => (
+                StatusCode::REQUEST_TIMEOUT,
+                status_message(StatusCode::REQUEST_TIMEOUT).to_owned(),
+            ),
+            JsonRejection::JsonDataError(error) => (
+                status,
+                match offending_field(error) {
+                    Some(field) => format!(
+                        "Le contenu JSON ne correspond pas au formulaire attendu : le champ « {field} » n'a pas le type ou la valeur attendus."
+                    ),
+                    None => "Le contenu JSON ne correspond pas au formulaire attendu.".to_owned(),
+                },
+            ),
+            _ => (
+                status,
+                "Le contenu de la requête n'est pas un JSON valide.".to_owned(),
+            ),
         };
         // A JSON document of the wrong shape is a client error like a syntax
         // error: the contract says 400 for both.
@@ -88,12 +211,13 @@ impl From<JsonRejection> for AppError {
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
+        let message = match offending_field(&rejection) {
+            Some(name) => format!("Le paramètre « {name} » n'a pas une valeur acceptée."),
+            None => "Les paramètres de recherche ne sont pas valides.".to_owned(),
+        };
         AppError::BadRequest {
             status: StatusCode::BAD_REQUEST,
-            message: format!(
-                "Les paramètres de recherche ne sont pas valides : {}",
-                rejection.body_text()
-            ),
+            message,
         }
     }
 }
@@ -124,14 +248,7 @@ impl IntoResponse for AppError {
                 (StatusCode::CONFLICT, code, message, FieldErrors::default())
             }
             AppError::BadRequest { status, message } => {
-                let code = match status {
-                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-                    StatusCode::UNAUTHORIZED => "unauthorized",
-                    StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-                    _ => "bad_request",
-                };
-                (status, code, message, FieldErrors::default())
+                (status, status_code(status), message, FieldErrors::default())
             }
             AppError::TooMany {
                 message,
@@ -154,7 +271,7 @@ impl IntoResponse for AppError {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "Une erreur interne est survenue. Réessayez dans quelques instants.".to_owned(),
+                    status_message(StatusCode::INTERNAL_SERVER_ERROR).to_owned(),
                     FieldErrors::default(),
                 )
             }

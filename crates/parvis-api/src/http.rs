@@ -1,6 +1,11 @@
 //! What every answer gets, API and app alike: security headers, a request
 //! log line, and a deadline for receiving the request body.
 //!
+//! Every error answered under `/api/` is JSON in the `{code, message,
+//! fields}` shape, including those axum or a layer produce themselves
+//! (405 with its `Allow` header, path rejections, 413, 408...): see
+//! [`error_as_json`].
+//!
 //! - `Content-Security-Policy`: only the site's own scripts (plus the
 //!   hashes of the inline loader trunk writes into `index.html`), WebAssembly
 //!   through `'wasm-unsafe-eval'`, no framing, no plugins;
@@ -16,10 +21,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use parvis_core::api::{ApiError, FieldErrors};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -86,6 +93,9 @@ async fn add_headers(
 ) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    if api && response.status().as_u16() >= 400 {
+        response = error_as_json(response);
+    }
     let map = response.headers_mut();
     for (name, value) in &headers.fixed {
         map.insert(name.clone(), value.clone());
@@ -94,6 +104,49 @@ async fn add_headers(
         map.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// True when the body is declared JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Puts an error answer that is not JSON (axum's empty 405, a plain-text
+/// path rejection or 413, a layer's 408...) in the `{code, message, fields}`
+/// shape: `code` and French `message` from its status, no `fields`. Its
+/// status and other headers (`Allow`, `Retry-After`...) are kept; its body,
+/// which may repeat the request or name internals, is dropped. Success
+/// answers and JSON errors are returned as they are.
+pub fn error_as_json(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 || is_json(response.headers()) {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let body = ApiError {
+        code: crate::error::status_code(status).to_owned(),
+        message: crate::error::status_message(status).to_owned(),
+        fields: FieldErrors::default(),
+    };
+    let body = serde_json::to_vec(&body).expect("the error shape serialises");
+    for name in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_ENCODING,
+        header::CONTENT_RANGE,
+        header::CONTENT_DISPOSITION,
+        header::TRANSFER_ENCODING,
+    ] {
+        parts.headers.remove(name);
+    }
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// The route template of a request, never its path (which may hold a
@@ -107,7 +160,12 @@ fn route_of(request: &Request) -> String {
 
 /// Wraps a finished router with the layers every answer gets.
 pub fn finish(router: Router, state: &AppState, script_hashes: &[String]) -> Router {
-    let headers = Arc::new(SecurityHeaders::new(state.is_https(), script_hashes));
+    layers(router, state.is_https(), state.body_timeout, script_hashes)
+}
+
+/// [`finish`], from the only settings it needs.
+fn layers(router: Router, https: bool, body_timeout: Duration, script_hashes: &[String]) -> Router {
+    let headers = Arc::new(SecurityHeaders::new(https, script_hashes));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             tracing::info_span!(
@@ -130,7 +188,227 @@ pub fn finish(router: Router, state: &AppState, script_hashes: &[String]) -> Rou
         )
         .on_failure(());
     router
-        .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(trace)
         .layer(middleware::from_fn_with_state(headers, add_headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use axum::extract::rejection::QueryRejection;
+    use axum::extract::{DefaultBodyLimit, Path, Query};
+    use axum::http::{Method, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    use http_body_util::{BodyExt, Full};
+    use parvis_core::api::EventQuery;
+    use parvis_core::registration::RegistrationRequest;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::error::{AppError, AppJson};
+
+    /// A few routes standing for the real ones, behind the real layers.
+    fn app() -> Router {
+        let api = Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .route(
+                "/items/{id}",
+                get(|Path(id): Path<u32>| async move { id.to_string() }),
+            )
+            .route(
+                "/registrations",
+                post(|AppJson(form): AppJson<RegistrationRequest>| async move {
+                    AppJson(form.first_name)
+                }),
+            )
+            .route("/text", post(|body: String| async move { body }))
+            .route(
+                "/events",
+                get(
+                    |query: Result<Query<EventQuery>, QueryRejection>| async move {
+                        query
+                            .map(|Query(query)| AppJson(query.q))
+                            .map_err(AppError::from)
+                    },
+                ),
+            )
+            .route(
+                "/busy",
+                get(|| async {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [(header::RETRY_AFTER, "30")],
+                        "pool exhausted at db.internal:5432",
+                    )
+                }),
+            )
+            .fallback(|| async { AppError::NotFound("Rien ici.".to_owned()) })
+            .layer(DefaultBodyLimit::max(1024));
+        let router = Router::new()
+            .nest("/api", api)
+            .route("/page", get(|| async { "page" }));
+        layers(router, false, Duration::from_millis(100), &[])
+    }
+
+    async fn call(request: Request) -> (StatusCode, HeaderMap, String) {
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    fn request(method: Method, uri: &str, body: impl Into<Body>) -> Request {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.into())
+            .unwrap()
+    }
+
+    /// Checks the error shape and gives the body.
+    fn shape(status: StatusCode, headers: &HeaderMap, body: &str, code: &str) -> Value {
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{body}");
+        let value: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(value["code"], code, "{status}: {body}");
+        assert!(value["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(value["fields"], json!({}), "{body}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        value
+    }
+
+    #[tokio::test]
+    async fn a_wrong_method_is_a_json_405_that_keeps_allow() {
+        let (status, headers, body) = call(request(Method::DELETE, "/api/health", "")).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        let value = shape(status, &headers, &body, "method_not_allowed");
+        assert!(value["message"].as_str().unwrap().contains("méthode"));
+        let allow = headers[header::ALLOW].to_str().unwrap();
+        assert!(allow.contains("GET"), "{allow}");
+    }
+
+    #[tokio::test]
+    async fn a_path_rejection_is_json_and_does_not_repeat_the_path() {
+        let (status, headers, body) = call(request(Method::GET, "/api/items/abc%3Cb%3E", "")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        shape(status, &headers, &body, "bad_request");
+        assert!(!body.contains("abc") && !body.contains("Invalid"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_a_json_413() {
+        let (status, headers, body) =
+            call(request(Method::POST, "/api/text", "x".repeat(4096))).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        shape(status, &headers, &body, "payload_too_large");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_arriving_is_a_json_408() {
+        // The first bytes arrive, then nothing: the trailers never come.
+        let stalled = Full::new(axum::body::Bytes::from_static(b"{\"first_name\": "))
+            .with_trailers(std::future::pending::<Option<Result<HeaderMap, Infallible>>>());
+        let (status, headers, body) = call(request(
+            Method::POST,
+            "/api/registrations",
+            Body::new(stalled),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+        shape(status, &headers, &body, "request_timeout");
+    }
+
+    #[tokio::test]
+    async fn other_errors_keep_their_status_and_headers_but_not_their_text() {
+        let (status, headers, body) = call(request(Method::GET, "/api/busy", "")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        shape(status, &headers, &body, "unavailable");
+        assert_eq!(headers[header::RETRY_AFTER], "30");
+        assert!(!body.contains("db.internal"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn json_errors_successes_and_the_app_are_left_alone() {
+        let (status, headers, body) = call(request(Method::GET, "/api/nowhere", "")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            shape(status, &headers, &body, "not_found")["message"],
+            "Rien ici."
+        );
+
+        let (status, _, body) = call(request(Method::GET, "/api/health", "")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+
+        let (status, headers, body) = call(request(Method::DELETE, "/page", "")).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(headers.get(header::CONTENT_TYPE).is_none());
+        assert!(body.is_empty());
+    }
+
+    #[tokio::test]
+    async fn json_rejections_name_the_field_but_never_repeat_the_value() {
+        let (status, headers, body) = call(request(
+            Method::POST,
+            "/api/registrations",
+            r#"{"consent": "<script>alert(1)</script>"}"#,
+        ))
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let value = shape(status, &headers, &body, "bad_request");
+        let message = value["message"].as_str().unwrap();
+        assert!(message.contains("« consent »"), "{message}");
+        assert!(
+            !message.contains("script") && !message.contains("invalid type"),
+            "{message}"
+        );
+
+        let (status, headers, body) = call(request(
+            Method::POST,
+            "/api/registrations",
+            r#"{"first_name": "<script>"#,
+        ))
+        .await;
+        let value = shape(status, &headers, &body, "bad_request");
+        assert_eq!(
+            value["message"],
+            "Le contenu de la requête n'est pas un JSON valide."
+        );
+    }
+
+    #[tokio::test]
+    async fn query_rejections_name_the_parameter_but_never_repeat_the_value() {
+        let (status, headers, body) =
+            call(request(Method::GET, "/api/events?when=%3Cdemain%3E", "")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let value = shape(status, &headers, &body, "bad_request");
+        assert_eq!(
+            value["message"],
+            "Le paramètre « when » n'a pas une valeur acceptée."
+        );
+        assert!(!body.contains("demain"), "{body}");
+    }
+
+    #[test]
+    fn the_json_content_type_may_carry_parameters() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json(&headers));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert!(is_json(&headers));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_json(&headers));
+        let plain = (StatusCode::BAD_REQUEST, "Invalid URL: abc").into_response();
+        assert_eq!(
+            error_as_json(plain).headers()[header::CONTENT_TYPE],
+            "application/json"
+        );
+    }
 }

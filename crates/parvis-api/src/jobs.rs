@@ -17,6 +17,8 @@ use crate::mail::worker::{self, DeliveryReport};
 /// What one run of the jobs did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct JobReport {
+    /// Seats released because an address was not confirmed in time.
+    pub released: usize,
     /// Reminders queued (before each session, at the event's offsets).
     pub reminders: usize,
     /// The outbox delivery.
@@ -32,9 +34,11 @@ pub async fn run_once(state: &AppState) -> Result<JobReport> {
     let compose = move |event: &crate::store::EventRecord, notice: &crate::store::Notice<'_>| {
         crate::mail::compose(event, notice, &public_url, now)
     };
+    let released = state.store.release_expired_holds(&compose, now).await?;
     let reminders = state.store.queue_due_reminders(&compose, now).await?;
     let purged = state.store.purge_expired(now).await?;
     Ok(JobReport {
+        released,
         reminders,
         emails: worker::deliver_due(state.store.as_ref(), state.mailer.as_ref()).await?,
         purged,

@@ -1569,6 +1569,7 @@ store_tests!(
     personal_links_expire_after_the_event_and_the_retention_period,
     the_database_refuses_an_unknown_registration_status,
     the_database_the_outbox_and_its_files_are_private,
+    with_address_confirmation_a_seat_is_held_until_confirmed_then_released,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -2515,4 +2516,126 @@ async fn the_database_the_outbox_and_its_files_are_private(backend: Backend) {
         assert_eq!(mode(&app.config.database_path()), 0o600);
         assert_eq!(mode(&app.config.data_dir), 0o700);
     }
+}
+
+async fn with_address_confirmation_a_seat_is_held_until_confirmed_then_released(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "confirmation-adresse", |event| {
+        event.public.capacity = Some(1);
+        event.public.waitlist = true;
+        event.public.address_confirmation = true;
+    })
+    .await;
+    let first = app.register(&path, &registration("squat@exemple.fr")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(first.json()["status"], "pending");
+    let held = emails_to(&app, "squat@exemple.fr").await;
+    assert!(
+        held[0].email.subject.starts_with("Confirmez votre adresse"),
+        "{}",
+        held[0].email.subject
+    );
+    assert!(
+        held[0].email.ics.is_none(),
+        "no calendar before the address is confirmed"
+    );
+    assert!(!held[0].email.body_text.contains("visio.example.org"));
+    assert_eq!(
+        app.register(&path, &registration("membre@exemple.fr"))
+            .await
+            .json()["status"],
+        "waitlisted",
+        "the held seat is not given twice"
+    );
+
+    // Nobody confirms: after 30 minutes the job releases the seat, tells the
+    // holder, and the next in line gets it (to confirm in turn).
+    let event = app
+        .store()
+        .event_by_slug("confirmation-adresse")
+        .await
+        .unwrap()
+        .unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::minutes(31);
+    let compose = |event: &parvis_api::store::EventRecord,
+                   notice: &parvis_api::store::Notice<'_>| {
+        mail::compose(event, notice, PUBLIC_URL, later)
+    };
+    let squatter = app
+        .store()
+        .registration_by_token(&token::hash(&token_of(&held[0])), chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store()
+            .confirm_address(&event, squatter.id, &compose, later)
+            .await
+            .unwrap(),
+        parvis_api::store::AddressConfirmed::Expired,
+        "too late to confirm"
+    );
+    assert_eq!(
+        app.store()
+            .release_expired_holds(&compose, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.store()
+            .release_expired_holds(&compose, later)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    // Those emails are dated by the job's clock, half an hour ahead.
+    let due = app
+        .store()
+        .claim_due_emails(later, chrono::Duration::zero(), 1000)
+        .await
+        .unwrap();
+    let last_to = |recipient: &str| {
+        due.iter()
+            .rfind(|q| q.email.recipient == recipient)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        last_to("squat@exemple.fr")
+            .email
+            .subject
+            .starts_with("Place libérée")
+    );
+    let promoted = last_to("membre@exemple.fr");
+    assert!(
+        promoted
+            .email
+            .subject
+            .starts_with("Confirmez votre adresse")
+    );
+    let token = token_of(&promoted);
+    let member = app.get(&format!("/api/registrations/{token}")).await.json();
+    assert_eq!(member["status"], "pending");
+
+    // The member confirms through the personal link: the seat is theirs, and
+    // the full confirmation (calendar file) follows.
+    let confirmed = app
+        .post_raw(&format!("/api/registrations/{token}/confirm"), None, "")
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    assert_eq!(confirmed.json()["status"], "confirmed");
+    let last = emails_to(&app, "membre@exemple.fr").await.pop().unwrap();
+    assert!(last.email.ics.is_some());
+    assert!(last.email.subject.starts_with("Inscription confirmée"));
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!(
+        (stats.confirmed, stats.pending, stats.waitlisted),
+        (1, 0, 0)
+    );
+    let event = app.get("/api/events/confirmation-adresse").await.json();
+    assert_eq!(event["availability"]["event"]["taken"], 1);
 }

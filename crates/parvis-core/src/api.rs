@@ -46,6 +46,11 @@ pub mod paths {
         format!("/api/registrations/{token}/cancel")
     }
 
+    /// `POST` to confirm the address of a registration holding its seats.
+    pub fn registration_confirm(token: &str) -> String {
+        format!("/api/registrations/{token}/confirm")
+    }
+
     /// The registrant's own calendar file (with the connection link).
     pub fn registration_calendar(token: &str) -> String {
         format!("/api/registrations/{token}/calendar.ics")
@@ -410,6 +415,12 @@ pub struct EventPublic {
     /// list rather than refusing them.
     #[serde(default)]
     pub waitlist: bool,
+    /// Whether a registrant must confirm their address by the emailed link
+    /// before their seat is theirs: it is held for
+    /// [`ADDRESS_CONFIRMATION_MINUTES`], then released to the waiting list.
+    /// Off unless the organiser turns it on.
+    #[serde(default)]
+    pub address_confirmation: bool,
     /// Whether registrants choose their days (cycles); otherwise a
     /// registration covers every session.
     #[serde(default)]
@@ -492,6 +503,9 @@ impl EventPublic {
     }
 }
 
+/// How long a seat is held for a registrant who must confirm their address.
+pub const ADDRESS_CONFIRMATION_MINUTES: i64 = 30;
+
 /// Where a registration stands: the one list of statuses, shared by the
 /// contract, the store (backed by a `CHECK` constraint) and the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -501,16 +515,20 @@ pub enum RegistrationStatus {
     Confirmed,
     /// Waiting for a seat.
     Waitlisted,
-    /// Cancelled by its owner.
+    /// Cancelled by its owner, or not confirmed in time.
     Cancelled,
+    /// Holds its seats until its owner confirms their address by the
+    /// emailed link (events with address confirmation).
+    Pending,
 }
 
 impl RegistrationStatus {
     /// Every status.
-    pub const ALL: [RegistrationStatus; 3] = [
+    pub const ALL: [RegistrationStatus; 4] = [
         RegistrationStatus::Confirmed,
         RegistrationStatus::Waitlisted,
         RegistrationStatus::Cancelled,
+        RegistrationStatus::Pending,
     ];
 
     /// The stored and wire name.
@@ -519,6 +537,7 @@ impl RegistrationStatus {
             RegistrationStatus::Confirmed => "confirmed",
             RegistrationStatus::Waitlisted => "waitlisted",
             RegistrationStatus::Cancelled => "cancelled",
+            RegistrationStatus::Pending => "pending",
         }
     }
 
@@ -567,7 +586,7 @@ pub struct ChoiceChange {
 /// and no connection link: anyone can type someone else's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationAccepted {
-    /// Confirmed or waitlisted.
+    /// Confirmed, waitlisted, or pending address confirmation.
     pub status: RegistrationStatus,
     /// A French sentence for the confirmation page.
     pub message: String,

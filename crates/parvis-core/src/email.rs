@@ -3,6 +3,19 @@
 //! The check is deliberately hand-written rather than a regex: it keeps the
 //! wasm small and the rules readable. It accepts what mail servers accept in
 //! practice (`local@domain.tld`) and refuses what is certainly a typo.
+//!
+//! Every address accepted here is also accepted by the endpoint's mail
+//! library (lettre's `Address` and `Mailbox` parsers; the endpoint's
+//! `tests/addresses.rs` runs a corpus through both), so nothing accepted at
+//! registration is unsendable. It is deliberately narrower than lettre:
+//!
+//! - ASCII only: an accented address needs SMTPUTF8, which not every relay
+//!   offers, so it could be accepted and never delivered;
+//! - no quoted local part (`"a b"@x.fr`), no IP address as domain
+//!   (`a@[192.0.2.1]`), no comment, no display name: legal, but in a
+//!   registration form they are mistakes;
+//! - the domain has at least two labels of letters, digits and hyphens, and
+//!   ends with a top-level domain of two letters or more.
 
 use std::fmt;
 
@@ -23,6 +36,9 @@ pub enum EmailError {
     TooLong,
     /// Not of the form `nom@domaine.fr`.
     Malformed,
+    /// Holds an accented or other non-ASCII character, which a relay
+    /// without SMTPUTF8 cannot deliver.
+    NonAscii,
 }
 
 impl fmt::Display for EmailError {
@@ -32,6 +48,10 @@ impl fmt::Display for EmailError {
             EmailError::TooLong => "L'adresse e-mail ne peut pas dépasser 254 caractères.",
             EmailError::Malformed => {
                 "L'adresse e-mail n'est pas valide : elle doit ressembler à prenom.nom@exemple.fr."
+            }
+            EmailError::NonAscii => {
+                "Cette adresse contient des caractères accentués ou spéciaux : les messageries ne \
+                 peuvent pas toutes l'acheminer. Utilisez une adresse sans accent."
             }
         })
     }
@@ -48,6 +68,9 @@ impl EmailAddress {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailError::Malformed)?;
+        if !trimmed.is_ascii() {
+            return Err(EmailError::NonAscii);
+        }
         if !valid_local(local) || !valid_domain(domain) {
             return Err(EmailError::Malformed);
         }
@@ -71,6 +94,8 @@ impl fmt::Display for EmailAddress {
     }
 }
 
+/// A dot-atom local part (RFC 5322 `atext` and dots), ASCII only, at most
+/// 64 bytes.
 fn valid_local(local: &str) -> bool {
     !local.is_empty()
         && local.len() <= 64
@@ -79,9 +104,11 @@ fn valid_local(local: &str) -> bool {
         && !local.contains("..")
         && local
             .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
 }
 
+/// A host name of ASCII labels (letters, digits, inner hyphens, at most 63
+/// bytes each) ending with an alphabetic top-level domain.
 fn valid_domain(domain: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
     labels.len() >= 2
@@ -90,11 +117,11 @@ fn valid_domain(domain: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
         && labels
             .last()
-            .is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 #[cfg(test)]
@@ -108,7 +135,25 @@ mod tests {
         assert_eq!(email.key(), "guillaume.dejardin@lepoleressources.fr");
         assert!(EmailAddress::parse("chmission1@crpve91.fr").is_ok());
         assert!(EmailAddress::parse("a+tag@sous.domaine.gouv.fr").is_ok());
-        assert!(EmailAddress::parse("élodie@mairie-évry.fr").is_ok());
+        assert!(EmailAddress::parse("o'neil@xn--mairie-vry-b7a.fr").is_ok());
+    }
+
+    #[test]
+    fn refuses_non_ascii_addresses() {
+        for bad in [
+            "élodie@mairie-evry.fr",
+            "elodie@mairie-évry.fr",
+            "o\u{2019}neil@exemple.fr",
+            "nom@exemple.fr\u{a0}x",
+            "пользователь@пример.рф",
+            "用户@例子.中国",
+            "nom@exemple.ﬁ",
+        ] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailError::NonAscii), "{bad}");
+        }
+        // Without an `@` it is not an address at all.
+        assert_eq!(EmailAddress::parse("élodie"), Err(EmailError::Malformed));
+        assert!(EmailError::NonAscii.to_string().contains("sans accent"));
     }
 
     #[test]
@@ -132,6 +177,15 @@ mod tests {
             ".nom@exemple.fr",
             "no..m@exemple.fr",
             "nom@-exemple.fr",
+            "nom@exemple-.fr",
+            "nom@exemple.fr.",
+            "\"jean dupont\"@exemple.fr",
+            "nom@[192.0.2.1]",
+            "nom@192.0.2.1",
+            "nom(commentaire)@exemple.fr",
+            "Jean <nom@exemple.fr>",
+            "nom@exe_mple.fr",
+            "nom@exemple.xn--p1ai",
         ] {
             assert_eq!(
                 EmailAddress::parse(bad),
@@ -145,6 +199,10 @@ mod tests {
     fn refuses_overlong_addresses() {
         let long = format!("{}@exemple.fr", "a".repeat(250));
         assert_eq!(EmailAddress::parse(&long), Err(EmailError::TooLong));
+        let long_local = format!("{}@exemple.fr", "a".repeat(65));
+        assert_eq!(EmailAddress::parse(&long_local), Err(EmailError::Malformed));
+        let long_label = format!("nom@{}.fr", "a".repeat(64));
+        assert_eq!(EmailAddress::parse(&long_label), Err(EmailError::Malformed));
     }
 
     #[test]

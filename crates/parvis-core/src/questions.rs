@@ -128,7 +128,7 @@ pub fn check_answers(
                         &format!("ne peut pas dépasser {max} caractères."),
                     );
                 } else if question.kind == QuestionKind::ShortText
-                    && ShortText::parse(trimmed, max).is_err()
+                    && ShortText::parse_free(trimmed, max).is_err()
                 {
                     wrong(&mut errors, "contient des caractères non autorisés.");
                 } else {
@@ -265,6 +265,19 @@ mod tests {
         assert_eq!(checked["a"], Answer::Text("Creil".into()));
         assert_eq!(checked["d"], Answer::Many(vec!["x".into(), "z".into()]));
         assert_eq!(checked["f"], Answer::Text("7".into()));
+    }
+
+    #[test]
+    fn short_answers_may_hold_addresses() {
+        let checked = check_answers(
+            &[q("site", QuestionKind::ShortText, true)],
+            &answers(&[("site", Answer::Text(" https://www.exemple.fr ".into()))]),
+        )
+        .unwrap();
+        assert_eq!(
+            checked["site"],
+            Answer::Text("https://www.exemple.fr".into())
+        );
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub fn field_label(name: &str) -> &'static str {
         field::TRACKS => "Atelier",
         field::SESSIONS => "Journées",
         field::INVITATION_CODE => "Code d'invitation",
+        crate::search::QUERY_FIELD => "Recherche",
         _ => "Champ",
     }
 }
@@ -243,6 +244,12 @@ fn text_message(label: &str, error: &TextError) -> String {
         TextError::ControlCharacter => {
             format!("Le champ « {label} » contient des caractères invisibles non autorisés.")
         }
+        TextError::WebAddress => {
+            format!("Le champ « {label} » ne peut pas contenir d'adresse web.")
+        }
+        TextError::EmailAddress => {
+            format!("Le champ « {label} » ne peut pas contenir d'adresse e-mail.")
+        }
     }
 }
 
@@ -292,7 +299,9 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
                 "Choisissez le type de votre structure dans la liste.".to_owned(),
             );
         }
-        let accessibility_needs = ShortText::parse_optional(&request.accessibility_needs, 500)
+        // Free text: an address there (a contact, a page about a disability)
+        // is legitimate, and it is never written into an email.
+        let accessibility_needs = ShortText::parse_free_optional(&request.accessibility_needs, 500)
             .map_err(|e| {
                 errors.add(
                     field::ACCESSIBILITY,
@@ -400,6 +409,45 @@ mod tests {
         );
     }
 
+    #[test]
+    fn names_and_short_fields_refuse_addresses_but_accessibility_needs_keep_them() {
+        let errors = NewRegistration::try_from(&RegistrationRequest {
+            first_name: "Gagnez sur spam.com".into(),
+            last_name: "jean@exemple.fr".into(),
+            organisation: "https://exemple.fr".into(),
+            role: "www.exemple".into(),
+            territory: "bit.ly/x".into(),
+            ..valid()
+        })
+        .unwrap_err();
+        assert_eq!(
+            errors.get(field::FIRST_NAME),
+            ["Le champ « Prénom » ne peut pas contenir d'adresse web."]
+        );
+        assert_eq!(
+            errors.get(field::LAST_NAME),
+            ["Le champ « Nom » ne peut pas contenir d'adresse e-mail."]
+        );
+        for name in [field::ORGANISATION, field::ROLE, field::TERRITORY] {
+            assert!(errors.get(name)[0].contains("adresse web"), "{name}");
+        }
+        assert_eq!(errors.0.len(), 5);
+        let accepted = NewRegistration::try_from(&RegistrationRequest {
+            first_name: "Jean-Pierre".into(),
+            last_name: "O'Neil".into(),
+            organisation: "Centre de ressources Pôle Ressources Ville et Développement Social"
+                .into(),
+            territory: "St. Ouen, Saint-Étienne".into(),
+            accessibility_needs: "Interprète LSF, voir https://exemple.fr/lsf".into(),
+            ..valid()
+        })
+        .unwrap();
+        assert_eq!(
+            accepted.accessibility_needs.unwrap().as_str(),
+            "Interprète LSF, voir https://exemple.fr/lsf"
+        );
+    }
+
     fn committee() -> EventPublic {
         use crate::api::*;
         let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
@@ -453,6 +501,7 @@ mod tests {
             report: None,
             capacity: None,
             waitlist: true,
+            address_confirmation: false,
             day_selection: true,
             questions: vec![],
             reminders_minutes: default_reminders(),

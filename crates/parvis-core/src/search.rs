@@ -5,6 +5,55 @@
 //! each event and matches the normalised words of the query against them, in
 //! the same way on SQLite and PostgreSQL.
 
+use std::fmt;
+
+/// Name of the search parameter of the agenda (`GET /api/events?q=`).
+pub const QUERY_FIELD: &str = "q";
+
+/// Longest search accepted, in characters.
+pub const QUERY_MAX_CHARS: usize = 200;
+
+/// Most words a search may hold.
+pub const QUERY_MAX_WORDS: usize = 10;
+
+/// Why a search was refused; [`fmt::Display`] gives the French message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryError {
+    /// More than [`QUERY_MAX_CHARS`] characters.
+    TooLong,
+    /// More than [`QUERY_MAX_WORDS`] words.
+    TooManyWords,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::TooLong => write!(
+                f,
+                "La recherche ne peut pas dépasser {QUERY_MAX_CHARS} caractères."
+            ),
+            QueryError::TooManyWords => write!(
+                f,
+                "La recherche ne peut pas compter plus de {QUERY_MAX_WORDS} mots."
+            ),
+        }
+    }
+}
+
+/// Checks the size of a search before any work is done with it: at most
+/// [`QUERY_MAX_CHARS`] characters and [`QUERY_MAX_WORDS`] words, leading
+/// and trailing whitespace aside.
+pub fn check_query(query: &str) -> Result<(), QueryError> {
+    let query = query.trim();
+    if query.chars().count() > QUERY_MAX_CHARS {
+        return Err(QueryError::TooLong);
+    }
+    if query.split_whitespace().count() > QUERY_MAX_WORDS {
+        return Err(QueryError::TooManyWords);
+    }
+    Ok(())
+}
+
 /// Lower-cases, strips French diacritics and ligatures, and replaces every
 /// run of non-alphanumeric characters by one space.
 pub fn normalise(text: &str) -> String {
@@ -75,5 +124,27 @@ mod tests {
             ["cohesion", "sociale"]
         );
         assert!(query_terms(" ,;! ").is_empty());
+    }
+
+    #[test]
+    fn a_search_has_at_most_200_characters_and_10_words() {
+        assert_eq!(check_query("cohésion sociale"), Ok(()));
+        assert_eq!(check_query(&format!("  {}  ", "é".repeat(200))), Ok(()));
+        assert_eq!(check_query(&"é".repeat(201)), Err(QueryError::TooLong));
+        assert_eq!(check_query(&"x".repeat(50_000)), Err(QueryError::TooLong));
+        let ten = ["mot"; 10].join(" ");
+        assert_eq!(check_query(&ten), Ok(()));
+        assert_eq!(
+            check_query(&format!("{ten} de")),
+            Err(QueryError::TooManyWords)
+        );
+        assert_eq!(
+            QueryError::TooLong.to_string(),
+            "La recherche ne peut pas dépasser 200 caractères."
+        );
+        assert_eq!(
+            QueryError::TooManyWords.to_string(),
+            "La recherche ne peut pas compter plus de 10 mots."
+        );
     }
 }

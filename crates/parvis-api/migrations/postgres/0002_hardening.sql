@@ -1,11 +1,13 @@
 -- PostgreSQL twin of migrations/sqlite/0002_hardening.sql.
 
 ALTER TABLE registrations ADD CONSTRAINT registrations_status
-    CHECK (status IN ('confirmed', 'waitlisted', 'cancelled'));
+    CHECK (status IN ('confirmed', 'waitlisted', 'cancelled', 'pending'));
 ALTER TABLE registrations ADD COLUMN queue_key TEXT COLLATE "C";
 DROP INDEX registrations_waiting;
 CREATE INDEX registrations_queue ON registrations (event_id, status, queue_key, id);
 CREATE INDEX registrations_queue_unknown ON registrations (id) WHERE queue_key IS NULL;
+ALTER TABLE registrations ADD COLUMN hold_until TEXT COLLATE "C";
+CREATE INDEX registrations_holds ON registrations (hold_until) WHERE status = 'pending';
 
 CREATE TABLE waitlist_queues (
     event_id  BIGINT NOT NULL REFERENCES events (id),

@@ -11,7 +11,7 @@ CREATE TABLE registrations_new (
     event_id            INTEGER NOT NULL REFERENCES events (id),
     person_id           INTEGER NOT NULL REFERENCES people (id),
     status              TEXT NOT NULL
-                        CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
+                        CHECK (status IN ('confirmed', 'waitlisted', 'cancelled', 'pending')),
     tracks_json         TEXT NOT NULL,
     answers_json        TEXT NOT NULL,
     structure_type      TEXT NOT NULL,
@@ -23,6 +23,9 @@ CREATE TABLE registrations_new (
     -- waiting for the same thing form one queue. NULL only for rows older
     -- than this column, filled in when the store opens.
     queue_key           TEXT,
+    -- A pending registration holds its seats until then (address
+    -- confirmation), after which the job runner releases them.
+    hold_until          TEXT,
     UNIQUE (event_id, person_id)
 );
 INSERT INTO registrations_new (id, event_id, person_id, status, tracks_json, answers_json,
@@ -34,6 +37,7 @@ DROP TABLE registrations;
 ALTER TABLE registrations_new RENAME TO registrations;
 CREATE INDEX registrations_queue ON registrations (event_id, status, queue_key, id);
 CREATE INDEX registrations_queue_unknown ON registrations (id) WHERE queue_key IS NULL;
+CREATE INDEX registrations_holds ON registrations (hold_until) WHERE status = 'pending';
 
 -- The distinct queues of each event, so a cancellation looks at a handful of
 -- queues instead of every waiting registration. Rows are never deleted: a

@@ -140,6 +140,14 @@ pub fn compose(
             format!("Inscription annulée : {}", public.title),
             "Votre inscription est annulée. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.".to_owned(),
         ),
+        (NoticeKind::HoldExpired, _) => (
+            format!("Place libérée, adresse non confirmée : {}", public.title),
+            format!("Votre adresse n'a pas été confirmée dans les {} minutes : votre place a été proposée à une autre personne. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),
+        ),
+        (_, Status::Pending) => (
+            format!("Confirmez votre adresse : {}", public.title),
+            format!("Une place vous est réservée pendant {} minutes. Pour la garder, ouvrez votre lien personnel ci-dessous et cliquez sur « Confirmer mon adresse ». Sans confirmation, elle sera proposée à une autre personne. Le lien de connexion et le fichier calendrier vous parviendront une fois l'adresse confirmée.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),
+        ),
         (NoticeKind::Promoted, _) => (
             format!("Une place s'est libérée : inscription confirmée à {}", public.title),
             "Une place s'est libérée : vous quittez la liste d'attente et votre inscription est confirmée pour :".to_owned(),
@@ -205,7 +213,11 @@ pub fn compose(
             report.title
         ));
     }
-    if active {
+    if registration.status == Status::Pending {
+        body.push_str(&format!(
+            "\nConfirmer mon adresse (lien personnel) :\n{manage_url}\n"
+        ));
+    } else if active {
         body.push_str(&format!(
             "\nVoir, modifier ou annuler votre inscription (lien personnel) :\n{manage_url}\n"
         ));

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventKind, EventPublic, EventQuery, EventSummary};
+use parvis_core::api::{EventKind, EventPublic, EventQuery, EventSummary, FieldErrors};
 use parvis_core::{ics, search};
 
 use crate::AppState;
@@ -55,19 +55,14 @@ async fn list(
         None => None,
         Some(value) => Some(EventKind::parse(value).ok_or_else(|| AppError::BadRequest {
             status: axum::http::StatusCode::BAD_REQUEST,
-            message: format!(
-                "Le paramètre « kind » doit valoir webinaire, journee, cycle ou comite (reçu : « {value} »)."
-            ),
+            message:
+                "Le paramètre « kind » doit valoir webinaire, journee, cycle ou comite.".to_owned(),
         })?),
     };
     let filter = EventFilter {
         when: query.when,
         kind,
-        terms: query
-            .q
-            .as_deref()
-            .map(search::query_terms)
-            .unwrap_or_default(),
+        terms: search_terms(query.q.as_deref())?,
     };
     let now = Utc::now();
     let events = state.store.list_events(&filter, now).await?;
@@ -80,6 +75,20 @@ async fn list(
             })
             .collect(),
     ))
+}
+
+/// The words to look for, once the search is known to be of a reasonable
+/// size: an oversized one is a 422 naming `q`, before any database work.
+fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
+    let Some(q) = q else {
+        return Ok(Vec::new());
+    };
+    search::check_query(q).map_err(|error| {
+        let mut fields = FieldErrors::default();
+        fields.add(search::QUERY_FIELD, error.to_string());
+        AppError::Validation(fields)
+    })?;
+    Ok(search::query_terms(q))
 }
 
 /// Finds an event or answers 404 in French.
@@ -123,4 +132,42 @@ async fn calendar(
         ],
         body,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    use parvis_core::api::ApiError;
+
+    use super::*;
+
+    #[test]
+    fn a_reasonable_search_gives_its_words() {
+        assert_eq!(
+            search_terms(Some("Cohésion sociale")).unwrap(),
+            ["cohesion", "sociale"]
+        );
+        assert!(search_terms(None).unwrap().is_empty());
+        assert!(search_terms(Some(&"a".repeat(200))).is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_search_is_a_422_naming_q() {
+        for q in ["x".repeat(50_000), "é".repeat(201), ["mot"; 11].join(" ")] {
+            let error = search_terms(Some(&q)).unwrap_err();
+            let response = error.into_response();
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let body: ApiError = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body.code, "validation");
+            assert_eq!(
+                body.message,
+                "Le formulaire contient des erreurs : Recherche."
+            );
+            assert_eq!(body.fields.0.keys().collect::<Vec<_>>(), ["q"]);
+            assert!(body.fields.get("q")[0].starts_with("La recherche ne peut pas"));
+        }
+    }
 }

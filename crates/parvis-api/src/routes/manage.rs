@@ -19,7 +19,7 @@ use crate::error::{AppError, AppJson};
 use crate::mail::compose::{calendar_entries, connection_link};
 use crate::routes::detached;
 use crate::routes::events::find;
-use crate::store::{Changed, EventRecord, Notice, RegistrationRecord, Status};
+use crate::store::{AddressConfirmed, Changed, EventRecord, Notice, RegistrationRecord, Status};
 use crate::{mail, token};
 
 /// The management routes.
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/registrations/{token}", get(view).patch(change))
         .route("/registrations/{token}/cancel", post(cancel))
+        .route("/registrations/{token}/confirm", post(confirm))
         .route("/registrations/{token}/calendar.ics", get(calendar))
 }
 
@@ -176,6 +177,38 @@ async fn cancel(
         let store = state.store.clone();
         detached(async move { store.cancel(&event, record.id, &compose, Utc::now()).await })
             .await?;
+        state.outbox_wakeup.notify_one();
+    }
+    let (record, event) = open(&state, &token_text).await?;
+    Ok(Json(view_of(&record, event)))
+}
+
+/// Confirms the address of a registration that holds its seats until then
+/// (events with address confirmation). A POST, never a GET: link scanners
+/// and previews open links, they do not press buttons.
+async fn confirm(
+    State(state): State<AppState>,
+    Path(token_text): Path<String>,
+) -> Result<Json<RegistrationView>, AppError> {
+    let (record, event) = open(&state, &token_text).await?;
+    if record.status == Status::Pending {
+        let compose = composer(&state);
+        let store = state.store.clone();
+        let outcome = detached(async move {
+            store
+                .confirm_address(&event, record.id, &compose, Utc::now())
+                .await
+        })
+        .await?;
+        if outcome == AddressConfirmed::Expired {
+            return Err(AppError::Conflict {
+                code: "hold_expired",
+                message: format!(
+                    "Le délai de {} minutes pour confirmer votre adresse est dépassé : la place a été proposée à une autre personne. Vous pouvez vous réinscrire depuis la page de l'événement.",
+                    parvis_core::api::ADDRESS_CONFIRMATION_MINUTES
+                ),
+            });
+        }
         state.outbox_wakeup.notify_one();
     }
     let (record, event) = open(&state, &token_text).await?;

@@ -67,6 +67,10 @@ fn accepted(status: Status) -> RegistrationAccepted {
             status: RegistrationStatus::Waitlisted,
             message: format!("L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail."),
         },
+        Status::Pending => RegistrationAccepted {
+            status: RegistrationStatus::Pending,
+            message: format!("Une place vous est réservée pendant {} minutes. Pour la garder, confirmez votre adresse : ouvrez l'e-mail que nous venons d'envoyer et suivez votre lien personnel.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),
+        },
         _ => RegistrationAccepted {
             status: RegistrationStatus::Confirmed,
             message: "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé à l'adresse indiquée : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),

@@ -74,8 +74,10 @@ pub enum Status {
         /// Place in the queue.
         rank: u32,
     },
-    /// Cancelled by its owner.
+    /// Cancelled by its owner, or not confirmed in time.
     Cancelled,
+    /// Holds its seats until its owner confirms their address.
+    Pending,
 }
 
 impl Status {
@@ -85,7 +87,13 @@ impl Status {
             Status::Confirmed => RegistrationStatus::Confirmed,
             Status::Waitlisted { .. } => RegistrationStatus::Waitlisted,
             Status::Cancelled => RegistrationStatus::Cancelled,
+            Status::Pending => RegistrationStatus::Pending,
         }
+    }
+
+    /// Whether it holds seats (confirmed, or pending its address).
+    pub fn holds_seats(self) -> bool {
+        matches!(self, Status::Confirmed | Status::Pending)
     }
 
     /// The stored and wire name.
@@ -126,6 +134,8 @@ pub enum NoticeKind {
     Changed,
     /// Cancelled.
     Cancelled,
+    /// The address was not confirmed in time: the seat went to others.
+    HoldExpired,
     /// A session starts soon.
     Reminder {
         /// Which session.
@@ -143,6 +153,7 @@ impl NoticeKind {
             NoticeKind::Promoted => "promoted",
             NoticeKind::Changed => "changed",
             NoticeKind::Cancelled => "cancelled",
+            NoticeKind::HoldExpired => "expired",
             NoticeKind::Reminder { .. } => "reminder",
         }
     }
@@ -202,6 +213,17 @@ pub struct RegisterOutcome {
 /// Confirmations re-sent for one registration in a day, at most; further
 /// replays get the same answer and send nothing.
 pub const MAX_RESENDS_PER_DAY: i64 = 3;
+
+/// What confirming an address did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressConfirmed {
+    /// Confirmed now; the full confirmation email is queued.
+    Done,
+    /// Nothing to confirm (already confirmed, waiting or cancelled).
+    NotPending,
+    /// Too late: the hold expired and the seat went to others.
+    Expired,
+}
 
 /// What a change of choices did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +298,26 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<()>;
 
+    /// Confirms the address of a pending registration whose hold has not
+    /// expired: its seats become its own, and the full confirmation (link,
+    /// calendar file) is queued.
+    async fn confirm_address(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AddressConfirmed>;
+
+    /// Releases the seats of pending registrations whose hold has expired,
+    /// promotes whoever waits for them, and tells each registrant; returns
+    /// how many were released.
+    async fn release_expired_holds(
+        &self,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
+
     /// Changes the workshops and days of an active registration.
     async fn change_choices(
         &self,
@@ -337,6 +379,8 @@ pub struct StoreStats {
     pub confirmed: i64,
     /// Waitlisted registrations.
     pub waitlisted: i64,
+    /// Registrations holding seats until their address is confirmed.
+    pub pending: i64,
     /// Emails queued, delivered or not.
     pub emails: i64,
     /// Emails not yet delivered (and not given up on).

@@ -26,9 +26,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 use super::{
-    Changed, Compose, DeadLetter, EventFilter, EventRecord, MAX_RESENDS_PER_DAY, NewEvent, Notice,
-    NoticeKind, Origin, RegisterOutcome, Registered, RegistrationRecord, Status, Store, StoreStats,
-    timestamp,
+    AddressConfirmed, Changed, Compose, DeadLetter, EventFilter, EventRecord, MAX_RESENDS_PER_DAY,
+    NewEvent, Notice, NoticeKind, Origin, RegisterOutcome, Registered, RegistrationRecord, Status,
+    Store, StoreStats, timestamp,
 };
 use crate::mail::{OutgoingEmail, QueuedEmail};
 
@@ -591,6 +591,34 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Gives a registration that just got its seats its status (confirmed,
+    /// or pending its address for a while); returns it.
+    async fn set_seated(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+        registration_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Status> {
+        let status = seated(event);
+        sqlx::query(
+            &self.q(
+                "UPDATE registrations SET status = ?, hold_until = ?, updated_at = ? WHERE id = ?",
+            ),
+        )
+        .bind(status.as_str())
+        .bind(hold_until(status, &now))
+        .bind(timestamp(now))
+        .bind(registration_id)
+        .execute(&mut **tx)
+        .await
+        .context("failed to seat a registration")?;
+        Ok(match status {
+            RegistrationStatus::Pending => Status::Pending,
+            _ => Status::Confirmed,
+        })
+    }
+
     /// Queues the email a notice calls for, with a fresh personal token.
     async fn notify(
         &self,
@@ -696,12 +724,10 @@ impl SqlStore {
                 // were edited meanwhile gets here. Nobody else can be served.
                 return Ok(());
             }
-            self.set_status(tx, id, RegistrationStatus::Confirmed, now)
+            let status = self
+                .set_seated(tx, event, id, super::parse_timestamp(now)?)
                 .await?;
-            let record = RegistrationRecord {
-                status: Status::Confirmed,
-                ..record
-            };
+            let record = RegistrationRecord { status, ..record };
             self.notify(tx, event, &record, NoticeKind::Promoted, compose, now)
                 .await?;
         }
@@ -721,6 +747,7 @@ impl SqlStore {
     ) -> Result<Registered> {
         let day_ago = timestamp(now - chrono::Duration::days(1));
         let hour_ago = timestamp(now - chrono::Duration::hours(1));
+        let now_at = now;
         let now = timestamp(now);
         let person = &registration.person;
         let mut tx = self
@@ -797,7 +824,7 @@ impl SqlStore {
                     &registration.sessions,
                 ));
                 let status = if self.take_seats(&mut tx, event.id, &keys).await? {
-                    RegistrationStatus::Confirmed
+                    seated(event)
                 } else if event.public.waitlist {
                     self.add_queue(&mut tx, event.id, &queue).await?;
                     RegistrationStatus::Waitlisted
@@ -811,7 +838,7 @@ impl SqlStore {
                 match previous {
                     Some((id, _)) => {
                         sqlx::query(&self.q(
-                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?
+                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?, hold_until = ?
                              WHERE id = ?",
                         ))
                         .bind(status.as_str())
@@ -822,6 +849,7 @@ impl SqlStore {
                         .bind(&now)
                         .bind(&now)
                         .bind(&queue)
+                        .bind(hold_until(status, &now_at))
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
@@ -831,8 +859,8 @@ impl SqlStore {
                     }
                     None => {
                         let created: Option<i64> = sqlx::query_scalar(&self.q(
-                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                              ON CONFLICT (event_id, person_id) DO NOTHING
                              RETURNING id",
                         ))
@@ -847,6 +875,7 @@ impl SqlStore {
                         .bind(&now)
                         .bind(&now)
                         .bind(&queue)
+                        .bind(hold_until(status, &now_at))
                         .fetch_optional(&mut *tx)
                         .await
                         .context("failed to store the registration")?;
@@ -861,7 +890,7 @@ impl SqlStore {
                                 // instant through another connection
                                 // (PostgreSQL): theirs stands, these seats
                                 // go back.
-                                if status == RegistrationStatus::Confirmed {
+                                if status != RegistrationStatus::Waitlisted {
                                     self.release_seats(&mut tx, event.id, &keys).await?;
                                 }
                                 let id: i64 = sqlx::query_scalar(&self.q(
@@ -910,6 +939,7 @@ impl SqlStore {
                 RegistrationStatus::Waitlisted => Status::Waitlisted {
                     rank: self.rank(&mut tx, event.id, id).await?,
                 },
+                RegistrationStatus::Pending => Status::Pending,
                 _ => Status::Confirmed,
             };
             RegistrationRecord {
@@ -948,6 +978,49 @@ impl SqlStore {
         }))
     }
 
+    async fn release_hold_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let released: Option<i64> = sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET status = 'cancelled', hold_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'pending' AND hold_until <= ? RETURNING id",
+        ))
+        .bind(&now)
+        .bind(registration_id)
+        .bind(&now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if released.is_none() {
+            // Confirmed (or released by another runner) meanwhile.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.lock_quotas(&mut tx, event.id).await?;
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+        self.release_seats(&mut tx, event.id, &keys).await?;
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::HoldExpired,
+            compose,
+            &now,
+        )
+        .await?;
+        self.promote(&mut tx, event, compose, &now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn cancel_once(
         &self,
         event: &EventRecord,
@@ -960,7 +1033,8 @@ impl SqlStore {
         let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(());
         };
-        if previous == RegistrationStatus::Confirmed {
+        let held = holds_seats(previous);
+        if held {
             self.lock_quotas(&mut tx, event.id).await?;
         }
         let record = self.load_registration(&mut tx, registration_id).await?;
@@ -984,7 +1058,7 @@ impl SqlStore {
             &now,
         )
         .await?;
-        if previous == RegistrationStatus::Confirmed {
+        if held {
             let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
             self.release_seats(&mut tx, event.id, &keys).await?;
             self.promote(&mut tx, event, compose, &now).await?;
@@ -1003,6 +1077,7 @@ impl SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Changed> {
+        let now_at = now;
         let now = timestamp(now);
         let mut tx = self.pool.begin().await?;
         let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
@@ -1016,7 +1091,7 @@ impl SqlStore {
             .await?;
         let new = quota_keys(&event.public, tracks, sessions);
         let queue = queue_key(&wish(&event.public, tracks, sessions));
-        if previous == RegistrationStatus::Confirmed {
+        if holds_seats(previous) {
             let old = quota_keys(&event.public, &record.tracks, &record.sessions);
             let freed: Vec<String> = old.iter().filter(|k| !new.contains(k)).cloned().collect();
             let wanted: Vec<String> = new.iter().filter(|k| !old.contains(k)).cloned().collect();
@@ -1028,13 +1103,8 @@ impl SqlStore {
         } else if self.take_seats(&mut tx, event.id, &new).await? {
             // Someone waiting who switches to a workshop or day with seats
             // left gets them at once.
-            self.set_status(
-                &mut tx,
-                registration_id,
-                RegistrationStatus::Confirmed,
-                &now,
-            )
-            .await?;
+            self.set_seated(&mut tx, event, registration_id, now_at)
+                .await?;
         } else {
             self.add_queue(&mut tx, event.id, &queue).await?;
         }
@@ -1051,12 +1121,36 @@ impl SqlStore {
         let record = self.load_registration(&mut tx, registration_id).await?;
         self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
             .await?;
-        if previous == RegistrationStatus::Confirmed {
+        if holds_seats(previous) {
             self.promote(&mut tx, event, compose, &now).await?;
         }
         tx.commit().await?;
         Ok(Changed::Done)
     }
+}
+
+/// The status a registration that got its seats starts with: confirmed, or
+/// pending its address when the event asks for address confirmation.
+fn seated(event: &EventRecord) -> RegistrationStatus {
+    if event.public.address_confirmation {
+        RegistrationStatus::Pending
+    } else {
+        RegistrationStatus::Confirmed
+    }
+}
+
+/// Until when a registration of this status holds its seats unconfirmed.
+fn hold_until(status: RegistrationStatus, now: &DateTime<Utc>) -> Option<String> {
+    (status == RegistrationStatus::Pending).then(|| {
+        timestamp(*now + chrono::Duration::minutes(parvis_core::api::ADDRESS_CONFIRMATION_MINUTES))
+    })
+}
+
+fn holds_seats(status: RegistrationStatus) -> bool {
+    matches!(
+        status,
+        RegistrationStatus::Confirmed | RegistrationStatus::Pending
+    )
 }
 
 fn parse_status(name: &str) -> Result<RegistrationStatus> {
@@ -1073,6 +1167,7 @@ fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
             RegistrationStatus::Confirmed => Status::Confirmed,
             RegistrationStatus::Waitlisted => Status::Waitlisted { rank: 0 },
             RegistrationStatus::Cancelled => Status::Cancelled,
+            RegistrationStatus::Pending => Status::Pending,
         },
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
@@ -1338,6 +1433,79 @@ impl Store for SqlStore {
         retrying!(self.cancel_once(event, registration_id, compose, now))
     }
 
+    async fn confirm_address(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AddressConfirmed> {
+        let now_text = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let confirmed: Option<i64> = sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET status = 'confirmed', hold_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'pending' AND hold_until > ? RETURNING id",
+        ))
+        .bind(&now_text)
+        .bind(registration_id)
+        .bind(&now_text)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("failed to confirm an address")?;
+        if confirmed.is_none() {
+            let status: Option<String> =
+                sqlx::query_scalar(&self.q("SELECT status FROM registrations WHERE id = ?"))
+                    .bind(registration_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(match status.as_deref().map(parse_status).transpose()? {
+                Some(RegistrationStatus::Pending) => AddressConfirmed::Expired,
+                _ => AddressConfirmed::NotPending,
+            });
+        }
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::Registered,
+            compose,
+            &now_text,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AddressConfirmed::Done)
+    }
+
+    async fn release_expired_holds(
+        &self,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let now_text = timestamp(now);
+        let expired = sqlx::query(&self.q(
+            "SELECT r.id, e.slug FROM registrations r JOIN events e ON e.id = r.event_id
+             WHERE r.status = 'pending' AND r.hold_until <= ? ORDER BY r.hold_until LIMIT 500",
+        ))
+        .bind(&now_text)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to look for expired holds")?;
+        let mut released = 0;
+        for row in expired {
+            let slug: String = row.try_get("slug")?;
+            let Some(event) = self.event_by_slug(&slug).await? else {
+                continue;
+            };
+            let id: i64 = row.try_get("id")?;
+            released += usize::from(retrying!(self.release_hold_once(&event, id, compose, now))?);
+        }
+        Ok(released)
+    }
+
     async fn change_choices(
         &self,
         event: &EventRecord,
@@ -1562,6 +1730,7 @@ impl Store for SqlStore {
                     (SELECT COUNT(*) FROM registrations) AS registrations,
                     (SELECT COUNT(*) FROM registrations WHERE status = 'confirmed') AS confirmed,
                     (SELECT COUNT(*) FROM registrations WHERE status = 'waitlisted') AS waitlisted,
+                    (SELECT COUNT(*) FROM registrations WHERE status = 'pending') AS pending_registrations,
                     (SELECT COUNT(*) FROM outbox) AS emails,
                     (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL) AS pending,
                     (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL) AS dead",
@@ -1574,6 +1743,7 @@ impl Store for SqlStore {
             registrations: row.try_get("registrations")?,
             confirmed: row.try_get("confirmed")?,
             waitlisted: row.try_get("waitlisted")?,
+            pending: row.try_get("pending_registrations")?,
             emails: row.try_get("emails")?,
             pending_emails: row.try_get("pending")?,
             dead_emails: row.try_get("dead")?,
