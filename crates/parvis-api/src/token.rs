@@ -36,6 +36,34 @@ pub fn invitation_code_hash(code: &str) -> String {
     hash(&code.trim().to_uppercase())
 }
 
+/// Symbols of generated invitation codes: 32 capitals and digits, without
+/// the look-alikes 0/O and 1/I, so each carries 5 bits.
+const CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Symbols in a generated invitation code.
+pub const CODE_SYMBOLS: usize = 16;
+
+/// Bits of entropy in a generated invitation code (16 × 5 = 80): guessing
+/// one is hopeless even without the per-client and per-event lockouts.
+pub const CODE_BITS: usize = CODE_SYMBOLS * 5;
+
+/// Draws a new invitation code, such as `K7QF-M2XC-9HTR-WB4N`.
+pub fn invitation_code() -> Result<String> {
+    let mut bytes = [0u8; CODE_SYMBOLS];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
+    let mut code = String::with_capacity(CODE_SYMBOLS + CODE_SYMBOLS / 4);
+    for (index, byte) in bytes.iter().enumerate() {
+        if index > 0 && index % 4 == 0 {
+            code.push('-');
+        }
+        // 256 is a multiple of 32: taking the low 5 bits keeps every symbol
+        // equally likely.
+        code.push(CODE_ALPHABET[usize::from(byte & 31)] as char);
+    }
+    Ok(code)
+}
+
 /// Random hexadecimal of `bytes` bytes, for Message-IDs and the like.
 pub fn random_hex(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
@@ -57,6 +85,31 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_invitation_codes_carry_at_least_60_bits() {
+        const { assert!(CODE_BITS >= 60) };
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let code = invitation_code().unwrap();
+            assert_eq!(code.len(), 19, "{code}");
+            let symbols: String = code.chars().filter(|c| *c != '-').collect();
+            assert_eq!(symbols.len(), CODE_SYMBOLS);
+            assert!(
+                symbols.bytes().all(|b| CODE_ALPHABET.contains(&b)),
+                "{code}"
+            );
+            assert!(seen.insert(code.clone()), "no repeat");
+            // Typed in lower case with spaces around, it still matches.
+            assert_eq!(
+                invitation_code_hash(&format!(" {} ", code.to_lowercase())),
+                invitation_code_hash(&code)
+            );
+        }
+        // Every symbol of the alphabet shows up: no bias towards a subset.
+        let all: std::collections::HashSet<char> = seen.iter().flat_map(|c| c.chars()).collect();
+        assert_eq!(all.len(), 33, "32 symbols and the hyphen");
+    }
 
     #[test]
     fn tokens_are_256_bits_and_distinct() {
