@@ -57,6 +57,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::default());
     let notice = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
+    let notice_ref = NodeRef::<leptos::html::Div>::new();
     let event = initial.event.clone();
     let blocks: Vec<RwSignal<Vec<String>>> = event
         .choice_blocks()
@@ -121,6 +122,13 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 result,
                 "Votre adresse est confirmée : votre place est à vous. Un e-mail vous envoie le lien de connexion et le fichier calendrier.",
             );
+            // The button is gone: focus moves to the message saying what
+            // happened, once it is rendered.
+            request_animation_frame(move || {
+                if let Some(element) = notice_ref.get_untracked() {
+                    let _ = element.focus();
+                }
+            });
         }
     });
     Effect::new(move |_| {
@@ -197,7 +205,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                     on:click=move |_| { confirm.dispatch(()); }>"Confirmer mon adresse"</button>
             </section>
         </Show>
-        {move || notice.get().map(|text| view! { <div class="notice" role="status"><p>{text}</p></div> })}
+        {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
         <Show when=move || current.with(|v| v.can_change)>
             <section aria-labelledby="modifier">
                 <h2 id="modifier">"Modifier mes choix"</h2>

@@ -94,41 +94,9 @@ pub fn all(root: &Path) -> Result<()> {
         mixed.print(&format!("{name:<10} POST 20 % liste d'attente"));
     }
     println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");
-    let mut reminders = cargo();
-    reminders.args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "parvis-api",
-        "--example",
-        "reminder_job",
-    ]);
-    if let Some(server) = &postgres {
-        reminders.env(
-            "PARVIS_BENCH_POSTGRES_URL",
-            server.create_database("parvis_bench_rappels")?,
-        );
-    }
-    sh(&mut reminders)?;
+    example("reminder_job", "parvis_bench_rappels", postgres.as_ref())?;
     println!("\n== Annulation avec 20 000 personnes en liste d'attente (cible p99 ≤ 10 ms) ==");
-    let mut cancels = cargo();
-    cancels.args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "parvis-api",
-        "--example",
-        "waitlist_cancel",
-    ]);
-    if let Some(server) = &postgres {
-        cancels.env(
-            "PARVIS_BENCH_POSTGRES_URL",
-            server.create_database("parvis_bench_attente")?,
-        );
-    }
-    sh(&mut cancels)?;
+    example("waitlist_cancel", "parvis_bench_attente", postgres.as_ref())?;
     drop(postgres);
 
     println!(
@@ -144,6 +112,28 @@ pub fn all(root: &Path) -> Result<()> {
         std::fs::metadata(&lambda)?.len() as f64 / 1e6
     );
     Ok(())
+}
+
+/// Runs a bench example of the endpoint crate (release), on SQLite and, when
+/// a server is at hand, on a fresh PostgreSQL database named `database`.
+fn example(name: &str, database: &str, postgres: Option<&postgres::Postgres>) -> Result<()> {
+    let mut command = cargo();
+    command.args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--example",
+        name,
+    ]);
+    if let Some(server) = postgres {
+        command.env(
+            "PARVIS_BENCH_POSTGRES_URL",
+            server.create_database(database)?,
+        );
+    }
+    sh(&mut command)
 }
 
 /// Starts the server 20 times on an existing data directory and prints the

@@ -45,19 +45,30 @@ pub async fn run_once(state: &AppState) -> Result<JobReport> {
     })
 }
 
-/// Runs the jobs at every wake-up and at least every `interval`, forever.
+/// Runs every job each `interval`, and delivers the outbox as soon as an
+/// email is queued (the other jobs, which scan tables, keep to the interval
+/// so a burst of registrations does not pay for them), forever.
 pub async fn run_forever(state: AppState, interval: Duration) {
+    let mut everything = true;
     loop {
-        if let Err(error) = run_once(&state).await {
+        let result = if everything {
+            run_once(&state).await.map(|_| ())
+        } else {
+            worker::deliver_due(state.store.as_ref(), state.mailer.as_ref())
+                .await
+                .map(|_| ())
+        };
+        if let Err(error) = result {
             tracing::error!(error = format!("{error:#}"), "scheduled jobs failed");
         }
-        tokio::select! {
+        everything = tokio::select! {
             () = state.outbox_wakeup.notified() => {
                 // Let a burst of registrations gather, so one claim takes
                 // them all rather than one claim per email.
                 tokio::time::sleep(Duration::from_millis(100)).await;
+                false
             }
-            () = tokio::time::sleep(interval) => {}
-        }
+            () = tokio::time::sleep(interval) => true,
+        };
     }
 }

@@ -208,14 +208,12 @@ async fn file_or_not_found(State(state): State<ShellState>, request: Request) ->
     if path.starts_with("//") || path.split('/').any(|segment| segment.len() > MAX_SEGMENT) {
         return page(StatusCode::NOT_FOUND, state.shell.render(None));
     }
+    // A file (or a 304, a 416...) is answered as ServeDir answers it; a
+    // missing file, or a path the file system refused, is the app's 404.
     match state.files.clone().oneshot(request).await {
-        Ok(response) if response.status().is_success() || response.status().is_redirection() => {
-            response.map(Body::new)
-        }
-        Ok(response) if response.status() == StatusCode::NOT_MODIFIED => response.map(Body::new),
         Ok(response)
-            if response.status().is_client_error()
-                && response.status() != StatusCode::NOT_FOUND =>
+            if response.status() != StatusCode::NOT_FOUND
+                && !response.status().is_server_error() =>
         {
             response.map(Body::new)
         }

@@ -16,6 +16,7 @@ CREATE TABLE waitlist_queues (
 );
 
 ALTER TABLE registration_tokens ADD COLUMN expires_at TEXT COLLATE "C";
+CREATE INDEX registration_tokens_expiry ON registration_tokens (expires_at);
 
 ALTER TABLE outbox ADD COLUMN notice TEXT;
 ALTER TABLE outbox ADD COLUMN dead_at TEXT COLLATE "C";

@@ -50,6 +50,7 @@ CREATE TABLE waitlist_queues (
 
 -- Personal links stop working after the event (plus the retention period).
 ALTER TABLE registration_tokens ADD COLUMN expires_at TEXT;
+CREATE INDEX registration_tokens_expiry ON registration_tokens (expires_at);
 
 -- Why each email was sent (to bound re-sent confirmations), and emails
 -- given up on after too many failed attempts or a permanent refusal.

@@ -978,6 +978,36 @@ impl SqlStore {
         }))
     }
 
+    /// Ends the hold of a pending registration: confirmed while the hold
+    /// runs, cancelled once it has expired; `false` when it was not pending
+    /// on that side of its deadline (confirmed, released or expired
+    /// meanwhile).
+    async fn end_hold(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        to: RegistrationStatus,
+        now: &str,
+    ) -> Result<bool> {
+        let deadline = if to == RegistrationStatus::Confirmed {
+            "hold_until > ?"
+        } else {
+            "hold_until <= ?"
+        };
+        let ended: Option<i64> = sqlx::query_scalar(&self.q(&format!(
+            "UPDATE registrations SET status = ?, hold_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'pending' AND {deadline} RETURNING id"
+        )))
+        .bind(to.as_str())
+        .bind(now)
+        .bind(registration_id)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("failed to end a hold")?;
+        Ok(ended.is_some())
+    }
+
     async fn release_hold_once(
         &self,
         event: &EventRecord,
@@ -987,16 +1017,15 @@ impl SqlStore {
     ) -> Result<bool> {
         let now = timestamp(now);
         let mut tx = self.pool.begin().await?;
-        let released: Option<i64> = sqlx::query_scalar(&self.q(
-            "UPDATE registrations SET status = 'cancelled', hold_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'pending' AND hold_until <= ? RETURNING id",
-        ))
-        .bind(&now)
-        .bind(registration_id)
-        .bind(&now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if released.is_none() {
+        let released = self
+            .end_hold(
+                &mut tx,
+                registration_id,
+                RegistrationStatus::Cancelled,
+                &now,
+            )
+            .await?;
+        if !released {
             // Confirmed (or released by another runner) meanwhile.
             tx.rollback().await?;
             return Ok(false);
@@ -1442,17 +1471,15 @@ impl Store for SqlStore {
     ) -> Result<AddressConfirmed> {
         let now_text = timestamp(now);
         let mut tx = self.pool.begin().await?;
-        let confirmed: Option<i64> = sqlx::query_scalar(&self.q(
-            "UPDATE registrations SET status = 'confirmed', hold_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'pending' AND hold_until > ? RETURNING id",
-        ))
-        .bind(&now_text)
-        .bind(registration_id)
-        .bind(&now_text)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("failed to confirm an address")?;
-        if confirmed.is_none() {
+        let confirmed = self
+            .end_hold(
+                &mut tx,
+                registration_id,
+                RegistrationStatus::Confirmed,
+                &now_text,
+            )
+            .await?;
+        if !confirmed {
             let status: Option<String> =
                 sqlx::query_scalar(&self.q("SELECT status FROM registrations WHERE id = ?"))
                     .bind(registration_id)
