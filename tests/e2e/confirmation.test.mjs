@@ -4,30 +4,21 @@
 // The demo events do not ask for address confirmation, so the page's first
 // load shows a real registration as the endpoint would while it is pending;
 // the confirmation itself goes to the real endpoint.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, launch, expectAccessible, waitForEmail, tokenOf, registerByApi,
+  BASE, browserForTests, expectAccessible, waitForEmail, tokenOf, registerByApi,
 } from './helpers.mjs';
 
 const WEBINAR = 'webinaire-ceq-2030-ctg-restitution';
 
-let browser;
-let context;
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const pages = browserForTests();
 
 test('a pending registration is confirmed from the personal page, by keyboard', async () => {
   await registerByApi(WEBINAR, { email: 'a-confirmer@exemple.fr' });
   const email = await waitForEmail('a-confirmer@exemple.fr', /^Inscription confirmée/);
   const token = tokenOf(email.email);
-  const page = await context.newPage();
+  const page = await pages.newPage();
   let first = true;
   await page.route(`**/api/registrations/${token}`, async (route) => {
     const response = await route.fetch();

@@ -2,28 +2,19 @@
 // members-only refusal and acceptance with a workshop choice, the waiting
 // list and its promotion after a cancellation through the personal link,
 // and a cycle taken day by day. axe-core runs on every page visited.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, launch, expectAccessible, waitForEmail, calendarOf, tokenOf, registerByApi, fillPerson,
+  BASE, browserForTests, expectAccessible, waitForEmail, calendarOf, tokenOf, registerByApi, fillPerson,
 } from './helpers.mjs';
 
 const COMMITTEE = 'comite-pilotage-villes-vivre-ensemble-prochain';
 const CYCLE = 'cycle-qualification-contrat-de-ville-prochaine-session';
 
-let browser;
-let context;
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const pages = browserForTests();
 
 test('a members-only committee refuses without the code, then accepts it with a workshop choice', async () => {
-  const page = await context.newPage();
+  const page = await pages.newPage();
   await page.goto(`${BASE}/evenements/${COMMITTEE}`);
   await page.getByRole('heading', { level: 2, name: 'Inscription' }).waitFor();
   await page.getByText('Cette réunion est réservée aux membres du comité de pilotage.').waitFor();
@@ -59,7 +50,7 @@ test('a full workshop puts people on its waiting list; a cancellation through th
     });
     assert.equal(accepted.status, 'confirmed');
   }
-  const page = await context.newPage();
+  const page = await pages.newPage();
   await page.goto(`${BASE}/evenements/${COMMITTEE}`);
   const workshops = page.getByRole('group', { name: /Travail en sous-groupes thématiques/ });
   await workshops.getByText('complet, liste d\'attente').waitFor();
@@ -98,7 +89,7 @@ test('a full workshop puts people on its waiting list; a cancellation through th
 });
 
 test('a cycle can be taken for chosen days, and the days changed later', async () => {
-  const page = await context.newPage();
+  const page = await pages.newPage();
   await page.goto(`${BASE}/evenements/${CYCLE}`);
   await page.getByRole('heading', { level: 2, name: 'Inscription' }).waitFor();
   await fillPerson(page, 'cheffe.projet@exemple.fr');

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import PostalMime from 'postal-mime';
@@ -20,6 +21,19 @@ export async function launch() {
   });
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   return { browser, context };
+}
+
+/// One browser for the tests of a file, opened before them and closed after:
+/// `const pages = browserForTests();` then `await pages.newPage()`.
+export function browserForTests() {
+  let opened;
+  before(async () => {
+    opened = await launch();
+  });
+  after(async () => {
+    await opened?.browser.close();
+  });
+  return { newPage: () => opened.context.newPage() };
 }
 
 export async function expectAccessible(page, name) {

@@ -2,23 +2,14 @@
 // Playwright, against the running endpoint serving the release app.
 // Every page visited is checked with axe-core (zero violations), and the
 // confirmation email is read back from the outbox directory.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, expectAccessible, waitForEmail, calendarOf } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, waitForEmail, calendarOf } from './helpers.mjs';
 
-let browser;
-let context;
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const pages = browserForTests();
 
 test('a local actor finds the webinar, registers, and receives everything by email', async () => {
-  const page = await context.newPage();
+  const page = await pages.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
@@ -129,7 +120,7 @@ test('a local actor finds the webinar, registers, and receives everything by ema
 });
 
 test('unknown pages and events say so accessibly', async () => {
-  const page = await context.newPage();
+  const page = await pages.newPage();
   await page.goto(`${BASE}/evenements/nulle-part`);
   await page.getByRole('heading', { level: 1, name: 'Événement introuvable' }).waitFor();
   await page.getByRole('alert').getByText(/n'existe pas/).waitFor();

@@ -2,25 +2,16 @@
 // trunk loader, allowed by its hash; wasm through 'wasm-unsafe-eval'): every
 // page renders, and the browser reports no violation. App routes answer 200,
 // an unknown event 404, and an event page carries its Open Graph tags.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch } from './helpers.mjs';
+import { BASE, browserForTests } from './helpers.mjs';
 
-let browser;
-let context;
-
-before(async () => {
-  ({ browser, context } = await launch());
-});
-
-after(async () => {
-  await browser?.close();
-});
+const pages = browserForTests();
 
 const WEBINAR = 'webinaire-ceq-2030-ctg-restitution';
 
 async function visit(path, heading) {
-  const page = await context.newPage();
+  const page = await pages.newPage();
   const violations = [];
   page.on('console', (message) => {
     if (/Content[- ]Security[- ]Policy|Refused to/i.test(message.text())) violations.push(message.text());

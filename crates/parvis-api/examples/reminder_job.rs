@@ -2,6 +2,8 @@
 //! starts within the hour, on SQLite and (with `PARVIS_BENCH_POSTGRES_URL`)
 //! on PostgreSQL. Run by `cargo xtask bench`; prints figures only.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,7 +12,7 @@ use parvis_api::mail::transport::FileMailer;
 use parvis_api::store::sql::SqlStore;
 use parvis_api::store::{EventRecord, Notice, Store};
 use parvis_api::{AppState, mail, seed};
-use parvis_core::registration::{RegistrationRequest, check_for_event};
+use parvis_core::registration::check_for_event;
 
 const REGISTRATIONS: usize = 10_000;
 
@@ -43,16 +45,7 @@ async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow:
     };
     let started = Instant::now();
     for n in 0..REGISTRATIONS {
-        let request = RegistrationRequest {
-            first_name: "Prénom".into(),
-            last_name: format!("Nom {n}"),
-            email: format!("rappel-{n}@exemple.fr"),
-            organisation: "Ville de test".into(),
-            role: "Chargée de mission".into(),
-            consent: true,
-            structure_type: "collectivite".into(),
-            ..Default::default()
-        };
+        let request = common::request("rappel", n);
         let checked =
             check_for_event(&record.public, &request).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let token = parvis_api::token::generate()?;

@@ -3,13 +3,15 @@
 //! the next in line. Prints p50 and p99 over 200 cancellations on SQLite
 //! and, with `PARVIS_BENCH_POSTGRES_URL`, on PostgreSQL (target: p99 ≤ 10 ms).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use parvis_api::store::sql::SqlStore;
 use parvis_api::store::{EventRecord, Notice, Origin, Store};
 use parvis_api::{mail, seed, token};
-use parvis_core::registration::{RegistrationRequest, check_for_event};
+use parvis_core::registration::check_for_event;
 
 const WAITING: usize = 20_000;
 const CANCELS: usize = 200;
@@ -31,16 +33,7 @@ async fn run(name: &str, store: SqlStore) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut tokens = Vec::with_capacity(WAITING + 1);
     for n in 0..=WAITING {
-        let request = RegistrationRequest {
-            first_name: "Prénom".into(),
-            last_name: format!("Nom {n}"),
-            email: format!("attente-{n}@exemple.fr"),
-            organisation: "Ville de test".into(),
-            role: "Chargée de mission".into(),
-            consent: true,
-            structure_type: "collectivite".into(),
-            ..Default::default()
-        };
+        let request = common::request("attente", n);
         let checked =
             check_for_event(&record.public, &request).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let personal = token::generate()?;
