@@ -11,7 +11,6 @@
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +32,18 @@ pub fn all(root: &Path) -> Result<()> {
     let binary = build_release(root)?;
     println!("\n== Taille de l'application (dist/, build release) ==");
     sizes(&root.join("dist"))?;
+
+    println!(
+        "\n== Première visite de l'agenda depuis le serveur de Parvis (brotli, octets reçus) =="
+    );
+    {
+        let data = root.join("target/bench-data-visit");
+        if data.exists() {
+            std::fs::remove_dir_all(&data)?;
+        }
+        let server = Server::start(&binary, &data, Some(&root.join("dist")), None, true)?;
+        first_visit(server.addr)?;
+    }
 
     let postgres = postgres::provide()?;
     let duration = Duration::from_secs(5);
@@ -114,6 +125,45 @@ pub fn all(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What a browser downloads on a first visit of the agenda: the page, each
+/// file it names, and the agenda's API call; prints each and the total on
+/// the wire (budget: 250 KB).
+fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
+    let mut connection = crate::http::Connection::open(addr)?;
+    let accept = [("Accept-Encoding", "br, gzip")];
+    let index = connection.request_with("GET", "/", None, &accept)?;
+    let mut paths: Vec<String> = Vec::new();
+    for attribute in ["href=\"", "src=\"", "from '", "module_or_path: '"] {
+        for piece in index.body.split(attribute).skip(1) {
+            let end = piece.find(['"', '\'']).unwrap_or(0);
+            let path = &piece[..end];
+            if path.starts_with('/') && !path.starts_with("//") && path != "/" {
+                paths.push(path.to_owned());
+            }
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths.push("/api/events".to_owned());
+    let mut total = index.wire;
+    println!("{:<48} {:>8.1} Ko", "/", kb(index.wire));
+    for path in &paths {
+        let response = connection.request_with("GET", path, None, &accept)?;
+        if response.status != 200 {
+            bail!("{path} answered {}", response.status);
+        }
+        total += response.wire;
+        println!("{path:<48} {:>8.1} Ko", kb(response.wire));
+    }
+    println!(
+        "{:<48} {:>8.1} Ko en {} requêtes (budget : 250 Ko)",
+        "total",
+        kb(total),
+        paths.len() + 1
+    );
+    Ok(())
+}
+
 /// Runs a bench example of the endpoint crate (release), on SQLite and, when
 /// a server is at hand, on a fresh PostgreSQL database named `database`.
 fn example(name: &str, database: &str, postgres: Option<&postgres::Postgres>) -> Result<()> {
@@ -188,19 +238,8 @@ fn sizes(dist: &Path) -> Result<()> {
             continue;
         }
         let raw = std::fs::read(&path)?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&raw)?;
-        let gzip = gz.finish()?.len();
-        let mut br = Vec::new();
-        brotli::BrotliCompress(
-            &mut raw.as_slice(),
-            &mut br,
-            &brotli::enc::BrotliEncoderParams {
-                quality: 11,
-                lgwin: 22,
-                ..Default::default()
-            },
-        )?;
+        let gzip = crate::compress::gzip(&raw)?.len();
+        let br = crate::compress::brotli(&raw)?;
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

@@ -21,6 +21,8 @@ pub struct Response {
     pub status: u16,
     /// Body as text.
     pub body: String,
+    /// Bytes received: status line, headers and body, as on the wire.
+    pub wire: usize,
 }
 
 impl Connection {
@@ -38,7 +40,21 @@ impl Connection {
 
     /// Sends one request and reads the whole response.
     pub fn request(&mut self, method: &str, path: &str, json: Option<&str>) -> Result<Response> {
+        self.request_with(method, path, json, &[])
+    }
+
+    /// Same, with extra request headers.
+    pub fn request_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
         if let Some(body) = json {
             head.push_str(&format!(
                 "Content-Type: application/json\r\nContent-Length: {}\r\n",
@@ -51,7 +67,7 @@ impl Connection {
             self.writer.write_all(body.as_bytes())?;
         }
         let mut line = String::new();
-        self.reader.read_line(&mut line)?;
+        let mut wire = self.reader.read_line(&mut line)?;
         let status: u16 = line
             .split_whitespace()
             .nth(1)
@@ -60,9 +76,11 @@ impl Connection {
         let mut length = None;
         loop {
             line.clear();
-            if self.reader.read_line(&mut line)? == 0 {
+            let read = self.reader.read_line(&mut line)?;
+            if read == 0 {
                 bail!("connection closed in headers");
             }
+            wire += read;
             let header = line.trim_end();
             if header.is_empty() {
                 break;
@@ -79,6 +97,7 @@ impl Connection {
         Ok(Response {
             status,
             body: String::from_utf8_lossy(&body).into_owned(),
+            wire: wire + length,
         })
     }
 }

@@ -13,6 +13,7 @@
 //! long commands.
 
 mod bench;
+mod compress;
 mod http;
 mod lambda;
 mod postgres;
@@ -102,7 +103,8 @@ pub fn build_app(root: &Path) -> Result<()> {
     sh(Command::new("trunk")
         .args(["build", "--release", "--offline"])
         .env("PATH", tool_path(root))
-        .current_dir(root))
+        .current_dir(root))?;
+    compress::precompress(&root.join("dist"))
 }
 
 /// Installs what is missing, builds the release app into `dist/` and the

@@ -16,6 +16,13 @@
 //! - `Strict-Transport-Security` when the public address is https;
 //! - `Cache-Control: no-store` on every API answer that does not say
 //!   otherwise (they may carry personal data).
+//!
+//! API answers get a policy that allows nothing (`default-src 'none';
+//! frame-ancestors 'none'`) instead of the documents' one; the app's files
+//! (wasm, scripts, styles…) get only what applies to a file (`nosniff`,
+//! `Referrer-Policy`, HSTS). Documents and API answers of more
+//! than 512 bytes are compressed (brotli or gzip, fastest level) when the
+//! client accepts it; the app's files come precompressed from the build.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,15 +34,26 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use parvis_core::api::{ApiError, FieldErrors};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 
-/// The headers added to every answer.
+/// The headers added to every answer, by kind of answer.
 #[derive(Debug, Clone)]
 pub struct SecurityHeaders {
-    fixed: Vec<(HeaderName, HeaderValue)>,
+    /// For documents (HTML): the whole policy.
+    documents: Vec<(HeaderName, HeaderValue)>,
+    /// For API answers (JSON): a policy that allows nothing, should one be
+    /// opened as a page, without the document-only headers.
+    api: Vec<(HeaderName, HeaderValue)>,
+    /// For the app's files (wasm, scripts, styles, images, PDFs): what
+    /// applies to a file that is not a document. Policies that only govern
+    /// documents would cost every file's headers for nothing.
+    files: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Builds the Content-Security-Policy, allowing the given inline scripts
@@ -52,37 +70,69 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
     )
 }
 
+/// The policy of API answers: nothing may load or frame them.
+pub const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
 impl SecurityHeaders {
     /// The headers for a site at `https` or not, with these inline scripts.
     pub fn new(https: bool, script_hashes: &[String]) -> Self {
         let value = |text: &str| HeaderValue::from_str(text).expect("a valid header value");
-        let mut fixed = vec![
+        let mut files = vec![
+            (header::X_CONTENT_TYPE_OPTIONS, value("nosniff")),
+            (header::REFERRER_POLICY, value("no-referrer")),
+        ];
+        if https {
+            files.push((
+                header::STRICT_TRANSPORT_SECURITY,
+                value("max-age=63072000; includeSubDomains"),
+            ));
+        }
+        let mut api = files.clone();
+        api.push((
+            header::CONTENT_SECURITY_POLICY,
+            value(API_CONTENT_SECURITY_POLICY),
+        ));
+        let mut documents = files.clone();
+        documents.extend([
             (
                 header::CONTENT_SECURITY_POLICY,
                 value(&content_security_policy(script_hashes)),
             ),
-            (header::X_CONTENT_TYPE_OPTIONS, value("nosniff")),
             (header::X_FRAME_OPTIONS, value("DENY")),
-            (header::REFERRER_POLICY, value("no-referrer")),
             (
                 HeaderName::from_static("permissions-policy"),
                 value(
                     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
-                     interest-cohort=(), browsing-topics=()",
+                     browsing-topics=()",
                 ),
             ),
             (
                 HeaderName::from_static("cross-origin-opener-policy"),
                 value("same-origin"),
             ),
-        ];
-        if https {
-            fixed.push((
-                header::STRICT_TRANSPORT_SECURITY,
-                value("max-age=63072000; includeSubDomains"),
-            ));
+        ]);
+        Self {
+            documents,
+            api,
+            files,
         }
-        Self { fixed }
+    }
+
+    /// The set for an answer of this content type.
+    fn for_answer(&self, headers: &HeaderMap) -> &[(HeaderName, HeaderValue)] {
+        let essence = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(str::trim)
+            .unwrap_or_default();
+        if essence.eq_ignore_ascii_case("text/html") {
+            &self.documents
+        } else if essence.eq_ignore_ascii_case("application/json") {
+            &self.api
+        } else {
+            &self.files
+        }
     }
 }
 
@@ -96,8 +146,9 @@ async fn add_headers(
     if api && response.status().as_u16() >= 400 {
         response = error_as_json(response);
     }
+    let set = headers.for_answer(response.headers());
     let map = response.headers_mut();
-    for (name, value) in &headers.fixed {
+    for (name, value) in set {
         map.insert(name.clone(), value.clone());
     }
     if api && !map.contains_key(header::CACHE_CONTROL) {
@@ -187,8 +238,18 @@ fn layers(router: Router, https: bool, body_timeout: Duration, script_hashes: &[
             },
         )
         .on_failure(());
+    // Documents and API answers are compressed when the client accepts it
+    // (the app's files are already, at build time, and are left alone).
+    let compression = CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            SizeAbove::new(512)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::const_new("application/pdf")),
+        );
     router
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(compression)
         .layer(trace)
         .layer(middleware::from_fn_with_state(headers, add_headers))
 }

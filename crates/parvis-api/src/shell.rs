@@ -10,6 +10,9 @@
 //!   shows the "page not found" view.
 //! - An event page's shell carries the event's title, description and Open
 //!   Graph tags, so a link shared in a messaging tool previews the event.
+//! - Files are served precompressed (brotli, gzip) when the client accepts
+//!   it; trunk's hashed files are cached for good, others for an hour, the
+//!   shell is always revalidated.
 //! - The inline loader trunk writes into `index.html` is allowed by its
 //!   SHA-256 in the Content-Security-Policy (see [`crate::http`]).
 
@@ -208,6 +211,12 @@ async fn file_or_not_found(State(state): State<ShellState>, request: Request) ->
     if path.starts_with("//") || path.split('/').any(|segment| segment.len() > MAX_SEGMENT) {
         return page(StatusCode::NOT_FOUND, state.shell.render(None));
     }
+    let cache = if is_hashed(path) {
+        // The name changes with the content: cached for good.
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
     // A file (or a 304, a 416...) is answered as ServeDir answers it; a
     // missing file, or a path the file system refused, is the app's 404.
     match state.files.clone().oneshot(request).await {
@@ -215,10 +224,29 @@ async fn file_or_not_found(State(state): State<ShellState>, request: Request) ->
             if response.status() != StatusCode::NOT_FOUND
                 && !response.status().is_server_error() =>
         {
-            response.map(Body::new)
+            let mut response = response.map(Body::new);
+            if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+                let headers = response.headers_mut();
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+                // The same address answers brotli, gzip or plain bytes.
+                headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
+            response
         }
         _ => page(StatusCode::NOT_FOUND, state.shell.render(None)),
     }
+}
+
+/// Whether a file name carries trunk's content hash (`parvis-<16 hex>.js`,
+/// `parvis-<16 hex>_bg.wasm`, `main-<16 hex>.css`...).
+pub fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.match_indices('-').any(|(at, _)| {
+        let rest = &name[at + 1..];
+        rest.len() > 16
+            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+            && matches!(rest.as_bytes()[16], b'.' | b'_')
+    })
 }
 
 /// Percent-decodes a path; `None` when it is not UTF-8 once decoded.
@@ -248,7 +276,12 @@ fn percent_decode(path: &str) -> Option<String> {
 
 /// The app's routes and files, to merge with the API.
 pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
-    let files = ServeDir::new(app_dir).append_index_html_on_directories(false);
+    // `cargo xtask` writes a brotli and a gzip copy of every text file at
+    // build time: no request pays for compression.
+    let files = ServeDir::new(app_dir)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
     let shell_state = ShellState {
         app: state,
         shell,
@@ -301,6 +334,16 @@ mod tests {
         assert!(html.contains("content=\"Restitution de l&#39;étude\""));
         assert_eq!(html.matches("name=\"description\"").count(), 1);
         assert_eq!(html.matches("<title>").count(), 1);
+    }
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        assert!(is_hashed("/parvis-eb68be6b9682a944_bg.wasm"));
+        assert!(is_hashed("/parvis-eb68be6b9682a944.js"));
+        assert!(is_hashed("/main-0123456789abcdef.css"));
+        assert!(!is_hashed("/robots.txt"));
+        assert!(!is_hashed("/rapports/rapport-2024.pdf"));
+        assert!(!is_hashed("/parvis-eb68be6b9682a94.js"));
     }
 
     #[test]
