@@ -132,9 +132,11 @@ fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
     let mut connection = crate::http::Connection::open(addr)?;
     let accept = [("Accept-Encoding", "br, gzip")];
     let index = connection.request_with("GET", "/", None, &accept)?;
+    // The page as text, to find the files it names (not counted).
+    let page = connection.request("GET", "/", None)?.body;
     let mut paths: Vec<String> = Vec::new();
     for attribute in ["href=\"", "src=\"", "from '", "module_or_path: '"] {
-        for piece in index.body.split(attribute).skip(1) {
+        for piece in page.split(attribute).skip(1) {
             let end = piece.find(['"', '\'']).unwrap_or(0);
             let path = &piece[..end];
             if path.starts_with('/') && !path.starts_with("//") && path != "/" {

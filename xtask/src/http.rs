@@ -74,6 +74,7 @@ impl Connection {
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("bad status line {line:?}"))?;
         let mut length = None;
+        let mut chunked = false;
         loop {
             line.clear();
             let read = self.reader.read_line(&mut line)?;
@@ -85,19 +86,47 @@ impl Connection {
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = Some(value.trim().parse::<usize>()?);
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.trim().parse::<usize>()?);
+                } else if name.eq_ignore_ascii_case("transfer-encoding")
+                    && value.trim().eq_ignore_ascii_case("chunked")
+                {
+                    chunked = true;
+                }
             }
         }
-        let length = length.context("response without Content-Length")?;
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body)?;
+        let body = if chunked {
+            // Chunks: a hexadecimal size line, the data, CRLF; size 0 ends.
+            let mut body = Vec::new();
+            loop {
+                line.clear();
+                wire += self.reader.read_line(&mut line)?;
+                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                    .with_context(|| format!("bad chunk size {line:?}"))?;
+                if size == 0 {
+                    line.clear();
+                    wire += self.reader.read_line(&mut line)?;
+                    break body;
+                }
+                let start = body.len();
+                body.resize(start + size, 0);
+                self.reader.read_exact(&mut body[start..])?;
+                let mut crlf = [0; 2];
+                self.reader.read_exact(&mut crlf)?;
+                wire += size + 2;
+            }
+        } else {
+            let length = length.context("response without Content-Length")?;
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body)?;
+            wire += length;
+            body
+        };
         Ok(Response {
             status,
             body: String::from_utf8_lossy(&body).into_owned(),
-            wire: wire + length,
+            wire,
         })
     }
 }
