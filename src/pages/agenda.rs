@@ -3,30 +3,65 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use parvis_core::api::{EventKind, EventQuery, EventSummary, RegistrationState};
 use parvis_core::{dates, search};
 
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
 
+/// The agenda's query as the page's own address holds it (`/?q=…&kind=…`),
+/// so a search can be shared and survives a reload or a step back.
+pub fn agenda_url(q: &str, kind: &str) -> String {
+    let mut params = Vec::new();
+    if !q.trim().is_empty() {
+        params.push(format!("q={}", api::encode(q.trim())));
+    }
+    if !kind.is_empty() {
+        params.push(format!("kind={}", api::encode(kind)));
+    }
+    if params.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{}", params.join("&"))
+    }
+}
+
+/// « 0 événement », « 1 événement », « 3 événements »: French puts 0 and
+/// 1 in the singular.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n <= 1 { singular } else { plural })
+}
+
 /// The agenda page.
 #[component]
 pub fn Agenda() -> impl IntoView {
     crate::set_title("Agenda");
-    let search = RwSignal::new(String::new());
-    let kind = RwSignal::new(String::new());
-    let applied = RwSignal::new(EventQuery::default());
+    let query = use_query_map();
+    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
+    let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let kind = RwSignal::new(query.with_untracked(|q| q.get("kind").unwrap_or_default()));
+    // Back and forward steps change the address: the fields follow it.
+    Effect::new(move |_| {
+        search.set(param("q"));
+        kind.set(param("kind"));
+    });
+    let applied = Memo::new(move |_| EventQuery {
+        when: None,
+        kind: Some(param("kind")).filter(|k| !k.is_empty()),
+        q: Some(param("q")).filter(|q| !q.trim().is_empty()),
+    });
     let events = LocalResource::new(move || {
         let query = applied.get();
         async move { api::list_events(&query).await }
     });
+    let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        applied.set(EventQuery {
-            when: None,
-            kind: Some(kind.get_untracked()).filter(|k| !k.is_empty()),
-            q: Some(search.get_untracked()).filter(|q| !q.trim().is_empty()),
-        });
+        navigate(
+            &agenda_url(&search.get_untracked(), &kind.get_untracked()),
+            Default::default(),
+        );
     };
     view! {
         <h1>"Agenda"</h1>
@@ -40,9 +75,9 @@ pub fn Agenda() -> impl IntoView {
             <div class="field">
                 <label for="type">"Type d'événement"</label>
                 <select id="type" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="">"Tous les types"</option>
+                    <option value="" selected=move || kind.get().is_empty()>"Tous les types"</option>
                     {EventKind::ALL.into_iter().map(|k| view! {
-                        <option value=k.as_str()>{k.label()}</option>
+                        <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.label()}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -70,7 +105,11 @@ fn agenda_sections(list: Vec<EventSummary>) -> impl IntoView {
     let (past, upcoming): (Vec<_>, Vec<_>) = list.into_iter().partition(|e| e.is_past);
     view! {
         <p class="result-count" role="status">
-            {format!("{} événement(s) à venir, {} passé(s).", upcoming.len(), past.len())}
+            {format!(
+                "{} à venir, {}.",
+                count(upcoming.len(), "événement", "événements"),
+                count(past.len(), "passé", "passés")
+            )}
         </p>
         <section aria-labelledby="a-venir">
             <h2 id="a-venir">"À venir"</h2>
@@ -123,5 +162,25 @@ fn EventCard(event: EventSummary) -> impl IntoView {
             <p class="organiser">{event.organiser.clone()}</p>
             {state.map(|s| view! { <p class="badge">{s}</p> })}
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_follow_french_plurals() {
+        assert_eq!(count(0, "événement", "événements"), "0 événement");
+        assert_eq!(count(1, "événement", "événements"), "1 événement");
+        assert_eq!(count(3, "passé", "passés"), "3 passés");
+    }
+
+    #[test]
+    fn the_agenda_address_carries_its_search() {
+        assert_eq!(agenda_url("", ""), "/");
+        assert_eq!(agenda_url("  Évry ", ""), "/?q=%C3%89vry");
+        assert_eq!(agenda_url("", "cycle"), "/?kind=cycle");
+        assert_eq!(agenda_url("a&b", "comite"), "/?q=a%26b&kind=comite");
     }
 }

@@ -21,7 +21,7 @@
 //! frame-ancestors 'none'`) instead of the documents' one; the app's files
 //! (wasm, scripts, styles…) get only what applies to a file (`nosniff`,
 //! `Referrer-Policy`, HSTS). Documents and API answers of more
-//! than 512 bytes are compressed (brotli or gzip, fastest level) when the
+//! than 512 bytes are compressed (brotli or gzip, level 5) when the
 //! client accepts it; the app's files come precompressed from the build.
 
 use std::sync::Arc;
@@ -241,7 +241,7 @@ fn layers(router: Router, https: bool, body_timeout: Duration, script_hashes: &[
     // Documents and API answers are compressed when the client accepts it
     // (the app's files are already, at build time, and are left alone).
     let compression = CompressionLayer::new()
-        .quality(CompressionLevel::Fastest)
+        .quality(CompressionLevel::Precise(5))
         .compress_when(
             SizeAbove::new(512)
                 .and(NotForContentType::IMAGES)

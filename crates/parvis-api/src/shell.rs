@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
@@ -37,6 +37,9 @@ use crate::AppState;
 #[derive(Debug, Clone)]
 pub struct Shell {
     html: String,
+    /// The plain shell, brotli-compressed once at its best: the pages that
+    /// carry no event's tags are sent that way to whoever accepts brotli.
+    html_br: Vec<u8>,
     script_hashes: Vec<String>,
 }
 
@@ -106,8 +109,17 @@ impl Shell {
     /// A shell from the text of `index.html`.
     pub fn from_html(html: String) -> Self {
         let script_hashes = inline_script_hashes(&html);
+        let mut html_br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            ..Default::default()
+        };
+        if brotli::BrotliCompress(&mut html.as_bytes(), &mut html_br, &params).is_err() {
+            html_br.clear();
+        }
         Self {
             html,
+            html_br,
             script_hashes,
         }
     }
@@ -177,8 +189,32 @@ struct ShellState {
     files: ServeDir,
 }
 
-async fn app_page(State(state): State<ShellState>) -> Response {
-    page(StatusCode::OK, state.shell.render(None))
+async fn app_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
+    plain_shell(&state.shell, &headers, StatusCode::OK)
+}
+
+/// The shell without event tags: its precompressed copy when the client
+/// accepts brotli.
+fn plain_shell(shell: &Shell, request: &HeaderMap, status: StatusCode) -> Response {
+    let accepts_br = request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            parts.next().is_some_and(|name| name.trim() == "br")
+                && !parts.any(|p| p.trim().replace(' ', "") == "q=0")
+        });
+    if !accepts_br || shell.html_br.is_empty() {
+        return page(status, shell.render(None));
+    }
+    let mut response = page(status, String::new());
+    *response.body_mut() = Body::from(shell.html_br.clone());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }
 
 async fn event_page(State(state): State<ShellState>, UrlPath(slug): UrlPath<String>) -> Response {

@@ -287,7 +287,8 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents(backend: Bac
     assert_eq!(cycle.as_array().unwrap().len(), 1);
     assert_eq!(cycle[0]["session_count"], 4);
     assert_eq!(cycle[0]["city"], "Évry");
-    // « cohesion » finds « cohésion » in the PACA day and the committee.
+    // « cohesion » finds « cohésion » in the PACA day, the committee and
+    // the cycle (whose description speaks of it), upcoming first.
     let found = app.get("/api/events?q=COHESION%20sociale").await.json();
     let slugs: Vec<&str> = found
         .as_array()
@@ -299,7 +300,9 @@ async fn the_agenda_filters_by_time_kind_and_words_ignoring_accents(backend: Bac
         slugs,
         [
             seed::UPCOMING_COMMITTEE,
+            seed::UPCOMING_CYCLE,
             "comite-pilotage-villes-vivre-ensemble-2016-07-01",
+            "cycle-qualification-contrat-de-ville-2016",
             "journee-regionale-cohesion-sociale-paca-2011-06-15"
         ]
     );
@@ -1572,6 +1575,7 @@ store_tests!(
     with_address_confirmation_a_seat_is_held_until_confirmed_then_released,
     build_files_go_out_precompressed_and_cached_for_good,
     keep_alive_requests_are_not_stalled_by_nagle,
+    the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_description,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -1764,6 +1768,12 @@ async fn build_files_go_out_precompressed_and_cached_for_good(backend: Backend) 
             .headers()
             .contains_key(header::CONTENT_SECURITY_POLICY)
     );
+    // The shell goes out precompressed (once, at start-up) too.
+    assert_eq!(shell.headers()[header::CONTENT_ENCODING], "br");
+    let compressed = shell.into_body().collect().await.unwrap().to_bytes();
+    let mut html = Vec::new();
+    brotli::BrotliDecompress(&mut &compressed[..], &mut html).unwrap();
+    assert!(String::from_utf8(html).unwrap().contains("import init"));
     // Documents and API answers are compressed on the way out.
     let events = get("/api/events", "br").await.unwrap();
     assert_eq!(events.headers()[header::CONTENT_ENCODING], "br");
@@ -2755,4 +2765,43 @@ async fn with_address_confirmation_a_seat_is_held_until_confirmed_then_released(
     );
     let event = app.get("/api/events/confirmation-adresse").await.json();
     assert_eq!(event["availability"]["event"]["taken"], 1);
+}
+
+async fn the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_description(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let slugs = |q: &'static str| {
+        let app = &app;
+        async move {
+            let list = app.get(&format!("/api/events?q={q}")).await.json();
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["slug"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // The town of the venue, accents ignored either way.
+    for q in ["%C3%89vry", "evry", "EVRY"] {
+        assert!(
+            slugs(q).await.contains(&seed::UPCOMING_CYCLE.to_owned()),
+            "{q}"
+        );
+    }
+    // The organiser's acronym.
+    assert!(
+        slugs("CRPVE")
+            .await
+            .contains(&seed::UPCOMING_CYCLE.to_owned())
+    );
+    // A town named in the description only.
+    assert!(
+        slugs("Creil")
+            .await
+            .contains(&seed::UPCOMING_COMMITTEE.to_owned())
+    );
+    assert!(slugs("Tombouctou").await.is_empty());
 }

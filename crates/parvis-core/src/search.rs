@@ -1,8 +1,9 @@
 //! Text normalisation for search: lower case, no accents, words only.
 //!
 //! The agenda search must find « cohésion » when someone types « cohesion »
-//! or « COHÉSION ». The endpoint stores the normalised title and summary of
-//! each event and matches the normalised words of the query against them, in
+//! or « COHÉSION ». The endpoint stores the normalised text of each event
+//! ([`event_text`]: title, summary, description, organiser, venue and town,
+//! speakers) and matches the normalised words of the query against it, in
 //! the same way on SQLite and PostgreSQL.
 
 use std::fmt;
@@ -52,6 +53,25 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
         return Err(QueryError::TooManyWords);
     }
     Ok(())
+}
+
+/// Everything a search of the agenda looks into, normalised: title,
+/// summary, description, organiser, venue (name, address, town) and
+/// speakers, so « Évry », « CRPVE » or « Creil » find the events that name
+/// them.
+pub fn event_text(event: &crate::api::EventPublic) -> String {
+    let mut parts: Vec<&str> = vec![&event.title, &event.summary, &event.organiser];
+    parts.extend(event.description.iter().map(String::as_str));
+    if let Some(venue) = &event.venue {
+        parts.push(&venue.name);
+        parts.push(&venue.city);
+        parts.extend(venue.address.iter().map(String::as_str));
+    }
+    for speaker in &event.speakers {
+        parts.push(&speaker.name);
+        parts.extend(speaker.role.as_deref());
+    }
+    normalise(&parts.join(" "))
 }
 
 /// Lower-cases, strips French diacritics and ligatures, and replaces every

@@ -207,6 +207,23 @@ impl SqlStore {
             }
             tx.commit().await?;
         }
+        // The search text follows what a search looks into: refreshed where
+        // it is out of date (a handful of events, once).
+        for row in sqlx::query("SELECT id, search_text, data_json FROM events")
+            .fetch_all(&self.pool)
+            .await
+            .context("failed to read the events' search text")?
+        {
+            let event: EventPublic = decode_json(&row, "data_json")?;
+            let text = parvis_core::search::event_text(&event);
+            if row.try_get::<String, _>("search_text")? != text {
+                sqlx::query(&self.q("UPDATE events SET search_text = ? WHERE id = ?"))
+                    .bind(&text)
+                    .bind(row.try_get::<i64, _>("id")?)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
         let events = sqlx::query(
             "SELECT id, ends_at FROM events WHERE id IN
              (SELECT r.event_id FROM registration_tokens t JOIN registrations r ON r.id = t.registration_id
@@ -1223,8 +1240,7 @@ impl Store for SqlStore {
             .first()
             .context("an event needs a session")?;
         let last = public.sessions.last().context("an event needs a session")?;
-        let search =
-            parvis_core::search::normalise(&format!("{} {}", public.title, public.summary));
+        let search = parvis_core::search::event_text(public);
         let now = timestamp(Utc::now());
         let mut tx = self.pool.begin().await?;
         // Replicas starting together may seed at the same time: the slug

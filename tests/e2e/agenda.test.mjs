@@ -1,0 +1,39 @@
+// The agenda's search lives in the address: shareable, kept on reload and on
+// a step back; it looks into the venue's town and the organiser too, and
+// counts its results in proper French.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, browserForTests, expectAccessible } from './helpers.mjs';
+
+const pages = browserForTests();
+
+test('a search by town is kept in the address, on reload and on a step back', async () => {
+  const page = await pages.newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
+  await page.getByText('3 événements à venir, 4 passés.').waitFor();
+
+  await page.getByLabel('Rechercher un événement').fill('Évry');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\?q=%C3%89vry$/);
+  await page.getByText('1 événement à venir, 1 passé.').waitFor();
+  assert.equal(await page.getByRole('article').count(), 2);
+  await expectAccessible(page, 'agenda searched by town');
+
+  await page.reload();
+  await page.getByText('1 événement à venir, 1 passé.').waitFor();
+  assert.equal(await page.getByLabel('Rechercher un événement').inputValue(), 'Évry');
+
+  await page.goBack();
+  await page.waitForURL(`${BASE}/`);
+  await page.getByText('3 événements à venir, 4 passés.').waitFor();
+  assert.equal(await page.getByLabel('Rechercher un événement').inputValue(), '');
+
+  // A shared address with a kind selects it in the form.
+  await page.goto(`${BASE}/?kind=comite&q=CRPVE`);
+  await page.getByText('0 événement à venir, 0 passé.').waitFor();
+  assert.equal(await page.getByLabel("Type d'événement").inputValue(), 'comite');
+  await page.goto(`${BASE}/?q=CRPVE`);
+  await page.getByText('1 événement à venir, 1 passé.').waitFor();
+  await page.close();
+});
