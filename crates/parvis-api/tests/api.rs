@@ -1576,6 +1576,7 @@ store_tests!(
     build_files_go_out_precompressed_and_cached_for_good,
     keep_alive_requests_are_not_stalled_by_nagle,
     the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_description,
+    emails_come_from_the_organisation_and_replies_go_to_the_contact,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -2804,4 +2805,61 @@ async fn the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_d
             .contains(&seed::UPCOMING_COMMITTEE.to_owned())
     );
     assert!(slugs("Tombouctou").await.is_empty());
+}
+
+async fn emails_come_from_the_organisation_and_replies_go_to_the_contact(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.register(
+        &upcoming_registrations(),
+        &registration("camille@exemple.fr"),
+    )
+    .await;
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    app.register(
+        &path,
+        &registration_with(
+            "membre@exemple.fr",
+            json!({"invitation_code": seed::DEMO_INVITATION_CODE, "tracks": ["observation-partagee"], "answers": {"dejeuner": true}}),
+        ),
+    )
+    .await;
+    // An in-person event without a venue says so, in the email and in the
+    // calendar file.
+    let committee = &emails_to(&app, "membre@exemple.fr").await[0].email;
+    assert!(
+        committee
+            .body_text
+            .contains("Lieu : lieu communiqué ultérieurement"),
+        "{}",
+        committee.body_text
+    );
+    let ics = committee.ics.as_deref().unwrap().replace("\r\n ", "");
+    assert!(
+        ics.contains("LOCATION:Lieu communiqué ultérieurement"),
+        "{ics}"
+    );
+    assert_eq!(committee.reply_to, None, "no contact address, no Reply-To");
+
+    assert_eq!(app.deliver().await, 2);
+    let files = app.eml_files();
+    let webinar = files
+        .iter()
+        .find(|f| f.contains("camille@exemple.fr"))
+        .unwrap()
+        .replace("\r\n ", " ");
+    let from = webinar.lines().find(|l| l.starts_with("From: ")).unwrap();
+    // The organisation's name (encoded: it has accents) over the site's address.
+    assert!(from.contains("<noreply@parvis.example.org>"), "{from}");
+    assert!(from.contains("=?utf-8?"), "{from}");
+    assert!(
+        webinar.contains("Reply-To: guillaume.dejardin@lepoleressources.fr"),
+        "{webinar}"
+    );
+    let member = files
+        .iter()
+        .find(|f| f.contains("membre@exemple.fr"))
+        .unwrap();
+    assert!(!member.contains("Reply-To:"));
 }

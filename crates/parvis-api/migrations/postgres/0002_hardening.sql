@@ -19,6 +19,10 @@ ALTER TABLE registration_tokens ADD COLUMN expires_at TEXT COLLATE "C";
 CREATE INDEX registration_tokens_expiry ON registration_tokens (expires_at);
 
 ALTER TABLE outbox ADD COLUMN notice TEXT;
+-- The sender's display name (the organisation) and the Reply-To (the
+-- event's contact) of each email.
+ALTER TABLE outbox ADD COLUMN sender_name TEXT;
+ALTER TABLE outbox ADD COLUMN reply_to TEXT;
 ALTER TABLE outbox ADD COLUMN dead_at TEXT COLLATE "C";
 DROP INDEX outbox_due;
 CREATE INDEX outbox_due ON outbox (attempts, id) WHERE sent_at IS NULL AND dead_at IS NULL;

@@ -55,6 +55,10 @@ CREATE INDEX registration_tokens_expiry ON registration_tokens (expires_at);
 -- Why each email was sent (to bound re-sent confirmations), and emails
 -- given up on after too many failed attempts or a permanent refusal.
 ALTER TABLE outbox ADD COLUMN notice TEXT;
+-- The sender's display name (the organisation) and the Reply-To (the
+-- event's contact) of each email.
+ALTER TABLE outbox ADD COLUMN sender_name TEXT;
+ALTER TABLE outbox ADD COLUMN reply_to TEXT;
 ALTER TABLE outbox ADD COLUMN dead_at TEXT;
 DROP INDEX outbox_due;
 CREATE INDEX outbox_due ON outbox (attempts, id) WHERE sent_at IS NULL AND dead_at IS NULL;

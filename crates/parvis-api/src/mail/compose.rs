@@ -85,9 +85,12 @@ fn location(event: &EventRecord, connection_url: Option<&str>) -> String {
             .join(", "),
         (None, EventFormat::EnLigne, Some(link)) => format!("En ligne : {link}"),
         (None, EventFormat::EnLigne, None) => "En ligne".to_owned(),
-        (None, _, _) => "Lieu communiqué aux participants".to_owned(),
+        (None, _, _) => UNKNOWN_VENUE.to_owned(),
     }
 }
+
+/// What an in-person event without a venue says of its place.
+pub const UNKNOWN_VENUE: &str = "Lieu communiqué ultérieurement";
 
 /// The connection link an event gives its confirmed registrants.
 pub fn connection_link(event: &EventRecord) -> Option<&str> {
@@ -187,6 +190,8 @@ pub fn compose(
             body.push_str(&format!(", {line}"));
         }
         body.push('\n');
+    } else if public.format != EventFormat::EnLigne {
+        body.push_str(&format!("Lieu : {}\n", UNKNOWN_VENUE.to_lowercase()));
     }
     let tracks: Vec<&str> = public
         .tracks()
@@ -253,6 +258,8 @@ pub fn compose(
         body_text: body,
         ics,
         console_note,
+        sender_name: Some(public.organiser.clone()).filter(|name| !name.trim().is_empty()),
+        reply_to: public.contact.email.clone(),
     })
 }
 

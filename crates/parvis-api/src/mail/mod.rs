@@ -28,6 +28,11 @@ pub struct OutgoingEmail {
     /// One line for the console of a local installation (file transport
     /// only): the links of the email, so a newcomer can follow them.
     pub console_note: String,
+    /// Display name of the sender: the organisation behind the event (the
+    /// address stays `PARVIS_MAIL_FROM`'s).
+    pub sender_name: Option<String>,
+    /// Where replies go: the event's contact, when it has an address.
+    pub reply_to: Option<String>,
 }
 
 /// An email waiting in the outbox.

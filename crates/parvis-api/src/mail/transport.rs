@@ -47,11 +47,24 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
             email.recipient
         ))
     })?;
-    let builder = Message::builder()
-        .from(from.clone())
+    // The organisation's name, over the site's own address (which the
+    // relay is allowed to send from); replies go to the event's contact.
+    let sender = match &email.sender_name {
+        Some(name) => Mailbox::new(Some(name.clone()), from.email.clone()),
+        None => from.clone(),
+    };
+    let mut builder = Message::builder()
+        .from(sender)
         .to(to)
         .subject(&email.subject)
         .message_id(Some(email.message_id.clone()));
+    if let Some(reply_to) = email
+        .reply_to
+        .as_deref()
+        .and_then(|a| a.parse::<Mailbox>().ok())
+    {
+        builder = builder.reply_to(reply_to);
+    }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(email.body_text.clone());

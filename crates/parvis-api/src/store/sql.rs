@@ -272,6 +272,8 @@ fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
             body_text: row.try_get("body_text")?,
             ics: row.try_get("ics")?,
             console_note: row.try_get("console_note")?,
+            sender_name: row.try_get("sender_name")?,
+            reply_to: row.try_get("reply_to")?,
         },
     })
 }
@@ -572,8 +574,8 @@ impl SqlStore {
         now: &str,
     ) -> Result<()> {
         sqlx::query(&self.q(
-            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, created_at, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
         .bind(&email.message_id)
         .bind(registration_id)
@@ -583,6 +585,8 @@ impl SqlStore {
         .bind(&email.body_text)
         .bind(&email.ics)
         .bind(&email.console_note)
+        .bind(&email.sender_name)
+        .bind(&email.reply_to)
         .bind(now)
         .bind(now)
         .execute(&mut **tx)
@@ -1667,7 +1671,7 @@ impl Store for SqlStore {
                  WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
                    AND (claimed_until IS NULL OR claimed_until <= ?)
                  ORDER BY attempts, id LIMIT ?{lock})
-             RETURNING id, message_id, recipient, subject, body_text, ics, console_note, attempts"
+             RETURNING id, message_id, recipient, subject, body_text, ics, console_note, sender_name, reply_to, attempts"
         ));
         let rows = sqlx::query(&sql)
             .bind(timestamp(now + lease))
