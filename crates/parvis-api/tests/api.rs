@@ -1577,6 +1577,7 @@ store_tests!(
     keep_alive_requests_are_not_stalled_by_nagle,
     the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_description,
     emails_come_from_the_organisation_and_replies_go_to_the_contact,
+    a_full_workshop_is_named_and_the_one_with_seats_pointed_to,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -2862,4 +2863,80 @@ async fn emails_come_from_the_organisation_and_replies_go_to_the_contact(backend
         .find(|f| f.contains("membre@exemple.fr"))
         .unwrap();
     assert!(!member.contains("Reply-To:"));
+}
+
+async fn a_full_workshop_is_named_and_the_one_with_seats_pointed_to(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let member = |email: &str, track: &str| {
+        registration_with(
+            email,
+            json!({"invitation_code": seed::DEMO_INVITATION_CODE, "tracks": [track], "answers": {"dejeuner": true}}),
+        )
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    for n in 0..8 {
+        app.register(
+            &path,
+            &member(&format!("m{n}@exemple.fr"), "observation-partagee"),
+        )
+        .await;
+    }
+    let waiting = app
+        .register(
+            &path,
+            &member("neuvieme@exemple.fr", "observation-partagee"),
+        )
+        .await
+        .json();
+    assert_eq!(waiting["status"], "waitlisted");
+    let message = waiting["message"].as_str().unwrap();
+    assert!(message.starts_with("L'atelier « "), "{message}");
+    assert!(message.contains("est complet"), "{message}");
+    assert!(
+        message.contains("Il reste des places pour l'atelier « "),
+        "{message}"
+    );
+    assert!(message.contains("(8 places)"), "{message}");
+    assert!(!message.contains("L'événement est complet"), "{message}");
+    let email = &emails_to(&app, "neuvieme@exemple.fr").await[0].email;
+    assert!(
+        email
+            .body_text
+            .contains("est complet : vous êtes inscrit·e sur sa liste d'attente, au rang 1.")
+    );
+    assert!(
+        email
+            .body_text
+            .contains("Il reste des places pour l'atelier « ")
+    );
+
+    // Without a waiting list, the refusal names the workshop too.
+    let now = chrono::Utc::now();
+    let mut event = seed::demo_events(now.date_naive(), now)
+        .into_iter()
+        .find(|e| e.public.slug == seed::UPCOMING_COMMITTEE)
+        .unwrap();
+    event.public.slug = "comite-sans-attente".to_owned();
+    event.public.waitlist = false;
+    app.store().insert_event(&event).await.unwrap().unwrap();
+    let path = "/api/events/comite-sans-attente/registrations";
+    for n in 0..8 {
+        app.register(
+            path,
+            &member(&format!("s{n}@exemple.fr"), "observation-partagee"),
+        )
+        .await;
+    }
+    let refused = app
+        .register(path, &member("refuse@exemple.fr", "observation-partagee"))
+        .await;
+    let body = assert_error_shape(&refused, StatusCode::CONFLICT, "full");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("L'atelier « "), "{message}");
+    assert!(
+        message.contains("Il reste des places pour l'atelier « "),
+        "{message}"
+    );
 }

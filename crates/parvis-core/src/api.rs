@@ -501,6 +501,95 @@ impl EventPublic {
             .into_iter()
             .flat_map(|item| item.tracks.iter())
     }
+
+    /// What is full, in French, for a registration wanting these workshops
+    /// and days, and where seats are left instead: the full workshop or day
+    /// is named, never « l'événement » when only a workshop is full.
+    /// `None` when nothing they want is full.
+    pub fn full_notice(&self, tracks: &[String], sessions: &[usize]) -> Option<FullNotice> {
+        let seats_left = |key: &str| self.availability.0.get(key).map(Seats::left);
+        let places = |key: &str| match seats_left(key) {
+            Some(1) => "1 place".to_owned(),
+            Some(n) => format!("{n} places"),
+            None => "des places".to_owned(),
+        };
+        if self.availability.is_full(quota::EVENT) {
+            return Some(FullNotice {
+                what: "L'événement est complet".to_owned(),
+                elsewhere: Vec::new(),
+            });
+        }
+        for block in self.choice_blocks() {
+            let Some(full) = block.tracks.iter().find(|t| {
+                tracks.contains(&t.id) && self.availability.is_full(&quota::track(&t.id))
+            }) else {
+                continue;
+            };
+            let elsewhere = block
+                .tracks
+                .iter()
+                .filter(|t| t.id != full.id && seats_left(&quota::track(&t.id)) != Some(0))
+                .map(|t| {
+                    format!(
+                        "l'atelier « {} » ({})",
+                        t.title,
+                        places(&quota::track(&t.id))
+                    )
+                })
+                .collect();
+            return Some(FullNotice {
+                what: format!("L'atelier « {} » est complet", full.title),
+                elsewhere,
+            });
+        }
+        if self.day_selection
+            && let Some(&day) = sessions
+                .iter()
+                .find(|&&i| self.availability.is_full(&quota::session(i)))
+        {
+            let label = |i: usize| {
+                self.sessions.get(i).map_or_else(String::new, |s| {
+                    crate::dates::long_date(s.starts_at.date_naive())
+                })
+            };
+            let elsewhere = (0..self.sessions.len())
+                .filter(|i| !sessions.contains(i) && seats_left(&quota::session(*i)) != Some(0))
+                .map(|i| {
+                    format!(
+                        "la journée du {} ({})",
+                        label(i),
+                        places(&quota::session(i))
+                    )
+                })
+                .collect();
+            return Some(FullNotice {
+                what: format!("La journée du {} est complète", label(day)),
+                elsewhere,
+            });
+        }
+        None
+    }
+}
+
+/// What is full for a registration, and where seats are left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullNotice {
+    /// « L'atelier « … » est complet », without a final full stop.
+    pub what: String,
+    /// Choices with seats left, each as « l'atelier « … » (8 places) ».
+    pub elsewhere: Vec<String>,
+}
+
+impl FullNotice {
+    /// « Il reste des places dans … » for the choices with seats, or
+    /// nothing.
+    pub fn elsewhere_sentence(&self) -> String {
+        if self.elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!("Il reste des places pour {}.", self.elsewhere.join(" ; "))
+        }
+    }
 }
 
 /// How long a seat is held for a registrant who must confirm their address.

@@ -89,6 +89,31 @@ fn location(event: &EventRecord, connection_url: Option<&str>) -> String {
     }
 }
 
+/// The sentence that puts someone on a waiting list: it names what is full
+/// (the event, a workshop or a day, never « l'événement » when only a
+/// workshop is full) and where seats are left.
+pub fn waitlist_sentence(
+    event: &parvis_core::api::EventPublic,
+    tracks: &[String],
+    sessions: &[usize],
+    rank: u32,
+) -> String {
+    match event.full_notice(tracks, sessions) {
+        Some(notice) if notice.elsewhere.is_empty() => format!(
+            "{} : vous êtes inscrit·e sur sa liste d'attente, au rang {rank}.",
+            notice.what
+        ),
+        Some(notice) => format!(
+            "{} : vous êtes inscrit·e sur sa liste d'attente, au rang {rank}. {} Vous pouvez changer de choix avec votre lien personnel.",
+            notice.what,
+            notice.elsewhere_sentence()
+        ),
+        None => format!(
+            "Les places demandées sont prises : vous êtes inscrit·e sur la liste d'attente, au rang {rank}."
+        ),
+    }
+}
+
 /// What an in-person event without a venue says of its place.
 pub const UNKNOWN_VENUE: &str = "Lieu communiqué ultérieurement";
 
@@ -158,7 +183,8 @@ pub fn compose(
         (_, Status::Waitlisted { rank }) => (
             format!("Liste d'attente (rang {rank}) : {}", public.title),
             format!(
-                "L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Dès qu'une place se libère, votre inscription est confirmée automatiquement et vous recevez un e-mail avec toutes les informations pour participer."
+                "{} Dès qu'une place se libère, votre inscription est confirmée automatiquement et vous recevez un e-mail avec toutes les informations pour participer.",
+                waitlist_sentence(public, &registration.tracks, &registration.sessions, rank)
             ),
         ),
         (NoticeKind::Changed, _) => (

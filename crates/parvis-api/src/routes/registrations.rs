@@ -61,11 +61,11 @@ pub fn ensure_open(event: &EventRecord) -> Result<(), AppError> {
     }
 }
 
-fn accepted(status: Status) -> RegistrationAccepted {
+fn accepted(status: Status, waitlist: impl FnOnce(u32) -> String) -> RegistrationAccepted {
     match status {
         Status::Waitlisted { rank } => RegistrationAccepted {
             status: RegistrationStatus::Waitlisted,
-            message: format!("L'événement est complet : vous êtes inscrit·e sur la liste d'attente, au rang {rank}. Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail."),
+            message: format!("{} Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail.", waitlist(rank)),
         },
         Status::Pending => RegistrationAccepted {
             status: RegistrationStatus::Pending,
@@ -96,7 +96,11 @@ async fn register(
     // The hidden field is filled by bots only: answer as usual, store nothing.
     if !request.website.trim().is_empty() {
         tracing::info!("honeypot filled: registration ignored");
-        return Ok((StatusCode::CREATED, AppJson(accepted(Status::Confirmed))).into_response());
+        return Ok((
+            StatusCode::CREATED,
+            AppJson(accepted(Status::Confirmed, |_| String::new())),
+        )
+            .into_response());
     }
     let mut checked = check_for_event(&event.public, &request);
     if event.public.members_only {
@@ -175,6 +179,7 @@ async fn register(
     let store = state.store.clone();
     let stored = event.clone();
     let tracks = registration.tracks.clone();
+    let sessions = registration.sessions.clone();
     let outcome = detached(async move {
         store
             .register(
@@ -197,23 +202,32 @@ async fn register(
             ));
         }
         Registered::Full => {
-            let full = if tracks.iter().any(|t| {
-                event
-                    .public
-                    .availability
-                    .is_full(&parvis_core::api::quota::track(t))
-            }) {
-                "L'atelier choisi est complet."
-            } else {
-                "Cet événement est complet."
+            // Seats as they are now, to name what is full and what is not.
+            let now = find(&state, &slug).await.map_or(event.public, |e| e.public);
+            let message = match now.full_notice(&tracks, &sessions) {
+                Some(notice) => format!(
+                    "{}. Il n'y a pas de liste d'attente pour cet événement. {}",
+                    notice.what,
+                    notice.elsewhere_sentence()
+                ),
+                None => "Les places demandées sont prises. Il n'y a pas de liste d'attente pour cet événement.".to_owned(),
             };
             return Err(AppError::Conflict {
                 code: "full",
-                message: format!("{full} Il n'y a pas de liste d'attente pour cet événement."),
+                message: message.trim_end().to_owned(),
             });
         }
     };
     tracing::info!(?outcome, "registration stored");
     state.outbox_wakeup.notify_one();
-    Ok((StatusCode::CREATED, AppJson(accepted(outcome.status))).into_response())
+    let answer = if let Status::Waitlisted { .. } = outcome.status {
+        // Seats as they are now, to name what is full and what is not.
+        let now = find(&state, &slug).await.map_or(event.public, |e| e.public);
+        accepted(outcome.status, |rank| {
+            mail::compose::waitlist_sentence(&now, &tracks, &sessions, rank)
+        })
+    } else {
+        accepted(outcome.status, |_| String::new())
+    };
+    Ok((StatusCode::CREATED, AppJson(answer)).into_response())
 }
