@@ -1,5 +1,7 @@
-//! Scheduled work behind one runner: reminders before each session and the
-//! outbox delivery; feedback invitations and retention purges will join it.
+//! Scheduled work behind one runner: releasing seats held for an address
+//! that was not confirmed in time, reminders before each session, forgetting
+//! expired personal links and per-client counts, and the outbox delivery;
+//! feedback invitations will join it.
 //!
 //! Locally, [`run_forever`] runs the jobs every few seconds and whenever an
 //! email is queued. Serverless, a scheduler calls `POST /api/jobs/run`

@@ -35,7 +35,7 @@ pub mod token;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use mail::transport::Mailer;
@@ -61,6 +61,19 @@ pub const CODE_FAILURES_PER_CLIENT_PER_HOUR: u32 = 10;
 pub const CODE_FAILURES_PER_EVENT_PER_HOUR: u32 = 100;
 
 impl Limits {
+    /// `Err(seconds)` when this client, or anyone on this event, typed too
+    /// many wrong invitation codes this hour: every try is refused then.
+    pub fn code_try(&self, client: u128, event_id: i64, now: Instant) -> Result<(), u64> {
+        self.code_failures_per_client.check(&client, now)?;
+        self.code_failures_per_event.check(&event_id, now)
+    }
+
+    /// Counts a wrong invitation code, for the client and for the event.
+    pub fn code_failed(&self, client: u128, event_id: i64, now: Instant) {
+        self.code_failures_per_client.fail(&client, now);
+        self.code_failures_per_event.fail(&event_id, now);
+    }
+
     fn from_config(config: &Config) -> Self {
         let hour = Duration::from_secs(3600);
         Self {

@@ -634,6 +634,15 @@ impl RegistrationStatus {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == name)
     }
+
+    /// Whether a registration of this status holds seats (confirmed, or
+    /// pending its address).
+    pub fn holds_seats(self) -> bool {
+        matches!(
+            self,
+            RegistrationStatus::Confirmed | RegistrationStatus::Pending
+        )
+    }
 }
 
 /// A registration as its owner sees it through the personal link.

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
-use parvis_core::api::{RegistrationAccepted, RegistrationState, RegistrationStatus};
+use parvis_core::api::{EventPublic, RegistrationAccepted, RegistrationState, RegistrationStatus};
 use parvis_core::dates;
 use parvis_core::registration::{RegistrationRequest, check_for_event, field};
 
@@ -61,11 +61,18 @@ pub fn ensure_open(event: &EventRecord) -> Result<(), AppError> {
     }
 }
 
-fn accepted(status: Status, waitlist: impl FnOnce(u32) -> String) -> RegistrationAccepted {
+/// The answer to an accepted registration; a waiting one names what is full
+/// in `event` (its seats after the attempt) and where seats are left.
+fn accepted(
+    status: Status,
+    event: &EventPublic,
+    tracks: &[String],
+    sessions: &[usize],
+) -> RegistrationAccepted {
     match status {
         Status::Waitlisted { rank } => RegistrationAccepted {
             status: RegistrationStatus::Waitlisted,
-            message: format!("{} Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail.", waitlist(rank)),
+            message: format!("{} Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail.", mail::compose::waitlist_sentence(event, tracks, sessions, rank)),
         },
         Status::Pending => RegistrationAccepted {
             status: RegistrationStatus::Pending,
@@ -76,6 +83,13 @@ fn accepted(status: Status, waitlist: impl FnOnce(u32) -> String) -> Registratio
             message: "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé à l'adresse indiquée : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),
         },
     }
+}
+
+/// The event's seats as they are after an attempt that found something
+/// full, to name what is full and what is not (the page read before the
+/// attempt if the event cannot be read again).
+async fn seats_now(state: &AppState, slug: &str, before: EventPublic) -> EventPublic {
+    find(state, slug).await.map_or(before, |event| event.public)
 }
 
 #[tracing::instrument(skip_all, fields(slug = %slug))]
@@ -98,7 +112,7 @@ async fn register(
         tracing::info!("honeypot filled: registration ignored");
         return Ok((
             StatusCode::CREATED,
-            AppJson(accepted(Status::Confirmed, |_| String::new())),
+            AppJson(accepted(Status::Confirmed, &event.public, &[], &[])),
         )
             .into_response());
     }
@@ -108,9 +122,9 @@ async fn register(
         // Wrong codes are counted per client and per event: past the limit,
         // every try is refused until the hour ends, so codes cannot be
         // guessed faster than a member types one.
+        let now = std::time::Instant::now();
         if !code.is_empty() {
-            let now = std::time::Instant::now();
-            let refuse = |wait: u64| {
+            state.limits.code_try(client, event.id, now).map_err(|wait| {
                 AppError::too_many(
                     format!(
                         "Trop de codes d'invitation erronés. Réessayez dans {} minutes, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e.",
@@ -118,17 +132,7 @@ async fn register(
                     ),
                     wait,
                 )
-            };
-            state
-                .limits
-                .code_failures_per_client
-                .check(&client, now)
-                .map_err(refuse)?;
-            state
-                .limits
-                .code_failures_per_event
-                .check(&event.id, now)
-                .map_err(refuse)?;
+            })?;
         }
         let invited = !code.is_empty()
             && event
@@ -136,9 +140,7 @@ async fn register(
                 .invitation_code_hashes
                 .contains(&invitation_code_hash(code));
         if !code.is_empty() && !invited {
-            let now = std::time::Instant::now();
-            state.limits.code_failures_per_client.fail(&client, now);
-            state.limits.code_failures_per_event.fail(&event.id, now);
+            state.limits.code_failed(client, event.id, now);
         }
         // An invalid form says the same about the code whether or not the
         // address is on the roster: the answer is no oracle of membership.
@@ -202,8 +204,7 @@ async fn register(
             ));
         }
         Registered::Full => {
-            // Seats as they are now, to name what is full and what is not.
-            let now = find(&state, &slug).await.map_or(event.public, |e| e.public);
+            let now = seats_now(&state, &slug, event.public).await;
             let message = match now.full_notice(&tracks, &sessions) {
                 Some(notice) => format!(
                     "{}. Il n'y a pas de liste d'attente pour cet événement. {}",
@@ -220,14 +221,10 @@ async fn register(
     };
     tracing::info!(?outcome, "registration stored");
     state.outbox_wakeup.notify_one();
-    let answer = if let Status::Waitlisted { .. } = outcome.status {
-        // Seats as they are now, to name what is full and what is not.
-        let now = find(&state, &slug).await.map_or(event.public, |e| e.public);
-        accepted(outcome.status, |rank| {
-            mail::compose::waitlist_sentence(&now, &tracks, &sessions, rank)
-        })
-    } else {
-        accepted(outcome.status, |_| String::new())
+    let seats = match outcome.status {
+        Status::Waitlisted { .. } => seats_now(&state, &slug, event.public).await,
+        _ => event.public,
     };
+    let answer = accepted(outcome.status, &seats, &tracks, &sessions);
     Ok((StatusCode::CREATED, AppJson(answer)).into_response())
 }

@@ -80,6 +80,19 @@ pub enum Status {
     Pending,
 }
 
+/// A stored status; a waiting one's rank is counted separately (0 until
+/// then).
+impl From<RegistrationStatus> for Status {
+    fn from(status: RegistrationStatus) -> Self {
+        match status {
+            RegistrationStatus::Confirmed => Status::Confirmed,
+            RegistrationStatus::Waitlisted => Status::Waitlisted { rank: 0 },
+            RegistrationStatus::Cancelled => Status::Cancelled,
+            RegistrationStatus::Pending => Status::Pending,
+        }
+    }
+}
+
 impl Status {
     /// The status without its rank.
     pub fn kind(self) -> RegistrationStatus {
@@ -89,16 +102,6 @@ impl Status {
             Status::Cancelled => RegistrationStatus::Cancelled,
             Status::Pending => RegistrationStatus::Pending,
         }
-    }
-
-    /// Whether it holds seats (confirmed, or pending its address).
-    pub fn holds_seats(self) -> bool {
-        matches!(self, Status::Confirmed | Status::Pending)
-    }
-
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        self.kind().as_str()
     }
 }
 

@@ -207,8 +207,9 @@ impl SqlStore {
             }
             tx.commit().await?;
         }
-        // The search text follows what a search looks into: refreshed where
-        // it is out of date (a handful of events, once).
+        // The search text follows what a search looks into: every event is
+        // read at each start (a few hundred rows at most), and written only
+        // where its text is out of date.
         for row in sqlx::query("SELECT id, search_text, data_json FROM events")
             .fetch_all(&self.pool)
             .await
@@ -634,10 +635,7 @@ impl SqlStore {
         .execute(&mut **tx)
         .await
         .context("failed to seat a registration")?;
-        Ok(match status {
-            RegistrationStatus::Pending => Status::Pending,
-            _ => Status::Confirmed,
-        })
+        Ok(status.into())
     }
 
     /// Queues the email a notice calls for, with a fresh personal token.
@@ -960,8 +958,7 @@ impl SqlStore {
                 RegistrationStatus::Waitlisted => Status::Waitlisted {
                     rank: self.rank(&mut tx, event.id, id).await?,
                 },
-                RegistrationStatus::Pending => Status::Pending,
-                _ => Status::Confirmed,
+                seated => seated.into(),
             };
             RegistrationRecord {
                 id,
@@ -1083,7 +1080,7 @@ impl SqlStore {
         let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(());
         };
-        let held = holds_seats(previous);
+        let held = previous.holds_seats();
         if held {
             self.lock_quotas(&mut tx, event.id).await?;
         }
@@ -1141,7 +1138,7 @@ impl SqlStore {
             .await?;
         let new = quota_keys(&event.public, tracks, sessions);
         let queue = queue_key(&wish(&event.public, tracks, sessions));
-        if holds_seats(previous) {
+        if previous.holds_seats() {
             let old = quota_keys(&event.public, &record.tracks, &record.sessions);
             let freed: Vec<String> = old.iter().filter(|k| !new.contains(k)).cloned().collect();
             let wanted: Vec<String> = new.iter().filter(|k| !old.contains(k)).cloned().collect();
@@ -1171,7 +1168,7 @@ impl SqlStore {
         let record = self.load_registration(&mut tx, registration_id).await?;
         self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
             .await?;
-        if holds_seats(previous) {
+        if previous.holds_seats() {
             self.promote(&mut tx, event, compose, &now).await?;
         }
         tx.commit().await?;
@@ -1196,13 +1193,6 @@ fn hold_until(status: RegistrationStatus, now: &DateTime<Utc>) -> Option<String>
     })
 }
 
-fn holds_seats(status: RegistrationStatus) -> bool {
-    matches!(
-        status,
-        RegistrationStatus::Confirmed | RegistrationStatus::Pending
-    )
-}
-
 fn parse_status(name: &str) -> Result<RegistrationStatus> {
     RegistrationStatus::parse(name)
         .with_context(|| format!("unknown registration status in the database: {name:?}"))
@@ -1213,12 +1203,7 @@ fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
     Ok(RegistrationRecord {
         id: row.try_get("id")?,
         event_id: row.try_get("event_id")?,
-        status: match parse_status(&status)? {
-            RegistrationStatus::Confirmed => Status::Confirmed,
-            RegistrationStatus::Waitlisted => Status::Waitlisted { rank: 0 },
-            RegistrationStatus::Cancelled => Status::Cancelled,
-            RegistrationStatus::Pending => Status::Pending,
-        },
+        status: parse_status(&status)?.into(),
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
         email: row.try_get("email")?,
