@@ -223,8 +223,10 @@ pub enum RegistrationState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationWindow {
     /// Opening instant; open from the start when absent.
+    #[serde(default, with = "crate::timestamp::option")]
     pub opens_at: Option<DateTime<FixedOffset>>,
     /// Closing instant.
+    #[serde(with = "crate::timestamp")]
     pub closes_at: DateTime<FixedOffset>,
 }
 
@@ -247,8 +249,10 @@ pub struct Session {
     /// Title of the session ("Journée 1 : ..."), when it has its own.
     pub title: Option<String>,
     /// Start, in the event's local offset.
+    #[serde(with = "crate::timestamp")]
     pub starts_at: DateTime<FixedOffset>,
     /// End, in the event's local offset.
+    #[serde(with = "crate::timestamp")]
     pub ends_at: DateTime<FixedOffset>,
     /// True when only the date is known, not the hours.
     #[serde(default)]
@@ -348,8 +352,10 @@ pub struct EventSummary {
     /// Online, in person or both.
     pub format: EventFormat,
     /// Start of the first session.
+    #[serde(with = "crate::timestamp")]
     pub starts_at: DateTime<FixedOffset>,
     /// End of the last session.
+    #[serde(with = "crate::timestamp")]
     pub ends_at: DateTime<FixedOffset>,
     /// True when the first session has no hours.
     pub all_day: bool,

@@ -11,6 +11,7 @@
 //! - [`email`], [`text`]: parsed field types.
 //! - [`dates`]: dates and times written the French way.
 //! - [`ics`]: calendar files (RFC 5545).
+//! - [`timestamp`]: RFC 3339 timestamps on the wire.
 //! - [`search`]: the text normalisation used for accent-insensitive search.
 
 pub mod api;
@@ -21,3 +22,4 @@ pub mod questions;
 pub mod registration;
 pub mod search;
 pub mod text;
+pub mod timestamp;

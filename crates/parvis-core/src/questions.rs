@@ -30,8 +30,12 @@ pub struct Question {
 }
 
 /// Kinds of questions.
+///
+/// Written `{"type": "single_choice", "options": [...]}`. It is read through
+/// a flat struct of its own: serde's internally tagged enums
+/// buffer the whole value first, which costs the browser app several KB.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "QuestionKindWire")]
 pub enum QuestionKind {
     /// One line of text (200 characters).
     ShortText,
@@ -62,8 +66,42 @@ pub enum QuestionKind {
     Date,
 }
 
-/// An answer as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The wire shape of a [`QuestionKind`]: its `type` and every field any
+/// kind may have.
+#[derive(Deserialize)]
+struct QuestionKindWire {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    options: Option<Vec<String>>,
+    #[serde(default)]
+    min: Option<i64>,
+    #[serde(default)]
+    max: Option<i64>,
+}
+
+impl TryFrom<QuestionKindWire> for QuestionKind {
+    type Error = String;
+
+    fn try_from(wire: QuestionKindWire) -> Result<Self, String> {
+        let options = wire.options;
+        let choices = || options.clone().ok_or_else(|| "champ `options` manquant".to_owned());
+        let kind = match wire.kind.as_str() {
+            "short_text" => QuestionKind::ShortText,
+            "long_text" => QuestionKind::LongText,
+            "single_choice" => QuestionKind::SingleChoice { options: choices()? },
+            "multiple_choice" => QuestionKind::MultipleChoice { options: choices()? },
+            "yes_no" => QuestionKind::YesNo,
+            "number" => QuestionKind::Number { min: wire.min, max: wire.max },
+            "date" => QuestionKind::Date,
+            other => return Err(format!("type de question inconnu : `{other}`")),
+        };
+        Ok(kind)
+    }
+}
+
+/// An answer as sent: `true`, `["a", "b"]` or `"texte"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Answer {
     /// Yes/no.
@@ -72,6 +110,42 @@ pub enum Answer {
     Many(Vec<String>),
     /// Text, number or date, as typed.
     Text(String),
+}
+
+// Read by hand rather than `#[serde(untagged)]`, which buffers the value
+// first (see [`QuestionKind`]).
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Answer;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("oui/non, une liste de choix ou un texte")
+            }
+
+            fn visit_bool<E>(self, value: bool) -> Result<Answer, E> {
+                Ok(Answer::Bool(value))
+            }
+
+            fn visit_str<E>(self, value: &str) -> Result<Answer, E> {
+                Ok(Answer::Text(value.to_owned()))
+            }
+
+            fn visit_string<E>(self, value: String) -> Result<Answer, E> {
+                Ok(Answer::Text(value))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    items.push(item);
+                }
+                Ok(Answer::Many(items))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The error key of a question: `answers.{id}`.
@@ -201,6 +275,39 @@ pub fn check_answers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_and_answer_reads_back_what_is_written() {
+        for kind in [
+            QuestionKind::ShortText,
+            QuestionKind::LongText,
+            QuestionKind::SingleChoice { options: vec!["A".into(), "B".into()] },
+            QuestionKind::MultipleChoice { options: vec!["A".into()] },
+            QuestionKind::YesNo,
+            QuestionKind::Number { min: Some(0), max: None },
+            QuestionKind::Date,
+        ] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(serde_json::from_str::<QuestionKind>(&json).unwrap(), kind, "{json}");
+        }
+        assert_eq!(
+            serde_json::from_str::<QuestionKind>(r#"{"type":"number"}"#).unwrap(),
+            QuestionKind::Number { min: None, max: None }
+        );
+        assert!(serde_json::from_str::<QuestionKind>(r#"{"type":"single_choice"}"#).is_err());
+        assert!(serde_json::from_str::<QuestionKind>(r#"{"type":"poème"}"#).is_err());
+        for answer in [
+            Answer::Bool(false),
+            Answer::Many(vec!["x".into(), "y".into()]),
+            Answer::Many(Vec::new()),
+            Answer::Text("12".into()),
+        ] {
+            let json = serde_json::to_string(&answer).unwrap();
+            assert_eq!(serde_json::from_str::<Answer>(&json).unwrap(), answer, "{json}");
+        }
+        assert!(serde_json::from_str::<Answer>("12").is_err());
+        assert!(serde_json::from_str::<Answer>("[1]").is_err());
+    }
 
     fn q(id: &str, kind: QuestionKind, required: bool) -> Question {
         Question {
