@@ -25,6 +25,66 @@ pub fn set_title(title: &str) {
     }
 }
 
+/// Whether the last session of `event` is over, by this device's clock: a
+/// past event no longer offers to be added to a calendar.
+pub fn has_ended(event: &parvis_core::api::EventPublic) -> bool {
+    event
+        .sessions
+        .iter()
+        .map(|s| s.ends_at.timestamp_millis())
+        .max()
+        .is_some_and(|end| (end as f64) <= js_sys::Date::now())
+}
+
+/// Follows an in-page link (`href="#id"`) as a browser would without the
+/// router, which otherwise swallows it: the target takes the focus (the
+/// first control of a group of choices), so the next Tab goes on from there.
+pub fn follow_in_page_link(ev: leptos::ev::MouseEvent, id: &str) {
+    ev.prevent_default();
+    focus_by_id(id);
+}
+
+/// Moves the focus to the element `id`, or to the first control inside it
+/// when it is a group; scrolls it into view.
+pub fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(target) = document.get_element_by_id(id) else {
+        return;
+    };
+    let target = if target.tag_name() == "FIELDSET" {
+        target
+            .query_selector("input, select, textarea")
+            .ok()
+            .flatten()
+            .unwrap_or(target)
+    } else {
+        target
+    };
+    if let Ok(element) = target.dyn_into::<web_sys::HtmlElement>() {
+        let _ = element.focus();
+    }
+}
+
+/// Moves the focus to `node` once the next frame has rendered it.
+pub fn focus_when_shown<E>(node: NodeRef<E>)
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+    NodeRef<E>: Copy,
+{
+    request_animation_frame(move || {
+        if let Some(element) = node.get_untracked() {
+            use wasm_bindgen::JsCast;
+            if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = element.focus();
+            }
+        }
+    });
+}
+
 /// The message of the last accepted registration, shown by the
 /// confirmation page.
 #[derive(Clone, Copy)]
@@ -36,7 +96,8 @@ pub fn App() -> impl IntoView {
     provide_context(LastConfirmation(RwSignal::new(None)));
     view! {
         <Router>
-            <a class="skip-link" href="#contenu">"Aller au contenu"</a>
+            <a class="skip-link" href="#contenu"
+                on:click=|ev| follow_in_page_link(ev, "contenu")>"Aller au contenu"</a>
             <header class="site-header">
                 <div class="wrap">
                     <A href="/" attr:class="brand">"Parvis"</A>

@@ -29,9 +29,10 @@ pub fn TextField(
     /// HTML `autocomplete` token.
     #[prop(default = "off")]
     autocomplete: &'static str,
-    /// Required fields say so in their label.
-    #[prop(default = true)]
-    required: bool,
+    /// Required fields say so in their label; it may change with other
+    /// answers (a resident's organisation is optional).
+    #[prop(into, default = Signal::stored(true))]
+    required: Signal<bool>,
     /// Help shown under the label.
     #[prop(optional, into)]
     hint: Option<String>,
@@ -56,7 +57,7 @@ pub fn TextField(
         <div class="field" class:field-invalid=invalid>
             <label for=id.clone()>
                 {label}
-                {if required { " (obligatoire)" } else { " (facultatif)" }}
+                {move || if required.get() { " (obligatoire)" } else { " (facultatif)" }}
             </label>
             {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
             <Show when=invalid>
@@ -70,7 +71,7 @@ pub fn TextField(
                         id=id.clone()
                         name=name.clone()
                         rows="4"
-                        required=required
+                        required=move || required.get()
                         aria-invalid=move || if invalid() { "true" } else { "false" }
                         aria-describedby=described_by.clone()
                         prop:value=move || value.get()
@@ -84,7 +85,7 @@ pub fn TextField(
                         name=name.clone()
                         type=kind
                         autocomplete=autocomplete
-                        required=required
+                        required=move || required.get()
                         aria-invalid=move || if invalid() { "true" } else { "false" }
                         aria-describedby=described_by.clone()
                         prop:value=move || value.get()

@@ -84,6 +84,9 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             <p class="kind">{event.kind.label()}</p>
             <h1>{event.title.clone()}</h1>
             <p class="lead">{event.summary.clone()}</p>
+            {open.then(|| view! {
+                <p class="jump"><a href="#inscription" on:click=|ev| crate::follow_in_page_link(ev, "inscription")>"S'inscrire"</a></p>
+            })}
             <dl class="facts">
                 <dt>{if multi { "Dates" } else { "Date" }}</dt>
                 <dd>
@@ -95,10 +98,14 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
                 </dd>
                 <dt>"Format"</dt>
                 <dd>{format_note}</dd>
-                {event.venue.clone().map(|venue| view! {
-                    <dt>"Lieu"</dt>
-                    <dd><address>{venue.name}{venue.address.into_iter().map(|l| view! { <br/>{l} }).collect_view()}</address></dd>
-                })}
+                {match (event.venue.clone(), event.format) {
+                    (Some(venue), _) => Some(view! {
+                        <dt>"Lieu"</dt>
+                        <dd><address>{venue.name}{venue.address.into_iter().map(|l| view! { <br/>{l} }).collect_view()}</address></dd>
+                    }.into_any()),
+                    (None, EventFormat::EnLigne) => None,
+                    (None, _) => Some(view! { <dt>"Lieu"</dt><dd>"Lieu communiqué ultérieurement"</dd> }.into_any()),
+                }}
                 {event.audience.clone().map(|audience| view! { <dt>"Public"</dt><dd>{audience}</dd> })}
                 <dt>"Organisation"</dt>
                 <dd>{event.organiser.clone()}</dd>
@@ -113,7 +120,9 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             {event.members_only.then(|| view! {
                 <p class="notice">"Inscription réservée : munissez-vous du code d'invitation reçu, ou utilisez l'adresse e-mail à laquelle vous avez été invité·e."</p>
             })}
-            <p><a href=calendar download="">"Ajouter à mon agenda (fichier .ics)"</a></p>
+            {(!crate::has_ended(&event)).then(|| view! {
+                <p><a href=calendar download="">"Ajouter à mon agenda (fichier .ics)"</a></p>
+            })}
             {event.report.clone().map(|report| view! {
                 <p><a href=report.url download="">{format!("Télécharger le rapport d'étude « {} » (PDF)", report.title)}</a></p>
             })}
@@ -143,7 +152,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
                 </section>
             })}
             <section aria-labelledby="inscription" class="registration">
-                <h2 id="inscription">"Inscription"</h2>
+                <h2 id="inscription" tabindex="-1">"Inscription"</h2>
                 <p class="state">{state_text}</p>
                 {open.then(|| view! { <RegistrationForm event=form_event.clone()/> })}
             </section>
@@ -166,10 +175,10 @@ fn programme_item(item: &ProgrammeItem) -> impl IntoView + use<> {
     let hours = match (&item.start, &item.end) {
         (Some(start), Some(end)) => format!(
             "{} – {}",
-            start.replace(':', " h "),
-            end.replace(':', " h ")
+            dates::clock(start),
+            dates::clock(end)
         ),
-        (Some(start), None) => start.replace(':', " h "),
+        (Some(start), None) => dates::clock(start),
         _ => String::new(),
     };
     view! {

@@ -58,6 +58,8 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
     let notice_ref = NodeRef::<leptos::html::Div>::new();
+    let confirm_box = NodeRef::<leptos::html::Div>::new();
+    let cancel_button = NodeRef::<leptos::html::Button>::new();
     let event = initial.event.clone();
     let blocks: Vec<RwSignal<Vec<String>>> = event
         .choice_blocks()
@@ -114,6 +116,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 result,
                 "Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.",
             );
+            crate::focus_when_shown(notice_ref);
         }
     });
     Effect::new(move |_| {
@@ -124,11 +127,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
             );
             // The button is gone: focus moves to the message saying what
             // happened, once it is rendered.
-            request_animation_frame(move || {
-                if let Some(element) = notice_ref.get_untracked() {
-                    let _ = element.focus();
-                }
-            });
+            crate::focus_when_shown(notice_ref);
         }
     });
     Effect::new(move |_| {
@@ -138,6 +137,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 result,
                 "Votre inscription est annulée. Un e-mail vous le confirme.",
             );
+            crate::focus_when_shown(notice_ref);
         }
     });
 
@@ -167,10 +167,12 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
         } else {
             errors.set(problems);
             notice.set(Some("Vos choix n'ont pas pu être enregistrés.".to_owned()));
+            crate::focus_when_shown(notice_ref);
         }
     };
 
     let title = event.title.clone();
+    let ended = crate::has_ended(&event);
     let slug = event.slug.clone();
     let calendar = paths::registration_calendar(&token);
     let form_event = event.clone();
@@ -193,7 +195,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 })}
             </dl>
             <p><A href=format!("/evenements/{slug}")>"Page de l'événement"</A></p>
-            <Show when=move || current.with(|v| v.status == RegistrationStatus::Confirmed)>
+            <Show when=move || !ended && current.with(|v| v.status == RegistrationStatus::Confirmed)>
                 <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
             </Show>
         </section>
@@ -221,15 +223,21 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 <Show
                     when=move || confirming.get()
                     fallback=move || view! {
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Annuler mon inscription…"</button>
+                        <button type="button" class="secondary" node_ref=cancel_button on:click=move |_| {
+                            confirming.set(true);
+                            crate::focus_when_shown(confirm_box);
+                        }>"Annuler mon inscription…"</button>
                     }
                 >
-                    <div class="notice" role="alert">
-                        <p>"Confirmez-vous l'annulation ? Votre place sera proposée à la première personne en liste d'attente."</p>
+                    <div class="notice" role="group" aria-labelledby="question-annulation" tabindex="-1" node_ref=confirm_box>
+                        <p id="question-annulation">"Confirmez-vous l'annulation ? Votre place sera proposée à la première personne en liste d'attente."</p>
                         <div class="actions">
                             <button type="button" class="danger" disabled=move || cancel.pending().get()
                                 on:click=move |_| { cancel.dispatch(()); }>"Oui, annuler mon inscription"</button>
-                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Non, garder mon inscription"</button>
+                            <button type="button" class="secondary" on:click=move |_| {
+                                confirming.set(false);
+                                crate::focus_when_shown(cancel_button);
+                            }>"Non, garder mon inscription"</button>
                         </div>
                     </div>
                 </Show>

@@ -204,6 +204,8 @@ pub fn RegistrationForm(
     let structure_error_text_id = structure_error_id.clone();
     let structure_invalid = move || !errors.with(|e| e.get(field::STRUCTURE_TYPE).is_empty());
     let summary_event = event.clone();
+    let organisation_required =
+        Signal::derive(move || structure_type.with(|t| t != parvis_core::registration::RESIDENT));
 
     let workshop_groups = workshop_fields(&event, &blocks, errors);
     let day_group = day_fields(
@@ -251,6 +253,23 @@ pub fn RegistrationForm(
         })
         .collect_view();
     let has_choices = !event.choice_blocks().is_empty() || event.day_selection;
+    // Said before submitting: a full workshop or day means the waiting list
+    // (or a refusal), and the choices with seats left are named.
+    let notice_event = event.clone();
+    let notice_blocks = blocks.clone();
+    let full_notice = move || {
+        let tracks: Vec<String> = notice_blocks.iter().flat_map(|b| b.get()).collect();
+        let chosen_days: Vec<usize> = days.with(|d| d.iter().filter_map(|d| d.parse().ok()).collect());
+        notice_event.full_notice(&tracks, &chosen_days).map(|notice| {
+            let then = if notice_event.waitlist {
+                "si vous validez ce choix, vous serez inscrit·e sur liste d'attente."
+            } else {
+                "ce choix ne peut pas être retenu."
+            };
+            let elsewhere = notice.elsewhere_sentence();
+            format!("{} : {then} {elsewhere}", notice.what).trim_end().to_owned()
+        })
+    };
     let has_questions = !event.questions.is_empty();
 
     view! {
@@ -264,7 +283,10 @@ pub fn RegistrationForm(
                         {
                             let summary_event = summary_event.clone();
                             move || summary_lines(&summary_event, &errors.get()).into_iter().map(|(name, line)| view! {
-                                <li><a href=format!("#{}", input_id(&name))>{line}</a></li>
+                                {
+                                    let id = input_id(&name);
+                                    view! { <li><a href=format!("#{id}") on:click=move |ev| crate::follow_in_page_link(ev, &id)>{line}</a></li> }
+                                }
                             }).collect_view()
                         }
                     </ul>
@@ -282,8 +304,6 @@ pub fn RegistrationForm(
                 <TextField name=field::LAST_NAME label="Nom" value=last_name errors autocomplete="family-name"/>
                 <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"
                     hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
-                <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
-                    hint="Commune, intercommunalité, association, service de l'État, CAF…"/>
                 <div class="field" class:field-invalid=structure_invalid>
                     <label for=structure_id.clone()>"Type de structure (obligatoire)"</label>
                     <Show when=structure_invalid>
@@ -299,7 +319,11 @@ pub fn RegistrationForm(
                         {STRUCTURE_TYPES.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
                     </select>
                 </div>
-                <TextField name=field::ROLE label="Fonction" value=role errors autocomplete="organization-title"/>
+                <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
+                    required=organisation_required
+                    hint="Commune, intercommunalité, association, service de l'État, CAF… Facultatif pour les habitant·es."/>
+                <TextField name=field::ROLE label="Fonction" value=role errors autocomplete="organization-title"
+                    required=organisation_required/>
                 <TextField name=field::TERRITORY label="Territoire" value=territory errors required=false
                     hint="Commune, EPCI ou quartier prioritaire concerné."/>
                 <TextField name=field::ACCESSIBILITY label="Besoins d'accessibilité" value=accessibility errors required=false
@@ -310,6 +334,7 @@ pub fn RegistrationForm(
                     <legend>"Votre participation"</legend>
                     {workshop_groups}
                     {day_group}
+                    <div role="status">{let full_notice = full_notice.clone(); move || full_notice().map(|text| view! { <p class="notice">{text}</p> })}</div>
                 </fieldset>
             })}
             {has_questions.then(|| view! {
@@ -372,7 +397,7 @@ pub fn workshop_fields(
                 Some(start) => format!(
                     "{} ({}), un atelier au choix",
                     block.title,
-                    start.replace(':', " h ")
+                    dates::clock(start)
                 ),
                 None => format!("{}, un atelier au choix", block.title),
             };

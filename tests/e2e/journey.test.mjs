@@ -61,11 +61,11 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await page.keyboard.press('Tab');
   await page.keyboard.type('camille.martin@creil.example.fr');
   await page.keyboard.press('Tab');
-  await page.keyboard.type('Ville de Creil');
-  await page.keyboard.press('Tab');
   // The structure type is a native select: arrows choose with the keyboard.
   await page.keyboard.press('ArrowDown');
   assert.equal(await page.getByLabel('Type de structure (obligatoire)').inputValue(), 'collectivite');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Ville de Creil');
   await page.keyboard.press('Tab');
   await page.keyboard.type('Cheffe de projet politique de la ville');
   await page.keyboard.press('Tab');

@@ -66,6 +66,16 @@ pub fn time(time: NaiveTime) -> String {
     }
 }
 
+/// A programme's `"10:00"` written as [`time`] writes it (« 10 h »); text
+/// that is not a time is returned as it is.
+pub fn clock(text: &str) -> String {
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let digits = |s: &str| (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
+        NaiveTime::from_hms_opt(digits(h)?, digits(m)?, 0)
+    });
+    parsed.map_or_else(|| text.to_owned(), time)
+}
+
 fn local(at: &DateTime<FixedOffset>) -> NaiveDateTime {
     at.naive_local()
 }
@@ -228,5 +238,9 @@ mod tests {
     #[test]
     fn minutes_are_two_digits() {
         assert_eq!(time(NaiveTime::from_hms_opt(9, 5, 0).unwrap()), "9 h 05");
+        assert_eq!(clock("10:00"), "10 h");
+        assert_eq!(clock("09:30"), "9 h 30");
+        assert_eq!(clock("midi"), "midi");
+        assert_eq!(clock("25:00"), "25:00");
     }
 }

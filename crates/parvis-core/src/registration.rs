@@ -42,6 +42,10 @@ pub mod field {
     pub const INVITATION_CODE: &str = "invitation_code";
 }
 
+/// The structure type of a resident, for whom organisation and function
+/// are optional.
+pub const RESIDENT: &str = "habitant";
+
 /// Kinds of structures the audiences of the seeds come from: (wire value,
 /// French label).
 pub const STRUCTURE_TYPES: [(&str, &str); 7] = [
@@ -123,10 +127,10 @@ pub struct NewRegistration {
     pub last_name: ShortText,
     /// Email address.
     pub email: EmailAddress,
-    /// Organisation or structure.
-    pub organisation: ShortText,
-    /// Role or function.
-    pub role: ShortText,
+    /// Organisation or structure; a resident may give none.
+    pub organisation: Option<ShortText>,
+    /// Role or function; a resident may give none.
+    pub role: Option<ShortText>,
     /// Territory, when given.
     pub territory: Option<ShortText>,
     /// Kind of structure (wire value of [`STRUCTURE_TYPES`]).
@@ -259,6 +263,21 @@ fn required(errors: &mut FieldErrors, name: &str, value: &str, max: usize) -> Op
         .ok()
 }
 
+/// An optional text, required when `required` (then `Some` once valid).
+fn optional_unless(
+    errors: &mut FieldErrors,
+    name: &str,
+    value: &str,
+    required: bool,
+) -> Option<Option<ShortText>> {
+    if required {
+        return self::required(errors, name, value, LONG_FIELD_MAX).map(Some);
+    }
+    ShortText::parse_optional(value, LONG_FIELD_MAX)
+        .map_err(|e| errors.add(name, text_message(field_label(name), &e)))
+        .ok()
+}
+
 impl TryFrom<&RegistrationRequest> for NewRegistration {
     type Error = FieldErrors;
 
@@ -274,13 +293,15 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
         let email = EmailAddress::parse(&request.email)
             .map_err(|e| errors.add(field::EMAIL, e.to_string()))
             .ok();
-        let organisation = required(
+        // A resident comes for themself: no organisation or function to give.
+        let resident = request.structure_type == RESIDENT;
+        let organisation = optional_unless(
             &mut errors,
             field::ORGANISATION,
             &request.organisation,
-            LONG_FIELD_MAX,
+            !resident,
         );
-        let role = required(&mut errors, field::ROLE, &request.role, LONG_FIELD_MAX);
+        let role = optional_unless(&mut errors, field::ROLE, &request.role, !resident);
         let territory = ShortText::parse_optional(&request.territory, LONG_FIELD_MAX)
             .map_err(|e| {
                 errors.add(
@@ -360,6 +381,34 @@ mod tests {
         let registration = NewRegistration::try_from(&valid()).unwrap();
         assert_eq!(registration.first_name.as_str(), "Camille");
         assert_eq!(registration.territory, None);
+    }
+
+    #[test]
+    fn a_resident_needs_no_organisation_or_function_but_others_do() {
+        let resident = RegistrationRequest {
+            organisation: String::new(),
+            role: "  ".into(),
+            structure_type: RESIDENT.into(),
+            ..valid()
+        };
+        let registration = NewRegistration::try_from(&resident).unwrap();
+        assert_eq!((registration.organisation, registration.role), (None, None));
+        let with_association = RegistrationRequest {
+            organisation: "Conseil citoyen Rouher".into(),
+            ..resident.clone()
+        };
+        let registration = NewRegistration::try_from(&with_association).unwrap();
+        assert_eq!(
+            registration.organisation.map(|o| o.as_str().to_owned()),
+            Some("Conseil citoyen Rouher".to_owned())
+        );
+        let errors = NewRegistration::try_from(&RegistrationRequest {
+            structure_type: "association".into(),
+            ..resident
+        })
+        .unwrap_err();
+        assert!(errors.get(field::ORGANISATION)[0].contains("Organisation / structure"));
+        assert!(errors.get(field::ROLE)[0].contains("Fonction"));
     }
 
     #[test]
