@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -64,6 +65,9 @@ pub struct Config {
     /// `PARVIS_TOKEN_RETENTION_DAYS`: personal links stop working this many
     /// days after the end of their event (default 90).
     pub token_retention_days: u32,
+    /// What the legal pages say: `PARVIS_PUBLISHER_*`, `PARVIS_HOST_*`,
+    /// `PARVIS_DPO_EMAIL`, `PARVIS_ACCESSIBILITY_*`... (see [`LegalSettings`]).
+    pub legal: LegalSettings,
 }
 
 /// The shortest secret `PARVIS_JOBS_TOKEN` may be.
@@ -125,7 +129,10 @@ impl Config {
                 n => Ok(Duration::from_secs(n)),
             }
         };
+        let seed_demo = get("PARVIS_DEMO").is_none_or(|v| v != "0");
+        let legal = LegalSettings::from_lookup(&get, seed_demo)?;
         Ok(Self {
+            legal,
             trusted_proxies,
             registrations_per_client_per_hour: u32::try_from(number(
                 "PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR",
@@ -152,7 +159,7 @@ impl Config {
                 .transpose()
                 .context("PARVIS_JOBS_INTERVAL_SECONDS must be a number of seconds")?
                 .unwrap_or(5),
-            seed_demo: get("PARVIS_DEMO").is_none_or(|v| v != "0"),
+            seed_demo,
             rate_limit_per_minute: get("PARVIS_RATE_LIMIT_PER_MINUTE")
                 .map(|v| v.parse())
                 .transpose()
@@ -176,6 +183,332 @@ impl Config {
     /// Where the file transport writes `.eml` files.
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+}
+
+/// On what ground registrations are processed (RGPD, article 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LegalBasis {
+    /// Article 6-1-a: the consent given by the form's checkbox (default).
+    #[default]
+    Consent,
+    /// Article 6-1-e: a task carried out in the public interest.
+    PublicInterest,
+}
+
+/// Conformity with the RGAA, as the accessibility statement declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conformity {
+    /// Every RGAA criterion is met.
+    Full,
+    /// At least half of the criteria are met.
+    Partial,
+    /// Less than half, or no valid audit.
+    NotCompliant,
+}
+
+impl Conformity {
+    /// The words of the statement: « partiellement conforme »...
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Full => "totalement conforme",
+            Self::Partial => "partiellement conforme",
+            Self::NotCompliant => "non conforme",
+        }
+    }
+
+    /// What an audit's rate of met criteria (in %) makes the site; without
+    /// an audit, the RGAA declares it non-compliant.
+    pub fn from_audit(rate: Option<f64>) -> Self {
+        match rate {
+            Some(rate) if rate >= 100.0 => Self::Full,
+            Some(rate) if rate >= 50.0 => Self::Partial,
+            _ => Self::NotCompliant,
+        }
+    }
+}
+
+/// What the legal pages (mentions légales, données personnelles,
+/// déclaration d'accessibilité) say about the organisation running the
+/// site. A missing value is shown as « non renseigné » and logged at start;
+/// in demo mode (`PARVIS_DEMO`, on by default) it is replaced by an example
+/// from the demo's world, and the pages say so.
+#[derive(Debug, Clone, Default)]
+pub struct LegalSettings {
+    /// `PARVIS_PUBLISHER_NAME`: the publisher, also the data controller.
+    pub publisher_name: Option<String>,
+    /// `PARVIS_PUBLISHER_ADDRESS`: its postal address (line breaks kept).
+    pub publisher_address: Option<String>,
+    /// `PARVIS_PUBLISHER_EMAIL`: its contact address.
+    pub publisher_email: Option<String>,
+    /// `PARVIS_PUBLISHER_PHONE`: its telephone number.
+    pub publisher_phone: Option<String>,
+    /// `PARVIS_PUBLICATION_DIRECTOR`: the director of publication.
+    pub publication_director: Option<String>,
+    /// `PARVIS_DPO_EMAIL`: the data protection officer's address.
+    pub dpo_email: Option<String>,
+    /// `PARVIS_HOST_NAME`: the hosting provider.
+    pub host_name: Option<String>,
+    /// `PARVIS_HOST_ADDRESS`: its postal address.
+    pub host_address: Option<String>,
+    /// `PARVIS_HOST_PHONE`: its telephone number.
+    pub host_phone: Option<String>,
+    /// `PARVIS_HOST_LOCATION`: where the data is stored (« France »...).
+    pub host_location: Option<String>,
+    /// `PARVIS_SOURCE_URL`: where the running code's source can be had
+    /// (AGPL, section 13); optional.
+    pub source_url: Option<String>,
+    /// `PARVIS_LEGAL_BASIS`: `consentement` (default) or
+    /// `mission-interet-public`.
+    pub legal_basis: LegalBasis,
+    /// `PARVIS_REGISTRATION_RETENTION_MONTHS`: how long the publisher keeps
+    /// registrations after their event (Parvis does not delete them itself).
+    pub registration_retention_months: Option<u32>,
+    /// `PARVIS_ACCESSIBILITY_STATUS`: `totalement-conforme`,
+    /// `partiellement-conforme` or `non-conforme`; by default what the
+    /// audit's rate makes it (none: non-compliant).
+    pub accessibility_status: Option<Conformity>,
+    /// `PARVIS_ACCESSIBILITY_AUDIT_RATE`: the share of RGAA criteria met
+    /// according to the audit, in % (none: no audit yet).
+    pub accessibility_audit_rate: Option<f64>,
+    /// `PARVIS_ACCESSIBILITY_AUDIT_DATE`: the audit's date (`YYYY-MM-DD`).
+    pub accessibility_audit_date: Option<NaiveDate>,
+    /// `PARVIS_ACCESSIBILITY_AUDITOR`: who made the audit.
+    pub accessibility_auditor: Option<String>,
+    /// `PARVIS_ACCESSIBILITY_DECLARATION_DATE`: the statement's date
+    /// (`YYYY-MM-DD`).
+    pub accessibility_declaration_date: Option<NaiveDate>,
+    /// `PARVIS_ACCESSIBILITY_PLAN_URL`: the multi-year accessibility plan
+    /// (schéma pluriannuel).
+    pub accessibility_plan_url: Option<String>,
+    /// The settings replaced by the demo's examples.
+    pub demo_values: Vec<&'static str>,
+}
+
+/// The demo's examples: the Essonne resource centre of the seed documents,
+/// with reserved example addresses and a number from the range ARCEP keeps
+/// for fiction, so nobody real is written to or called.
+const DEMO_VALUES: &[(&str, &str)] = &[
+    (
+        "PARVIS_PUBLISHER_NAME",
+        "Centre de ressources politique de la ville en Essonne (CRPVE)",
+    ),
+    (
+        "PARVIS_PUBLISHER_ADDRESS",
+        "1 boulevard de l'Écoute-S'il-Pleut\n91000 Évry-Courcouronnes",
+    ),
+    ("PARVIS_PUBLISHER_EMAIL", "contact@crpve.example.org"),
+    ("PARVIS_PUBLISHER_PHONE", "01 99 00 27 75"),
+    (
+        "PARVIS_PUBLICATION_DIRECTOR",
+        "La présidente de l'association",
+    ),
+    ("PARVIS_DPO_EMAIL", "dpo@crpve.example.org"),
+    ("PARVIS_HOST_NAME", "OVH SAS"),
+    ("PARVIS_HOST_ADDRESS", "2 rue Kellermann\n59100 Roubaix"),
+    ("PARVIS_HOST_PHONE", "1007"),
+    ("PARVIS_HOST_LOCATION", "France (Roubaix)"),
+    ("PARVIS_REGISTRATION_RETENTION_MONTHS", "12"),
+    ("PARVIS_ACCESSIBILITY_DECLARATION_DATE", "2026-11-23"),
+    (
+        "PARVIS_ACCESSIBILITY_PLAN_URL",
+        "https://crpve.example.org/accessibilite/schema-pluriannuel",
+    ),
+];
+
+/// The settings a complete set of legal pages needs: each missing one is
+/// shown as « non renseigné » and logged at start.
+const REQUIRED_LEGAL: &[&str] = &[
+    "PARVIS_PUBLISHER_NAME",
+    "PARVIS_PUBLISHER_ADDRESS",
+    "PARVIS_PUBLISHER_EMAIL",
+    "PARVIS_PUBLISHER_PHONE",
+    "PARVIS_PUBLICATION_DIRECTOR",
+    "PARVIS_DPO_EMAIL",
+    "PARVIS_HOST_NAME",
+    "PARVIS_HOST_ADDRESS",
+    "PARVIS_HOST_PHONE",
+    "PARVIS_HOST_LOCATION",
+    "PARVIS_REGISTRATION_RETENTION_MONTHS",
+    "PARVIS_ACCESSIBILITY_DECLARATION_DATE",
+    "PARVIS_ACCESSIBILITY_PLAN_URL",
+];
+
+impl LegalSettings {
+    /// Reads the legal settings; `demo` fills the missing required ones
+    /// with the demo's examples.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>, demo: bool) -> Result<Self> {
+        let text = |key: &str| {
+            get(key).map(|v| v.trim().to_owned()).or_else(|| {
+                DEMO_VALUES
+                    .iter()
+                    .find(|(name, _)| *name == key)
+                    .filter(|_| demo)
+                    .map(|(_, example)| (*example).to_owned())
+            })
+        };
+        let email = |key: &str| -> Result<_> {
+            text(key)
+                .map(|value| {
+                    parvis_core::email::EmailAddress::parse(&value)
+                        .map(|address| address.as_str().to_owned())
+                        .map_err(|_| anyhow::anyhow!("{key} must be an email address"))
+                })
+                .transpose()
+        };
+        let date = |key: &str| -> Result<_> {
+            text(key)
+                .map(|value| {
+                    NaiveDate::parse_from_str(&value, "%Y-%m-%d")
+                        .with_context(|| format!("{key} must be a date such as 2025-05-13"))
+                })
+                .transpose()
+        };
+        let url = |key: &str| -> Result<_> {
+            let value = text(key);
+            if let Some(value) = &value {
+                let absolute = value.starts_with("https://") || value.starts_with("http://");
+                let local = value.starts_with('/') && !value.starts_with("//");
+                if !(absolute || local) || value.chars().any(char::is_whitespace) {
+                    anyhow::bail!("{key} must be an http(s) address or a path starting with /");
+                }
+            }
+            Ok(value)
+        };
+        let settings = Self {
+            publisher_name: text("PARVIS_PUBLISHER_NAME"),
+            publisher_address: text("PARVIS_PUBLISHER_ADDRESS"),
+            publisher_email: email("PARVIS_PUBLISHER_EMAIL")?,
+            publisher_phone: text("PARVIS_PUBLISHER_PHONE"),
+            publication_director: text("PARVIS_PUBLICATION_DIRECTOR"),
+            dpo_email: email("PARVIS_DPO_EMAIL")?,
+            host_name: text("PARVIS_HOST_NAME"),
+            host_address: text("PARVIS_HOST_ADDRESS"),
+            host_phone: text("PARVIS_HOST_PHONE"),
+            host_location: text("PARVIS_HOST_LOCATION"),
+            source_url: url("PARVIS_SOURCE_URL")?,
+            legal_basis: match get("PARVIS_LEGAL_BASIS").as_deref().map(str::trim) {
+                None | Some("consentement") => LegalBasis::Consent,
+                Some("mission-interet-public") => LegalBasis::PublicInterest,
+                Some(other) => anyhow::bail!(
+                    "PARVIS_LEGAL_BASIS must be consentement or mission-interet-public, not {other}"
+                ),
+            },
+            registration_retention_months: text("PARVIS_REGISTRATION_RETENTION_MONTHS")
+                .map(|v| v.parse::<u32>())
+                .transpose()
+                .context("PARVIS_REGISTRATION_RETENTION_MONTHS must be a whole number of months")?,
+            accessibility_status: match get("PARVIS_ACCESSIBILITY_STATUS").as_deref().map(str::trim)
+            {
+                None => None,
+                Some("totalement-conforme") => Some(Conformity::Full),
+                Some("partiellement-conforme") => Some(Conformity::Partial),
+                Some("non-conforme") => Some(Conformity::NotCompliant),
+                Some(other) => anyhow::bail!(
+                    "PARVIS_ACCESSIBILITY_STATUS must be totalement-conforme, \
+                     partiellement-conforme or non-conforme, not {other}"
+                ),
+            },
+            accessibility_audit_rate: get("PARVIS_ACCESSIBILITY_AUDIT_RATE")
+                .map(|v| {
+                    v.trim()
+                        .trim_end_matches('%')
+                        .trim()
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|rate| (0.0..=100.0).contains(rate))
+                        .context(
+                            "PARVIS_ACCESSIBILITY_AUDIT_RATE must be a percentage between 0 and 100",
+                        )
+                })
+                .transpose()?,
+            accessibility_audit_date: date("PARVIS_ACCESSIBILITY_AUDIT_DATE")?,
+            accessibility_auditor: text("PARVIS_ACCESSIBILITY_AUDITOR"),
+            accessibility_declaration_date: date("PARVIS_ACCESSIBILITY_DECLARATION_DATE")?,
+            accessibility_plan_url: url("PARVIS_ACCESSIBILITY_PLAN_URL")?,
+            demo_values: DEMO_VALUES
+                .iter()
+                .map(|(key, _)| *key)
+                .filter(|key| demo && get(key).is_none())
+                .collect(),
+        };
+        if settings.accessibility_audit_rate.is_none()
+            && (settings.accessibility_audit_date.is_some()
+                || settings.accessibility_auditor.is_some())
+        {
+            anyhow::bail!(
+                "PARVIS_ACCESSIBILITY_AUDIT_DATE and PARVIS_ACCESSIBILITY_AUDITOR describe an audit: \
+                 PARVIS_ACCESSIBILITY_AUDIT_RATE must give its result"
+            );
+        }
+        Ok(settings)
+    }
+
+    /// The declared conformity: the setting, or what the audit makes it.
+    pub fn conformity(&self) -> Conformity {
+        self.accessibility_status
+            .unwrap_or_else(|| Conformity::from_audit(self.accessibility_audit_rate))
+    }
+
+    /// The required settings that are missing (shown as « non renseigné »).
+    pub fn missing(&self) -> Vec<&'static str> {
+        let audited = self.accessibility_audit_rate.is_some();
+        let present = |key: &str| match key {
+            "PARVIS_PUBLISHER_NAME" => self.publisher_name.is_some(),
+            "PARVIS_PUBLISHER_ADDRESS" => self.publisher_address.is_some(),
+            "PARVIS_PUBLISHER_EMAIL" => self.publisher_email.is_some(),
+            "PARVIS_PUBLISHER_PHONE" => self.publisher_phone.is_some(),
+            "PARVIS_PUBLICATION_DIRECTOR" => self.publication_director.is_some(),
+            "PARVIS_DPO_EMAIL" => self.dpo_email.is_some(),
+            "PARVIS_HOST_NAME" => self.host_name.is_some(),
+            "PARVIS_HOST_ADDRESS" => self.host_address.is_some(),
+            "PARVIS_HOST_PHONE" => self.host_phone.is_some(),
+            "PARVIS_HOST_LOCATION" => self.host_location.is_some(),
+            "PARVIS_REGISTRATION_RETENTION_MONTHS" => self.registration_retention_months.is_some(),
+            "PARVIS_ACCESSIBILITY_DECLARATION_DATE" => {
+                self.accessibility_declaration_date.is_some()
+            }
+            "PARVIS_ACCESSIBILITY_PLAN_URL" => self.accessibility_plan_url.is_some(),
+            _ => true,
+        };
+        let mut missing: Vec<&'static str> = REQUIRED_LEGAL
+            .iter()
+            .copied()
+            .filter(|key| !present(key))
+            .collect();
+        if audited && self.accessibility_audit_date.is_none() {
+            missing.push("PARVIS_ACCESSIBILITY_AUDIT_DATE");
+        }
+        if audited && self.accessibility_auditor.is_none() {
+            missing.push("PARVIS_ACCESSIBILITY_AUDITOR");
+        }
+        missing
+    }
+
+    /// What is worth a warning at start: missing settings, and a declared
+    /// conformity the audit does not support.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let missing = self.missing();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "legal pages: {} not set, shown as « non renseigné »",
+                missing.join(", ")
+            ));
+        }
+        if let Some(declared) = self.accessibility_status {
+            let audited = Conformity::from_audit(self.accessibility_audit_rate);
+            if declared != audited {
+                warnings.push(format!(
+                    "legal pages: PARVIS_ACCESSIBILITY_STATUS says « {} » but the audit makes the site « {} » \
+                     (without an audit, the RGAA declares a site non-compliant)",
+                    declared.label(),
+                    audited.label()
+                ));
+            }
+        }
+        warnings
     }
 }
 
@@ -242,6 +575,97 @@ mod tests {
             bad.unwrap_err()
                 .to_string()
                 .contains("PARVIS_TRUSTED_PROXIES")
+        );
+    }
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config> {
+        Config::from_lookup(|key| {
+            vars.iter()
+                .find(|(name, _)| *name == key)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn the_demo_fills_the_legal_pages_and_production_lists_what_is_missing() {
+        let demo = with(&[]).unwrap().legal;
+        assert!(demo.missing().is_empty(), "{:?}", demo.missing());
+        assert!(demo.warnings().is_empty());
+        assert!(demo.demo_values.contains(&"PARVIS_PUBLISHER_NAME"));
+        assert_eq!(demo.legal_basis, LegalBasis::Consent);
+
+        let production = with(&[
+            ("PARVIS_DEMO", "0"),
+            ("PARVIS_PUBLISHER_NAME", "Pôle ressources"),
+        ])
+        .unwrap()
+        .legal;
+        assert!(production.demo_values.is_empty());
+        assert_eq!(
+            production.publisher_name.as_deref(),
+            Some("Pôle ressources")
+        );
+        let missing = production.missing();
+        assert!(!missing.contains(&"PARVIS_PUBLISHER_NAME"));
+        assert!(missing.contains(&"PARVIS_DPO_EMAIL"));
+        assert_eq!(missing.len(), REQUIRED_LEGAL.len() - 1);
+        assert!(production.warnings()[0].contains("PARVIS_HOST_NAME"));
+
+        // A value set in demo mode is the organisation's, not an example.
+        let mixed = with(&[("PARVIS_HOST_NAME", "Scaleway")]).unwrap().legal;
+        assert_eq!(mixed.host_name.as_deref(), Some("Scaleway"));
+        assert!(!mixed.demo_values.contains(&"PARVIS_HOST_NAME"));
+    }
+
+    #[test]
+    fn without_an_audit_the_site_is_declared_non_compliant() {
+        let none = with(&[]).unwrap().legal;
+        assert_eq!(none.conformity(), Conformity::NotCompliant);
+        let audited = with(&[
+            ("PARVIS_ACCESSIBILITY_AUDIT_RATE", "75,5 %"),
+            ("PARVIS_ACCESSIBILITY_AUDIT_DATE", "2025-03-14"),
+            ("PARVIS_ACCESSIBILITY_AUDITOR", "Access42"),
+        ])
+        .unwrap()
+        .legal;
+        assert_eq!(audited.accessibility_audit_rate, Some(75.5));
+        assert_eq!(audited.conformity(), Conformity::Partial);
+        assert_eq!(Conformity::from_audit(Some(100.0)), Conformity::Full);
+        assert_eq!(Conformity::from_audit(Some(49.9)), Conformity::NotCompliant);
+        // A declared status the audit does not support is kept, and warned about.
+        let claimed = with(&[("PARVIS_ACCESSIBILITY_STATUS", "partiellement-conforme")])
+            .unwrap()
+            .legal;
+        assert_eq!(claimed.conformity(), Conformity::Partial);
+        assert!(
+            claimed
+                .warnings()
+                .iter()
+                .any(|w| w.contains("PARVIS_ACCESSIBILITY_STATUS"))
+        );
+    }
+
+    #[test]
+    fn bad_legal_settings_are_refused_at_startup_by_name() {
+        for (key, bad) in [
+            ("PARVIS_PUBLISHER_EMAIL", "pas une adresse"),
+            ("PARVIS_DPO_EMAIL", "dpo@"),
+            ("PARVIS_ACCESSIBILITY_DECLARATION_DATE", "13/05/2025"),
+            ("PARVIS_ACCESSIBILITY_AUDIT_RATE", "120"),
+            ("PARVIS_ACCESSIBILITY_STATUS", "conforme"),
+            ("PARVIS_ACCESSIBILITY_PLAN_URL", "javascript:alert(1)"),
+            ("PARVIS_SOURCE_URL", "//ailleurs.example.org"),
+            ("PARVIS_LEGAL_BASIS", "interet-legitime"),
+            ("PARVIS_REGISTRATION_RETENTION_MONTHS", "un an"),
+        ] {
+            let error = with(&[(key, bad)]).unwrap_err();
+            assert!(format!("{error:#}").contains(key), "{key}: {error:#}");
+        }
+        let orphan = with(&[("PARVIS_ACCESSIBILITY_AUDITOR", "Access42")]).unwrap_err();
+        assert!(
+            orphan
+                .to_string()
+                .contains("PARVIS_ACCESSIBILITY_AUDIT_RATE")
         );
     }
 }

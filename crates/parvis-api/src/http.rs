@@ -18,7 +18,9 @@
 //!   otherwise (they may carry personal data).
 //!
 //! API answers get a policy that allows nothing (`default-src 'none';
-//! frame-ancestors 'none'`) instead of the documents' one; the app's files
+//! frame-ancestors 'none'`) instead of the documents' one; a document whose
+//! handler sets its own, stricter policy keeps it (the legal pages, which
+//! have no script, see [`crate::legal`]); the app's files
 //! (wasm, scripts, styles…) get only what applies to a file (`nosniff`,
 //! `Referrer-Policy`, HSTS). Documents and API answers of more
 //! than 512 bytes are compressed (brotli or gzip, level 5) when the
@@ -148,7 +150,13 @@ async fn add_headers(
     }
     let set = headers.for_answer(response.headers());
     let map = response.headers_mut();
+    // A handler that knows its answer needs less (a document without any
+    // script) sets a stricter policy itself; it is kept.
+    let own_policy = map.contains_key(header::CONTENT_SECURITY_POLICY);
     for (name, value) in set {
+        if own_policy && name == header::CONTENT_SECURITY_POLICY {
+            continue;
+        }
         map.insert(name.clone(), value.clone());
     }
     if api && !map.contains_key(header::CACHE_CONTROL) {
@@ -453,6 +461,40 @@ mod tests {
             "Le paramètre « when » n'a pas une valeur acceptée."
         );
         assert!(!body.contains("demain"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_document_keeps_the_stricter_policy_its_handler_set() {
+        let strict = "default-src 'none'; style-src 'self'";
+        let router = Router::new()
+            .route(
+                "/strict",
+                get(move || async move {
+                    (
+                        [
+                            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                            (header::CONTENT_SECURITY_POLICY, strict),
+                        ],
+                        "<!DOCTYPE html>",
+                    )
+                }),
+            )
+            .route(
+                "/page",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<!DOCTYPE html>") }),
+            );
+        let app = layers(router, false, Duration::from_secs(1), &[]);
+        let policy = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let request = Request::get(path).body(Body::empty()).unwrap();
+                let response = app.oneshot(request).await.unwrap();
+                assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+                response.headers()[header::CONTENT_SECURITY_POLICY].clone()
+            }
+        };
+        assert_eq!(policy("/strict").await, strict);
+        assert_eq!(policy("/page").await, content_security_policy(&[]).as_str());
     }
 
     #[test]

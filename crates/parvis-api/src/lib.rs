@@ -15,6 +15,8 @@
 //!   background task or remotely through `POST /api/jobs/run`.
 //! - [`seed`]: the demo content taken from the seed documents.
 //! - [`token`]: personal tokens (random, stored hashed).
+//! - [`legal`]: the legal pages (mentions légales, données personnelles,
+//!   déclaration d'accessibilité), plain HTML rendered at start-up.
 //! - [`rate_limit`]: registration attempts per client address.
 
 pub mod client;
@@ -23,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod lambda;
+pub mod legal;
 pub mod mail;
 pub mod rate_limit;
 pub mod routes;
@@ -113,6 +116,8 @@ pub struct AppState {
     pub token_retention_days: u32,
     /// Longest time to receive a request body.
     pub body_timeout: Duration,
+    /// What the legal pages say about the organisation.
+    pub legal: Arc<config::LegalSettings>,
 }
 
 impl AppState {
@@ -133,6 +138,7 @@ impl AppState {
             registrations_per_client_per_hour: config.registrations_per_client_per_hour,
             token_retention_days: config.token_retention_days,
             body_timeout: config.body_timeout,
+            legal: Arc::new(config.legal.clone()),
         }
     }
 
@@ -150,18 +156,24 @@ impl AppState {
     }
 }
 
-/// The whole API, under `/api`, with the security headers, request logs and
-/// body timeout every answer gets.
+/// The whole API, under `/api`, and the legal pages (without the app's
+/// stylesheet), with the security headers, request logs and body timeout
+/// every answer gets.
 pub fn router(state: AppState) -> Router {
-    http::finish(routes::router().with_state(state.clone()), &state, &[])
+    let app = routes::router()
+        .with_state(state.clone())
+        .merge(legal::router(&state, None));
+    http::finish(app, &state, &[])
 }
 
 /// The API plus the built app (see [`shell`]): its files, and its own
-/// routes answered by `index.html` so they work on reload.
+/// routes answered by `index.html` so they work on reload; the legal pages
+/// take the app's stylesheet.
 pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router> {
     let shell = Arc::new(shell::Shell::load(app_dir)?);
     let app = routes::router()
         .with_state(state.clone())
+        .merge(legal::router(&state, Some(shell.template())))
         .merge(shell::router(state.clone(), shell.clone(), app_dir));
     Ok(http::finish(app, &state, shell.script_hashes()))
 }

@@ -124,6 +124,11 @@ impl Shell {
         }
     }
 
+    /// The text of `index.html`, as trunk wrote it.
+    pub fn template(&self) -> &str {
+        &self.html
+    }
+
     /// The CSP sources of its inline scripts.
     pub fn script_hashes(&self) -> &[String] {
         &self.script_hashes
