@@ -638,11 +638,14 @@ async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link(bac
         email: "camille@exemple.fr".into(),
         tracks: vec![],
         sessions: vec![0],
+        calendar_sequence: 1,
     };
     let notice = parvis_api::store::Notice {
         kind: parvis_api::store::NoticeKind::Registered,
         registration: &record,
         token: "abc123",
+        sequence: 1,
+        sent_sessions: None,
     };
     let email = mail::compose(&event, &notice, PUBLIC_URL, chrono::Utc::now()).unwrap();
     assert!(
@@ -1578,6 +1581,8 @@ store_tests!(
     the_agenda_search_looks_into_the_venue_the_town_the_organiser_and_the_description,
     emails_come_from_the_organisation_and_replies_go_to_the_contact,
     a_full_workshop_is_named_and_the_one_with_seats_pointed_to,
+    a_registrants_calendar_entries_keep_their_uid_climb_in_sequence_and_are_called_off,
+    only_people_who_had_calendar_entries_get_them_removed_and_a_comeback_outranks_the_removal,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -2939,4 +2944,331 @@ async fn a_full_workshop_is_named_and_the_one_with_seats_pointed_to(backend: Bac
         message.contains("Il reste des places pour l'atelier « "),
         "{message}"
     );
+}
+
+/// A calendar file as a real iCalendar parser reads it.
+#[derive(Debug)]
+struct ParsedCalendar {
+    method: String,
+    entries: Vec<ParsedEntry>,
+}
+
+/// One `VEVENT` of a [`ParsedCalendar`].
+#[derive(Debug)]
+struct ParsedEntry {
+    uid: String,
+    sequence: u32,
+    status: String,
+    /// `CN` parameter and value of `ORGANIZER`.
+    organizer: Option<(Option<String>, String)>,
+}
+
+impl ParsedCalendar {
+    fn uids(&self, status: &str) -> std::collections::BTreeSet<String> {
+        self.entries
+            .iter()
+            .filter(|entry| entry.status == status)
+            .map(|entry| entry.uid.clone())
+            .collect()
+    }
+
+    /// The one `SEQUENCE` every entry of the file carries.
+    fn sequence(&self) -> u32 {
+        let first = self.entries.first().expect("a calendar entry").sequence;
+        assert!(
+            self.entries.iter().all(|entry| entry.sequence == first),
+            "{self:?}"
+        );
+        first
+    }
+}
+
+fn parse_calendar(ics: &str) -> ParsedCalendar {
+    use icalendar::parser::{Property, read_calendar, unfold};
+    let unfolded = unfold(ics);
+    let calendar = read_calendar(&unfolded).unwrap_or_else(|error| panic!("{error}\n{ics}"));
+    let value = |properties: &[Property<'_>], name: &str| {
+        properties
+            .iter()
+            .find(|property| property.name.as_str() == name)
+            .map(|property| property.val.as_str().to_owned())
+    };
+    let method = value(&calendar.properties, "METHOD").expect("METHOD");
+    let entries = calendar
+        .components
+        .iter()
+        .filter(|component| component.name.as_str() == "VEVENT")
+        .map(|event| ParsedEntry {
+            uid: value(&event.properties, "UID").expect("UID"),
+            sequence: value(&event.properties, "SEQUENCE")
+                .expect("SEQUENCE")
+                .parse()
+                .expect("SEQUENCE is a number"),
+            status: value(&event.properties, "STATUS").expect("STATUS"),
+            organizer: event.find_prop("ORGANIZER").map(|organizer| {
+                let cn = organizer
+                    .params
+                    .iter()
+                    .find(|param| param.key.as_str() == "CN")
+                    .and_then(|param| param.val.as_ref())
+                    .map(|val| val.as_str().trim_matches('"').to_owned());
+                (cn, organizer.val.as_str().to_owned())
+            }),
+        })
+        .collect();
+    ParsedCalendar { method, entries }
+}
+
+fn uids(days: &[usize]) -> std::collections::BTreeSet<String> {
+    days.iter()
+        .map(|day| format!("{}-{}@parvis.example.org", seed::UPCOMING_CYCLE, day + 1))
+        .collect()
+}
+
+async fn change_days(app: &TestApp, token: &str, days: Value) {
+    let change = app
+        .send(
+            Request::patch(format!("/api/registrations/{token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"tracks": [], "sessions": days}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::OK, "{}", change.text);
+}
+
+async fn personal_calendar(app: &TestApp, token: &str) -> ParsedCalendar {
+    let reply = app
+        .get(&format!("/api/registrations/{token}/calendar.ics"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    parse_calendar(&reply.text)
+}
+
+async fn a_registrants_calendar_entries_keep_their_uid_climb_in_sequence_and_are_called_off(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = format!("/api/events/{}/registrations", seed::UPCOMING_CYCLE);
+    let reply = app
+        .register(
+            &path,
+            &registration_with(
+                "a@exemple.fr",
+                json!({"sessions": [0, 1, 2], "answers": {"portage-epci": true}}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+
+    // The confirmation: the three days, confirmed, from the organiser.
+    let confirmation = emails_to(&app, "a@exemple.fr").await.remove(0);
+    let token = token_of(&confirmation);
+    let first = parse_calendar(confirmation.email.ics.as_deref().unwrap());
+    assert_eq!(first.method, "PUBLISH");
+    assert_eq!(first.uids("CONFIRMED"), uids(&[0, 1, 2]), "{first:?}");
+    assert_eq!(first.entries.len(), 3);
+    assert_eq!(
+        first.entries[0].organizer,
+        Some((
+            Some("Centre de ressources politique de la ville en Essonne (CRPVE)".to_owned()),
+            "mailto:chmission1@crpve91.fr".to_owned()
+        )),
+        "{first:?}"
+    );
+    let first_sequence = first.sequence();
+    assert!(first_sequence >= 1, "{first:?}");
+    assert_eq!(
+        personal_calendar(&app, &token).await.sequence(),
+        first_sequence,
+        "the download carries the version last sent, and raises nothing"
+    );
+
+    // Day 2 dropped: the change publishes days 1 and 3 and calls off day 2,
+    // under the same UIDs, at a higher sequence.
+    change_days(&app, &token, json!([0, 2])).await;
+    let change = emails_to(&app, "a@exemple.fr").await.pop().unwrap().email;
+    assert!(
+        change.subject.starts_with("Inscription modifiée"),
+        "{}",
+        change.subject
+    );
+    let second = parse_calendar(change.ics.as_deref().unwrap());
+    assert_eq!(second.method, "PUBLISH");
+    assert_eq!(second.uids("CONFIRMED"), uids(&[0, 2]), "{second:?}");
+    assert_eq!(second.uids("CANCELLED"), uids(&[1]), "{second:?}");
+    let second_sequence = second.sequence();
+    assert!(second_sequence > first_sequence, "{second:?}");
+    assert!(
+        change
+            .body_text
+            .contains("en retire celles que vous avez quittées")
+    );
+    let download = personal_calendar(&app, &token).await;
+    assert_eq!(download.sequence(), second_sequence);
+    assert_eq!(download.uids("CONFIRMED"), uids(&[0, 2]));
+
+    // Nothing dropped this time: nothing called off.
+    change_days(&app, &token, json!([0, 2, 3])).await;
+    let third = parse_calendar(
+        emails_to(&app, "a@exemple.fr")
+            .await
+            .pop()
+            .unwrap()
+            .email
+            .ics
+            .as_deref()
+            .unwrap(),
+    );
+    assert_eq!(third.uids("CONFIRMED"), uids(&[0, 2, 3]), "{third:?}");
+    assert!(third.uids("CANCELLED").is_empty(), "{third:?}");
+    let third_sequence = third.sequence();
+    assert!(third_sequence > second_sequence);
+
+    // The cancellation removes every day the calendar holds.
+    let cancelled = app
+        .post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    let cancellation = emails_to(&app, "a@exemple.fr").await.pop().unwrap().email;
+    assert!(cancellation.subject.starts_with("Inscription annulée"));
+    assert!(
+        cancellation
+            .body_text
+            .contains("retire l'événement de votre agenda"),
+        "{}",
+        cancellation.body_text
+    );
+    let last = parse_calendar(cancellation.ics.as_deref().unwrap());
+    assert_eq!(last.method, "CANCEL");
+    assert_eq!(last.uids("CANCELLED"), uids(&[0, 2, 3]), "{last:?}");
+    assert_eq!(last.entries.len(), 3);
+    assert!(last.sequence() > third_sequence);
+
+    // The public file is nobody's registration: sequence 0, same UIDs.
+    let public = app
+        .get(&format!(
+            "/api/events/{}/calendar.ics",
+            seed::UPCOMING_CYCLE
+        ))
+        .await;
+    let public = parse_calendar(&public.text);
+    assert_eq!(public.method, "PUBLISH");
+    assert_eq!(public.sequence(), 0);
+    assert_eq!(public.uids("CONFIRMED"), uids(&[0, 1, 2, 3]));
+
+    // Delivered, each attachment says its own method.
+    assert_eq!(app.deliver().await, 4);
+    let files = app.eml_files();
+    assert_eq!(
+        files
+            .iter()
+            .filter(|file| file.contains("method=CANCEL"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        files
+            .iter()
+            .filter(|file| file.contains("method=PUBLISH"))
+            .count(),
+        3
+    );
+}
+
+async fn only_people_who_had_calendar_entries_get_them_removed_and_a_comeback_outranks_the_removal(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_cycle(&app, "cycle-une-place", |event| {
+        event.public.capacity = None;
+        for session in &mut event.public.sessions {
+            session.capacity = Some(1);
+        }
+    })
+    .await;
+    let day_one = |email: &str| {
+        registration_with(
+            email,
+            json!({"sessions": [0], "answers": {"portage-epci": true}}),
+        )
+    };
+    for (email, status) in [
+        ("a@exemple.fr", "confirmed"),
+        ("b@exemple.fr", "waitlisted"),
+        ("c@exemple.fr", "waitlisted"),
+    ] {
+        let reply = app.register(&path, &day_one(email)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        assert_eq!(reply.json()["status"], status);
+    }
+    let uid = "cycle-une-place-1@parvis.example.org".to_owned();
+
+    // Someone who only waited had nothing in their calendar.
+    let token = token_of(&emails_to(&app, "b@exemple.fr").await[0]);
+    app.post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    let cancellation = emails_to(&app, "b@exemple.fr").await.pop().unwrap().email;
+    assert!(cancellation.subject.starts_with("Inscription annulée"));
+    assert!(cancellation.ics.is_none(), "nothing to remove");
+    assert!(!cancellation.body_text.contains("invitation.ics"));
+
+    // A cancels: the day leaves their calendar; C is promoted and gets it.
+    let token = token_of(&emails_to(&app, "a@exemple.fr").await[0]);
+    app.post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    let removal = parse_calendar(
+        emails_to(&app, "a@exemple.fr")
+            .await
+            .pop()
+            .unwrap()
+            .email
+            .ics
+            .as_deref()
+            .unwrap(),
+    );
+    assert_eq!(removal.method, "CANCEL");
+    assert_eq!(removal.uids("CANCELLED"), [uid.clone()].into());
+    let promotion = emails_to(&app, "c@exemple.fr").await.pop().unwrap().email;
+    assert!(promotion.subject.starts_with("Une place s'est libérée"));
+    let promoted = parse_calendar(promotion.ics.as_deref().unwrap());
+    assert_eq!(promoted.method, "PUBLISH");
+    assert_eq!(promoted.uids("CONFIRMED"), [uid.clone()].into());
+    assert!(promoted.uids("CANCELLED").is_empty());
+
+    // A comes back (waiting now): no calendar while waiting. Once C leaves,
+    // A is promoted: the day comes back at a sequence above the removal's.
+    let reply = app.register(&path, &day_one("a@exemple.fr")).await;
+    assert_eq!(reply.json()["status"], "waitlisted", "{}", reply.text);
+    assert!(
+        emails_to(&app, "a@exemple.fr")
+            .await
+            .pop()
+            .unwrap()
+            .email
+            .ics
+            .is_none()
+    );
+    let token = token_of(&emails_to(&app, "c@exemple.fr").await[0]);
+    app.post_raw(&format!("/api/registrations/{token}/cancel"), None, "")
+        .await;
+    let back = parse_calendar(
+        emails_to(&app, "a@exemple.fr")
+            .await
+            .pop()
+            .unwrap()
+            .email
+            .ics
+            .as_deref()
+            .unwrap(),
+    );
+    assert_eq!(back.method, "PUBLISH");
+    assert_eq!(back.uids("CONFIRMED"), [uid].into());
+    assert!(back.sequence() > removal.sequence(), "{back:?} {removal:?}");
 }

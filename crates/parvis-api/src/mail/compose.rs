@@ -6,6 +6,13 @@
 //! personal link to manage the registration, and a calendar file of the
 //! chosen days. People on the waiting list get neither the connection link
 //! nor the calendar file until a seat is theirs.
+//!
+//! Calendar files keep one UID per day of an event and carry the
+//! registration's `SEQUENCE` of the moment ([`Notice::sequence`]), so each
+//! one updates the entries the last put in the person's calendar: a change
+//! publishes the chosen days and calls off (`STATUS:CANCELLED`) those sent
+//! before and no longer chosen; a cancellation attaches a `METHOD:CANCEL`
+//! file for every day sent before.
 
 use super::OutgoingEmail;
 use crate::store::{EventRecord, Notice, NoticeKind, Status};
@@ -14,7 +21,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use parvis_core::api::EventFormat;
 use parvis_core::dates;
-use parvis_core::ics::{self, CalendarEntry};
+use parvis_core::ics::{self, CalendarEntry, EntryStatus, Method, Organizer};
 
 /// Host part of Message-IDs and calendar UIDs, from the public address.
 pub fn host_of(public_url: &str) -> &str {
@@ -34,8 +41,10 @@ pub fn host_of(public_url: &str) -> &str {
     }
 }
 
-/// The calendar entries of an event for the given sessions; the
-/// registrant's copy carries the connection link, the public copy does not.
+/// The calendar entries of an event for the given sessions, at `SEQUENCE`
+/// 0 and confirmed (see [`versioned`]); the registrant's copy carries the
+/// connection link, the public copy does not. The organiser is the event's
+/// organisation at its contact's address, when it has one.
 pub fn calendar_entries(
     event: &EventRecord,
     public_url: &str,
@@ -46,6 +55,14 @@ pub fn calendar_entries(
     let host = host_of(public_url);
     let location = location(event, connection_url);
     let count = event.public.sessions.len();
+    let organizer = event.public.contact.email.as_ref().map(|email| Organizer {
+        name: if event.public.organiser.trim().is_empty() {
+            event.public.contact.name.clone()
+        } else {
+            event.public.organiser.clone()
+        },
+        email: email.clone(),
+    });
     event
         .public
         .sessions
@@ -72,7 +89,26 @@ pub fn calendar_entries(
                 description,
                 location: location.clone(),
                 url: Some(page.clone()),
+                sequence: 0,
+                status: EntryStatus::Confirmed,
+                organizer: organizer.clone(),
             }
+        })
+        .collect()
+}
+
+/// The same entries at another `SEQUENCE` and status.
+pub fn versioned(
+    entries: Vec<CalendarEntry>,
+    sequence: u32,
+    status: EntryStatus,
+) -> Vec<CalendarEntry> {
+    entries
+        .into_iter()
+        .map(|entry| CalendarEntry {
+            sequence,
+            status,
+            ..entry
         })
         .collect()
 }
@@ -254,15 +290,47 @@ pub fn compose(
         ));
     }
     body.push_str(&format!("\nPage de l'événement :\n{page_url}\n"));
-    let ics = (confirmed && active).then(|| {
-        ics::calendar(
-            &calendar_entries(event, public_url, connection, &sessions),
-            now,
-        )
-    });
-    if ics.is_some() {
-        body.push_str("\nLe fichier joint « invitation.ics » ajoute l'événement à votre agenda.\n");
-    }
+    // The calendar file: the chosen days for a confirmed registrant, with
+    // the days sent before and no longer chosen called off under their own
+    // UID; for a registration that ends, the removal of every day sent
+    // before (someone who only ever waited was sent none).
+    let sent = notice.sent_sessions.as_deref().unwrap_or_default();
+    let sequence = notice.sequence;
+    let ics = if confirmed && active {
+        let dropped: Vec<usize> = sent
+            .iter()
+            .copied()
+            .filter(|index| !registration.sessions.contains(index))
+            .collect();
+        let mut entries = versioned(
+            calendar_entries(event, public_url, connection, &sessions),
+            sequence,
+            EntryStatus::Confirmed,
+        );
+        entries.extend(versioned(
+            calendar_entries(event, public_url, None, &dropped),
+            sequence,
+            EntryStatus::Cancelled,
+        ));
+        body.push_str(if dropped.is_empty() {
+            "\nLe fichier joint « invitation.ics » ajoute l'événement à votre agenda.\n"
+        } else {
+            "\nLe fichier joint « invitation.ics » met votre agenda à jour : il y garde les dates choisies et en retire celles que vous avez quittées.\n"
+        });
+        Some(ics::calendar(Method::Publish, &entries, now))
+    } else if !active && !sent.is_empty() {
+        let entries = versioned(
+            calendar_entries(event, public_url, None, sent),
+            sequence,
+            EntryStatus::Cancelled,
+        );
+        body.push_str(
+            "\nLe fichier joint « invitation.ics » retire l'événement de votre agenda.\n",
+        );
+        Some(ics::calendar(Method::Cancel, &entries, now))
+    } else {
+        None
+    };
     let contact = &public.contact;
     body.push_str(&format!("\nContact : {}", contact.name));
     if let Some(email) = &contact.email {

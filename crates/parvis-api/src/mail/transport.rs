@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use parvis_core::ics::Method;
 use tokio::io::AsyncWriteExt;
 
 use super::OutgoingEmail;
@@ -75,10 +76,13 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
             let body =
                 Body::new_with_encoding(ics.clone().into_bytes(), ContentTransferEncoding::Base64)
                     .map_err(|_| anyhow::anyhow!("the calendar file could not be encoded"))?;
+            // The part's method is the file's own (RFC 6047): PUBLISH, or
+            // CANCEL for a file that removes the entries.
+            let method = Method::of(ics).unwrap_or(Method::Publish).as_str();
             builder.multipart(MultiPart::mixed().singlepart(text).singlepart(
                 Attachment::new("invitation.ics".to_owned()).body(
                     body,
-                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")?,
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))?,
                 ),
             ))
         }

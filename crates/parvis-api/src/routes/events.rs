@@ -115,7 +115,10 @@ async fn calendar(
 ) -> Result<impl IntoResponse, AppError> {
     let event = find(&state, &slug).await?;
     let all: Vec<usize> = (0..event.public.sessions.len()).collect();
+    // The public file is nobody's registration: its entries stay at
+    // SEQUENCE 0.
     let body = ics::calendar(
+        ics::Method::Publish,
         &calendar_entries(&event, &state.public_url, None, &all),
         Utc::now(),
     );

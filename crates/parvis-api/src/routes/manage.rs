@@ -16,7 +16,7 @@ use parvis_core::registration::check_choices;
 
 use crate::AppState;
 use crate::error::{AppError, AppJson};
-use crate::mail::compose::{calendar_entries, connection_link};
+use crate::mail::compose::{calendar_entries, connection_link, versioned};
 use crate::routes::detached;
 use crate::routes::events::find;
 use crate::store::{AddressConfirmed, Changed, EventRecord, Notice, RegistrationRecord, Status};
@@ -227,11 +227,17 @@ async fn calendar(
                 .to_owned(),
         });
     }
-    let entries = calendar_entries(
-        &event,
-        &state.public_url,
-        connection_link(&event),
-        &record.sessions,
+    // The version the last email carried: the download matches it, and
+    // raises nothing.
+    let entries = versioned(
+        calendar_entries(
+            &event,
+            &state.public_url,
+            connection_link(&event),
+            &record.sessions,
+        ),
+        record.calendar_sequence,
+        ics::EntryStatus::Confirmed,
     );
     Ok((
         [
@@ -244,6 +250,6 @@ async fn calendar(
                 format!("attachment; filename=\"{}.ics\"", event.public.slug),
             ),
         ],
-        ics::calendar(&entries, Utc::now()),
+        ics::calendar(ics::Method::Publish, &entries, Utc::now()),
     ))
 }

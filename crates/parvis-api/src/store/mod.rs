@@ -124,6 +124,9 @@ pub struct RegistrationRecord {
     pub tracks: Vec<String>,
     /// Chosen days.
     pub sessions: Vec<usize>,
+    /// The `SEQUENCE` of the calendar entries last sent about this
+    /// registration (raised for every email about it; 0 before the first).
+    pub calendar_sequence: u32,
 }
 
 /// Why an email is sent.
@@ -174,6 +177,15 @@ pub struct Notice<'a> {
     pub registration: &'a RegistrationRecord,
     /// A fresh personal token for the "manage" link.
     pub token: &'a str,
+    /// The `SEQUENCE` of the calendar entries this email carries: the
+    /// store raises it for every email about the registration, in the
+    /// transaction that queues it, so each file outranks the ones before.
+    pub sequence: u32,
+    /// The days the last calendar file sent left in the person's calendar
+    /// (`None`: no file was ever sent, as to someone only ever waiting).
+    /// A change calls off those no longer chosen; a cancellation removes
+    /// them all.
+    pub sent_sessions: Option<Vec<usize>>,
 }
 
 /// Composes an email; called inside store transactions.

@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parvis_core::api::{EventPublic, Publication, RegistrationStatus, Seats, When, quota};
+use parvis_core::ics::Method;
 use parvis_core::registration::CheckedRegistration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -343,8 +344,7 @@ macro_rules! retrying {
     }};
 }
 
-const REGISTRATION_COLUMNS: &str =
-    "r.id, r.event_id, r.status, r.tracks_json, p.first_name, p.last_name, p.email";
+const REGISTRATION_COLUMNS: &str = "r.id, r.event_id, r.status, r.tracks_json, r.calendar_sequence, p.first_name, p.last_name, p.email";
 
 impl SqlStore {
     /// Takes one seat in each quota, or none: `false` when one is full.
@@ -649,15 +649,69 @@ impl SqlStore {
         now: &str,
     ) -> Result<()> {
         let token = self.new_token(tx, event, record.id, now).await?;
+        let (sequence, sent_sessions) = self.next_calendar(tx, record.id).await?;
         let email = compose(
             event,
             &Notice {
                 kind,
                 registration: record,
                 token: &token,
+                sequence,
+                sent_sessions,
             },
         )?;
+        self.record_calendar(tx, record, &email).await?;
         self.queue(tx, record.id, kind.name(), &email, now).await
+    }
+
+    /// Raises the calendar version of a registration for an email about to
+    /// be composed; returns the new `SEQUENCE` and the days the last
+    /// calendar file left in the person's calendar (`None`: none sent yet).
+    async fn next_calendar(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+    ) -> Result<(u32, Option<Vec<usize>>)> {
+        let row = sqlx::query(&self.q(
+            "UPDATE registrations SET calendar_sequence = calendar_sequence + 1 WHERE id = ?
+             RETURNING calendar_sequence, calendar_sessions",
+        ))
+        .bind(registration_id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("failed to raise the calendar sequence")?;
+        let sequence: i64 = row.try_get("calendar_sequence")?;
+        let sent: Option<String> = row.try_get("calendar_sessions")?;
+        let sent = sent
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .context("stored calendar_sessions is not valid JSON")?;
+        Ok((u32::try_from(sequence).unwrap_or(u32::MAX), sent))
+    }
+
+    /// Records what the calendar file of a composed email leaves in the
+    /// person's calendar: the chosen days after a published file, none after
+    /// a cancellation; nothing changes when the email has no file.
+    async fn record_calendar(
+        &self,
+        tx: &mut Tx<'_>,
+        record: &RegistrationRecord,
+        email: &OutgoingEmail,
+    ) -> Result<()> {
+        let Some(ics) = &email.ics else {
+            return Ok(());
+        };
+        let sessions: &[usize] = match Method::of(ics) {
+            Some(Method::Cancel) => &[],
+            _ => &record.sessions,
+        };
+        sqlx::query(&self.q("UPDATE registrations SET calendar_sessions = ? WHERE id = ?"))
+            .bind(serde_json::to_string(sessions)?)
+            .bind(record.id)
+            .execute(&mut **tx)
+            .await
+            .context("failed to record the calendar sent")?;
+        Ok(())
     }
 
     /// Locks an active registration for a change and returns its status;
@@ -952,6 +1006,7 @@ impl SqlStore {
         }
         self.add_token(&mut tx, event, id, &crate::token::hash(token), &now)
             .await?;
+        let (sequence, sent_sessions) = self.next_calendar(&mut tx, id).await?;
         let record = if let Some(status) = fresh_status {
             // Everything is known: no need to read it back.
             let status = match status {
@@ -969,6 +1024,7 @@ impl SqlStore {
                 email: stored.try_get("email")?,
                 tracks: registration.tracks.clone(),
                 sessions: registration.sessions.clone(),
+                calendar_sequence: sequence,
             }
         } else {
             self.load_registration(&mut tx, id).await?
@@ -979,8 +1035,11 @@ impl SqlStore {
                 kind: NoticeKind::Registered,
                 registration: &record,
                 token,
+                sequence,
+                sent_sessions,
             },
         )?;
+        self.record_calendar(&mut tx, &record, &email).await?;
         let notice = if existing {
             super::RESENT
         } else {
@@ -1209,6 +1268,8 @@ fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
         email: row.try_get("email")?,
         tracks: decode_json(row, "tracks_json")?,
         sessions: Vec::new(),
+        calendar_sequence: u32::try_from(row.try_get::<i64, _>("calendar_sequence")?)
+            .unwrap_or_default(),
     })
 }
 
