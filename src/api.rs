@@ -2,12 +2,13 @@
 //! `parvis_core::api`. Any non-2xx answer becomes an [`ApiError`] (the
 //! endpoint's own JSON when it sent one, a French message otherwise).
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, RequestBuilder};
 use parvis_core::api::{
-    ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, RegistrationAccepted,
-    RegistrationView, paths,
+    ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, LookupAccepted, LookupRequest,
+    RegistrationAccepted, RegistrationView, paths,
 };
 use parvis_core::registration::RegistrationRequest;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 fn network_error() -> ApiError {
@@ -18,25 +19,50 @@ fn network_error() -> ApiError {
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if response.ok() {
-        return response.json::<T>().await.map_err(|_| ApiError {
-            code: "decode".to_owned(),
-            message: "La réponse du serveur est illisible. Rechargez la page.".to_owned(),
-            fields: Default::default(),
-        });
+fn unreadable() -> ApiError {
+    ApiError {
+        code: "decode".to_owned(),
+        message: "La réponse du serveur est illisible. Rechargez la page.".to_owned(),
+        fields: Default::default(),
     }
+}
+
+/// Sends one request and returns the text of a 2xx answer. One function,
+/// not generic, for every route: the app carries a single copy of the
+/// fetch and of the error handling, and only the JSON reading is typed.
+async fn call(method: Method, url: &str, body: Option<String>) -> Result<String, ApiError> {
+    let builder = RequestBuilder::new(url).method(method);
+    let request = match body {
+        Some(json) => builder
+            .header("content-type", "application/json")
+            .body(json),
+        None => builder.build(),
+    }
+    .map_err(|_| network_error())?;
+    let response = request.send().await.map_err(|_| network_error())?;
+    let ok = response.ok();
     let status = response.status();
-    Err(response
-        .json::<ApiError>()
-        .await
-        .unwrap_or_else(|_| ApiError {
+    let text = response.text().await.map_err(|_| network_error())?;
+    if ok {
+        return Ok(text);
+    }
+    Err(
+        serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| ApiError {
             code: "http".to_owned(),
             message: format!(
                 "Le serveur a répondu par une erreur ({status}). Réessayez plus tard."
             ),
             fields: Default::default(),
-        }))
+        }),
+    )
+}
+
+fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|_| unreadable())
+}
+
+fn json<T: Serialize>(body: &T) -> Option<String> {
+    serde_json::to_string(body).ok()
 }
 
 /// Builds the query string of the agenda.
@@ -64,59 +90,37 @@ pub fn events_url(query: &EventQuery) -> String {
     }
 }
 
-/// Percent-encodes a query value (UTF-8, unreserved characters kept).
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
+pub use parvis_core::api::paths::encode;
 
 /// `GET /api/events`.
 pub async fn list_events(query: &EventQuery) -> Result<Vec<EventSummary>, ApiError> {
-    let response = Request::get(&events_url(query))
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::GET, &events_url(query), None).await?)
 }
 
 /// `GET /api/events/{slug}`.
 pub async fn event(slug: &str) -> Result<EventPublic, ApiError> {
-    let response = Request::get(&paths::event(slug))
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::GET, &paths::event(slug), None).await?)
 }
 
-/// `POST /api/events/{slug}/registrations`.
+/// `POST /api/events/{slug}/registrations`; the answer comes with its
+/// JSON text, which the confirmation page keeps for a reload.
 pub async fn register(
     slug: &str,
     request: &RegistrationRequest,
-) -> Result<RegistrationAccepted, ApiError> {
-    let response = Request::post(&paths::registrations(slug))
-        .json(request)
-        .map_err(|_| network_error())?
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+) -> Result<(RegistrationAccepted, String), ApiError> {
+    let text = call(Method::POST, &paths::registrations(slug), json(request)).await?;
+    Ok((read(&text)?, text))
+}
+
+/// `POST /api/registrations/lookup`: the personal links of an address are
+/// emailed again.
+pub async fn lookup(request: &LookupRequest) -> Result<LookupAccepted, ApiError> {
+    read(&call(Method::POST, paths::REGISTRATION_LOOKUP, json(request)).await?)
 }
 
 /// `GET /api/registrations/{token}`.
 pub async fn registration(token: &str) -> Result<RegistrationView, ApiError> {
-    let response = Request::get(&paths::registration(token))
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::GET, &paths::registration(token), None).await?)
 }
 
 /// `PATCH /api/registrations/{token}`.
@@ -124,31 +128,17 @@ pub async fn change_registration(
     token: &str,
     change: &ChoiceChange,
 ) -> Result<RegistrationView, ApiError> {
-    let response = Request::patch(&paths::registration(token))
-        .json(change)
-        .map_err(|_| network_error())?
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::PATCH, &paths::registration(token), json(change)).await?)
 }
 
 /// `POST /api/registrations/{token}/cancel`.
 pub async fn cancel_registration(token: &str) -> Result<RegistrationView, ApiError> {
-    let response = Request::post(&paths::registration_cancel(token))
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::POST, &paths::registration_cancel(token), None).await?)
 }
 
 /// `POST /api/registrations/{token}/confirm`.
 pub async fn confirm_registration(token: &str) -> Result<RegistrationView, ApiError> {
-    let response = Request::post(&paths::registration_confirm(token))
-        .send()
-        .await
-        .map_err(|_| network_error())?;
-    decode(response).await
+    read(&call(Method::POST, &paths::registration_confirm(token), None).await?)
 }
 
 #[cfg(test)]

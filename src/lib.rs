@@ -85,15 +85,52 @@ where
     });
 }
 
-/// The message of the last accepted registration, shown by the
-/// confirmation page.
-#[derive(Clone, Copy)]
-pub struct LastConfirmation(pub RwSignal<Option<String>>);
+/// This tab's storage (`sessionStorage`): what the confirmation page shows
+/// survives a reload, and is gone once the tab is closed.
+pub mod saved {
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    /// Reads a saved value.
+    pub fn get(key: &str) -> Option<String> {
+        storage()?.get_item(key).ok()?
+    }
+
+    /// Saves a value; a browser refusing storage only loses the reload.
+    pub fn set(key: &str, value: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(key, value);
+        }
+    }
+
+    /// The key of the answer to the last registration to an event.
+    pub fn registration_key(slug: &str) -> String {
+        format!("parvis:inscription:{slug}")
+    }
+
+    /// The key of the structure fields of the last registration, for
+    /// « Inscrire un·e collègue ».
+    pub const STRUCTURE: &str = "parvis:structure";
+}
 
 /// The whole app: skip link, header, routed main content, footer.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(LastConfirmation(RwSignal::new(None)));
+    // « Accessibilité : partiellement conforme », as the endpoint's settings
+    // say in the page's head (RGAA: on every page).
+    let accessibility = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("meta[name=parvis-accessibilite]")
+                .ok()
+                .flatten()
+        })
+        .and_then(|meta| meta.get_attribute("content"))
+        .map_or_else(
+            || "Accessibilité".to_owned(),
+            |status| format!("Accessibilité : {status}"),
+        );
     view! {
         <Router>
             <a class="skip-link" href="#contenu"
@@ -115,10 +152,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/evenements/:slug") view=pages::event::EventPage/>
                     <Route path=path!("/evenements/:slug/confirmation") view=pages::confirmation::Confirmation/>
                     <Route path=path!("/inscription/:token") view=pages::manage::ManageRegistration/>
+                    <Route path=path!("/retrouver-mon-inscription") view=pages::lookup::FindRegistration/>
                 </Routes>
             </main>
             <footer class="site-footer">
                 <div class="wrap">
+                    <ul class="footer-links">
+                        <li><A href="/retrouver-mon-inscription">"Retrouver mon inscription"</A></li>
+                        // Served as plain documents by the endpoint: a full page load.
+                        <li><a href="/mentions-legales" rel="external">"Mentions légales"</a></li>
+                        <li><a href="/donnees-personnelles" rel="external">"Données personnelles"</a></li>
+                        <li><a href="/accessibilite" rel="external">{accessibility}</a></li>
+                    </ul>
                     <p>"Parvis, logiciel libre pour les centres de ressources et réseaux de la politique de la ville."</p>
                 </div>
             </footer>

@@ -160,7 +160,8 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
     }
 }
 
-fn session_programme(session: &Session) -> impl IntoView + use<> {
+/// One session's heading and programme.
+pub fn session_programme(session: &Session) -> impl IntoView + use<> {
     let heading = match &session.title {
         Some(title) => format!("{} – {title}", dates::session(session)),
         None => dates::session(session),
@@ -173,11 +174,7 @@ fn session_programme(session: &Session) -> impl IntoView + use<> {
 
 fn programme_item(item: &ProgrammeItem) -> impl IntoView + use<> {
     let hours = match (&item.start, &item.end) {
-        (Some(start), Some(end)) => format!(
-            "{} – {}",
-            dates::clock(start),
-            dates::clock(end)
-        ),
+        (Some(start), Some(end)) => format!("{} – {}", dates::clock(start), dates::clock(end)),
         (Some(start), None) => dates::clock(start),
         _ => String::new(),
     };

@@ -1,6 +1,8 @@
-//! The personal page behind the link of every email (`/inscription/{token}`):
-//! see the registration, change workshops or days while allowed, cancel it
-//! (after a confirmation step), download the calendar file again.
+//! The personal page behind the link of every email (`/inscription/{token}`),
+//! where people come back on the day: « Rejoindre » for a confirmed
+//! registrant of an online event, the programme and the reports; change
+//! workshops or days, answers and accessibility needs while allowed; cancel
+//! (after a confirmation step); download the calendar file again.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,11 +11,13 @@ use parvis_core::api::{
     ApiError, ChoiceChange, FieldErrors, RegistrationStatus, RegistrationView, paths,
 };
 use parvis_core::dates;
-use parvis_core::registration::check_choices;
 
 use crate::api;
+use crate::components::TextField;
 use crate::components::{ErrorNotice, Loading};
-use crate::pages::register::{day_fields, workshop_fields};
+use crate::pages::event::session_programme;
+use crate::pages::register::{QuestionInput, day_fields, question_fields, workshop_fields};
+use parvis_core::registration::field;
 
 /// The management page.
 #[component]
@@ -110,12 +114,11 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
             notice.set(Some(error.message));
         }
     };
+    let change_done =
+        RwSignal::new("Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.");
     Effect::new(move |_| {
         if let Some(result) = change.value().get() {
-            apply(
-                result,
-                "Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.",
-            );
+            apply(result, change_done.get_untracked());
             crate::focus_when_shown(notice_ref);
         }
     });
@@ -141,9 +144,9 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
         }
     });
 
-    let check_event = event.clone();
     let on_change = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        change_done.set("Vos choix sont enregistrés. Un e-mail récapitulatif vous a été envoyé.");
         let request = ChoiceChange {
             tracks: submit_blocks
                 .iter()
@@ -154,23 +157,33 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 .iter()
                 .filter_map(|d| d.parse().ok())
                 .collect(),
+            ..ChoiceChange::default()
         };
-        let mut problems = FieldErrors::default();
-        check_choices(
-            &check_event,
-            &request.tracks,
-            &request.sessions,
-            &mut problems,
-        );
-        if problems.is_empty() {
-            change.dispatch(request);
-        } else {
-            errors.set(problems);
-            notice.set(Some("Vos choix n'ont pas pu être enregistrés.".to_owned()));
-            crate::focus_when_shown(notice_ref);
-        }
+        change.dispatch(request);
     };
 
+    // Answers and needs: their own form, sent with the choices unchanged.
+    let inputs = QuestionInput::for_event(&event, &initial.answers);
+    let needs = RwSignal::new(initial.accessibility_needs.clone());
+    let answer_inputs = inputs.clone();
+    let on_answers = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        change_done.set("Vos réponses sont enregistrées.");
+        let (tracks, sessions) = current.with_untracked(|v| (v.tracks.clone(), v.sessions.clone()));
+        change.dispatch(ChoiceChange {
+            tracks,
+            sessions,
+            answers: Some(QuestionInput::answers(&answer_inputs)),
+            accessibility_needs: Some(needs.get_untracked()),
+        });
+    };
+    let answers_form = question_fields(&event, &inputs, errors);
+    let programme = event
+        .sessions
+        .iter()
+        .any(|s| !s.programme.is_empty())
+        .then(|| event.sessions.iter().map(session_programme).collect_view());
+    let report = event.report.clone();
     let title = event.title.clone();
     let ended = crate::has_ended(&event);
     let slug = event.slug.clone();
@@ -194,6 +207,15 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                     <dd>{move || current.with(|v| tracks_event.tracks().filter(|t| v.tracks.contains(&t.id)).map(|t| t.title.clone()).collect::<Vec<_>>().join(" ; "))}</dd>
                 })}
             </dl>
+            {move || current.with(|v| v.connection_url.clone()).map(|url| view! {
+                <p class="join"><a class="button" href=url rel="noopener" target="_blank">
+                    "Rejoindre l'événement en ligne"<span class="sr-only">" (nouvelle fenêtre)"</span>
+                </a></p>
+                <p class="hint">"Ce lien de connexion vous est personnel : ne le transférez pas."</p>
+            })}
+            {report.map(|report| view! {
+                <p><a href=report.url download="">{format!("Télécharger le rapport d'étude « {} » (PDF)", report.title)}</a></p>
+            })}
             <p><A href=format!("/evenements/{slug}")>"Page de l'événement"</A></p>
             <Show when=move || !ended && current.with(|v| v.status == RegistrationStatus::Confirmed)>
                 <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
@@ -217,6 +239,23 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 </form>
             </section>
         </Show>
+        {initial.can_edit_answers.then(|| view! {
+            <section aria-labelledby="reponses" hidden=move || !current.with(|v| v.can_edit_answers)>
+                <h2 id="reponses">"Mes réponses"</h2>
+                <form on:submit=on_answers novalidate>
+                    <TextField name=field::ACCESSIBILITY label="Besoins d'accessibilité" value=needs errors required=false
+                        hint="Aménagement, interprétation LSF, sous-titrage… L'organisateur vous contactera."/>
+                    {answers_form}
+                    <button type="submit" disabled=move || change.pending().get()>"Enregistrer mes réponses"</button>
+                </form>
+            </section>
+        })}
+        {programme.map(|programme| view! {
+            <section aria-labelledby="programme">
+                <h2 id="programme">"Programme"</h2>
+                {programme}
+            </section>
+        })}
         <Show when=move || current.with(|v| v.can_cancel)>
             <section aria-labelledby="annuler">
                 <h2 id="annuler">"Annuler mon inscription"</h2>

@@ -9,15 +9,15 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use parvis_core::api::{ApiError, EventPublic, FieldErrors, quota};
 use parvis_core::dates;
 use parvis_core::questions::{Answer, QuestionKind, field_key};
 use parvis_core::registration::{RegistrationRequest, STRUCTURE_TYPES, field};
 
 use crate::components::{Choice, ChoiceGroup, TextField};
-use crate::form::{check, from_api_error, input_id, summary_lines};
-use crate::{LastConfirmation, api};
+use crate::form::{from_api_error, input_id, summary_lines};
+use crate::{api, saved};
 
 /// « 3 places restantes », « complet, liste d'attente »: the seats of a quota.
 pub fn seats_note(event: &EventPublic, key: &str) -> Option<String> {
@@ -35,7 +35,7 @@ pub fn seats_note(event: &EventPublic, key: &str) -> Option<String> {
 
 /// The form's input for one question, and how to read its answer.
 #[derive(Clone)]
-struct QuestionInput {
+pub struct QuestionInput {
     id: String,
     text: RwSignal<String>,
     picked: RwSignal<Vec<String>>,
@@ -43,6 +43,45 @@ struct QuestionInput {
 }
 
 impl QuestionInput {
+    /// The inputs of an event's questions, filled with `answers`.
+    pub fn for_event(event: &EventPublic, answers: &BTreeMap<String, Answer>) -> Vec<Self> {
+        event
+            .questions
+            .iter()
+            .map(|q| {
+                let (text, picked) = match answers.get(&q.id) {
+                    Some(Answer::Text(text)) => (text.clone(), Vec::new()),
+                    Some(Answer::Many(items)) => (String::new(), items.clone()),
+                    Some(Answer::Bool(yes)) => (
+                        String::new(),
+                        vec![if *yes { "oui" } else { "non" }.to_owned()],
+                    ),
+                    None => (String::new(), Vec::new()),
+                };
+                let picked = match (&q.kind, picked.is_empty(), answers.get(&q.id)) {
+                    (QuestionKind::SingleChoice { .. }, true, Some(Answer::Text(text))) => {
+                        vec![text.clone()]
+                    }
+                    _ => picked,
+                };
+                QuestionInput {
+                    id: q.id.clone(),
+                    text: RwSignal::new(text),
+                    picked: RwSignal::new(picked),
+                    kind: q.kind.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The answers as typed, by question id.
+    pub fn answers(inputs: &[Self]) -> BTreeMap<String, Answer> {
+        inputs
+            .iter()
+            .filter_map(|q| q.answer().map(|a| (q.id.clone(), a)))
+            .collect()
+    }
+
     fn answer(&self) -> Option<Answer> {
         match &self.kind {
             QuestionKind::YesNo => self
@@ -90,21 +129,21 @@ pub fn RegistrationForm(
             .map(|i| i.to_string())
             .collect::<Vec<_>>(),
     );
-    let questions: Vec<QuestionInput> = event
-        .questions
-        .iter()
-        .map(|q| QuestionInput {
-            id: q.id.clone(),
-            text: RwSignal::new(String::new()),
-            picked: RwSignal::new(Vec::new()),
-            kind: q.kind.clone(),
-        })
-        .collect();
+    let questions = QuestionInput::for_event(&event, &BTreeMap::new());
     let errors = RwSignal::new(FieldErrors::default());
     let general = RwSignal::new(None::<String>);
     let summary_ref = NodeRef::<leptos::html::Div>::new();
     let navigate = use_navigate();
-    let confirmation = expect_context::<LastConfirmation>();
+    // « Inscrire un·e collègue »: the structure of the last registration
+    // made in this tab is filled in.
+    if use_query_map().with_untracked(|q| q.get("collegue").is_some())
+        && let Some(structure) = saved::get(saved::STRUCTURE)
+    {
+        let mut parts = structure.split('\u{1f}');
+        organisation.set(parts.next().unwrap_or_default().to_owned());
+        structure_type.set(parts.next().unwrap_or_default().to_owned());
+        territory.set(parts.next().unwrap_or_default().to_owned());
+    }
 
     let slug = event.slug.clone();
     let action = Action::new_local(move |request: &RegistrationRequest| {
@@ -130,8 +169,14 @@ pub fn RegistrationForm(
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             match result {
-                Ok(accepted) => {
-                    confirmation.0.set(Some(accepted.message));
+                Ok((_, text)) => {
+                    saved::set(&saved::registration_key(&done_slug), &text);
+                    saved::set(
+                        saved::STRUCTURE,
+                        &[organisation, structure_type, territory]
+                            .map(|field| field.get_untracked())
+                            .join("\u{1f}"),
+                    );
                     navigate(
                         &format!("/evenements/{done_slug}/confirmation"),
                         Default::default(),
@@ -154,10 +199,7 @@ pub fn RegistrationForm(
         if pending.get_untracked() {
             return;
         }
-        let answers: BTreeMap<String, Answer> = submit_questions
-            .iter()
-            .filter_map(|q| q.answer().map(|a| (q.id.clone(), a)))
-            .collect();
+        let answers = QuestionInput::answers(&submit_questions);
         let request = RegistrationRequest {
             first_name: first_name.get_untracked(),
             last_name: last_name.get_untracked(),
@@ -184,14 +226,9 @@ pub fn RegistrationForm(
             answers,
             website: website.get_untracked(),
         };
-        match check(&check_event, &request) {
-            Err(fields) => show_errors(fields, None),
-            Ok(()) => {
-                errors.set(FieldErrors::default());
-                general.set(None);
-                action.dispatch(request);
-            }
-        }
+        // The endpoint checks everything and answers with every faulty
+        // field, shown next to each and in the summary.
+        action.dispatch(request);
     };
 
     let has_problems = move || !errors.with(FieldErrors::is_empty) || general.with(Option::is_some);
@@ -215,43 +252,7 @@ pub fn RegistrationForm(
         "Journées auxquelles vous participerez",
         Some("Toutes les journées sont cochées : décochez celles où vous ne viendrez pas."),
     );
-    let question_fields = event
-        .questions
-        .iter()
-        .zip(questions.iter().map(|q| (q.text, q.picked)).collect::<Vec<_>>())
-        .map(|(question, (text, picked))| {
-            let name = field_key(question);
-            let label = question.label.clone();
-            let hint = question.help.clone();
-            let required = question.required;
-            match &question.kind {
-                QuestionKind::YesNo => {
-                    let choices = vec![
-                        Choice { value: "oui".into(), label: "Oui".into(), note: None },
-                        Choice { value: "non".into(), label: "Non".into(), note: None },
-                    ];
-                    view! { <ChoiceGroup name legend=label choices selected=picked errors required hint=hint.unwrap_or_default()/> }.into_any()
-                }
-                QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
-                    let multiple = matches!(question.kind, QuestionKind::MultipleChoice { .. });
-                    let choices = options.iter().map(|o| Choice { value: o.clone(), label: o.clone(), note: None }).collect();
-                    view! { <ChoiceGroup name legend=label choices selected=picked errors multiple required hint=hint.unwrap_or_default()/> }.into_any()
-                }
-                QuestionKind::LongText => {
-                    view! { <TextField name label value=text errors required multiline=true hint=hint.unwrap_or_default()/> }.into_any()
-                }
-                QuestionKind::Number { .. } => {
-                    view! { <TextField name label value=text errors required kind="number" hint=hint.unwrap_or_else(|| "Un nombre entier.".to_owned())/> }.into_any()
-                }
-                QuestionKind::Date => {
-                    view! { <TextField name label value=text errors required kind="date" hint=hint.unwrap_or_else(|| "Format : AAAA-MM-JJ.".to_owned())/> }.into_any()
-                }
-                QuestionKind::ShortText => {
-                    view! { <TextField name label value=text errors required hint=hint.unwrap_or_default()/> }.into_any()
-                }
-            }
-        })
-        .collect_view();
+    let question_fields = question_fields(&event, &questions, errors);
     let has_choices = !event.choice_blocks().is_empty() || event.day_selection;
     // Said before submitting: a full workshop or day means the waiting list
     // (or a refusal), and the choices with seats left are named.
@@ -259,16 +260,21 @@ pub fn RegistrationForm(
     let notice_blocks = blocks.clone();
     let full_notice = move || {
         let tracks: Vec<String> = notice_blocks.iter().flat_map(|b| b.get()).collect();
-        let chosen_days: Vec<usize> = days.with(|d| d.iter().filter_map(|d| d.parse().ok()).collect());
-        notice_event.full_notice(&tracks, &chosen_days).map(|notice| {
-            let then = if notice_event.waitlist {
-                "si vous validez ce choix, vous serez inscrit·e sur liste d'attente."
-            } else {
-                "ce choix ne peut pas être retenu."
-            };
-            let elsewhere = notice.elsewhere_sentence();
-            format!("{} : {then} {elsewhere}", notice.what).trim_end().to_owned()
-        })
+        let chosen_days: Vec<usize> =
+            days.with(|d| d.iter().filter_map(|d| d.parse().ok()).collect());
+        notice_event
+            .full_notice(&tracks, &chosen_days)
+            .map(|notice| {
+                let then = if notice_event.waitlist {
+                    "si vous validez ce choix, vous serez inscrit·e sur liste d'attente."
+                } else {
+                    "ce choix ne peut pas être retenu."
+                };
+                let elsewhere = notice.elsewhere_sentence();
+                format!("{} : {then} {elsewhere}", notice.what)
+                    .trim_end()
+                    .to_owned()
+            })
     };
     let has_questions = !event.questions.is_empty();
 
@@ -316,7 +322,9 @@ pub fn RegistrationForm(
                         aria-describedby=move || structure_invalid().then(|| structure_error_id.clone())
                         on:change=move |ev| structure_type.set(event_target_value(&ev))>
                         <option value="">"Choisissez…"</option>
-                        {STRUCTURE_TYPES.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+                        {STRUCTURE_TYPES.iter().map(|(value, label)| view! {
+                            <option value=*value selected=move || structure_type.with(|t| t == value)>{*label}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
@@ -370,6 +378,51 @@ pub fn RegistrationForm(
             <p class="sr-status" role="status">{move || if pending.get() { "Envoi de votre inscription en cours." } else { "" }}</p>
         </form>
     }
+}
+
+/// The fields of the organiser's questions, bound to `inputs`.
+pub fn question_fields(
+    event: &EventPublic,
+    inputs: &[QuestionInput],
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView + use<> {
+    event
+        .questions
+        .iter()
+        .zip(inputs.iter().map(|q| (q.text, q.picked)).collect::<Vec<_>>())
+        .map(|(question, (text, picked))| {
+            let name = field_key(question);
+            let label = question.label.clone();
+            let hint = question.help.clone();
+            let required = question.required;
+            match &question.kind {
+                QuestionKind::YesNo => {
+                    let choices = vec![
+                        Choice { value: "oui".into(), label: "Oui".into(), note: None },
+                        Choice { value: "non".into(), label: "Non".into(), note: None },
+                    ];
+                    view! { <ChoiceGroup name legend=label choices selected=picked errors required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+                    let multiple = matches!(question.kind, QuestionKind::MultipleChoice { .. });
+                    let choices = options.iter().map(|o| Choice { value: o.clone(), label: o.clone(), note: None }).collect();
+                    view! { <ChoiceGroup name legend=label choices selected=picked errors multiple required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::LongText => {
+                    view! { <TextField name label value=text errors required multiline=true hint=hint.unwrap_or_default()/> }.into_any()
+                }
+                QuestionKind::Number { .. } => {
+                    view! { <TextField name label value=text errors required kind="number" hint=hint.unwrap_or_else(|| "Un nombre entier.".to_owned())/> }.into_any()
+                }
+                QuestionKind::Date => {
+                    view! { <TextField name label value=text errors required kind="date" hint=hint.unwrap_or_else(|| "Format : AAAA-MM-JJ.".to_owned())/> }.into_any()
+                }
+                QuestionKind::ShortText => {
+                    view! { <TextField name label value=text errors required hint=hint.unwrap_or_default()/> }.into_any()
+                }
+            }
+        })
+        .collect_view()
 }
 
 /// One group of radio buttons per block of parallel workshops, with the

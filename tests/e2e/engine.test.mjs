@@ -60,7 +60,7 @@ test('a full workshop puts people on its waiting list; a cancellation through th
   await page.getByRole('group', { name: /Déjeunerez-vous sur place/ }).getByLabel('Non').check();
   await page.getByLabel(/J'accepte que mes données/).check();
   await page.getByRole('button', { name: "Je m'inscris" }).click();
-  await page.getByRole('heading', { level: 1, name: 'Inscription enregistrée' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: "Inscription en liste d'attente" }).waitFor();
   await page.getByText(/liste d'attente, au rang 1/).waitFor();
   await expectAccessible(page, 'waitlisted confirmation');
   const waiting = await waitForEmail('attente@exemple.fr', /^Liste d'attente \(rang 1\)/);

@@ -83,15 +83,36 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   const response = await submitted;
   assert.equal(response.status(), 201);
   const body = await response.json();
-  assert.deepEqual(Object.keys(body).sort(), ['message', 'status']);
+  assert.deepEqual(Object.keys(body).sort(), ['calendar', 'dates', 'event_title', 'message', 'rank', 'sent_to', 'status']);
   assert.ok(!JSON.stringify(body).includes('inscription/'), 'no personal link in the response');
+  assert.ok(!JSON.stringify(body).includes('visio.example.org'), 'no connection link in the response');
+  assert.ok(!JSON.stringify(body).includes('camille.martin'), 'the address comes back masked only');
 
-  // The confirmation page.
+  // The confirmation page: what, when, where the email went, calendars, what next.
   await page.getByRole('heading', { level: 1, name: 'Inscription enregistrée' }).waitFor();
   assert.match(page.url(), /\/evenements\/webinaire-ceq-2030-ctg-restitution\/confirmation$/);
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
   await page.getByText(/Un e-mail de confirmation vient d'être envoyé/).waitFor();
+  await page.getByText('Articuler contrats engagements quartiers 2030', { exact: false }).first().waitFor();
+  await page.getByText('c…@creil.example.fr').waitFor();
+  await page.getByRole('link', { name: 'pas la bonne adresse ?' }).waitFor();
+  const google = await page.getByRole('link', { name: /Google Agenda/ }).getAttribute('href');
+  assert.match(google, /^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE&text=[^&]+&dates=\d{8}T\d{6}Z\/\d{8}T\d{6}Z/);
+  assert.match(await page.getByRole('link', { name: /Outlook en ligne/ }).getAttribute('href'), /^https:\/\/outlook\.office\.com\//);
+  await page.getByRole('link', { name: /Fichier calendrier \(\.ics\)/ }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Et ensuite ?' }).waitFor();
   assert.equal(await button.count(), 0);
   await expectAccessible(page, 'confirmation');
+  // It survives a reload.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Inscription enregistrée' }).waitFor();
+  await page.getByText('c…@creil.example.fr').waitFor();
+  // « Inscrire un·e collègue »: the structure is filled in, the person is not.
+  await page.getByRole('link', { name: 'Inscrire un·e collègue' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Inscription' }).waitFor();
+  assert.equal(await page.getByLabel('Organisation / structure (obligatoire)').inputValue(), 'Ville de Creil');
+  assert.equal(await page.getByLabel('Type de structure (obligatoire)').inputValue(), 'collectivite');
+  assert.equal(await page.getByLabel('Prénom (obligatoire)').inputValue(), '');
 
   // The email: French dates, connection link, report, personal link, calendar file.
   const { email, raw } = await waitForEmail('camille.martin@creil.example.fr', /^Inscription confirmée/);

@@ -23,6 +23,11 @@ test('the skip link and the error summary move the focus where they point', asyn
   const page = await pages.newPage();
   await page.goto(`${BASE}/evenements/${WEBINAR}`);
   await page.getByRole('heading', { level: 2, name: 'Inscription' }).waitFor();
+  // Every page says how accessible the site is, and links the legal pages.
+  const footer = page.locator('footer');
+  await footer.getByRole('link', { name: /^Accessibilité : (non|partiellement|totalement) conforme$/ }).waitFor();
+  await footer.getByRole('link', { name: 'Mentions légales' }).waitFor();
+  await footer.getByRole('link', { name: 'Données personnelles' }).waitFor();
   await page.keyboard.press('Tab');
   assert.equal((await active(page)).text, 'Aller au contenu');
   await page.keyboard.press('Enter');
@@ -124,5 +129,50 @@ test('hours are written one way, an in-person event names its place, and a past 
   await page.goto(`${BASE}/evenements/${PAST_WEBINAR}`);
   await page.getByText('Les inscriptions sont closes.').waitFor();
   assert.equal(await page.getByRole('link', { name: /Ajouter à mon agenda/ }).count(), 0);
+  await page.close();
+});
+
+test('on the day, the personal page has « Rejoindre », the report, and answers that can be edited', async () => {
+  await registerByApi(WEBINAR, {
+    first_name: 'Yanis', email: 'yanis.jour-j@ville.example.fr', accessibility_needs: 'Sous-titrage',
+  });
+  const { email } = await waitForEmail('yanis.jour-j@ville.example.fr', /^Inscription confirmée/);
+  const page = await pages.newPage();
+  await page.goto(`${BASE}/inscription/${tokenOf(email)}`);
+  const join = page.getByRole('link', { name: /Rejoindre l'événement en ligne/ });
+  await join.waitFor();
+  assert.match(await join.getAttribute('href'), /^https:\/\/visio\.example\.org\/parvis\/webinaire-ceq-2030-ctg-restitution/);
+  await page.getByRole('link', { name: /Télécharger le rapport d'étude/ }).waitFor();
+  const needs = page.getByLabel("Besoins d'accessibilité (facultatif)");
+  assert.equal(await needs.inputValue(), 'Sous-titrage');
+  await expectAccessible(page, 'personal page on the day');
+  await needs.fill('Interprétation en LSF');
+  await page.getByRole('button', { name: 'Enregistrer mes réponses' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
+    && document.activeElement.textContent.includes('Vos réponses sont enregistrées'));
+  await page.reload();
+  await join.waitFor();
+  assert.equal(await needs.inputValue(), 'Interprétation en LSF');
+  await page.close();
+});
+
+test('answers to the organiser\'s questions are edited from the personal page; a waiting person has no « Rejoindre »', async () => {
+  await registerByApi(COMMITTEE, {
+    email: 'reponses@exemple.fr', invitation_code: 'VIVRE-ENSEMBLE', tracks: ['observation-partagee'], answers: { dejeuner: false },
+  });
+  const { email } = await waitForEmail('reponses@exemple.fr');
+  const page = await pages.newPage();
+  await page.goto(`${BASE}/inscription/${tokenOf(email)}`);
+  const lunch = page.getByRole('group', { name: /Déjeunerez-vous sur place/ });
+  await lunch.waitFor();
+  assert.equal(await lunch.getByLabel('Non').isChecked(), true);
+  await lunch.getByLabel('Oui').check();
+  await page.getByRole('button', { name: 'Enregistrer mes réponses' }).click();
+  await page.getByText('Vos réponses sont enregistrées.').waitFor();
+  await page.reload();
+  await lunch.waitFor();
+  assert.equal(await lunch.getByLabel('Oui').isChecked(), true);
+  assert.equal(await page.getByRole('link', { name: /Rejoindre/ }).count(), 0, 'an in-person event has no connection link');
   await page.close();
 });

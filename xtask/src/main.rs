@@ -103,7 +103,10 @@ pub fn build_app(root: &Path) -> Result<()> {
     sh(Command::new("trunk")
         .args(["build", "--release", "--offline"])
         .env("PATH", tool_path(root))
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", wasm_rustflags(root))
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            wasm_rustflags(root),
+        )
         .current_dir(root))?;
     compress::precompress(&root.join("dist"))
 }

@@ -40,6 +40,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use axum::Router;
 use mail::transport::Mailer;
 use tokio::sync::Notify;
@@ -170,7 +171,20 @@ pub fn router(state: AppState) -> Router {
 /// routes answered by `index.html` so they work on reload; the legal pages
 /// take the app's stylesheet.
 pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router> {
-    let shell = Arc::new(shell::Shell::load(app_dir)?);
+    let index = app_dir.join("index.html");
+    let html = std::fs::read_to_string(&index)
+        .with_context(|| format!("failed to read {}", index.display()))?;
+    // Every page says how accessible the site is (RGAA): the app's footer
+    // reads it from this tag.
+    let html = html.replacen(
+        "</head>",
+        &format!(
+            "<meta name=\"parvis-accessibilite\" content=\"{}\">\n</head>",
+            state.legal.conformity().label()
+        ),
+        1,
+    );
+    let shell = Arc::new(shell::Shell::from_html(html));
     let app = routes::router()
         .with_state(state.clone())
         .merge(legal::router(&state, Some(shell.template())))

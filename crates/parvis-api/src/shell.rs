@@ -19,7 +19,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Request, State};
@@ -98,14 +97,6 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 impl Shell {
-    /// Reads `index.html` from the built app.
-    pub fn load(app_dir: &Path) -> Result<Self> {
-        let path = app_dir.join("index.html");
-        let html = std::fs::read_to_string(&path)
-            .with_context(|| format!("failed to read {}", path.display()))?;
-        Ok(Self::from_html(html))
-    }
-
     /// A shell from the text of `index.html`.
     pub fn from_html(html: String) -> Self {
         let script_hashes = inline_script_hashes(&html);
@@ -316,6 +307,7 @@ pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
         .route("/evenements/{slug}", get(event_page))
         .route("/evenements/{slug}/confirmation", get(app_page))
         .route("/inscription/{token}", get(app_page))
+        .route("/retrouver-mon-inscription", get(app_page))
         .fallback(file_or_not_found)
         .with_state(shell_state)
 }

@@ -1583,6 +1583,9 @@ store_tests!(
     a_full_workshop_is_named_and_the_one_with_seats_pointed_to,
     a_registrants_calendar_entries_keep_their_uid_climb_in_sequence_and_are_called_off,
     only_people_who_had_calendar_entries_get_them_removed_and_a_comeback_outranks_the_removal,
+    the_confirmation_answer_shows_what_and_where_masked_with_calendar_links_once_seated,
+    a_lookup_resends_the_personal_links_and_answers_alike_for_any_address,
+    the_personal_page_gives_the_connection_link_once_seated_and_edits_answers,
 );
 
 async fn the_default_limit_applies_over_real_http_and_a_spoofed_header_does_not_bypass_it(
@@ -1854,10 +1857,15 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
         format!("/evenements/{}", seed::UPCOMING_WEBINAR),
         format!("/evenements/{}/confirmation", seed::UPCOMING_WEBINAR),
         format!("/inscription/{token}"),
+        "/retrouver-mon-inscription".to_owned(),
     ] {
         let (status, headers, body) = get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(body.contains("import init"), "{path}: the shell");
+        assert!(
+            body.contains(r#"<meta name="parvis-accessibilite" content="non conforme">"#),
+            "{path}: the accessibility status for the footer"
+        );
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{path}");
         // The inline loader runs under the CSP: it is allowed by its hash.
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -3271,4 +3279,262 @@ async fn only_people_who_had_calendar_entries_get_them_removed_and_a_comeback_ou
     assert_eq!(back.method, "PUBLISH");
     assert_eq!(back.uids("CONFIRMED"), [uid].into());
     assert!(back.sequence() > removal.sequence(), "{back:?} {removal:?}");
+}
+
+fn patch_json(path: &str, body: &Value) -> Request<Body> {
+    Request::patch(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+async fn the_confirmation_answer_shows_what_and_where_masked_with_calendar_links_once_seated(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let reply = app
+        .register(
+            &upcoming_registrations(),
+            &registration("C.Martin@Creil.fr"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let answer = reply.json();
+    assert_eq!(answer["sent_to"], "c…@creil.fr");
+    assert!(
+        answer["event_title"]
+            .as_str()
+            .unwrap()
+            .contains("Articuler contrats")
+    );
+    assert_eq!(answer["dates"].as_array().unwrap().len(), 1);
+    let links = &answer["calendar"][0];
+    let google = links["google"].as_str().unwrap();
+    assert!(
+        google.starts_with("https://calendar.google.com/calendar/render?action=TEMPLATE&text="),
+        "{google}"
+    );
+    assert!(
+        google.contains("&dates=") && google.contains("Z/"),
+        "{google}"
+    );
+    assert!(
+        links["outlook"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://outlook.office.com/calendar/0/action/compose?")
+    );
+    for secret in ["visio.example.org", "inscription/", "martin", "Martin"] {
+        assert!(!reply.text.contains(secret), "{secret} in {}", reply.text);
+    }
+
+    let path = custom_event(&app, "une-place", |event| {
+        event.public.capacity = Some(1);
+        event.public.waitlist = true;
+    })
+    .await;
+    app.register(&path, &registration("premiere@exemple.fr"))
+        .await;
+    let waiting = app
+        .register(&path, &registration("seconde@exemple.fr"))
+        .await
+        .json();
+    assert_eq!(waiting["status"], "waitlisted");
+    assert_eq!(waiting["rank"], 1);
+    assert_eq!(waiting["calendar"], json!([]), "no calendar before a seat");
+}
+
+async fn a_lookup_resends_the_personal_links_and_answers_alike_for_any_address(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let known = "alix.retrouve@ville.example.fr";
+    app.register(&upcoming_registrations(), &registration(known))
+        .await;
+    assert_eq!(emails_to(&app, known).await.len(), 1);
+    let lookup = |email: &str, website: &str| {
+        post_json(
+            "/api/registrations/lookup",
+            &json!({"email": email, "website": website}),
+        )
+    };
+    let first = app.send(lookup("Alix.Retrouve@ville.example.fr", "")).await;
+    let unknown = app.send(lookup("personne@ville.example.fr", "")).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    assert_eq!((first.status, &first.text), (unknown.status, &unknown.text));
+    assert!(
+        first.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("lien personnel")
+    );
+    let emails = emails_to(&app, known).await;
+    assert_eq!(emails.len(), 2, "the personal link went again");
+    assert!(
+        app.opens(&token_of(&emails[1])).await,
+        "with a working link"
+    );
+    assert!(
+        emails_to(&app, "personne@ville.example.fr")
+            .await
+            .is_empty()
+    );
+    // Within the daily bound of re-sends, however often it is asked.
+    for _ in 0..5 {
+        assert_eq!(
+            app.send(lookup(known, "")).await.status,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        emails_to(&app, known).await.len(),
+        4,
+        "the first email and three re-sends"
+    );
+    // Bots filling the hidden field get the answer and nobody an email.
+    let other = "bot.cible@ville.example.fr";
+    app.register(&upcoming_registrations(), &registration(other))
+        .await;
+    let bot = app.send(lookup(other, "http://spam.example")).await;
+    assert_eq!((bot.status, &bot.text), (unknown.status, &unknown.text));
+    assert_eq!(emails_to(&app, other).await.len(), 1);
+    // A mistyped address is named, in French.
+    let wrong = app.send(lookup("pas-une-adresse", "")).await;
+    let body = assert_error_shape(&wrong, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["email"][0]
+            .as_str()
+            .unwrap()
+            .contains("adresse"),
+        "{body}"
+    );
+}
+
+async fn the_personal_page_gives_the_connection_link_once_seated_and_edits_answers(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let email = "yanis.jour-j@ville.example.fr";
+    let mut body = registration(email);
+    body["accessibility_needs"] = json!("Sous-titrage");
+    app.register(&upcoming_registrations(), &body).await;
+    let token = token_of(&emails_to(&app, email).await[0]);
+    let page = format!("/api/registrations/{token}");
+    let view = app.get(&page).await.json();
+    assert!(
+        view["connection_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://visio.example.org/")
+    );
+    assert_eq!(view["accessibility_needs"], "Sous-titrage");
+    assert_eq!(view["can_edit_answers"], true);
+
+    let sessions = view["sessions"].clone();
+    let changed = app
+        .send(patch_json(&page, &json!({"tracks": [], "sessions": sessions, "accessibility_needs": "Interprétation en LSF"})))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(
+        app.get(&page).await.json()["accessibility_needs"],
+        "Interprétation en LSF"
+    );
+    let too_long = app
+        .send(patch_json(
+            &page,
+            &json!({"tracks": [], "sessions": sessions, "accessibility_needs": "x".repeat(501)}),
+        ))
+        .await;
+    let body = assert_error_shape(&too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["accessibility_needs"][0]
+            .as_str()
+            .unwrap()
+            .contains("Besoins d'accessibilité"),
+        "{body}"
+    );
+
+    // The committee's question is answered again from the personal page.
+    let committee = format!("/api/events/{}/registrations", seed::UPCOMING_COMMITTEE);
+    let member = "membre.reponses@exemple.fr";
+    let reply = app
+        .register(&committee, &registration_with(member, json!({
+            "invitation_code": "VIVRE-ENSEMBLE", "tracks": ["observation-partagee"], "answers": {"dejeuner": false}
+        })))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let member_page = format!(
+        "/api/registrations/{}",
+        token_of(&emails_to(&app, member).await[0])
+    );
+    let view = app.get(&member_page).await.json();
+    assert_eq!(view["answers"]["dejeuner"], false);
+    assert_eq!(
+        view["connection_url"],
+        Value::Null,
+        "an in-person event has no connection link"
+    );
+    let same_choices = json!({"tracks": view["tracks"], "sessions": view["sessions"], "answers": {"dejeuner": true}});
+    assert_eq!(
+        app.send(patch_json(&member_page, &same_choices))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&member_page).await.json()["answers"]["dejeuner"],
+        true
+    );
+    let unanswered = json!({"tracks": view["tracks"], "sessions": view["sessions"], "answers": {}});
+    let refused = app.send(patch_json(&member_page, &unanswered)).await;
+    let body = assert_error_shape(&refused, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["answers.dejeuner"][0]
+            .as_str()
+            .unwrap()
+            .contains("Déjeunerez-vous"),
+        "{body}"
+    );
+    assert_eq!(
+        emails_to(&app, member).await.len(),
+        1,
+        "editing answers sends no email"
+    );
+
+    // Someone waiting has no connection link; a cancelled registration
+    // cannot be edited.
+    let path = custom_event(&app, "une-place", |event| {
+        event.public.capacity = Some(1);
+        event.public.waitlist = true;
+    })
+    .await;
+    app.register(&path, &registration("premiere@exemple.fr"))
+        .await;
+    app.register(&path, &registration("attend@exemple.fr"))
+        .await;
+    let waiting = format!(
+        "/api/registrations/{}",
+        token_of(&emails_to(&app, "attend@exemple.fr").await[0])
+    );
+    assert_eq!(
+        app.get(&waiting).await.json()["connection_url"],
+        Value::Null
+    );
+    assert_eq!(
+        app.send(post_json(&format!("{waiting}/cancel"), &json!({})))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let closed = app
+        .send(patch_json(
+            &waiting,
+            &json!({"tracks": [], "sessions": [0], "accessibility_needs": "LSF"}),
+        ))
+        .await;
+    assert_error_shape(&closed, StatusCode::CONFLICT, "change_closed");
 }

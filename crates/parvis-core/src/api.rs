@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::questions::Answer;
 use serde::{Deserialize, Serialize};
 
 /// Paths of the endpoint, relative to the site root.
@@ -55,6 +57,28 @@ pub mod paths {
     pub fn registration_calendar(token: &str) -> String {
         format!("/api/registrations/{token}/calendar.ics")
     }
+
+    /// `POST` an address: its personal links are emailed again, if any.
+    pub const REGISTRATION_LOOKUP: &str = "/api/registrations/lookup";
+
+    /// Percent-encodes a query value (UTF-8, unreserved characters kept).
+    pub fn encode(value: &str) -> String {
+        let mut out = String::with_capacity(value.len());
+        for byte in value.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(char::from(byte));
+                }
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                    out.push('%');
+                    out.push(char::from(HEX[usize::from(byte >> 4)]));
+                    out.push(char::from(HEX[usize::from(byte & 15)]));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Field name -> French messages. Sorted, so output is stable.
@@ -66,6 +90,13 @@ impl FieldErrors {
     /// Records a message for a field.
     pub fn add(&mut self, field: &str, message: String) {
         self.0.entry(field.to_owned()).or_default().push(message);
+    }
+
+    /// Adds every message of `other`.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
     }
 
     /// True when no field has an error.
@@ -674,6 +705,21 @@ pub struct RegistrationView {
     pub can_change: bool,
     /// Whether it may still be cancelled.
     pub can_cancel: bool,
+    /// The connection link of an online or hybrid event, for a confirmed
+    /// registrant only: the page is reached through the emailed link, so it
+    /// has the trust of the mailbox.
+    #[serde(default)]
+    pub connection_url: Option<String>,
+    /// Accessibility needs, as given.
+    #[serde(default)]
+    pub accessibility_needs: String,
+    /// Answers to the organiser's questions, by question id.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    /// Whether answers and needs may still be edited (registration open,
+    /// not cancelled).
+    #[serde(default)]
+    pub can_edit_answers: bool,
 }
 
 /// A change of workshops or days through the personal link.
@@ -684,6 +730,38 @@ pub struct ChoiceChange {
     pub tracks: Vec<String>,
     /// Chosen days (session indexes), for events with day selection.
     pub sessions: Vec<usize>,
+    /// New answers to the organiser's questions, when they are edited.
+    pub answers: Option<BTreeMap<String, Answer>>,
+    /// New accessibility needs, when they are edited.
+    pub accessibility_needs: Option<String>,
+}
+
+/// `POST` [`paths::REGISTRATION_LOOKUP`]: « Retrouver mon inscription ».
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LookupRequest {
+    /// The address registrations were made with.
+    pub email: String,
+    /// Left empty by people; bots fill it.
+    pub website: String,
+}
+
+/// The answer to a look-up, the same whether or not the address is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupAccepted {
+    /// A French sentence saying what happens.
+    pub message: String,
+}
+
+/// Links adding one session to an online calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarLinks {
+    /// The session, as dates write it (« jeudi 3 décembre 2026, 9 h 30 – 12 h »).
+    pub label: String,
+    /// Google Agenda.
+    pub google: String,
+    /// Outlook (Microsoft 365).
+    pub outlook: String,
 }
 
 /// The answer to an accepted registration. It deliberately holds no token
@@ -694,6 +772,22 @@ pub struct RegistrationAccepted {
     pub status: RegistrationStatus,
     /// A French sentence for the confirmation page.
     pub message: String,
+    /// Place on the waiting list (1 = next), when waitlisted.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// Where the email went, masked (« c…@ville.fr »): enough to notice a
+    /// typo, not enough to learn an address.
+    #[serde(default)]
+    pub sent_to: String,
+    /// The event's title.
+    #[serde(default)]
+    pub event_title: String,
+    /// The chosen sessions, as dates write them.
+    #[serde(default)]
+    pub dates: Vec<String>,
+    /// Calendar links of the chosen sessions, once a seat is held.
+    #[serde(default)]
+    pub calendar: Vec<CalendarLinks>,
 }
 
 /// A study report in the publications list.

@@ -70,7 +70,11 @@ pub fn time(time: NaiveTime) -> String {
 /// that is not a time is returned as it is.
 pub fn clock(text: &str) -> String {
     let parsed = text.split_once(':').and_then(|(h, m)| {
-        let digits = |s: &str| (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
+        let digits = |s: &str| {
+            (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+        };
         NaiveTime::from_hms_opt(digits(h)?, digits(m)?, 0)
     });
     parsed.map_or_else(|| text.to_owned(), time)

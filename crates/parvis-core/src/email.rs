@@ -88,6 +88,18 @@ impl EmailAddress {
     }
 }
 
+/// An address shown back masked, « c…@ville.fr »: its owner recognises it
+/// or spots a typo in the domain, an onlooker learns little.
+pub fn masked(address: &str) -> String {
+    match address.trim().rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+            let first = local.chars().next().map(String::from).unwrap_or_default();
+            format!("{first}…@{domain}")
+        }
+        _ => "…".to_owned(),
+    }
+}
+
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -127,6 +139,14 @@ fn valid_domain(domain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_masked_but_their_domain_shows() {
+        assert_eq!(masked("camille.martin@ville.fr"), "c…@ville.fr");
+        assert_eq!(masked(" élise@crpve91.fr "), "é…@crpve91.fr");
+        assert_eq!(masked("pas-une-adresse"), "…");
+        assert_eq!(masked("@ville.fr"), "…");
+    }
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_the_domain() {

@@ -10,11 +10,13 @@
 //! - [`questions`]: the organiser's own questions and their answers.
 //! - [`email`], [`text`]: parsed field types.
 //! - [`dates`]: dates and times written the French way.
-//! - [`ics`]: calendar files (RFC 5545).
+//! - [`ics`]: calendar files (RFC 5545); [`calendar_links`]: Google and
+//!   Outlook links to the same entries.
 //! - [`timestamp`]: RFC 3339 timestamps on the wire.
 //! - [`search`]: the text normalisation used for accent-insensitive search.
 
 pub mod api;
+pub mod calendar_links;
 pub mod dates;
 pub mod email;
 pub mod ics;

@@ -85,14 +85,25 @@ impl TryFrom<QuestionKindWire> for QuestionKind {
 
     fn try_from(wire: QuestionKindWire) -> Result<Self, String> {
         let options = wire.options;
-        let choices = || options.clone().ok_or_else(|| "champ `options` manquant".to_owned());
+        let choices = || {
+            options
+                .clone()
+                .ok_or_else(|| "champ `options` manquant".to_owned())
+        };
         let kind = match wire.kind.as_str() {
             "short_text" => QuestionKind::ShortText,
             "long_text" => QuestionKind::LongText,
-            "single_choice" => QuestionKind::SingleChoice { options: choices()? },
-            "multiple_choice" => QuestionKind::MultipleChoice { options: choices()? },
+            "single_choice" => QuestionKind::SingleChoice {
+                options: choices()?,
+            },
+            "multiple_choice" => QuestionKind::MultipleChoice {
+                options: choices()?,
+            },
             "yes_no" => QuestionKind::YesNo,
-            "number" => QuestionKind::Number { min: wire.min, max: wire.max },
+            "number" => QuestionKind::Number {
+                min: wire.min,
+                max: wire.max,
+            },
             "date" => QuestionKind::Date,
             other => return Err(format!("type de question inconnu : `{other}`")),
         };
@@ -136,7 +147,10 @@ impl<'de> Deserialize<'de> for Answer {
                 Ok(Answer::Text(value))
             }
 
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Answer, A::Error> {
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element::<String>()? {
                     items.push(item);
@@ -281,18 +295,32 @@ mod tests {
         for kind in [
             QuestionKind::ShortText,
             QuestionKind::LongText,
-            QuestionKind::SingleChoice { options: vec!["A".into(), "B".into()] },
-            QuestionKind::MultipleChoice { options: vec!["A".into()] },
+            QuestionKind::SingleChoice {
+                options: vec!["A".into(), "B".into()],
+            },
+            QuestionKind::MultipleChoice {
+                options: vec!["A".into()],
+            },
             QuestionKind::YesNo,
-            QuestionKind::Number { min: Some(0), max: None },
+            QuestionKind::Number {
+                min: Some(0),
+                max: None,
+            },
             QuestionKind::Date,
         ] {
             let json = serde_json::to_string(&kind).unwrap();
-            assert_eq!(serde_json::from_str::<QuestionKind>(&json).unwrap(), kind, "{json}");
+            assert_eq!(
+                serde_json::from_str::<QuestionKind>(&json).unwrap(),
+                kind,
+                "{json}"
+            );
         }
         assert_eq!(
             serde_json::from_str::<QuestionKind>(r#"{"type":"number"}"#).unwrap(),
-            QuestionKind::Number { min: None, max: None }
+            QuestionKind::Number {
+                min: None,
+                max: None
+            }
         );
         assert!(serde_json::from_str::<QuestionKind>(r#"{"type":"single_choice"}"#).is_err());
         assert!(serde_json::from_str::<QuestionKind>(r#"{"type":"poème"}"#).is_err());
@@ -303,7 +331,11 @@ mod tests {
             Answer::Text("12".into()),
         ] {
             let json = serde_json::to_string(&answer).unwrap();
-            assert_eq!(serde_json::from_str::<Answer>(&json).unwrap(), answer, "{json}");
+            assert_eq!(
+                serde_json::from_str::<Answer>(&json).unwrap(),
+                answer,
+                "{json}"
+            );
         }
         assert!(serde_json::from_str::<Answer>("12").is_err());
         assert!(serde_json::from_str::<Answer>("[1]").is_err());

@@ -42,6 +42,9 @@ pub mod field {
     pub const INVITATION_CODE: &str = "invitation_code";
 }
 
+/// Longest accessibility needs, in characters.
+pub const ACCESSIBILITY_MAX: usize = 500;
+
 /// The structure type of a resident, for whom organisation and function
 /// are optional.
 pub const RESIDENT: &str = "habitant";
@@ -239,7 +242,8 @@ pub fn check_for_event(
     })
 }
 
-fn text_message(label: &str, error: &TextError) -> String {
+/// The French message of a text field's error, naming the field.
+pub fn text_message(label: &str, error: &TextError) -> String {
     match error {
         TextError::Missing => format!("Le champ « {label} » est obligatoire."),
         TextError::TooLong { max } => {
@@ -322,15 +326,16 @@ impl TryFrom<&RegistrationRequest> for NewRegistration {
         }
         // Free text: an address there (a contact, a page about a disability)
         // is legitimate, and it is never written into an email.
-        let accessibility_needs = ShortText::parse_free_optional(&request.accessibility_needs, 500)
-            .map_err(|e| {
-                errors.add(
-                    field::ACCESSIBILITY,
-                    text_message(field_label(field::ACCESSIBILITY), &e),
-                )
-            })
-            .ok()
-            .flatten();
+        let accessibility_needs =
+            ShortText::parse_free_optional(&request.accessibility_needs, ACCESSIBILITY_MAX)
+                .map_err(|e| {
+                    errors.add(
+                        field::ACCESSIBILITY,
+                        text_message(field_label(field::ACCESSIBILITY), &e),
+                    )
+                })
+                .ok()
+                .flatten();
         if !request.consent {
             errors.add(
                 field::CONSENT,

@@ -52,17 +52,29 @@ pub fn parse(text: &str) -> Option<DateTime<FixedOffset>> {
         }
         _ => return None,
     };
-    let local = date.and_hms_nano_opt(number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?, nanos)?;
-    FixedOffset::east_opt(offset)?.from_local_datetime(&local).single()
+    let local = date.and_hms_nano_opt(
+        number(&b[11..13])?,
+        number(&b[14..16])?,
+        number(&b[17..19])?,
+        nanos,
+    )?;
+    FixedOffset::east_opt(offset)?
+        .from_local_datetime(&local)
+        .single()
 }
 
 /// `#[serde(with = "crate::timestamp")]`: chrono writes, [`parse`] reads.
-pub fn serialize<S: Serializer>(at: &DateTime<FixedOffset>, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize<S: Serializer>(
+    at: &DateTime<FixedOffset>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     at.serialize(serializer)
 }
 
 /// See [`serialize`].
-pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<FixedOffset>, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DateTime<FixedOffset>, D::Error> {
     let text = String::deserialize(deserializer)?;
     parse(&text).ok_or_else(|| serde::de::Error::custom("date au format RFC 3339 attendue"))
 }
@@ -72,12 +84,17 @@ pub mod option {
     use super::*;
 
     /// `None` is written as `null`.
-    pub fn serialize<S: Serializer>(at: &Option<DateTime<FixedOffset>>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        at: &Option<DateTime<FixedOffset>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         at.serialize(serializer)
     }
 
     /// `null` or a missing field read as `None`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(None),
             Some(text) => parse(&text)

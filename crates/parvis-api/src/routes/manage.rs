@@ -1,22 +1,36 @@
 //! Self-service management through the personal link of an email:
-//! `GET /api/registrations/{token}` (view), `PATCH` (change workshops or
-//! days), `POST .../cancel`, `GET .../calendar.ics` (with the connection
-//! link). A wrong token gets a 404 that says nothing about whether it ever
-//! existed.
+//! `GET /api/registrations/{token}` (view, with the connection link once
+//! confirmed, and the answers), `PATCH` (change workshops or days, answers
+//! and accessibility needs), `POST .../cancel`, `GET .../calendar.ics` (with
+//! the connection link). A wrong token gets a 404 that says nothing about
+//! whether it ever existed. `POST /api/registrations/lookup` emails the
+//! personal links of an address again, with one answer for any address.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use parvis_core::api::{ChoiceChange, FieldErrors, RegistrationState, RegistrationView};
+use parvis_core::api::{
+    ChoiceChange, FieldErrors, LookupAccepted, LookupRequest, RegistrationState, RegistrationView,
+};
+use parvis_core::email::EmailAddress;
 use parvis_core::ics;
-use parvis_core::registration::check_choices;
+use std::collections::BTreeMap;
+
+use parvis_core::questions::check_answers;
+use parvis_core::registration::{
+    ACCESSIBILITY_MAX, check_choices, field, field_label, text_message,
+};
+use parvis_core::text::ShortText;
 
 use crate::AppState;
+use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::mail::compose::{calendar_entries, connection_link, versioned};
+use crate::rate_limit;
 use crate::routes::detached;
 use crate::routes::events::find;
 use crate::store::{AddressConfirmed, Changed, EventRecord, Notice, RegistrationRecord, Status};
@@ -29,6 +43,52 @@ pub fn router() -> Router<AppState> {
         .route("/registrations/{token}/cancel", post(cancel))
         .route("/registrations/{token}/confirm", post(confirm))
         .route("/registrations/{token}/calendar.ics", get(calendar))
+        .route("/registrations/lookup", post(lookup))
+}
+
+/// The shortest time a look-up takes to answer, known address or not, so
+/// that its timing does not tell which addresses registered.
+const LOOKUP_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// « Retrouver mon inscription »: the personal links of the address's
+/// registrations to come are emailed again (within the daily bound of
+/// re-sends of each). The answer is the same for any valid address.
+async fn lookup(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    AppJson(request): AppJson<LookupRequest>,
+) -> Result<(StatusCode, Json<LookupAccepted>), AppError> {
+    let started = tokio::time::Instant::now();
+    let client = rate_limit::client_key(client);
+    state.limits.registrations.check(&client).map_err(|wait| {
+        AppError::too_many(
+            format!("Trop de demandes depuis votre adresse. Réessayez dans {wait} secondes."),
+            wait,
+        )
+    })?;
+    let email = EmailAddress::parse(&request.email).map_err(|problem| {
+        let mut errors = FieldErrors::default();
+        errors.add(field::EMAIL, problem.to_string());
+        AppError::Validation(errors)
+    })?;
+    // Bots fill the hidden field: they get the answer, nobody gets an email.
+    if request.website.trim().is_empty() {
+        let compose = composer(&state);
+        let store = state.store.clone();
+        let queued =
+            detached(async move { store.resend_links(&email.key(), &compose, Utc::now()).await })
+                .await?;
+        if queued > 0 {
+            state.outbox_wakeup.notify_one();
+        }
+    }
+    tokio::time::sleep_until(started + LOOKUP_ANSWER_TIME).await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(LookupAccepted {
+            message: "Si des inscriptions à venir correspondent à cette adresse, un e-mail avec le lien personnel de chacune vient d'y être envoyé. Pensez à regarder dans vos courriers indésirables.".to_owned(),
+        }),
+    ))
 }
 
 fn not_found() -> AppError {
@@ -68,13 +128,20 @@ fn started(event: &EventRecord) -> bool {
         .is_some_and(|s| s.starts_at <= Utc::now())
 }
 
-fn view_of(record: &RegistrationRecord, event: EventRecord) -> RegistrationView {
+/// What the personal page shows: the registration, its event, and (to the
+/// token's holder only) the connection link once confirmed and the answers.
+async fn view_of(
+    state: &AppState,
+    record: &RegistrationRecord,
+    event: EventRecord,
+) -> Result<RegistrationView, AppError> {
     let active = record.status != Status::Cancelled;
-    let can_change = active
-        && event.public.registration_state == RegistrationState::Open
-        && (event.public.day_selection || !event.public.choice_blocks().is_empty());
+    let open = event.public.registration_state == RegistrationState::Open;
+    let can_change =
+        active && open && (event.public.day_selection || !event.public.choice_blocks().is_empty());
     let can_cancel = active && !started(&event);
-    RegistrationView {
+    let (answers, accessibility_needs) = state.store.answers_of(record.id).await?;
+    Ok(RegistrationView {
         status: record.status.kind(),
         rank: match record.status {
             Status::Waitlisted { rank } => Some(rank),
@@ -87,8 +154,14 @@ fn view_of(record: &RegistrationRecord, event: EventRecord) -> RegistrationView 
         sessions: record.sessions.clone(),
         can_change,
         can_cancel,
+        connection_url: (record.status == Status::Confirmed)
+            .then(|| connection_link(&event).map(str::to_owned))
+            .flatten(),
+        accessibility_needs: accessibility_needs.unwrap_or_default(),
+        answers,
+        can_edit_answers: active && open,
         event: event.public,
-    }
+    })
 }
 
 async fn view(
@@ -96,7 +169,7 @@ async fn view(
     Path(token_text): Path<String>,
 ) -> Result<Json<RegistrationView>, AppError> {
     let (record, event) = open(&state, &token_text).await?;
-    Ok(Json(view_of(&record, event)))
+    Ok(Json(view_of(&state, &record, event).await?))
 }
 
 fn composer(
@@ -115,40 +188,64 @@ async fn change(
     AppJson(request): AppJson<ChoiceChange>,
 ) -> Result<Json<RegistrationView>, AppError> {
     let (record, event) = open(&state, &token_text).await?;
-    if !view_of(&record, event.clone()).can_change {
+    let current = view_of(&state, &record, event.clone()).await?;
+    let has_choices = event.public.day_selection || !event.public.choice_blocks().is_empty();
+    let choices_changed =
+        has_choices && (request.tracks != record.tracks || request.sessions != record.sessions);
+    let answers_changed = request.answers.is_some() || request.accessibility_needs.is_some();
+    if (choices_changed && !current.can_change) || (answers_changed && !current.can_edit_answers) {
         return Err(AppError::Conflict {
             code: "change_closed",
             message: "Cette inscription ne peut plus être modifiée (inscriptions closes ou inscription annulée).".to_owned(),
         });
     }
     let mut errors = FieldErrors::default();
-    let (tracks, sessions) = check_choices(
-        &event.public,
-        &request.tracks,
-        &request.sessions,
-        &mut errors,
-    );
+    let (tracks, sessions) = if choices_changed {
+        check_choices(
+            &event.public,
+            &request.tracks,
+            &request.sessions,
+            &mut errors,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let answers = match &request.answers {
+        Some(answers) => match check_answers(&event.public.questions, answers) {
+            Ok(answers) => answers,
+            Err(problems) => {
+                errors.merge(problems);
+                BTreeMap::new()
+            }
+        },
+        None => current.answers.clone(),
+    };
+    let needs = match &request.accessibility_needs {
+        Some(needs) => ShortText::parse_free_optional(needs, ACCESSIBILITY_MAX)
+            .map_err(|e| {
+                errors.add(
+                    field::ACCESSIBILITY,
+                    text_message(field_label(field::ACCESSIBILITY), &e),
+                )
+            })
+            .ok()
+            .flatten()
+            .map(|text| text.as_str().to_owned()),
+        None => Some(current.accessibility_needs.clone()).filter(|n| !n.is_empty()),
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let compose = composer(&state);
-    let store = state.store.clone();
-    let target = event.clone();
-    let changed = detached(async move {
-        store
-            .change_choices(&target, record.id, &tracks, &sessions, &compose, Utc::now())
-            .await
-    })
-    .await?;
-    match changed {
-        Changed::Done => {}
-        Changed::Full => {
-            return Err(AppError::Conflict {
-                code: "full",
-                message: "L'atelier ou la journée choisis sont complets : votre inscription n'a pas changé.".to_owned(),
-            });
-        }
-        Changed::NotActive => {
+    if answers_changed {
+        let store = state.store.clone();
+        let id = record.id;
+        let stored = detached(async move {
+            store
+                .set_answers(id, &answers, needs.as_deref(), Utc::now())
+                .await
+        })
+        .await?;
+        if !stored {
             return Err(AppError::Conflict {
                 code: "change_closed",
                 message: "Cette inscription est annulée : elle ne peut plus être modifiée."
@@ -156,9 +253,36 @@ async fn change(
             });
         }
     }
+    if choices_changed {
+        let compose = composer(&state);
+        let store = state.store.clone();
+        let target = event.clone();
+        let changed = detached(async move {
+            store
+                .change_choices(&target, record.id, &tracks, &sessions, &compose, Utc::now())
+                .await
+        })
+        .await?;
+        match changed {
+            Changed::Done => {}
+            Changed::Full => {
+                return Err(AppError::Conflict {
+                    code: "full",
+                    message: "L'atelier ou la journée choisis sont complets : votre inscription n'a pas changé.".to_owned(),
+                });
+            }
+            Changed::NotActive => {
+                return Err(AppError::Conflict {
+                    code: "change_closed",
+                    message: "Cette inscription est annulée : elle ne peut plus être modifiée."
+                        .to_owned(),
+                });
+            }
+        }
+    }
     state.outbox_wakeup.notify_one();
     let (record, event) = open(&state, &token_text).await?;
-    Ok(Json(view_of(&record, event)))
+    Ok(Json(view_of(&state, &record, event).await?))
 }
 
 async fn cancel(
@@ -180,7 +304,7 @@ async fn cancel(
         state.outbox_wakeup.notify_one();
     }
     let (record, event) = open(&state, &token_text).await?;
-    Ok(Json(view_of(&record, event)))
+    Ok(Json(view_of(&state, &record, event).await?))
 }
 
 /// Confirms the address of a registration that holds its seats until then
@@ -212,7 +336,7 @@ async fn confirm(
         state.outbox_wakeup.notify_one();
     }
     let (record, event) = open(&state, &token_text).await?;
-    Ok(Json(view_of(&record, event)))
+    Ok(Json(view_of(&state, &record, event).await?))
 }
 
 async fn calendar(

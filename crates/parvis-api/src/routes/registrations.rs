@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
 use parvis_core::api::{EventPublic, RegistrationAccepted, RegistrationState, RegistrationStatus};
-use parvis_core::dates;
 use parvis_core::registration::{RegistrationRequest, check_for_event, field};
+use parvis_core::{calendar_links, dates, email};
 
 use crate::AppState;
 use crate::client::ClientIp;
@@ -61,27 +61,72 @@ pub fn ensure_open(event: &EventRecord) -> Result<(), AppError> {
     }
 }
 
-/// The answer to an accepted registration; a waiting one names what is full
-/// in `event` (its seats after the attempt) and where seats are left.
-fn accepted(
-    status: Status,
-    event: &EventPublic,
-    tracks: &[String],
-    sessions: &[usize],
-) -> RegistrationAccepted {
-    match status {
-        Status::Waitlisted { rank } => RegistrationAccepted {
-            status: RegistrationStatus::Waitlisted,
-            message: format!("{} Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail.", mail::compose::waitlist_sentence(event, tracks, sessions, rank)),
-        },
-        Status::Pending => RegistrationAccepted {
-            status: RegistrationStatus::Pending,
-            message: format!("Une place vous est réservée pendant {} minutes. Pour la garder, confirmez votre adresse : ouvrez l'e-mail que nous venons d'envoyer et suivez votre lien personnel.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),
-        },
-        _ => RegistrationAccepted {
-            status: RegistrationStatus::Confirmed,
-            message: "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé à l'adresse indiquée : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),
-        },
+/// What the confirmation page shows of an accepted registration.
+struct Accepted<'a> {
+    /// The event, for its calendar entries.
+    event: &'a EventRecord,
+    /// Its seats after the attempt, to name what is full.
+    seats: &'a EventPublic,
+    /// The address typed, shown back masked.
+    email: &'a str,
+    tracks: &'a [String],
+    sessions: &'a [usize],
+    public_url: &'a str,
+}
+
+impl Accepted<'_> {
+    /// The answer: a waiting one names what is full and where seats are
+    /// left; one holding a seat carries calendar links of its sessions.
+    fn answer(&self, status: Status) -> RegistrationAccepted {
+        let (kind, rank, message) = match status {
+            Status::Waitlisted { rank } => (
+                RegistrationStatus::Waitlisted,
+                Some(rank),
+                format!("{} Un e-mail vous le confirme ; dès qu'une place se libère, votre inscription est confirmée automatiquement et vous êtes prévenu·e par e-mail.", mail::compose::waitlist_sentence(self.seats, self.tracks, self.sessions, rank)),
+            ),
+            Status::Pending => (
+                RegistrationStatus::Pending,
+                None,
+                format!("Une place vous est réservée pendant {} minutes. Pour la garder, confirmez votre adresse : ouvrez l'e-mail que nous venons d'envoyer et suivez votre lien personnel.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),
+            ),
+            _ => (
+                RegistrationStatus::Confirmed,
+                None,
+                "Votre inscription est enregistrée. Un e-mail de confirmation vient d'être envoyé : il contient le calendrier, les liens utiles et votre lien personnel pour gérer votre inscription.".to_owned(),
+            ),
+        };
+        let public = &self.event.public;
+        let chosen = |index: &usize| self.sessions.is_empty() || self.sessions.contains(index);
+        let dates = public
+            .sessions
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| chosen(index))
+            .map(|(_, session)| dates::session(session))
+            .collect();
+        let calendar = if kind == RegistrationStatus::Waitlisted {
+            Vec::new()
+        } else {
+            let sessions: Vec<usize> = (0..public.sessions.len()).filter(|i| chosen(i)).collect();
+            mail::compose::calendar_entries(self.event, self.public_url, None, &sessions)
+                .iter()
+                .zip(
+                    sessions
+                        .iter()
+                        .map(|&i| dates::session(&public.sessions[i])),
+                )
+                .map(|(entry, label)| calendar_links::for_entry(entry, label))
+                .collect()
+        };
+        RegistrationAccepted {
+            status: kind,
+            message,
+            rank,
+            sent_to: email::masked(&self.email.trim().to_lowercase()),
+            event_title: public.title.clone(),
+            dates,
+            calendar,
+        }
     }
 }
 
@@ -110,11 +155,16 @@ async fn register(
     // The hidden field is filled by bots only: answer as usual, store nothing.
     if !request.website.trim().is_empty() {
         tracing::info!("honeypot filled: registration ignored");
-        return Ok((
-            StatusCode::CREATED,
-            AppJson(accepted(Status::Confirmed, &event.public, &[], &[])),
-        )
-            .into_response());
+        let answer = Accepted {
+            event: &event,
+            seats: &event.public,
+            email: &request.email,
+            tracks: &[],
+            sessions: &[],
+            public_url: &state.public_url,
+        }
+        .answer(Status::Confirmed);
+        return Ok((StatusCode::CREATED, AppJson(answer)).into_response());
     }
     let mut checked = check_for_event(&event.public, &request);
     if event.public.members_only {
@@ -222,9 +272,17 @@ async fn register(
     tracing::info!(?outcome, "registration stored");
     state.outbox_wakeup.notify_one();
     let seats = match outcome.status {
-        Status::Waitlisted { .. } => seats_now(&state, &slug, event.public).await,
-        _ => event.public,
+        Status::Waitlisted { .. } => seats_now(&state, &slug, event.public.clone()).await,
+        _ => event.public.clone(),
     };
-    let answer = accepted(outcome.status, &seats, &tracks, &sessions);
+    let answer = Accepted {
+        event: &event,
+        seats: &seats,
+        email: &request.email,
+        tracks: &tracks,
+        sessions: &sessions,
+        public_url: &state.public_url,
+    }
+    .answer(outcome.status);
     Ok((StatusCode::CREATED, AppJson(answer)).into_response())
 }

@@ -9,10 +9,13 @@
 
 pub mod sql;
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parvis_core::api::{EventPublic, Publication, RegistrationStatus, When};
+use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
 use serde::{Deserialize, Serialize};
 
@@ -343,6 +346,34 @@ pub trait Store: Send + Sync {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Changed>;
+
+    /// « Retrouver mon inscription »: emails again the confirmation, with a
+    /// fresh personal link, of every active registration of the address
+    /// `email_key` to an event not yet over, within the daily bound of
+    /// re-sends of each. Returns how many were queued.
+    async fn resend_links(
+        &self,
+        email_key: &str,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
+
+    /// The answers to the organiser's questions and the accessibility needs
+    /// of a registration.
+    async fn answers_of(
+        &self,
+        registration_id: i64,
+    ) -> Result<(BTreeMap<String, Answer>, Option<String>)>;
+
+    /// Replaces the answers and accessibility needs of an active
+    /// registration; `false` when it is cancelled.
+    async fn set_answers(
+        &self,
+        registration_id: i64,
+        answers: &BTreeMap<String, Answer>,
+        accessibility_needs: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 
     /// Queues the reminders due at `now` (each once, however many runners
     /// overlap); returns how many were queued.

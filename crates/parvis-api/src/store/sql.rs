@@ -14,6 +14,9 @@
 //! a read lock, which is what makes concurrent SQLite transactions fail with
 //! "database is locked".
 
+use std::collections::BTreeMap;
+
+use parvis_core::questions::Answer;
 use std::path::Path;
 use std::time::Duration;
 
@@ -1235,6 +1238,63 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// Sends again the confirmation of one registration, unless it was sent
+    /// again [`MAX_RESENDS_PER_DAY`] times in the last day; `true` if queued.
+    async fn resend_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let day_ago = timestamp(now - chrono::Duration::days(1));
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes SQLite's write lock: two look-ups at once
+        // cannot both slip under the bound.
+        if self
+            .lock_active(&mut tx, registration_id, &now)
+            .await?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let resent: i64 = sqlx::query_scalar(&self.q(
+            "SELECT COUNT(*) FROM outbox WHERE registration_id = ? AND notice = ? AND created_at > ?",
+        ))
+        .bind(registration_id)
+        .bind(super::RESENT)
+        .bind(&day_ago)
+        .fetch_one(&mut *tx)
+        .await?;
+        if resent >= MAX_RESENDS_PER_DAY {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        let token = self
+            .new_token(&mut tx, event, registration_id, &now)
+            .await?;
+        let (sequence, sent_sessions) = self.next_calendar(&mut tx, registration_id).await?;
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Registered,
+                registration: &record,
+                token: &token,
+                sequence,
+                sent_sessions,
+            },
+        )?;
+        self.record_calendar(&mut tx, &record, &email).await?;
+        self.queue(&mut tx, registration_id, super::RESENT, &email, &now)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 /// The status a registration that got its seats starts with: confirmed, or
 /// pending its address when the event asks for address confirmation.
 fn seated(event: &EventRecord) -> RegistrationStatus {
@@ -1609,6 +1669,75 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Changed> {
         retrying!(self.change_choices_once(event, registration_id, tracks, sessions, compose, now))
+    }
+
+    async fn resend_links(
+        &self,
+        email_key: &str,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let rows = sqlx::query(&self.q("SELECT r.id, e.slug FROM registrations r
+             JOIN people p ON p.id = r.person_id
+             JOIN events e ON e.id = r.event_id
+             WHERE p.email_key = ? AND r.status <> 'cancelled' AND e.ends_at > ?
+             ORDER BY e.starts_at"))
+        .bind(email_key)
+        .bind(timestamp(now))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to find the registrations of an address")?;
+        let mut queued = 0;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let slug: String = row.try_get("slug")?;
+            let Some(event) = self.event_by_slug(&slug).await? else {
+                continue;
+            };
+            if retrying!(self.resend_once(&event, id, compose, now))? {
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
+    async fn answers_of(
+        &self,
+        registration_id: i64,
+    ) -> Result<(BTreeMap<String, Answer>, Option<String>)> {
+        let row = sqlx::query(
+            &self.q("SELECT answers_json, accessibility_needs FROM registrations WHERE id = ?"),
+        )
+        .bind(registration_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to read the answers of a registration")?;
+        let answers: String = row.try_get("answers_json")?;
+        Ok((
+            serde_json::from_str(&answers).context("stored answers are not valid JSON")?,
+            row.try_get("accessibility_needs")?,
+        ))
+    }
+
+    async fn set_answers(
+        &self,
+        registration_id: i64,
+        answers: &BTreeMap<String, Answer>,
+        accessibility_needs: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = sqlx::query(&self.q(
+            "UPDATE registrations SET answers_json = ?, accessibility_needs = ?, updated_at = ?
+             WHERE id = ? AND status <> 'cancelled'",
+        ))
+        .bind(serde_json::to_string(answers)?)
+        .bind(accessibility_needs)
+        .bind(timestamp(now))
+        .bind(registration_id)
+        .execute(&self.pool)
+        .await
+        .context("failed to store the answers of a registration")?;
+        Ok(changed.rows_affected() == 1)
     }
 
     async fn queue_due_reminders(&self, compose: Compose<'_>, now: DateTime<Utc>) -> Result<usize> {
