@@ -365,12 +365,16 @@ pub fn RegistrationForm(
                 </Show>
                 <input type="checkbox" id=consent_id.clone() name=field::CONSENT
                     aria-invalid=move || if consent_invalid() { "true" } else { "false" }
-                    aria-describedby=move || consent_invalid().then(|| consent_error_id.clone())
+                    aria-describedby=move || if consent_invalid() { format!("consentement-aide {consent_error_id}") } else { "consentement-aide".to_owned() }
                     prop:checked=move || consent.get()
                     on:change=move |ev| consent.set(event_target_checked(&ev))/>
                 <label for=consent_id.clone()>
                     "J'accepte que mes données (nom, coordonnées, structure, réponses) soient traitées par l'organisateur pour gérer mon inscription à cet événement et m'adresser les informations utiles. (obligatoire)"
                 </label>
+                <p class="hint" id="consentement-aide">
+                    "Qui traite vos données, combien de temps et vos droits : "
+                    <a href="/donnees-personnelles" rel="external" target="_blank">"données personnelles"<span class="sr-only">" (nouvelle fenêtre)"</span></a>"."
+                </p>
             </div>
             <button type="submit" disabled=move || pending.get() aria-disabled=move || if pending.get() { "true" } else { "false" }>
                 {move || if pending.get() { "Envoi en cours…" } else { "Je m'inscris" }}

@@ -14,6 +14,10 @@ test('the agenda first visit is under 250 KB on the wire, precompressed', async 
   page.on('response', (response) => {
     encodings[new URL(response.url()).pathname] = response.headers()['content-encoding'];
   });
+  const urls = [];
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  page.on('request', (request) => urls.push(new URL(request.url()).pathname));
   page.on('requestfinished', async (request) => {
     const size = await request.sizes();
     sizes.push(size.responseHeadersSize + size.responseBodySize);
@@ -25,6 +29,10 @@ test('the agenda first visit is under 250 KB on the wire, precompressed', async 
   const total = sizes.reduce((a, b) => a + b, 0);
   console.log(`first visit of the agenda: ${total} bytes on the wire in ${sizes.length} responses`);
   assert.ok(total <= 250_000, `first visit: ${total} bytes on the wire`);
+  // The agenda's events are fetched once: the page's preload is what the
+  // app reads, not a second request.
+  assert.equal(urls.filter((path) => path === '/api/events').length, 1, urls.join(' '));
+  assert.deepEqual(warnings.filter((w) => w.includes('preload')), []);
   const wasm = Object.keys(encodings).find((path) => path.endsWith('.wasm'));
   assert.equal(encodings[wasm], 'br', 'the wasm comes brotli-compressed');
   // The placeholder made way for the app: one header, one main.

@@ -94,6 +94,10 @@ test('a resident registers without organisation or function', async () => {
   await page.getByLabel('Nom (obligatoire)', { exact: true }).fill('Benali');
   await page.getByLabel('Adresse e-mail (obligatoire)').fill('nadia.habitante@exemple.fr');
   await page.getByLabel(/J'accepte que mes données/).check();
+  // The consent links the privacy notice, described as the checkbox's help.
+  const privacy = page.locator('#consentement-aide').getByRole('link', { name: /données personnelles/ });
+  assert.equal(await privacy.getAttribute('href'), '/donnees-personnelles');
+  assert.match(await page.getByLabel(/J'accepte que mes données/).getAttribute('aria-describedby'), /consentement-aide/);
   await expectAccessible(page, 'form of a resident');
   await page.getByRole('button', { name: "Je m'inscris" }).click();
   await page.getByRole('heading', { level: 1, name: /Inscription/ }).waitFor();

@@ -1,6 +1,9 @@
 //! `cargo xtask bench`: figures, never assertions.
 //!
 //! - Sizes of the release app (wasm and JS, raw, gzip, brotli).
+//! - The agenda's first visit: bytes on the wire, then the time to first
+//!   paint and to the agenda in Chromium throttled to slow 4G with a CPU
+//!   four times slower (`tests/perf/slow-4g.mjs`).
 //! - Throughput and p50/p99 latency of `GET /api/events` and of
 //!   `POST .../registrations` (distinct emails) against a release build of the
 //!   endpoint on loopback, on SQLite and on PostgreSQL side by side. The load
@@ -12,6 +15,7 @@
 //! - Size of the Lambda function binary.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -43,6 +47,14 @@ pub fn all(root: &Path) -> Result<()> {
         }
         let server = Server::start(&binary, &data, Some(&root.join("dist")), None, true)?;
         first_visit(server.addr)?;
+        println!(
+            "\n== Première visite sur un téléphone lent (Chromium : 4G lente, processeur ÷ 4, cache vide) =="
+        );
+        crate::setup::test_tools(root)?;
+        sh(Command::new("node")
+            .arg("tests/perf/slow-4g.mjs")
+            .env("PARVIS_URL", format!("http://{}", server.addr))
+            .current_dir(root))?;
     }
 
     let postgres = postgres::provide()?;

@@ -1858,6 +1858,7 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
         format!("/evenements/{}/confirmation", seed::UPCOMING_WEBINAR),
         format!("/inscription/{token}"),
         "/retrouver-mon-inscription".to_owned(),
+        "/?q=Evry".to_owned(),
     ] {
         let (status, headers, body) = get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1865,6 +1866,11 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
         assert!(
             body.contains(r#"<meta name="parvis-accessibilite" content="non conforme">"#),
             "{path}: the accessibility status for the footer"
+        );
+        assert_eq!(
+            body.contains(r#"<link rel="preload" href="/api/events" as="fetch" crossorigin>"#),
+            path == "/",
+            "{path}: only the plain agenda asks for its events ahead"
         );
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{path}");
         // The inline loader runs under the CSP: it is allowed by its hash.
