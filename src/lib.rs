@@ -68,21 +68,43 @@ pub fn focus_by_id(id: &str) {
     }
 }
 
-/// Moves the focus to `node` once the next frame has rendered it.
+/// Moves the focus to `node` once it is rendered and in the page: tried at
+/// each animation frame, for about half a second, as what it points to may
+/// be rebuilt by the same change that asked for the focus.
 pub fn focus_when_shown<E>(node: NodeRef<E>)
 where
     E: leptos::html::ElementType,
     E::Output: wasm_bindgen::JsCast + Clone + 'static,
     NodeRef<E>: Copy,
 {
-    request_animation_frame(move || {
-        if let Some(element) = node.get_untracked() {
+    fn attempt<E>(node: NodeRef<E>, left: u32)
+    where
+        E: leptos::html::ElementType,
+        E::Output: wasm_bindgen::JsCast + Clone + 'static,
+        NodeRef<E>: Copy,
+    {
+        request_animation_frame(move || {
             use wasm_bindgen::JsCast;
-            if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = element.focus();
+            let element = node
+                .get_untracked()
+                .and_then(|e| e.dyn_ref::<web_sys::HtmlElement>().cloned())
+                .filter(|e| e.is_connected());
+            let focused = element.is_some_and(|e| {
+                let _ = e.focus();
+                web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element())
+                    .is_some_and(|active| {
+                        let element: &web_sys::Element = e.as_ref();
+                        active == *element
+                    })
+            });
+            if !focused && left > 0 {
+                attempt(node, left - 1);
             }
-        }
-    });
+        });
+    }
+    attempt(node, 30);
 }
 
 /// This tab's storage (`sessionStorage`): what the confirmation page shows

@@ -75,6 +75,9 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   await page.keyboard.press('Tab');
   await page.keyboard.press('Space');
   assert.equal(await page.getByRole('checkbox').isChecked(), true);
+  // The consent's help links the privacy notice, then comes the button.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '/donnees-personnelles');
   await page.keyboard.press('Tab');
   const button = page.getByRole('button', { name: "Je m'inscris" });
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');

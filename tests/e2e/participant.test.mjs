@@ -77,6 +77,7 @@ test('cancelling from the personal page moves the focus into the question, then 
   await page.waitForFunction(() => document.activeElement?.textContent === 'Annuler mon inscription…');
   await ask.focus();
   await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-labelledby') === 'question-annulation');
   await page.getByRole('button', { name: 'Oui, annuler mon inscription' }).focus();
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
