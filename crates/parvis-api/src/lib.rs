@@ -11,6 +11,8 @@
 //! - [`routes`]: one module per group of routes.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`mail`]: composing, queueing and delivering emails.
+//! - [`outbox`]: the queued messages, shared by the store and the mail
+//!   worker (mail → store → outbox, never store → mail).
 //! - [`jobs`]: scheduled work (outbox delivery), run locally by a
 //!   background task or remotely through `POST /api/jobs/run`.
 //! - [`seed`]: the demo content taken from the seed documents.
@@ -27,6 +29,7 @@ pub mod jobs;
 pub mod lambda;
 pub mod legal;
 pub mod mail;
+pub mod outbox;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;

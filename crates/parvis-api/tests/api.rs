@@ -8,7 +8,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use parvis_api::mail::{self, QueuedEmail};
+use parvis_api::mail;
+use parvis_api::outbox::{OutgoingEmail, QueuedEmail};
 use parvis_api::{AppState, Config, Store, router, seed, token};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -813,7 +814,7 @@ struct Recording(std::sync::Mutex<Vec<String>>);
 
 #[async_trait::async_trait]
 impl parvis_api::mail::transport::Mailer for Recording {
-    async fn send(&self, email: &parvis_api::mail::OutgoingEmail) -> anyhow::Result<()> {
+    async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
         tokio::task::yield_now().await;
         self.0.lock().unwrap().push(email.message_id.clone());
         Ok(())
@@ -2501,7 +2502,7 @@ struct Refusing;
 
 #[async_trait::async_trait]
 impl parvis_api::mail::transport::Mailer for Refusing {
-    async fn send(&self, email: &parvis_api::mail::OutgoingEmail) -> anyhow::Result<()> {
+    async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
         if email.recipient.starts_with("definitif") {
             return Err(anyhow::Error::new(
                 parvis_api::mail::transport::PermanentFailure("550 no such user".into()),

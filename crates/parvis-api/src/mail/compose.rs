@@ -14,7 +14,7 @@
 //! before and no longer chosen; a cancellation attaches a `METHOD:CANCEL`
 //! file for every day sent before.
 
-use super::OutgoingEmail;
+use crate::outbox::OutgoingEmail;
 use crate::store::{EventRecord, Notice, NoticeKind, Status};
 use crate::token;
 use anyhow::Result;

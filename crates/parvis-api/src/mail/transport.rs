@@ -11,7 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use parvis_core::ics::Method;
 use tokio::io::AsyncWriteExt;
 
-use super::OutgoingEmail;
+use crate::outbox::OutgoingEmail;
 
 /// Something that delivers a message or says why it could not.
 #[async_trait]

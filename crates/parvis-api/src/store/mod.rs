@@ -19,7 +19,7 @@ use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
 use serde::{Deserialize, Serialize};
 
-use crate::mail::{OutgoingEmail, QueuedEmail};
+use crate::outbox::{OutgoingEmail, QueuedEmail};
 
 /// What is never public about an event.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,7 +34,7 @@ use super::{
     NewEvent, Notice, NoticeKind, Origin, RegisterOutcome, Registered, RegistrationRecord, Status,
     Store, StoreStats, timestamp,
 };
-use crate::mail::{OutgoingEmail, QueuedEmail};
+use crate::outbox::{OutgoingEmail, QueuedEmail};
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
