@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 use parvis_api::mail::transport::FileMailer;
+use parvis_api::store::Store;
 use parvis_api::store::sql::SqlStore;
-use parvis_api::store::{EventRecord, Notice, Store};
 use parvis_api::{AppState, mail, seed};
 use parvis_core::registration::check_for_event;
 
@@ -40,9 +40,7 @@ async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow:
         .await?
         .expect("just inserted");
     let now = Utc::now();
-    let compose = move |event: &EventRecord, notice: &Notice<'_>| {
-        mail::compose(event, notice, "https://parvis.example.org", now)
-    };
+    let compose = mail::composer("https://parvis.example.org", move || now);
     let started = Instant::now();
     for n in 0..REGISTRATIONS {
         let request = common::request("rappel", n);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use parvis_api::store::sql::SqlStore;
-use parvis_api::store::{EventRecord, Notice, Origin, Store};
+use parvis_api::store::{EventRecord, Origin, Store};
 use parvis_api::{mail, seed, token};
 use parvis_core::registration::check_for_event;
 
@@ -27,9 +27,7 @@ async fn run(name: &str, store: SqlStore) -> anyhow::Result<()> {
         .event_by_slug("bench-liste-attente")
         .await?
         .expect("just inserted");
-    let compose = move |event: &EventRecord, notice: &Notice<'_>| {
-        mail::compose(event, notice, "https://parvis.example.org", now)
-    };
+    let compose = mail::composer("https://parvis.example.org", move || now);
     let started = Instant::now();
     let mut tokens = Vec::with_capacity(WAITING + 1);
     for n in 0..=WAITING {

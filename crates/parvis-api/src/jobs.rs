@@ -31,11 +31,8 @@ pub struct JobReport {
 
 /// Runs every job once: reminders first, so they leave in the same run.
 pub async fn run_once(state: &AppState) -> Result<JobReport> {
-    let public_url = state.public_url.clone();
     let now = chrono::Utc::now();
-    let compose = move |event: &crate::store::EventRecord, notice: &crate::store::Notice<'_>| {
-        crate::mail::compose(event, notice, &public_url, now)
-    };
+    let compose = crate::mail::composer(state.public_url.clone(), move || now);
     let released = state.store.release_expired_holds(&compose, now).await?;
     let reminders = state.store.queue_due_reminders(&compose, now).await?;
     let purged = state.store.purge_expired(now).await?;

@@ -2158,10 +2158,7 @@ async fn a_waiting_list_of_thousands_costs_a_cancellation_little(backend: Backen
             .json()["status"],
         "confirmed"
     );
-    let compose = |event: &parvis_api::store::EventRecord,
-                   notice: &parvis_api::store::Notice<'_>| {
-        mail::compose(event, notice, PUBLIC_URL, now)
-    };
+    let compose = mail::composer(PUBLIC_URL, move || now);
     for n in 0..2000 {
         let request: parvis_core::registration::RegistrationRequest =
             serde_json::from_value(registration(&format!("attente{n}@exemple.fr"))).unwrap();
@@ -2708,10 +2705,7 @@ async fn with_address_confirmation_a_seat_is_held_until_confirmed_then_released(
         .unwrap()
         .unwrap();
     let later = chrono::Utc::now() + chrono::Duration::minutes(31);
-    let compose = |event: &parvis_api::store::EventRecord,
-                   notice: &parvis_api::store::Notice<'_>| {
-        mail::compose(event, notice, PUBLIC_URL, later)
-    };
+    let compose = mail::composer(PUBLIC_URL, move || later);
     let squatter = app
         .store()
         .registration_by_token(&token::hash(&token_of(&held[0])), chrono::Utc::now())

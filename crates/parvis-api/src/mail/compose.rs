@@ -14,6 +14,8 @@
 //! before and no longer chosen; a cancellation attaches a `METHOD:CANCEL`
 //! file for every day sent before.
 
+use std::sync::Arc;
+
 use crate::outbox::OutgoingEmail;
 use crate::store::{EventRecord, Notice, NoticeKind, Status};
 use crate::token;
@@ -169,6 +171,22 @@ fn when_label(minutes: u32) -> String {
         m if m >= 60 => format!("dans {} heures", m / 60),
         m => format!("dans {m} minutes"),
     }
+}
+
+/// The [`crate::store::Compose`] callback of the site at `public_url`: every
+/// email a store write causes goes through it. `clock` dates the calendar
+/// files (`DTSTAMP`): [`Utc::now`] to read the time for each email, or
+/// `move || now` for a fixed instant, as a registration and the job runner
+/// use the instant their writes are stored at.
+pub fn composer<C>(
+    public_url: impl Into<Arc<str>>,
+    clock: C,
+) -> impl Fn(&EventRecord, &Notice<'_>) -> Result<OutgoingEmail> + Send + Sync + 'static
+where
+    C: Fn() -> DateTime<Utc> + Send + Sync + 'static,
+{
+    let public_url: Arc<str> = public_url.into();
+    move |event: &EventRecord, notice: &Notice<'_>| compose(event, notice, &public_url, clock())
 }
 
 /// Composes the email a [`Notice`] calls for.

@@ -33,7 +33,7 @@ use crate::mail::compose::{calendar_entries, connection_link, versioned};
 use crate::rate_limit;
 use crate::routes::detached;
 use crate::routes::events::find;
-use crate::store::{AddressConfirmed, Changed, EventRecord, Notice, RegistrationRecord, Status};
+use crate::store::{AddressConfirmed, Changed, EventRecord, RegistrationRecord, Status};
 use crate::{mail, token};
 
 /// The management routes.
@@ -73,7 +73,7 @@ async fn lookup(
     })?;
     // Bots fill the hidden field: they get the answer, nobody gets an email.
     if request.website.trim().is_empty() {
-        let compose = composer(&state);
+        let compose = mail::composer(state.public_url.clone(), Utc::now);
         let store = state.store.clone();
         let queued =
             detached(async move { store.resend_links(&email.key(), &compose, Utc::now()).await })
@@ -172,16 +172,6 @@ async fn view(
     Ok(Json(view_of(&state, &record, event).await?))
 }
 
-fn composer(
-    state: &AppState,
-) -> impl Fn(&EventRecord, &Notice<'_>) -> anyhow::Result<crate::mail::OutgoingEmail> + Send + Sync + use<>
-{
-    let public_url = state.public_url.clone();
-    move |event: &EventRecord, notice: &Notice<'_>| {
-        mail::compose(event, notice, &public_url, Utc::now())
-    }
-}
-
 async fn change(
     State(state): State<AppState>,
     Path(token_text): Path<String>,
@@ -254,7 +244,7 @@ async fn change(
         }
     }
     if choices_changed {
-        let compose = composer(&state);
+        let compose = mail::composer(state.public_url.clone(), Utc::now);
         let store = state.store.clone();
         let target = event.clone();
         let changed = detached(async move {
@@ -297,7 +287,7 @@ async fn cancel(
                 message: "L'événement a commencé : l'inscription ne peut plus être annulée en ligne. Prévenez le contact de l'événement.".to_owned(),
             });
         }
-        let compose = composer(&state);
+        let compose = mail::composer(state.public_url.clone(), Utc::now);
         let store = state.store.clone();
         detached(async move { store.cancel(&event, record.id, &compose, Utc::now()).await })
             .await?;
@@ -316,7 +306,7 @@ async fn confirm(
 ) -> Result<Json<RegistrationView>, AppError> {
     let (record, event) = open(&state, &token_text).await?;
     if record.status == Status::Pending {
-        let compose = composer(&state);
+        let compose = mail::composer(state.public_url.clone(), Utc::now);
         let store = state.store.clone();
         let outcome = detached(async move {
             store

@@ -219,11 +219,10 @@ async fn register(
     }
     let registration = checked.map_err(AppError::Validation)?;
     let personal = token::generate()?;
-    let public_url = state.public_url.clone();
+    // One instant for the whole registration: the rows it writes and the
+    // calendar file of its email.
     let now = Utc::now();
-    let compose = move |event: &EventRecord, notice: &crate::store::Notice<'_>| {
-        mail::compose(event, notice, &public_url, now)
-    };
+    let compose = mail::composer(state.public_url.clone(), move || now);
     let origin = Origin {
         client_hash: token::hash(&format!("client:{client:032x}")),
         hourly_cap: state.registrations_per_client_per_hour,
