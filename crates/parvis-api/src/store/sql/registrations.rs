@@ -1,0 +1,737 @@
+//! Registrations: storing one (or recognising a replay), reading one by its
+//! personal token, cancelling, changing choices, confirming an address and
+//! releasing expired holds, the answers to the organiser's questions.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use parvis_core::api::RegistrationStatus;
+use parvis_core::questions::Answer;
+use parvis_core::registration::CheckedRegistration;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::seats::{hold_until, queue_key, quota_keys, seated, wish};
+use super::{SqlStore, Tx, decode_json};
+use crate::store::{
+    AddressConfirmed, Changed, Compose, EventRecord, MAX_RESENDS_PER_DAY, Notice, NoticeKind,
+    Origin, RESENT, RegisterOutcome, Registered, RegistrationRecord, Status, timestamp,
+};
+
+const REGISTRATION_COLUMNS: &str = "r.id, r.event_id, r.status, r.tracks_json, r.calendar_sequence, p.first_name, p.last_name, p.email";
+
+impl SqlStore {
+    pub(super) async fn load_registration(
+        &self,
+        tx: &mut Tx<'_>,
+        id: i64,
+    ) -> Result<RegistrationRecord> {
+        let mut record = self.load_registration_unranked(tx, id).await?;
+        if let Status::Waitlisted { .. } = record.status {
+            record.status = Status::Waitlisted {
+                rank: self.rank(tx, record.event_id, id).await?,
+            };
+        }
+        Ok(record)
+    }
+
+    /// A registration without its waiting-list rank (which costs a count).
+    pub(super) async fn load_registration_unranked(
+        &self,
+        tx: &mut Tx<'_>,
+        id: i64,
+    ) -> Result<RegistrationRecord> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {REGISTRATION_COLUMNS} FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"
+        )))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .context("failed to read a registration")?;
+        let mut record = record_from_row(&row)?;
+        record.sessions = self.sessions_of(&mut **tx, id).await?;
+        Ok(record)
+    }
+
+    pub(super) async fn sessions_of<'e, E>(
+        &self,
+        executor: E,
+        registration_id: i64,
+    ) -> Result<Vec<usize>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let days: Vec<i64> = sqlx::query_scalar(
+            &self.q("SELECT idx FROM registration_sessions WHERE registration_id = ? ORDER BY idx"),
+        )
+        .bind(registration_id)
+        .fetch_all(executor)
+        .await
+        .context("failed to read chosen days")?;
+        Ok(days
+            .into_iter()
+            .map(|d| usize::try_from(d).unwrap_or_default())
+            .collect())
+    }
+
+    async fn set_sessions(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        sessions: &[usize],
+        replace: bool,
+    ) -> Result<()> {
+        if replace {
+            sqlx::query(&self.q("DELETE FROM registration_sessions WHERE registration_id = ?"))
+                .bind(registration_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        // One statement for all the days.
+        let values = vec!["(?, ?)"; sessions.len()].join(", ");
+        let sql = self.q(&format!(
+            "INSERT INTO registration_sessions (registration_id, idx) VALUES {values}"
+        ));
+        let mut query = sqlx::query(&sql);
+        for &idx in sessions {
+            query = query.bind(registration_id).bind(idx as i64);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .context("failed to store the chosen days")?;
+        Ok(())
+    }
+
+    async fn set_status(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        status: RegistrationStatus,
+        now: &str,
+    ) -> Result<()> {
+        sqlx::query(&self.q("UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?"))
+            .bind(status.as_str())
+            .bind(now)
+            .bind(registration_id)
+            .execute(&mut **tx)
+            .await
+            .context("failed to update a registration")?;
+        Ok(())
+    }
+
+    /// Locks an active registration for a change and returns its status;
+    /// `None` when it is cancelled. Writing first takes SQLite's write lock
+    /// at once; on PostgreSQL the row lock serialises concurrent changes.
+    pub(super) async fn lock_active(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        now: &str,
+    ) -> Result<Option<RegistrationStatus>> {
+        let status: Option<String> = sqlx::query_scalar(&self.q(
+            "UPDATE registrations SET updated_at = ? WHERE id = ? AND status <> 'cancelled' RETURNING status",
+        ))
+        .bind(now)
+        .bind(registration_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        status.as_deref().map(parse_status).transpose()
+    }
+}
+
+impl SqlStore {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn register_once(
+        &self,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        origin: &Origin,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Registered> {
+        let day_ago = timestamp(now - chrono::Duration::days(1));
+        let hour_ago = timestamp(now - chrono::Duration::hours(1));
+        let now_at = now;
+        let now = timestamp(now);
+        let person = &registration.person;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin registration")?;
+        // The first statement writes, so on SQLite this transaction holds the
+        // write lock from the start. An existing person is kept as first
+        // entered: anyone may type someone else's address, so a later form
+        // must not rename them, and every email greets them by the name
+        // stored, never by the one just typed.
+        let stored = sqlx::query(&self.q(
+            "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+             RETURNING id, email, first_name, last_name",
+        ))
+        .bind(person.email.key())
+        .bind(person.email.as_str())
+        .bind(person.first_name.as_str())
+        .bind(person.last_name.as_str())
+        .bind(person.organisation.as_ref().map_or("", parvis_core::text::ShortText::as_str))
+        .bind(person.role.as_ref().map_or("", parvis_core::text::ShortText::as_str))
+        .bind(person.territory.as_ref().map(|t| t.as_str()))
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .context("failed to store the person")?;
+        let person_id: i64 = stored.try_get("id")?;
+        let previous: Option<(i64, String)> = sqlx::query_as(
+            &self.q("SELECT id, status FROM registrations WHERE event_id = ? AND person_id = ?"),
+        )
+        .bind(event.id)
+        .bind(person_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("failed to look for an earlier registration")?;
+        let previous = previous
+            .map(|(id, status)| Ok::<_, anyhow::Error>((id, parse_status(&status)?)))
+            .transpose()?;
+        let (id, existing, fresh_status) = match previous {
+            Some((id, status)) if status != RegistrationStatus::Cancelled => (id, true, None),
+            previous => {
+                // A new registration, or a cancelled one coming back: it
+                // takes seats (or a place in the queue) like a new one, and
+                // counts against the client's hourly cap for this event.
+                if origin.hourly_cap > 0 {
+                    let recent: i64 =
+                        sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM registration_clients
+                         WHERE event_id = ? AND client_hash = ? AND created_at > ?"))
+                        .bind(event.id)
+                        .bind(&origin.client_hash)
+                        .bind(&hour_ago)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if recent >= i64::from(origin.hourly_cap) {
+                        tx.rollback().await?;
+                        return Ok(Registered::TooManyFromClient);
+                    }
+                    sqlx::query(&self.q(
+                        "INSERT INTO registration_clients (event_id, client_hash, created_at) VALUES (?, ?, ?)",
+                    ))
+                    .bind(event.id)
+                    .bind(&origin.client_hash)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
+                let queue = queue_key(&wish(
+                    &event.public,
+                    &registration.tracks,
+                    &registration.sessions,
+                ));
+                let status = if self.take_seats(&mut tx, event.id, &keys).await? {
+                    seated(event)
+                } else if event.public.waitlist {
+                    self.add_queue(&mut tx, event.id, &queue).await?;
+                    RegistrationStatus::Waitlisted
+                } else {
+                    tx.rollback().await?;
+                    return Ok(Registered::Full);
+                };
+                let tracks = serde_json::to_string(&registration.tracks)?;
+                let answers = serde_json::to_string(&registration.answers)?;
+                let accessibility = person.accessibility_needs.as_ref().map(|a| a.as_str());
+                match previous {
+                    Some((id, _)) => {
+                        sqlx::query(&self.q(
+                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?, hold_until = ?
+                             WHERE id = ?",
+                        ))
+                        .bind(status.as_str())
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&queue)
+                        .bind(hold_until(status, &now_at))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        self.set_sessions(&mut tx, id, &registration.sessions, true)
+                            .await?;
+                        (id, false, Some(status))
+                    }
+                    None => {
+                        let created: Option<i64> = sqlx::query_scalar(&self.q(
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             ON CONFLICT (event_id, person_id) DO NOTHING
+                             RETURNING id",
+                        ))
+                        .bind(event.id)
+                        .bind(person_id)
+                        .bind(status.as_str())
+                        .bind(&tracks)
+                        .bind(&answers)
+                        .bind(&person.structure_type)
+                        .bind(accessibility)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&now)
+                        .bind(&queue)
+                        .bind(hold_until(status, &now_at))
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .context("failed to store the registration")?;
+                        match created {
+                            Some(id) => {
+                                self.set_sessions(&mut tx, id, &registration.sessions, false)
+                                    .await?;
+                                (id, false, Some(status))
+                            }
+                            None => {
+                                // The same person registered at the same
+                                // instant through another connection
+                                // (PostgreSQL): theirs stands, these seats
+                                // go back.
+                                if status != RegistrationStatus::Waitlisted {
+                                    self.release_seats(&mut tx, event.id, &keys).await?;
+                                }
+                                let id: i64 = sqlx::query_scalar(&self.q(
+                                    "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
+                                ))
+                                .bind(event.id)
+                                .bind(person_id)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                (id, true, None)
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if existing {
+            // A replay: the confirmation goes again, a few times a day at
+            // most, so nobody can flood a mailbox by replaying a form.
+            let resent: i64 = sqlx::query_scalar(&self.q(
+                "SELECT COUNT(*) FROM outbox WHERE registration_id = ? AND notice = ? AND created_at > ?",
+            ))
+            .bind(id)
+            .bind(RESENT)
+            .bind(&day_ago)
+            .fetch_one(&mut *tx)
+            .await?;
+            if resent >= MAX_RESENDS_PER_DAY {
+                let record = self.load_registration(&mut tx, id).await?;
+                tx.commit().await?;
+                tracing::info!(
+                    registration = id,
+                    "confirmation not sent again: daily bound reached"
+                );
+                return Ok(Registered::Done(RegisterOutcome {
+                    status: record.status,
+                    existing,
+                }));
+            }
+        }
+        self.add_token(&mut tx, event, id, &crate::token::hash(token), &now)
+            .await?;
+        let (sequence, sent_sessions) = self.next_calendar(&mut tx, id).await?;
+        let record = if let Some(status) = fresh_status {
+            // Everything is known: no need to read it back.
+            let status = match status {
+                RegistrationStatus::Waitlisted => Status::Waitlisted {
+                    rank: self.rank(&mut tx, event.id, id).await?,
+                },
+                seated => seated.into(),
+            };
+            RegistrationRecord {
+                id,
+                event_id: event.id,
+                status,
+                first_name: stored.try_get("first_name")?,
+                last_name: stored.try_get("last_name")?,
+                email: stored.try_get("email")?,
+                tracks: registration.tracks.clone(),
+                sessions: registration.sessions.clone(),
+                calendar_sequence: sequence,
+            }
+        } else {
+            self.load_registration(&mut tx, id).await?
+        };
+        let email = compose(
+            event,
+            &Notice {
+                kind: NoticeKind::Registered,
+                registration: &record,
+                token,
+                sequence,
+                sent_sessions,
+            },
+        )?;
+        self.record_calendar(&mut tx, &record, &email).await?;
+        let notice = if existing {
+            RESENT
+        } else {
+            NoticeKind::Registered.name()
+        };
+        self.queue(&mut tx, id, notice, &email, &now).await?;
+        tx.commit()
+            .await
+            .context("failed to commit the registration")?;
+        Ok(Registered::Done(RegisterOutcome {
+            status: record.status,
+            existing,
+        }))
+    }
+
+    /// Ends the hold of a pending registration: confirmed while the hold
+    /// runs, cancelled once it has expired; `false` when it was not pending
+    /// on that side of its deadline (confirmed, released or expired
+    /// meanwhile).
+    async fn end_hold(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: i64,
+        to: RegistrationStatus,
+        now: &str,
+    ) -> Result<bool> {
+        let deadline = if to == RegistrationStatus::Confirmed {
+            "hold_until > ?"
+        } else {
+            "hold_until <= ?"
+        };
+        let ended: Option<i64> = sqlx::query_scalar(&self.q(&format!(
+            "UPDATE registrations SET status = ?, hold_until = NULL, updated_at = ?
+             WHERE id = ? AND status = 'pending' AND {deadline} RETURNING id"
+        )))
+        .bind(to.as_str())
+        .bind(now)
+        .bind(registration_id)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("failed to end a hold")?;
+        Ok(ended.is_some())
+    }
+
+    async fn release_hold_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let released = self
+            .end_hold(
+                &mut tx,
+                registration_id,
+                RegistrationStatus::Cancelled,
+                &now,
+            )
+            .await?;
+        if !released {
+            // Confirmed (or released by another runner) meanwhile.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.lock_quotas(&mut tx, event.id).await?;
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+        self.release_seats(&mut tx, event.id, &keys).await?;
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::HoldExpired,
+            compose,
+            &now,
+        )
+        .await?;
+        self.promote(&mut tx, event, compose, &now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn cancel_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
+            return Ok(());
+        };
+        let held = previous.holds_seats();
+        if held {
+            self.lock_quotas(&mut tx, event.id).await?;
+        }
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        self.set_status(
+            &mut tx,
+            registration_id,
+            RegistrationStatus::Cancelled,
+            &now,
+        )
+        .await?;
+        let record = RegistrationRecord {
+            status: Status::Cancelled,
+            ..record
+        };
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::Cancelled,
+            compose,
+            &now,
+        )
+        .await?;
+        if held {
+            let keys = quota_keys(&event.public, &record.tracks, &record.sessions);
+            self.release_seats(&mut tx, event.id, &keys).await?;
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn change_choices_once(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        tracks: &[String],
+        sessions: &[usize],
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Changed> {
+        let now_at = now;
+        let now = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
+            return Ok(Changed::NotActive);
+        };
+        // Old and new seats are freed and taken in one pass over rows locked
+        // in key order: two people swapping workshops cannot deadlock.
+        self.lock_quotas(&mut tx, event.id).await?;
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        let new = quota_keys(&event.public, tracks, sessions);
+        let queue = queue_key(&wish(&event.public, tracks, sessions));
+        if previous.holds_seats() {
+            let old = quota_keys(&event.public, &record.tracks, &record.sessions);
+            let freed: Vec<String> = old.iter().filter(|k| !new.contains(k)).cloned().collect();
+            let wanted: Vec<String> = new.iter().filter(|k| !old.contains(k)).cloned().collect();
+            self.release_seats(&mut tx, event.id, &freed).await?;
+            if !self.take_seats(&mut tx, event.id, &wanted).await? {
+                tx.rollback().await?;
+                return Ok(Changed::Full);
+            }
+        } else if self.take_seats(&mut tx, event.id, &new).await? {
+            // Someone waiting who switches to a workshop or day with seats
+            // left gets them at once.
+            self.set_seated(&mut tx, event, registration_id, now_at)
+                .await?;
+        } else {
+            self.add_queue(&mut tx, event.id, &queue).await?;
+        }
+        sqlx::query(
+            &self.q("UPDATE registrations SET tracks_json = ?, queue_key = ? WHERE id = ?"),
+        )
+        .bind(serde_json::to_string(tracks)?)
+        .bind(&queue)
+        .bind(registration_id)
+        .execute(&mut *tx)
+        .await?;
+        self.set_sessions(&mut tx, registration_id, sessions, true)
+            .await?;
+        let record = self.load_registration(&mut tx, registration_id).await?;
+        self.notify(&mut tx, event, &record, NoticeKind::Changed, compose, &now)
+            .await?;
+        if previous.holds_seats() {
+            self.promote(&mut tx, event, compose, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(Changed::Done)
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn registration_by_token_sql(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RegistrationRecord>> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {REGISTRATION_COLUMNS} FROM registration_tokens t
+             JOIN registrations r ON r.id = t.registration_id
+             JOIN people p ON p.id = r.person_id
+             WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)"
+        )))
+        .bind(token_hash)
+        .bind(timestamp(now))
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to look up a token")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut record = record_from_row(&row)?;
+        record.sessions = self.sessions_of(&self.pool, record.id).await?;
+        if let Status::Waitlisted { .. } = record.status {
+            let mut tx = self.pool.begin().await?;
+            record.status = Status::Waitlisted {
+                rank: self.rank(&mut tx, record.event_id, record.id).await?,
+            };
+            tx.commit().await?;
+        }
+        Ok(Some(record))
+    }
+
+    pub(super) async fn confirm_address_sql(
+        &self,
+        event: &EventRecord,
+        registration_id: i64,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AddressConfirmed> {
+        let now_text = timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        let confirmed = self
+            .end_hold(
+                &mut tx,
+                registration_id,
+                RegistrationStatus::Confirmed,
+                &now_text,
+            )
+            .await?;
+        if !confirmed {
+            let status: Option<String> =
+                sqlx::query_scalar(&self.q("SELECT status FROM registrations WHERE id = ?"))
+                    .bind(registration_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Ok(match status.as_deref().map(parse_status).transpose()? {
+                Some(RegistrationStatus::Pending) => AddressConfirmed::Expired,
+                _ => AddressConfirmed::NotPending,
+            });
+        }
+        let record = self
+            .load_registration_unranked(&mut tx, registration_id)
+            .await?;
+        self.notify(
+            &mut tx,
+            event,
+            &record,
+            NoticeKind::Registered,
+            compose,
+            &now_text,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AddressConfirmed::Done)
+    }
+
+    pub(super) async fn release_expired_holds_sql(
+        &self,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let now_text = timestamp(now);
+        let expired = sqlx::query(&self.q(
+            "SELECT r.id, e.slug FROM registrations r JOIN events e ON e.id = r.event_id
+             WHERE r.status = 'pending' AND r.hold_until <= ? ORDER BY r.hold_until LIMIT 500",
+        ))
+        .bind(&now_text)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to look for expired holds")?;
+        let mut released = 0;
+        for row in expired {
+            let slug: String = row.try_get("slug")?;
+            let Some(event) = self.event_by_slug_sql(&slug).await? else {
+                continue;
+            };
+            let id: i64 = row.try_get("id")?;
+            released += usize::from(retrying!(self.release_hold_once(&event, id, compose, now))?);
+        }
+        Ok(released)
+    }
+
+    pub(super) async fn answers_of_sql(
+        &self,
+        registration_id: i64,
+    ) -> Result<(BTreeMap<String, Answer>, Option<String>)> {
+        let row = sqlx::query(
+            &self.q("SELECT answers_json, accessibility_needs FROM registrations WHERE id = ?"),
+        )
+        .bind(registration_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to read the answers of a registration")?;
+        let answers: String = row.try_get("answers_json")?;
+        Ok((
+            serde_json::from_str(&answers).context("stored answers are not valid JSON")?,
+            row.try_get("accessibility_needs")?,
+        ))
+    }
+
+    pub(super) async fn set_answers_sql(
+        &self,
+        registration_id: i64,
+        answers: &BTreeMap<String, Answer>,
+        accessibility_needs: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = sqlx::query(&self.q(
+            "UPDATE registrations SET answers_json = ?, accessibility_needs = ?, updated_at = ?
+             WHERE id = ? AND status <> 'cancelled'",
+        ))
+        .bind(serde_json::to_string(answers)?)
+        .bind(accessibility_needs)
+        .bind(timestamp(now))
+        .bind(registration_id)
+        .execute(&self.pool)
+        .await
+        .context("failed to store the answers of a registration")?;
+        Ok(changed.rows_affected() == 1)
+    }
+}
+
+fn parse_status(name: &str) -> Result<RegistrationStatus> {
+    RegistrationStatus::parse(name)
+        .with_context(|| format!("unknown registration status in the database: {name:?}"))
+}
+
+fn record_from_row(row: &AnyRow) -> Result<RegistrationRecord> {
+    let status: String = row.try_get("status")?;
+    Ok(RegistrationRecord {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        status: parse_status(&status)?.into(),
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+        tracks: decode_json(row, "tracks_json")?,
+        sessions: Vec::new(),
+        calendar_sequence: u32::try_from(row.try_get::<i64, _>("calendar_sequence")?)
+            .unwrap_or_default(),
+    })
+}
