@@ -3,9 +3,10 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, RegistrationStatus};
+use parvis_core::api::RegistrationStatus;
 use sqlx::Row;
 
+use super::events::public_of;
 use super::seats::{queue_key, wish};
 use super::{SqlStore, decode_json};
 use crate::store::{StoreStats, parse_timestamp, timestamp};
@@ -26,7 +27,7 @@ impl SqlStore {
         for row in rows {
             let id: i64 = row.try_get("id")?;
             let event_id: i64 = row.try_get("event_id")?;
-            let event: EventPublic = decode_json(&row, "data_json")?;
+            let event = public_of(&row, Utc::now())?;
             let tracks: Vec<String> = decode_json(&row, "tracks_json")?;
             let sessions = self.sessions_of(&self.pool, id).await?;
             let key = queue_key(&wish(&event, &tracks, &sessions));
@@ -49,7 +50,7 @@ impl SqlStore {
             .await
             .context("failed to read the events' search text")?
         {
-            let event: EventPublic = decode_json(&row, "data_json")?;
+            let event = public_of(&row, Utc::now())?;
             let text = parvis_core::search::event_text(&event);
             if row.try_get::<String, _>("search_text")? != text {
                 sqlx::query(&self.q("UPDATE events SET search_text = ? WHERE id = ?"))
