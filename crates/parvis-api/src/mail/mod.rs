@@ -9,7 +9,7 @@ pub mod compose;
 pub mod transport;
 pub mod worker;
 
-pub use compose::{compose, composer};
 /// The outbox's messages, also reachable by this older path; the store
 /// imports them from [`crate::outbox`], never from this module.
 pub use crate::outbox::{OutgoingEmail, QueuedEmail};
+pub use compose::{compose, composer};
