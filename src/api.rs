@@ -30,8 +30,16 @@ fn unreadable() -> ApiError {
 /// Sends one request and returns the text of a 2xx answer. One function,
 /// not generic, for every route: the app carries a single copy of the
 /// fetch and of the error handling, and only the JSON reading is typed.
-async fn call(method: Method, url: &str, body: Option<String>) -> Result<String, ApiError> {
-    let builder = RequestBuilder::new(url).method(method);
+pub(crate) async fn call(
+    method: Method,
+    url: &str,
+    body: Option<String>,
+    csrf: Option<&str>,
+) -> Result<String, ApiError> {
+    let mut builder = RequestBuilder::new(url).method(method);
+    if let Some(proof) = csrf {
+        builder = builder.header("x-parvis-csrf", proof);
+    }
     let request = match body {
         Some(json) => builder
             .header("content-type", "application/json")
@@ -57,11 +65,11 @@ async fn call(method: Method, url: &str, body: Option<String>) -> Result<String,
     )
 }
 
-fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|_| unreadable())
 }
 
-fn json<T: Serialize>(body: &T) -> Option<String> {
+pub(crate) fn json<T: Serialize>(body: &T) -> Option<String> {
     serde_json::to_string(body).ok()
 }
 
@@ -94,12 +102,12 @@ pub use parvis_core::api::paths::encode;
 
 /// `GET /api/events`.
 pub async fn list_events(query: &EventQuery) -> Result<Vec<EventSummary>, ApiError> {
-    read(&call(Method::GET, &events_url(query), None).await?)
+    read(&call(Method::GET, &events_url(query), None, None).await?)
 }
 
 /// `GET /api/events/{slug}`.
 pub async fn event(slug: &str) -> Result<EventPublic, ApiError> {
-    read(&call(Method::GET, &paths::event(slug), None).await?)
+    read(&call(Method::GET, &paths::event(slug), None, None).await?)
 }
 
 /// `POST /api/events/{slug}/registrations`; the answer comes with its
@@ -108,19 +116,33 @@ pub async fn register(
     slug: &str,
     request: &RegistrationRequest,
 ) -> Result<(RegistrationAccepted, String), ApiError> {
-    let text = call(Method::POST, &paths::registrations(slug), json(request)).await?;
+    let text = call(
+        Method::POST,
+        &paths::registrations(slug),
+        json(request),
+        None,
+    )
+    .await?;
     Ok((read(&text)?, text))
 }
 
 /// `POST /api/registrations/lookup`: the personal links of an address are
 /// emailed again.
 pub async fn lookup(request: &LookupRequest) -> Result<LookupAccepted, ApiError> {
-    read(&call(Method::POST, paths::REGISTRATION_LOOKUP, json(request)).await?)
+    read(
+        &call(
+            Method::POST,
+            paths::REGISTRATION_LOOKUP,
+            json(request),
+            None,
+        )
+        .await?,
+    )
 }
 
 /// `GET /api/registrations/{token}`.
 pub async fn registration(token: &str) -> Result<RegistrationView, ApiError> {
-    read(&call(Method::GET, &paths::registration(token), None).await?)
+    read(&call(Method::GET, &paths::registration(token), None, None).await?)
 }
 
 /// `PATCH /api/registrations/{token}`.
@@ -128,17 +150,33 @@ pub async fn change_registration(
     token: &str,
     change: &ChoiceChange,
 ) -> Result<RegistrationView, ApiError> {
-    read(&call(Method::PATCH, &paths::registration(token), json(change)).await?)
+    read(
+        &call(
+            Method::PATCH,
+            &paths::registration(token),
+            json(change),
+            None,
+        )
+        .await?,
+    )
 }
 
 /// `POST /api/registrations/{token}/cancel`.
 pub async fn cancel_registration(token: &str) -> Result<RegistrationView, ApiError> {
-    read(&call(Method::POST, &paths::registration_cancel(token), None).await?)
+    read(&call(Method::POST, &paths::registration_cancel(token), None, None).await?)
 }
 
 /// `POST /api/registrations/{token}/confirm`.
 pub async fn confirm_registration(token: &str) -> Result<RegistrationView, ApiError> {
-    read(&call(Method::POST, &paths::registration_confirm(token), None).await?)
+    read(
+        &call(
+            Method::POST,
+            &paths::registration_confirm(token),
+            None,
+            None,
+        )
+        .await?,
+    )
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! - [`form`]: the registration form's state, plain Rust, tested natively.
 //! - [`pages`]: one module per page.
 //! - [`components`]: prop-driven widgets.
+//! - [`gestion`]: the organisers' back-office, a bin of its own
+//!   (`src/bin/gestion.rs`, `gestion.html`).
 //!
 //! The app never depends on the endpoint crate: tokio, sqlx and lettre stay
 //! out of the wasm. Everything it shows in French comes from `parvis-core`
@@ -12,6 +14,7 @@
 pub mod api;
 pub mod components;
 pub mod form;
+pub mod gestion;
 pub mod pages;
 
 use leptos::prelude::*;

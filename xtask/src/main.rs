@@ -98,15 +98,31 @@ pub fn tool_path(root: &Path) -> String {
     parts.join(":")
 }
 
-/// Builds the app in release into `dist/` with trunk, offline.
+/// Builds the app in release into `dist/` and the back-office into
+/// `dist/gestion/` with trunk, offline, then precompresses every file.
 pub fn build_app(root: &Path) -> Result<()> {
+    let flags = wasm_rustflags(root);
     sh(Command::new("trunk")
         .args(["build", "--release", "--offline"])
         .env("PATH", tool_path(root))
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            wasm_rustflags(root),
-        )
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
+        .current_dir(root))?;
+    // The back-office is a build of its own, under /gestion/: the public
+    // first visit never downloads it. (After the public build, which empties
+    // dist/.)
+    sh(Command::new("trunk")
+        .args([
+            "build",
+            "--release=true",
+            "--offline=true",
+            "--dist",
+            "dist/gestion",
+            "--public-url",
+            "/gestion/",
+            "gestion.html",
+        ])
+        .env("PATH", tool_path(root))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
         .current_dir(root))?;
     compress::precompress(&root.join("dist"))
 }

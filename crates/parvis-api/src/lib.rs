@@ -8,7 +8,10 @@
 //!
 //! - [`config`]: settings from the environment.
 //! - [`error`]: the one error type and its JSON shape.
-//! - [`routes`]: one module per group of routes.
+//! - [`routes`]: one module per group of routes (`routes::gestion`: the
+//!   back-office's, listed in one table with the guard of each).
+//! - [`auth`]: back-office sign-in, sessions, CSRF proof, organisation
+//!   membership.
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`mail`]: composing, queueing and delivering emails.
 //! - [`outbox`]: the queued messages, shared by the store and the mail
@@ -21,6 +24,7 @@
 //!   déclaration d'accessibilité), plain HTML rendered at start-up.
 //! - [`rate_limit`]: registration attempts per client address.
 
+pub mod auth;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -188,9 +192,22 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
         1,
     );
     let shell = Arc::new(shell::Shell::from_html(html));
+    // The back-office, built on its own into dist/gestion/.
+    let gestion = std::fs::read_to_string(app_dir.join("gestion/index.html"))
+        .ok()
+        .map(|html| Arc::new(shell::Shell::from_html(html)));
+    let mut script_hashes = shell.script_hashes().to_vec();
+    if let Some(gestion) = &gestion {
+        script_hashes.extend(gestion.script_hashes().iter().cloned());
+    }
     let app = routes::router()
         .with_state(state.clone())
         .merge(legal::router(&state, Some(shell.template())))
-        .merge(shell::router(state.clone(), shell.clone(), app_dir));
-    Ok(http::finish(app, &state, shell.script_hashes()))
+        .merge(shell::router(
+            state.clone(),
+            shell.clone(),
+            gestion,
+            app_dir,
+        ));
+    Ok(http::finish(app, &state, &script_hashes))
 }

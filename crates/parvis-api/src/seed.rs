@@ -18,6 +18,7 @@ use parvis_core::api::{
 };
 use parvis_core::questions::{Question, QuestionKind};
 
+use crate::store::accounts::Role;
 use crate::store::{EventPrivate, NewEvent, Store};
 
 /// Slug of the upcoming copy of the webinar, used by the README and tests.
@@ -505,12 +506,38 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<bool> {
     }
     let now = Utc::now();
     let today = now.with_timezone(&Paris).date_naive();
-    for event in demo_events(today, now) {
-        store.insert_event(&event).await?;
+    let events = demo_events(today, now);
+    for event in &events {
+        store.insert_event(event).await?;
     }
     store.insert_publication(&research_report()).await?;
+    // A demo organisation owns the demo events; its administrator signs in
+    // with the link printed on the console (see the README).
+    if let Some(organisation) = store
+        .create_organisation(
+            DEMO_ORGANISATION,
+            "Centre de ressources (démonstration)",
+            now,
+        )
+        .await?
+    {
+        let account = store
+            .account_for(DEMO_ORGANISER, "Organisatrice de démonstration", now)
+            .await?;
+        store
+            .set_member(organisation.id, account.id, Role::Administrateur, now)
+            .await?;
+        let slugs: Vec<&str> = events.iter().map(|e| e.public.slug.as_str()).collect();
+        store.assign_events(organisation.id, &slugs).await?;
+    }
     Ok(true)
 }
+
+/// The demo organisation's slug.
+pub const DEMO_ORGANISATION: &str = "demo";
+
+/// The address of the demo organisation's administrator.
+pub const DEMO_ORGANISER: &str = "gestion@crpve.example.org";
 
 #[cfg(test)]
 mod tests {

@@ -199,7 +199,17 @@ fn page(status: StatusCode, html: String) -> Response {
 struct ShellState {
     app: AppState,
     shell: Arc<Shell>,
+    /// The back-office's own `index.html` (`dist/gestion/`), when built.
+    gestion: Option<Arc<Shell>>,
     files: ServeDir,
+}
+
+/// `/gestion/…`: the back-office's shell.
+async fn gestion_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
+    match &state.gestion {
+        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
+        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
 }
 
 async fn app_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
@@ -335,7 +345,12 @@ fn percent_decode(path: &str) -> Option<String> {
 }
 
 /// The app's routes and files, to merge with the API.
-pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
+pub fn router(
+    state: AppState,
+    shell: Arc<Shell>,
+    gestion: Option<Arc<Shell>>,
+    app_dir: &Path,
+) -> Router {
     // `cargo xtask` writes a brotli and a gzip copy of every text file at
     // build time: no request pays for compression.
     let files = ServeDir::new(app_dir)
@@ -345,6 +360,7 @@ pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
     let shell_state = ShellState {
         app: state,
         shell,
+        gestion,
         files,
     };
     Router::new()
@@ -353,6 +369,9 @@ pub fn router(state: AppState, shell: Arc<Shell>, app_dir: &Path) -> Router {
         .route("/evenements/{slug}/confirmation", get(app_page))
         .route("/inscription/{token}", get(app_page))
         .route("/retrouver-mon-inscription", get(app_page))
+        .route("/gestion", get(gestion_page))
+        .route("/gestion/", get(gestion_page))
+        .route("/gestion/connexion", get(gestion_page))
         .fallback(file_or_not_found)
         .with_state(shell_state)
 }

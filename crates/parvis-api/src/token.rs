@@ -1,4 +1,5 @@
-//! Personal tokens for the "manage my registration" link.
+//! Personal tokens for the "manage my registration" link, and the secrets
+//! of the back-office's sign-in (links, 6-digit codes, sessions).
 //!
 //! A token is 256 bits from the operating system's generator, written as 64
 //! hexadecimal characters. Only its SHA-256 is stored, so a copy of the
@@ -6,6 +7,21 @@
 
 use anyhow::{Result, anyhow};
 use sha2::{Digest, Sha256};
+
+/// The stored form of a sign-in code: SHA-256 of the code salted with the
+/// hash of its request's link, so equal codes of two requests differ.
+pub fn code_hash(link_hash: &str, code: &str) -> String {
+    hash(&format!("code:{link_hash}:{code}"))
+}
+
+/// A 6-digit sign-in code, from the system's random source.
+pub fn sign_in_code() -> Result<String> {
+    // 64 random bits reduced to 10^6 values: the bias is below 10^-13.
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow!("the operating system gave no random bytes: {e}"))?;
+    Ok(format!("{:06}", u64::from_le_bytes(bytes) % 1_000_000))
+}
 
 /// A fresh token and the hash to store.
 pub struct PersonalToken {

@@ -278,3 +278,131 @@ async fn postgres_two_replicas_store_each_registration_once_and_send_each_email_
         assert_eq!(counts.get(&format!("double-{n}@exemple.fr")), Some(&2));
     }
 }
+
+/// The sign-in link of the last email to `recipient` in the outbox files.
+fn sign_in_token(outbox: &Path, recipient: &str) -> Option<String> {
+    let mut found = None;
+    let mut files: Vec<_> = std::fs::read_dir(outbox)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for file in files {
+        let raw = std::fs::read_to_string(&file).ok()?;
+        // Quoted-printable: soft line breaks and `=3D` for `=`.
+        let text = raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        if text.to_lowercase().contains(&recipient.to_lowercase())
+            && let Some(after) = text.split("#jeton=").nth(1)
+        {
+            found = Some(after[..64].to_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_first_organisation_and_its_administrator_come_from_one_command() {
+    let data = TempDir::new().unwrap();
+    let command = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_parvis-server"))
+            .args(args)
+            .env("PARVIS_DATA_DIR", data.path())
+            .env("PARVIS_PUBLIC_URL", "https://parvis.example.org")
+            .env("PARVIS_DEMO", "0")
+            .env("PARVIS_LOG", "error")
+            .env_remove("PARVIS_DATABASE_URL")
+            .env_remove("PARVIS_SMTP_URL")
+            .output()
+            .unwrap()
+    };
+    let refused = command(&[
+        "create-organisation",
+        "--slug",
+        "Pôle Ressources",
+        "--name",
+        "x",
+        "--admin-email",
+        "a@b.fr",
+        "--admin-name",
+        "A",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--slug"),
+        "{refused:?}"
+    );
+    let created = command(&[
+        "create-organisation",
+        "--slug",
+        "pole-ressources",
+        "--name",
+        "Pôle ressources Ville et développement social",
+        "--admin-email",
+        "Direction@Pole-Ressources.example.org",
+        "--admin-name",
+        "Nadia Exemple",
+    ]);
+    assert!(created.status.success(), "{created:?}");
+    assert!(
+        String::from_utf8_lossy(&created.stdout).contains("pole-ressources"),
+        "{created:?}"
+    );
+    // Twice is harmless: the same organisation, the same administrator.
+    assert!(
+        command(&[
+            "create-organisation",
+            "--slug",
+            "pole-ressources",
+            "--name",
+            "Pôle ressources Ville et développement social",
+            "--admin-email",
+            "direction@pole-ressources.example.org",
+            "--admin-name",
+            "Nadia Exemple",
+        ])
+        .status
+        .success()
+    );
+
+    // The administrator signs in on the server of the same data directory.
+    let server = Server::start(data.path(), None).await;
+    let client = reqwest::Client::new();
+    let asked = client
+        .post(server.url("/api/gestion/connexion"))
+        .json(&serde_json::json!({ "email": "direction@pole-ressources.example.org" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 202);
+    let outbox = data.path().join("outbox");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let token = loop {
+        if let Some(token) = sign_in_token(&outbox, "direction@pole-ressources.example.org") {
+            break token;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sign-in email in {}",
+            outbox.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let signed = client
+        .post(server.url("/api/gestion/connexion/lien"))
+        .json(&serde_json::json!({ "jeton": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let me: serde_json::Value = signed.json().await.unwrap();
+    assert_eq!(me["organisations"].as_array().unwrap().len(), 1, "{me}");
+    assert_eq!(
+        me["organisations"][0]["organisation"]["slug"],
+        "pole-ressources"
+    );
+    assert_eq!(me["organisations"][0]["role"], "administrateur");
+}

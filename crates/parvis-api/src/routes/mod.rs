@@ -4,6 +4,7 @@
 //! own fallback (serving `index.html`) never swallows an API typo.
 
 pub mod events;
+pub mod gestion;
 pub mod health;
 pub mod jobs;
 pub mod manage;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(publications::router())
         .merge(registrations::router())
         .merge(manage::router())
+        .merge(gestion::router())
         .fallback(|| async {
             AppError::NotFound("Cette adresse de l'API n'existe pas.".to_owned())
         })

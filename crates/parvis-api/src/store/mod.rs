@@ -7,6 +7,7 @@
 //! Every email a write causes is composed through a [`Compose`] callback and
 //! queued in the same transaction as the write.
 
+pub mod accounts;
 pub mod sql;
 
 use std::collections::BTreeMap;
@@ -256,7 +257,7 @@ pub enum Changed {
 
 /// Everything the endpoint reads and writes.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: accounts::AccountStore + Send + Sync {
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;
 

@@ -1,0 +1,71 @@
+-- Organisations (resource centres, State services, networks), the people who
+-- work for them (accounts, with a role in each organisation), password-less
+-- sign-in (an emailed one-time link and a 6-digit code) and server-side
+-- sessions. Events belong to an organisation; the audit log records who did
+-- what in each.
+CREATE TABLE organisations (
+    id            INTEGER PRIMARY KEY,
+    slug          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    sender_name   TEXT,
+    contact_email TEXT,
+    created_at    TEXT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id         INTEGER PRIMARY KEY,
+    email_key  TEXT NOT NULL UNIQUE, -- lower-cased address
+    email      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE memberships (
+    organisation_id INTEGER NOT NULL REFERENCES organisations (id),
+    account_id      INTEGER NOT NULL REFERENCES accounts (id),
+    role            TEXT NOT NULL CHECK (role IN ('administrateur', 'organisateur')),
+    created_at      TEXT NOT NULL,
+    PRIMARY KEY (organisation_id, account_id)
+);
+CREATE INDEX memberships_account ON memberships (account_id);
+
+-- One row per sign-in email: the link and the code are stored hashed, work
+-- once and expire; wrong codes are counted.
+CREATE TABLE sign_in_requests (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    link_hash   TEXT NOT NULL UNIQUE,
+    code_hash   TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT
+);
+CREATE INDEX sign_in_requests_account ON sign_in_requests (account_id, created_at);
+
+-- Sessions live here, not in the cookie: they can be listed and revoked.
+CREATE TABLE account_sessions (
+    id           INTEGER PRIMARY KEY,
+    token_hash   TEXT NOT NULL UNIQUE,
+    csrf_token   TEXT NOT NULL,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id),
+    user_agent   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    revoked_at   TEXT
+);
+CREATE INDEX account_sessions_account ON account_sessions (account_id);
+
+CREATE TABLE audit_log (
+    id              INTEGER PRIMARY KEY,
+    organisation_id INTEGER REFERENCES organisations (id),
+    account_id      INTEGER REFERENCES accounts (id),
+    action          TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX audit_log_organisation ON audit_log (organisation_id, id);
+
+ALTER TABLE events ADD COLUMN organisation_id INTEGER REFERENCES organisations (id);
+CREATE INDEX events_organisation ON events (organisation_id);

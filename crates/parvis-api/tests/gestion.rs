@@ -1,0 +1,568 @@
+//! The back-office's sign-in, sessions and isolation, on SQLite and on a
+//! throwaway PostgreSQL database each. The isolation test walks the
+//! router's own table of back-office routes (`routes::gestion::admin_routes`),
+//! so a route added without its guard fails it.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use parvis_api::routes::gestion::{Guard, admin_routes};
+use parvis_api::store::accounts::Role;
+use parvis_api::{AppState, Config, router};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+mod common;
+use common::{PgDatabase, throwaway_postgres};
+
+const PUBLIC_URL: &str = "https://parvis.example.org";
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct App {
+    _dir: TempDir,
+    _database: Option<PgDatabase>,
+    state: AppState,
+    router: Router,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A browser: its session cookie and CSRF proof once signed in.
+#[derive(Clone, Default)]
+struct Browser {
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl App {
+    async fn new(backend: Backend) -> Option<Self> {
+        let dir = TempDir::new().unwrap();
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(throwaway_postgres().await?),
+        };
+        let data_dir = dir.path().display().to_string();
+        let database_url = database.as_ref().map(|(_, url)| url.clone());
+        let config = Config::from_lookup(|key| match key {
+            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
+            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
+            "PARVIS_DATABASE_URL" => database_url.clone(),
+            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let state = AppState::from_config(&config).await.unwrap();
+        Some(Self {
+            router: router(state.clone()),
+            state,
+            _dir: dir,
+            _database: database.map(|(database, _)| database),
+        })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        uri: impl AsRef<str>,
+        body: Option<Value>,
+        browser: impl std::borrow::Borrow<Browser>,
+    ) -> Reply {
+        let browser = browser.borrow();
+        let uri = uri.as_ref();
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = &browser.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = &browser.csrf {
+            request = request.header("x-parvis-csrf", csrf);
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// An organisation with its members.
+    async fn organisation(&self, slug: &str, members: &[(&str, Role)]) {
+        let store = &self.state.store;
+        let now = chrono::Utc::now();
+        let organisation = store
+            .create_organisation(slug, &format!("Centre {slug}"), now)
+            .await
+            .unwrap()
+            .unwrap();
+        for (email, role) in members {
+            let account = store
+                .account_for(email, "Camille Martin", now)
+                .await
+                .unwrap();
+            store
+                .set_member(organisation.id, account.id, *role, now)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// How many emails went to `email`.
+    async fn emails_to(&self, email: &str) -> usize {
+        self.state
+            .store
+            .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|q| q.email.recipient == email)
+            .count()
+    }
+
+    /// The link token and code of the last sign-in email to `email`.
+    async fn sign_in_secrets(&self, email: &str) -> Option<(String, String)> {
+        let queued = self
+            .state
+            .store
+            .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+            .await
+            .unwrap();
+        let body = queued
+            .iter()
+            .rev()
+            .find(|q| q.email.recipient == email)?
+            .email
+            .body_text
+            .clone();
+        let token = body.split("#jeton=").nth(1).unwrap()[..64].to_owned();
+        let code: String = body
+            .split("ce code dans la page de connexion : ")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take(7)
+            .filter(char::is_ascii_digit)
+            .collect();
+        Some((token, code))
+    }
+
+    async fn ask_sign_in(&self, email: &str) -> Reply {
+        self.send(
+            Method::POST,
+            "/api/gestion/connexion",
+            Some(json!({ "email": email })),
+            &Browser::default(),
+        )
+        .await
+    }
+
+    /// Signs `email` in through the emailed link.
+    async fn sign_in(&self, email: &str) -> Browser {
+        let asked = self.ask_sign_in(email).await;
+        assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);
+        let (token, _) = self.sign_in_secrets(email).await.expect("a sign-in email");
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/gestion/connexion/lien",
+                Some(json!({ "jeton": token })),
+                &Browser::default(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        browser_of(&reply)
+    }
+}
+
+fn browser_of(reply: &Reply) -> Browser {
+    let set_cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    Browser {
+        cookie: Some(set_cookie.split(';').next().unwrap().to_owned()),
+        csrf: Some(reply.json()["csrf_token"].as_str().unwrap().to_owned()),
+    }
+}
+
+async fn every_back_office_route_is_guarded(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    app.organisation(
+        "centre-a",
+        &[
+            ("alice@a.example.org", Role::Administrateur),
+            ("carole@a.example.org", Role::Organisateur),
+        ],
+    )
+    .await;
+    app.organisation("centre-b", &[("bruno@b.example.org", Role::Administrateur)])
+        .await;
+    let alice = app.sign_in("alice@a.example.org").await;
+    let carole = app.sign_in("carole@a.example.org").await;
+    let routes = admin_routes();
+    assert!(routes.iter().any(|r| r.guard == Guard::Member));
+    assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
+    for route in routes {
+        let own = route.path.replace("{org}", "centre-a");
+        let other = route.path.replace("{org}", "centre-b");
+        let body = (route.method != Method::GET).then(|| json!({}));
+        let name = format!("{} {}", route.method, route.path);
+        let call = |path: &str, browser: &Browser| {
+            app.send(
+                route.method.clone(),
+                format!("/api{path}"),
+                body.clone(),
+                browser.clone(),
+            )
+        };
+        if route.guard == Guard::Public {
+            // The sign-in steps need neither a session nor a CSRF proof
+            // (they take JSON only, which no cross-site form can send).
+            let reply = call(&own, &Browser::default()).await;
+            assert!(
+                ![
+                    StatusCode::FORBIDDEN,
+                    StatusCode::NOT_FOUND,
+                    StatusCode::METHOD_NOT_ALLOWED
+                ]
+                .contains(&reply.status),
+                "{name} is public: {} {}",
+                reply.status,
+                reply.text
+            );
+            continue;
+        }
+        let anonymous = call(&own, &Browser::default()).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{name} without a session"
+        );
+        assert_eq!(anonymous.json()["code"], "unauthorized", "{name}");
+        if route.method != Method::GET {
+            let no_proof = Browser {
+                csrf: None,
+                ..alice.clone()
+            };
+            let reply = call(&own, &no_proof).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{name} without the CSRF proof"
+            );
+            let wrong = Browser {
+                csrf: Some("0".repeat(64)),
+                ..alice.clone()
+            };
+            assert_eq!(
+                call(&own, &wrong).await.status,
+                StatusCode::FORBIDDEN,
+                "{name} with a wrong proof"
+            );
+        }
+        if matches!(route.guard, Guard::Member | Guard::Administrator) {
+            let reply = call(&other, &alice).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{name} on another organisation: {}",
+                reply.text
+            );
+            assert!(
+                !reply.text.contains("centre-b") && !reply.text.contains("bruno"),
+                "{name}: {}",
+                reply.text
+            );
+        }
+        if route.guard == Guard::Administrator {
+            let reply = call(&own, &carole).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{name} for an organiser who is not administrator"
+            );
+        }
+        // Signing out ends the session: keep it for the routes after.
+        if route.path == "/gestion/deconnexion" || route.path == "/gestion/sessions/fermer" {
+            continue;
+        }
+        let reply = call(&own, &alice).await;
+        assert!(
+            reply.status.is_success(),
+            "{name} for its own administrator: {} {}",
+            reply.status,
+            reply.text
+        );
+    }
+}
+
+async fn sign_in_works_once_by_link_or_code_and_says_nothing_of_unknown_addresses(
+    backend: Backend,
+) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    app.organisation("centre-a", &[("alice@a.example.org", Role::Administrateur)])
+        .await;
+    let known = app.ask_sign_in("Alice@A.example.org").await;
+    let unknown = app.ask_sign_in("personne@a.example.org").await;
+    assert_eq!(known.status, StatusCode::ACCEPTED, "{}", known.text);
+    assert_eq!((known.status, &known.text), (unknown.status, &unknown.text));
+    assert!(
+        app.sign_in_secrets("personne@a.example.org")
+            .await
+            .is_none()
+    );
+    let (token, code) = app.sign_in_secrets("alice@a.example.org").await.unwrap();
+    assert_eq!(code.len(), 6, "{code}");
+
+    // The link works once.
+    let link = |token: &str| {
+        app.send(
+            Method::POST,
+            "/api/gestion/connexion/lien",
+            Some(json!({ "jeton": token })),
+            Browser::default(),
+        )
+    };
+    let first = link(&token).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let cookie = first.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("parvis_session=")
+            && cookie.contains("; HttpOnly; SameSite=Lax;")
+            && cookie.ends_with("; Secure"),
+        "{cookie}"
+    );
+    assert_eq!(
+        first.json()["organisations"][0]["organisation"]["slug"],
+        "centre-a"
+    );
+    assert_eq!(first.json()["organisations"][0]["role"], "administrateur");
+    assert_eq!(
+        link(&token).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a link works once"
+    );
+    // Its code went with it.
+    let by_code = |code: &str| {
+        app.send(
+            Method::POST,
+            "/api/gestion/connexion/code",
+            Some(json!({ "email": "alice@a.example.org", "code": code })),
+            Browser::default(),
+        )
+    };
+    assert_eq!(
+        by_code(&code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the code of a used link"
+    );
+
+    // A code works from another browser, once; five wrong codes burn it.
+    app.ask_sign_in("alice@a.example.org").await;
+    let (_, code) = app.sign_in_secrets("alice@a.example.org").await.unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert_eq!(by_code(wrong).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        by_code(&code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "burnt after five wrong codes"
+    );
+    app.ask_sign_in("alice@a.example.org").await;
+    let (_, code) = app.sign_in_secrets("alice@a.example.org").await.unwrap();
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let signed = by_code(&spaced).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text);
+    assert_eq!(
+        by_code(&code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a code works once"
+    );
+
+    // Links expire after 15 minutes.
+    app.ask_sign_in("alice@a.example.org").await;
+    let (token, _) = app.sign_in_secrets("alice@a.example.org").await.unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::minutes(16);
+    let hash = parvis_api::token::hash(&token);
+    assert!(
+        app.state
+            .store
+            .use_sign_in_link(&hash, later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // At most five sign-in emails an hour to one address: four were sent.
+    assert_eq!(app.emails_to("alice@a.example.org").await, 4);
+    for _ in 0..3 {
+        let reply = app.ask_sign_in("alice@a.example.org").await;
+        assert_eq!(
+            (reply.status, &reply.text),
+            (unknown.status, &unknown.text),
+            "the same answer"
+        );
+    }
+    assert_eq!(
+        app.emails_to("alice@a.example.org").await,
+        5,
+        "nothing past the fifth of the hour"
+    );
+
+    // A mistyped address is named in French.
+    let reply = app.ask_sign_in("pas-une-adresse").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.json()["fields"]["email"][0].is_string(),
+        "{}",
+        reply.text
+    );
+}
+
+async fn sessions_are_listed_and_ended_one_by_one_or_everywhere(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    app.organisation("centre-a", &[("alice@a.example.org", Role::Administrateur)])
+        .await;
+    let laptop = app.sign_in("alice@a.example.org").await;
+    let phone = app.sign_in("alice@a.example.org").await;
+    let listed = app
+        .send(Method::GET, "/api/gestion/sessions", None, &laptop)
+        .await
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    let other = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .clone();
+    let ended = app
+        .send(
+            Method::POST,
+            "/api/gestion/sessions/fermer",
+            Some(json!({ "session": other })),
+            &laptop,
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT, "{}", ended.text);
+    assert_eq!(
+        app.send(Method::GET, "/api/gestion/moi", None, &phone)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the phone is signed out"
+    );
+    assert_eq!(
+        app.send(Method::GET, "/api/gestion/moi", None, &laptop)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let tablet = app.sign_in("alice@a.example.org").await;
+    let everywhere = app
+        .send(
+            Method::POST,
+            "/api/gestion/sessions/fermer",
+            Some(json!({})),
+            &tablet,
+        )
+        .await;
+    assert_eq!(everywhere.status, StatusCode::NO_CONTENT);
+    assert!(
+        everywhere.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    for browser in [&laptop, &tablet] {
+        assert_eq!(
+            app.send(Method::GET, "/api/gestion/moi", None, browser)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    // Sign-ins are in the organisation's audit log, for its administrators.
+    let again = app.sign_in("alice@a.example.org").await;
+    let log = app
+        .send(
+            Method::GET,
+            "/api/gestion/organisations/centre-a/journal",
+            None,
+            &again,
+        )
+        .await
+        .json();
+    let sign_ins = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "connexion")
+        .count();
+    assert_eq!(sign_ins, 4, "{log}");
+    assert_eq!(log[0]["who"], "alice@a.example.org");
+    let out = app
+        .send(
+            Method::POST,
+            "/api/gestion/deconnexion",
+            Some(json!({})),
+            &again,
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.send(Method::GET, "/api/gestion/moi", None, &again)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+store_tests!(
+    every_back_office_route_is_guarded,
+    sign_in_works_once_by_link_or_code_and_says_nothing_of_unknown_addresses,
+    sessions_are_listed_and_ended_one_by_one_or_everywhere,
+);

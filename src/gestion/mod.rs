@@ -1,0 +1,289 @@
+//! The organisers' back-office (`/gestion/`): password-less sign-in (the
+//! emailed link, or its 6-digit code), the organisations and their events,
+//! the open sessions. Built as its own bin (`src/bin/gestion.rs`), so the
+//! public app's bundle does not carry it.
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use parvis_core::api::{ApiError, FieldErrors};
+use parvis_core::gestion::{
+    CodeSignIn, EndSessions, EventLine, LinkSignIn, Me, SessionLine, SignInRequest, paths,
+};
+use parvis_core::registration::field;
+
+use crate::api::{call, json, read};
+use crate::components::{ErrorNotice, Loading, TextField};
+
+async fn me() -> Result<Me, ApiError> {
+    read(&call(Method::GET, paths::ME, None, None).await?)
+}
+
+/// The back-office: its header, and the page of the address.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip-link" href="#contenu"
+                on:click=|ev| crate::follow_in_page_link(ev, "contenu")>"Aller au contenu"</a>
+            <header class="site-header">
+                <div class="wrap">
+                    <a class="brand" href="/gestion/">"Parvis"</a>
+                    <p class="tagline">"Espace de gestion des organisateurs"</p>
+                    <nav aria-label="Menu principal">
+                        <ul><li><a href="/" rel="external">"Agenda public"</a></li></ul>
+                    </nav>
+                </div>
+            </header>
+            <main id="contenu" tabindex="-1" class="wrap">
+                <Routes fallback=|| view! { <h1>"Page introuvable"</h1><p><a href="/gestion/">"Espace de gestion"</a></p> }>
+                    <Route path=path!("/gestion") view=Home/>
+                    <Route path=path!("/gestion/") view=Home/>
+                    <Route path=path!("/gestion/connexion") view=LinkSignInPage/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <div class="wrap">
+                    <ul class="footer-links">
+                        <li><a href="/mentions-legales" rel="external">"Mentions légales"</a></li>
+                        <li><a href="/donnees-personnelles" rel="external">"Données personnelles"</a></li>
+                        <li><a href="/accessibilite" rel="external">"Accessibilité"</a></li>
+                    </ul>
+                </div>
+            </footer>
+        </Router>
+    }
+}
+
+/// `/gestion/`: the dashboard when signed in, the sign-in form otherwise.
+#[component]
+fn Home() -> impl IntoView {
+    crate::set_title("Espace de gestion");
+    let version = RwSignal::new(0u32);
+    let account = LocalResource::new(move || {
+        version.track();
+        me()
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading text="Chargement…"/> }>
+            {move || account.get().map(|result| match result {
+                Ok(me) => view! { <Dashboard me on_change=move || version.update(|v| *v += 1)/> }.into_any(),
+                Err(error) if error.code == "unauthorized" => {
+                    view! { <SignIn on_signed_in=move || version.update(|v| *v += 1)/> }.into_any()
+                }
+                Err(error) => view! { <h1>"Espace de gestion"</h1><ErrorNotice message=error.message/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// Sign-in: the address, then (in another browser) the emailed code.
+#[component]
+fn SignIn(on_signed_in: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    crate::set_title("Connexion – espace de gestion");
+    let email = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let notice = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(false);
+    let notice_ref = NodeRef::<leptos::html::Div>::new();
+    let ask = Action::new_local(move |address: &String| {
+        let body = json(&SignInRequest {
+            email: address.clone(),
+        });
+        async move {
+            read::<parvis_core::gestion::Accepted>(
+                &call(Method::POST, paths::SIGN_IN, body, None).await?,
+            )
+        }
+    });
+    let check = Action::new_local(move |(address, typed): &(String, String)| {
+        let body = json(&CodeSignIn {
+            email: address.clone(),
+            code: typed.clone(),
+        });
+        async move { read::<Me>(&call(Method::POST, paths::SIGN_IN_CODE, body, None).await?) }
+    });
+    let show = move |error: ApiError| {
+        errors.set(error.fields.clone());
+        notice.set(Some(error.message));
+        crate::focus_when_shown(notice_ref);
+    };
+    Effect::new(move |_| {
+        if let Some(result) = ask.value().get() {
+            match result {
+                Ok(answer) => {
+                    errors.set(FieldErrors::default());
+                    notice.set(Some(answer.message));
+                    sent.set(true);
+                    crate::focus_when_shown(notice_ref);
+                }
+                Err(error) => show(error),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = check.value().get() {
+            match result {
+                Ok(_) => on_signed_in(),
+                Err(error) => show(error),
+            }
+        }
+    });
+    view! {
+        <h1>"Connexion à l'espace de gestion"</h1>
+        <p>"Pas de mot de passe : indiquez votre adresse, vous recevrez un lien de connexion et un code, valables 15 minutes."</p>
+        {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+        <form novalidate on:submit=move |ev| { ev.prevent_default(); ask.dispatch(email.get_untracked()); }>
+            <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"/>
+            <button type="submit" disabled=move || ask.pending().get()>"Recevoir un lien de connexion"</button>
+        </form>
+        <Show when=move || sent.get()>
+            <section aria-labelledby="code-titre">
+                <h2 id="code-titre">"Le lien s'ouvre dans un autre navigateur ?"</h2>
+                <form novalidate on:submit=move |ev| { ev.prevent_default(); check.dispatch((email.get_untracked(), code.get_untracked())); }>
+                    <TextField name="code" label="Code à 6 chiffres reçu par e-mail" value=code errors autocomplete="one-time-code"
+                        hint="Par exemple : 123 456"/>
+                    <button type="submit" disabled=move || check.pending().get()>"Me connecter avec ce code"</button>
+                </form>
+            </section>
+        </Show>
+    }
+}
+
+/// `/gestion/connexion#jeton=…`: the emailed link. The token is sent once,
+/// by a POST (a mail scanner following the link signs nobody in), then
+/// taken out of the address.
+#[component]
+fn LinkSignInPage() -> impl IntoView {
+    crate::set_title("Connexion – espace de gestion");
+    let token = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .and_then(|hash| hash.strip_prefix("#jeton=").map(str::to_owned))
+        .unwrap_or_default();
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some("/gestion/connexion"),
+        );
+    }
+    let outcome = LocalResource::new(move || {
+        let body = json(&LinkSignIn {
+            jeton: token.clone(),
+        });
+        async move { read::<Me>(&call(Method::POST, paths::SIGN_IN_LINK, body, None).await?) }
+    });
+    view! {
+        <h1>"Connexion à l'espace de gestion"</h1>
+        <Transition fallback=|| view! { <Loading text="Connexion en cours…"/> }>
+            {move || outcome.get().map(|result| match result {
+                Ok(me) => view! {
+                    <div class="notice notice-success" role="status">
+                        <p>{format!("Vous êtes connecté·e, {}.", me.account.name)}</p>
+                    </div>
+                    <p><a href="/gestion/" rel="external">"Aller à l'espace de gestion"</a></p>
+                }.into_any(),
+                Err(error) => view! {
+                    <ErrorNotice message=error.message/>
+                    <p><a href="/gestion/" rel="external">"Demander un nouveau lien"</a></p>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// The signed-in organiser's home: their organisations with their events,
+/// and where they are signed in.
+#[component]
+fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    crate::set_title("Espace de gestion");
+    let csrf = StoredValue::new(me.csrf_token.clone());
+    let sessions = LocalResource::new(move || async move {
+        read::<Vec<SessionLine>>(&call(Method::GET, paths::SESSIONS, None, None).await?)
+    });
+    let end = Action::new_local(move |session: &Option<i64>| {
+        let body = json(&EndSessions { session: *session });
+        let proof = csrf.get_value();
+        async move { call(Method::POST, paths::END_SESSIONS, body, Some(&proof)).await }
+    });
+    let sign_out = Action::new_local(move |_: &()| {
+        let proof = csrf.get_value();
+        async move { call(Method::POST, paths::SIGN_OUT, json(&()), Some(&proof)).await }
+    });
+    Effect::new(move |_| {
+        if end.value().get().is_some() {
+            sessions.refetch();
+            on_change();
+        }
+    });
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            on_change();
+        }
+    });
+    let organisations = me
+        .organisations
+        .iter()
+        .map(|membership| {
+            let slug = membership.organisation.slug.clone();
+            let heading = format!("organisation-{slug}");
+            let labelled_by = heading.clone();
+            let events = LocalResource::new(move || {
+                let url = paths::events(&slug);
+                async move { read::<Vec<EventLine>>(&call(Method::GET, &url, None, None).await?) }
+            });
+            view! {
+                <section aria-labelledby=labelled_by>
+                    <h2 id=heading>{membership.organisation.name.clone()}</h2>
+                    <p>{format!("Votre rôle : {}", membership.role)}</p>
+                    <h3>"Événements"</h3>
+                    <Transition fallback=|| view! { <Loading text="Chargement des événements…"/> }>
+                        {move || events.get().map(|result| match result {
+                            Ok(list) if list.is_empty() => view! { <p>"Aucun événement pour l'instant."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <ul>{list.into_iter().map(|event| view! {
+                                    <li><a href=format!("/evenements/{}", event.slug) rel="external">{event.slug.clone()}</a></li>
+                                }).collect_view()}</ul>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                        })}
+                    </Transition>
+                </section>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>"Espace de gestion"</h1>
+        <p>{format!("Connecté·e : {} ({})", me.account.name, me.account.email)}</p>
+        {organisations}
+        <section aria-labelledby="sessions-titre">
+            <h2 id="sessions-titre">"Mes connexions"</h2>
+            <Transition fallback=|| view! { <Loading text="Chargement des connexions…"/> }>
+                {move || sessions.get().map(|result| match result {
+                    Ok(list) => view! {
+                        <ul class="sessions">{list.into_iter().map(|line| {
+                            let id = line.id;
+                            view! {
+                                <li>
+                                    {format!("{} — depuis le {}", line.user_agent, line.created_at.format("%d/%m/%Y à %H:%M UTC"))}
+                                    {if line.current {
+                                        view! { <strong>" (ce navigateur)"</strong> }.into_any()
+                                    } else {
+                                        view! { " " <button type="button" class="secondary" on:click=move |_| { end.dispatch(Some(id)); }>"Fermer cette connexion"</button> }.into_any()
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}</ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                })}
+            </Transition>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| { end.dispatch(None); }>"Me déconnecter partout"</button>
+                <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Me déconnecter"</button>
+            </div>
+        </section>
+    }
+}

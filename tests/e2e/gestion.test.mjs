@@ -1,0 +1,80 @@
+// The organisers' back-office: password-less sign-in by the emailed link,
+// or by its code from another browser; the dashboard lists the
+// organisation's events and the open sessions; signing out everywhere.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, browserForTests, expectAccessible, emailsTo, launch } from './helpers.mjs';
+
+const ORGANISER = 'gestion@crpve.example.org';
+const pages = browserForTests();
+
+async function askSignIn(page) {
+  await page.goto(`${BASE}/gestion/`);
+  await page.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
+  await page.getByLabel('Adresse e-mail (obligatoire)').fill(ORGANISER);
+  const before = (await emailsTo(ORGANISER)).length;
+  await page.getByLabel('Adresse e-mail (obligatoire)').press('Enter');
+  await page.waitForFunction(() => document.activeElement?.classList.contains('notice'));
+  const deadline = Date.now() + 20000;
+  let emails = [];
+  while (Date.now() < deadline) {
+    emails = await emailsTo(ORGANISER);
+    if (emails.length > before) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(emails.length > before, 'a sign-in email');
+  return emails[emails.length - 1].email;
+}
+
+test('an organiser signs in by the emailed link and sees the organisation\'s events and sessions', async () => {
+  const page = await pages.newPage();
+  const email = await askSignIn(page);
+  await expectAccessible(page, 'back-office sign-in');
+  assert.match(email.subject, /connexion/);
+  const link = email.text.match(/https?:\/\/\S+\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
+  await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByText(/Vous êtes connecté·e, Organisatrice de démonstration\./).waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address');
+  await page.getByRole('link', { name: "Aller à l'espace de gestion" }).click();
+  await page.getByRole('heading', { level: 1, name: 'Espace de gestion' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Centre de ressources (démonstration)' }).waitFor();
+  await page.getByRole('link', { name: 'webinaire-ceq-2030-ctg-restitution' }).waitFor();
+  await page.getByText('(ce navigateur)').waitFor();
+  await expectAccessible(page, 'back-office dashboard');
+  // The link works once.
+  await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByText(/n'est plus valable/).waitFor();
+  await page.close();
+});
+
+test('from another browser, the code signs in; « me déconnecter partout » ends every session', async () => {
+  const other = await launch(); // its own cookies
+  const page = await other.context.newPage();
+  await page.setViewportSize({ width: 320, height: 800 });
+  const email = await askSignIn(page);
+  const code = email.text.match(/connexion : (\d{3} \d{3})/)[1];
+  await page.getByLabel('Code à 6 chiffres reçu par e-mail (obligatoire)').fill(code);
+  await page.getByRole('button', { name: 'Me connecter avec ce code' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Espace de gestion' }).waitFor();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 320, `the dashboard lays out at ${width} px`);
+  await expectAccessible(page, 'back-office dashboard at 320 px');
+  await page.getByRole('button', { name: 'Me déconnecter partout' }).click();
+  await page.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
+  await other.browser.close();
+  // The first browser's session ended too.
+  const first = await pages.newPage();
+  await first.goto(`${BASE}/gestion/`);
+  await first.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
+  await first.close();
+});
+
+test('the public first visit does not download the back-office', async () => {
+  const page = await pages.newPage();
+  const paths = [];
+  page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+  await page.goto(`${BASE}/`);
+  await page.locator('article').first().waitFor();
+  assert.deepEqual(paths.filter((p) => p.startsWith('/gestion')), []);
+  await page.close();
+});
