@@ -110,6 +110,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Woken whenever an email is queued, so delivery starts at once.
     pub outbox_wakeup: Arc<Notify>,
+    /// No background runner delivers the outbox (AWS Lambda): an email
+    /// queued by a request is delivered in that request, the outbox and the
+    /// scheduled `POST /api/jobs/run` being the fallback when it cannot be.
+    pub deliver_inline: bool,
     /// How emails leave.
     pub mailer: Arc<dyn Mailer>,
     /// Secret of `POST /api/jobs/run`; the route answers 404 without it.
@@ -135,6 +139,7 @@ impl AppState {
             store,
             public_url: config.public_url.trim_end_matches('/').into(),
             outbox_wakeup: Arc::new(Notify::new()),
+            deliver_inline: false,
             mailer,
             jobs_token: config
                 .jobs_token
@@ -147,6 +152,29 @@ impl AppState {
             token_retention_days: config.token_retention_days,
             body_timeout: config.body_timeout,
             legal: Arc::new(config.legal.clone()),
+        }
+    }
+
+    /// Says an email was queued: the background runner is woken, or, without
+    /// one, the outbox is delivered now, within a few seconds at most (what
+    /// is not sent stays queued for the scheduled run).
+    pub async fn email_queued(&self) {
+        if !self.deliver_inline {
+            self.outbox_wakeup.notify_one();
+            return;
+        }
+        let delivery = mail::worker::deliver_due(self.store.as_ref(), self.mailer.as_ref());
+        match tokio::time::timeout(Duration::from_secs(5), delivery).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "delivery in the request failed; the outbox keeps the email"
+                );
+            }
+            Err(_) => {
+                tracing::warn!("delivery in the request took too long; the outbox keeps the email")
+            }
         }
     }
 

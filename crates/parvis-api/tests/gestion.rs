@@ -53,6 +53,16 @@ struct Browser {
 
 impl App {
     async fn new(backend: Backend) -> Option<Self> {
+        Self::build(backend, false).await
+    }
+
+    /// The app as AWS Lambda runs it: no background runner, so emails leave
+    /// within the request that queued them.
+    async fn without_runner(backend: Backend) -> Option<Self> {
+        Self::build(backend, true).await
+    }
+
+    async fn build(backend: Backend, deliver_inline: bool) -> Option<Self> {
         let dir = TempDir::new().unwrap();
         let database = match backend {
             Backend::Sqlite => None,
@@ -68,7 +78,8 @@ impl App {
             _ => None,
         })
         .unwrap();
-        let state = AppState::from_config(&config).await.unwrap();
+        let mut state = AppState::from_config(&config).await.unwrap();
+        state.deliver_inline = deliver_inline;
         Some(Self {
             router: router(state.clone()),
             state,
@@ -550,6 +561,69 @@ async fn sessions_are_listed_and_ended_one_by_one_or_everywhere(backend: Backend
     );
 }
 
+/// The `.eml` files the file transport wrote for `recipient`.
+fn delivered_to(app: &App, recipient: &str) -> usize {
+    let outbox = app._dir.path().join("outbox");
+    std::fs::read_dir(outbox)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    std::fs::read_to_string(e.path())
+                        .is_ok_and(|text| text.to_lowercase().contains(&format!("to: {recipient}")))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+async fn without_a_runner_emails_leave_within_the_request(backend: Backend) {
+    let Some(app) = App::without_runner(backend).await else {
+        return;
+    };
+    parvis_api::seed::seed_if_empty(app.state.store.as_ref())
+        .await
+        .unwrap();
+    let asked = app.ask_sign_in(parvis_api::seed::DEMO_ORGANISER).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        delivered_to(&app, parvis_api::seed::DEMO_ORGANISER),
+        1,
+        "the sign-in email left at once"
+    );
+    let registered = app
+        .send(
+            Method::POST,
+            format!(
+                "/api/events/{}/registrations",
+                parvis_api::seed::UPCOMING_WEBINAR
+            ),
+            Some(json!({
+                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
+                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                "consent": true, "structure_type": "collectivite"
+            })),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.text
+    );
+    assert_eq!(
+        delivered_to(&app, "camille@ville.example.fr"),
+        1,
+        "the confirmation left at once"
+    );
+    assert_eq!(
+        app.emails_to("camille@ville.example.fr").await,
+        0,
+        "nothing left in the outbox"
+    );
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -565,4 +639,5 @@ store_tests!(
     every_back_office_route_is_guarded,
     sign_in_works_once_by_link_or_code_and_says_nothing_of_unknown_addresses,
     sessions_are_listed_and_ended_one_by_one_or_everywhere,
+    without_a_runner_emails_leave_within_the_request,
 );

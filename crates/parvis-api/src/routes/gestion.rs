@@ -183,7 +183,7 @@ async fn request_sign_in(
     })
     .await?;
     if queued {
-        state.outbox_wakeup.notify_one();
+        state.email_queued().await;
     }
     tokio::time::sleep_until(started + SIGN_IN_ANSWER_TIME).await;
     Ok((

@@ -79,7 +79,7 @@ async fn lookup(
             detached(async move { store.resend_links(&email.key(), &compose, Utc::now()).await })
                 .await?;
         if queued > 0 {
-            state.outbox_wakeup.notify_one();
+            state.email_queued().await;
         }
     }
     tokio::time::sleep_until(started + LOOKUP_ANSWER_TIME).await;
@@ -270,7 +270,7 @@ async fn change(
             }
         }
     }
-    state.outbox_wakeup.notify_one();
+    state.email_queued().await;
     let (record, event) = open(&state, &token_text).await?;
     Ok(Json(view_of(&state, &record, event).await?))
 }
@@ -291,7 +291,7 @@ async fn cancel(
         let store = state.store.clone();
         detached(async move { store.cancel(&event, record.id, &compose, Utc::now()).await })
             .await?;
-        state.outbox_wakeup.notify_one();
+        state.email_queued().await;
     }
     let (record, event) = open(&state, &token_text).await?;
     Ok(Json(view_of(&state, &record, event).await?))
@@ -323,7 +323,7 @@ async fn confirm(
                 ),
             });
         }
-        state.outbox_wakeup.notify_one();
+        state.email_queued().await;
     }
     let (record, event) = open(&state, &token_text).await?;
     Ok(Json(view_of(&state, &record, event).await?))

@@ -269,7 +269,7 @@ async fn register(
         }
     };
     tracing::info!(?outcome, "registration stored");
-    state.outbox_wakeup.notify_one();
+    state.email_queued().await;
     let seats = match outcome.status {
         Status::Waitlisted { .. } => seats_now(&state, &slug, event.public.clone()).await,
         _ => event.public.clone(),
