@@ -5,7 +5,7 @@
 use gloo_net::http::{Method, RequestBuilder};
 use parvis_core::api::{
     ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, LookupAccepted, LookupRequest,
-    RegistrationAccepted, RegistrationView, paths,
+    OrganisationSummary, RegistrationAccepted, RegistrationView, paths,
 };
 use parvis_core::registration::RegistrationRequest;
 use serde::Serialize;
@@ -91,6 +91,9 @@ pub fn events_url(query: &EventQuery) -> String {
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
         params.push(format!("q={}", encode(q)));
     }
+    if let Some(organisation) = &query.organisation {
+        params.push(format!("organisation={}", encode(organisation)));
+    }
     if params.is_empty() {
         paths::EVENTS.to_owned()
     } else {
@@ -103,6 +106,11 @@ pub use parvis_core::api::paths::encode;
 /// `GET /api/events`.
 pub async fn list_events(query: &EventQuery) -> Result<Vec<EventSummary>, ApiError> {
     read(&call(Method::GET, &events_url(query), None, None).await?)
+}
+
+/// `GET /api/organisations`.
+pub async fn organisations() -> Result<Vec<OrganisationSummary>, ApiError> {
+    read(&call(Method::GET, paths::ORGANISATIONS, None, None).await?)
 }
 
 /// `GET /api/events/{slug}`.
@@ -190,7 +198,11 @@ mod tests {
             when: Some(parvis_core::api::When::Past),
             kind: Some("cycle".into()),
             q: Some("a&b".into()),
+            organisation: Some("demo".into()),
         });
-        assert_eq!(url, "/api/events?when=past&kind=cycle&q=a%26b");
+        assert_eq!(
+            url,
+            "/api/events?when=past&kind=cycle&q=a%26b&organisation=demo"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The agenda: upcoming events first, past events in their own section,
-//! with a search field and a filter by kind.
+//! with a search field and filters by kind and by organisation.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,15 +10,19 @@ use parvis_core::{dates, search};
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
 
-/// The agenda's query as the page's own address holds it (`/?q=…&kind=…`),
-/// so a search can be shared and survives a reload or a step back.
-pub fn agenda_url(q: &str, kind: &str) -> String {
+/// The agenda's query as the page's own address holds it
+/// (`/?q=…&kind=…&organisation=…`), so a search can be shared and survives a
+/// reload or a step back.
+pub fn agenda_url(q: &str, kind: &str, organisation: &str) -> String {
     let mut params = Vec::new();
     if !q.trim().is_empty() {
         params.push(format!("q={}", api::encode(q.trim())));
     }
     if !kind.is_empty() {
         params.push(format!("kind={}", api::encode(kind)));
+    }
+    if !organisation.is_empty() {
+        params.push(format!("organisation={}", api::encode(organisation)));
     }
     if params.is_empty() {
         "/".to_owned()
@@ -41,14 +45,19 @@ pub fn Agenda() -> impl IntoView {
     let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
     let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let kind = RwSignal::new(query.with_untracked(|q| q.get("kind").unwrap_or_default()));
+    let organisation =
+        RwSignal::new(query.with_untracked(|q| q.get("organisation").unwrap_or_default()));
+    let organisations = LocalResource::new(api::organisations);
     // Back and forward steps change the address: the fields follow it.
     Effect::new(move |_| {
         search.set(param("q"));
         kind.set(param("kind"));
+        organisation.set(param("organisation"));
     });
     let applied = Memo::new(move |_| EventQuery {
         when: None,
         kind: Some(param("kind")).filter(|k| !k.is_empty()),
+        organisation: Some(param("organisation")).filter(|o| !o.is_empty()),
         q: Some(param("q")).filter(|q| !q.trim().is_empty()),
     });
     let events = LocalResource::new(move || {
@@ -59,7 +68,11 @@ pub fn Agenda() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         navigate(
-            &agenda_url(&search.get_untracked(), &kind.get_untracked()),
+            &agenda_url(
+                &search.get_untracked(),
+                &kind.get_untracked(),
+                &organisation.get_untracked(),
+            ),
             Default::default(),
         );
     };
@@ -81,6 +94,18 @@ pub fn Agenda() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            {move || organisations.get().and_then(Result::ok).filter(|list| !list.is_empty()).map(|list| view! {
+                <div class="field">
+                    <label for="organisation">"Organisation"</label>
+                    <select id="organisation" name="organisation" on:change=move |ev| organisation.set(event_target_value(&ev))>
+                        <option value="" selected=move || organisation.get().is_empty()>"Toutes les organisations"</option>
+                        {list.into_iter().map(|o| {
+                            let slug = o.slug.clone();
+                            view! { <option value=o.slug selected=move || organisation.get() == slug>{o.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
             <button type="submit">"Rechercher"</button>
         </form>
         <Transition fallback=|| view! { <Loading text="Chargement de l'agenda…"/> }>
@@ -178,9 +203,10 @@ mod tests {
 
     #[test]
     fn the_agenda_address_carries_its_search() {
-        assert_eq!(agenda_url("", ""), "/");
-        assert_eq!(agenda_url("  Évry ", ""), "/?q=%C3%89vry");
-        assert_eq!(agenda_url("", "cycle"), "/?kind=cycle");
-        assert_eq!(agenda_url("a&b", "comite"), "/?q=a%26b&kind=comite");
+        assert_eq!(agenda_url("", "", ""), "/");
+        assert_eq!(agenda_url("  Évry ", "", ""), "/?q=%C3%89vry");
+        assert_eq!(agenda_url("", "cycle", ""), "/?kind=cycle");
+        assert_eq!(agenda_url("a&b", "comite", ""), "/?q=a%26b&kind=comite");
+        assert_eq!(agenda_url("", "", "demo"), "/?organisation=demo");
     }
 }

@@ -1,6 +1,6 @@
 // The agenda's search lives in the address: shareable, kept on reload and on
 // a step back; it looks into the venue's town and the organiser too, and
-// counts its results in proper French.
+// counts its results in proper French; it filters by organisation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, browserForTests, expectAccessible } from './helpers.mjs';
@@ -35,5 +35,21 @@ test('a search by town is kept in the address, on reload and on a step back', as
   assert.equal(await page.getByLabel("Type d'événement").inputValue(), 'comite');
   await page.goto(`${BASE}/?q=CRPVE`);
   await page.getByText('1 événement à venir, 1 passé.').waitFor();
+  await page.close();
+});
+
+test('the agenda can show one organisation\'s events, and says so in the address', async () => {
+  const page = await pages.newPage();
+  await page.goto(`${BASE}/`);
+  const select = page.getByLabel('Organisation');
+  await select.waitFor();
+  await select.selectOption('demo');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.waitForURL(/\?organisation=demo$/);
+  await page.getByText('3 événements à venir, 4 passés.').waitFor();
+  await expectAccessible(page, 'agenda filtered by organisation');
+  await page.goto(`${BASE}/?organisation=inconnue`);
+  await page.getByText('0 événement à venir, 0 passé.').waitFor();
+  assert.equal(await page.getByLabel('Organisation').inputValue(), '');
   await page.close();
 });

@@ -624,6 +624,71 @@ async fn without_a_runner_emails_leave_within_the_request(backend: Backend) {
     );
 }
 
+async fn the_agenda_is_every_organisation_s_and_filters_by_one(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    parvis_api::seed::seed_if_empty(app.state.store.as_ref())
+        .await
+        .unwrap();
+    let get = |uri: &str| app.send(Method::GET, uri.to_owned(), None, Browser::default());
+    let all = get("/api/events").await.json().as_array().unwrap().len();
+    assert!(all >= 5);
+    // A second organisation takes the webinar.
+    let now = chrono::Utc::now();
+    let other = app
+        .state
+        .store
+        .create_organisation("pole-ressources", "Pôle ressources", now)
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .create_organisation("sans-evenement", "Sans événement", now)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .assign_events(other.id, &[parvis_api::seed::UPCOMING_WEBINAR])
+        .await
+        .unwrap();
+    let organisations = get("/api/organisations").await.json();
+    let slugs: Vec<&str> = organisations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["demo", "pole-ressources"],
+        "only organisations with events, by name"
+    );
+    let theirs = get("/api/events?organisation=pole-ressources").await.json();
+    assert_eq!(theirs.as_array().unwrap().len(), 1);
+    assert_eq!(theirs[0]["slug"], parvis_api::seed::UPCOMING_WEBINAR);
+    let demo = get("/api/events?organisation=demo")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(demo, all - 1);
+    assert_eq!(
+        get("/api/events?organisation=sans-evenement").await.json(),
+        json!([])
+    );
+    let bad = get("/api/events?organisation=P%C3%B4le").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("organisation")
+    );
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -640,4 +705,5 @@ store_tests!(
     sign_in_works_once_by_link_or_code_and_says_nothing_of_unknown_addresses,
     sessions_are_listed_and_ended_one_by_one_or_everywhere,
     without_a_runner_emails_leave_within_the_request,
+    the_agenda_is_every_organisation_s_and_filters_by_one,
 );

@@ -21,6 +21,8 @@ pub mod paths {
     pub const EVENTS: &str = "/api/events";
     /// The publications (study reports).
     pub const PUBLICATIONS: &str = "/api/publications";
+    /// The organisations that publish events, for the agenda's filter.
+    pub const ORGANISATIONS: &str = "/api/organisations";
 
     /// One event: `GET` gives its public page.
     pub fn event(slug: &str) -> String {
@@ -236,6 +238,18 @@ pub struct EventQuery {
     /// Words to find in the title or summary, accents and case ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// One organisation's events only (its slug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+}
+
+/// An organisation in the agenda's filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationSummary {
+    /// Its slug, the filter's value.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
 }
 
 /// Where registration stands for an event, at the time of the response.

@@ -7,7 +7,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventKind, EventPublic, EventQuery, EventSummary, FieldErrors};
+use parvis_core::api::{
+    EventKind, EventPublic, EventQuery, EventSummary, FieldErrors, OrganisationSummary,
+};
 use parvis_core::{ics, search};
 
 use crate::AppState;
@@ -21,6 +23,25 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(list))
         .route("/events/{slug}", get(show))
         .route("/events/{slug}/calendar.ics", get(calendar))
+        .route("/organisations", get(organisations))
+}
+
+/// `GET /api/organisations`: who publishes events, for the agenda's filter.
+async fn organisations(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<OrganisationSummary>>, AppError> {
+    Ok(Json(
+        state
+            .store
+            .publishing_organisations()
+            .await?
+            .into_iter()
+            .map(|o| OrganisationSummary {
+                slug: o.slug,
+                name: o.name,
+            })
+            .collect(),
+    ))
 }
 
 /// The summary of a public page, as the agenda lists it at `now`.
@@ -59,10 +80,23 @@ async fn list(
                 "Le paramètre « kind » doit valoir webinaire, journee, cycle ou comite.".to_owned(),
         })?),
     };
+    let organisation = query.organisation.filter(|o| !o.is_empty());
+    if organisation.as_deref().is_some_and(|slug| {
+        slug.len() > 100
+            || !slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }) {
+        return Err(AppError::BadRequest {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            message: "Le paramètre « organisation » doit être l'identifiant d'une organisation (lettres minuscules, chiffres, tirets).".to_owned(),
+        });
+    }
     let filter = EventFilter {
         when: query.when,
         kind,
         terms: search_terms(query.q.as_deref())?,
+        organisation,
     };
     let now = Utc::now();
     let events = state.store.list_events(&filter, now).await?;

@@ -207,6 +207,9 @@ pub trait AccountStore: Send + Sync {
     /// An organisation's audit log, most recent first.
     async fn audit_log(&self, organisation_id: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 
+    /// The organisations that have at least one event, by name.
+    async fn publishing_organisations(&self) -> Result<Vec<Organisation>>;
+
     /// Makes these events the organisation's.
     async fn assign_events(&self, organisation_id: i64, slugs: &[&str]) -> Result<()>;
 

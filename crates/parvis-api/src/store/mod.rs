@@ -66,6 +66,8 @@ pub struct EventFilter {
     pub kind: Option<parvis_core::api::EventKind>,
     /// Normalised words that must all appear in the title or summary.
     pub terms: Vec<String>,
+    /// One organisation's events only (its slug).
+    pub organisation: Option<String>,
 }
 
 /// Where a registration stands.

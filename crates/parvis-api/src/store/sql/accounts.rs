@@ -413,6 +413,24 @@ impl AccountStore for SqlStore {
             .collect()
     }
 
+    async fn publishing_organisations(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query(&self.q("SELECT o.id, o.slug, o.name FROM organisations o
+             WHERE EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = o.id)
+             ORDER BY o.name"))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to list organisations")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Organisation {
+                    id: row.try_get("id")?,
+                    slug: row.try_get("slug")?,
+                    name: row.try_get("name")?,
+                })
+            })
+            .collect()
+    }
+
     async fn assign_events(&self, organisation_id: i64, slugs: &[&str]) -> Result<()> {
         for slug in slugs {
             sqlx::query(&self.q("UPDATE events SET organisation_id = ? WHERE slug = ?"))

@@ -603,6 +603,10 @@ impl SqlStore {
             sql.push_str(" AND kind = ?");
             binds.push(kind.as_str().to_owned());
         }
+        if let Some(organisation) = &filter.organisation {
+            sql.push_str(" AND organisation_id = (SELECT id FROM organisations WHERE slug = ?)");
+            binds.push(organisation.clone());
+        }
         for term in &filter.terms {
             // Terms are normalised to letters, digits and spaces: no LIKE
             // wildcard can slip through.
