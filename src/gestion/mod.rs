@@ -9,7 +9,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use parvis_core::api::{ApiError, FieldErrors};
 use parvis_core::gestion::{
-    CodeSignIn, EndSessions, EventLine, LinkSignIn, Me, SessionLine, SignInRequest, paths,
+    AuditLine, CodeSignIn, EndSessions, EventLine, LinkSignIn, Me, MemberLine, MemberRequest,
+    SessionLine, SignInRequest, paths,
 };
 use parvis_core::registration::field;
 
@@ -250,6 +251,10 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                             Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
                         })}
                     </Transition>
+                    {(membership.role == "administrateur").then(|| view! {
+                        <Team organisation=membership.organisation.slug.clone() csrf=csrf/>
+                        <Journal organisation=membership.organisation.slug.clone()/>
+                    })}
                 </section>
             }
         })
@@ -284,6 +289,110 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                 <button type="button" class="secondary" on:click=move |_| { end.dispatch(None); }>"Me déconnecter partout"</button>
                 <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Me déconnecter"</button>
             </div>
+        </section>
+    }
+}
+
+/// An organisation's team, for its administrators: who signs in, with
+/// which role; add someone or change their role.
+#[component]
+fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
+    let url = paths::team(&organisation);
+    let list_url = url.clone();
+    let version = RwSignal::new(0u32);
+    let members = LocalResource::new(move || {
+        version.track();
+        let url = list_url.clone();
+        async move { read::<Vec<MemberLine>>(&call(Method::GET, &url, None, None).await?) }
+    });
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new("organisateur".to_owned());
+    let errors = RwSignal::new(FieldErrors::default());
+    let notice = RwSignal::new(None::<String>);
+    let notice_ref = NodeRef::<leptos::html::Div>::new();
+    let add = Action::new_local(move |request: &MemberRequest| {
+        let body = json(request);
+        let url = url.clone();
+        let proof = csrf.get_value();
+        async move { call(Method::POST, &url, body, Some(&proof)).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = add.value().get() {
+            match result {
+                Ok(_) => {
+                    errors.set(FieldErrors::default());
+                    notice.set(Some("La personne fait partie de l'équipe : elle peut se connecter avec son adresse.".to_owned()));
+                    email.set(String::new());
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(error) => {
+                    errors.set(error.fields.clone());
+                    notice.set(Some(error.message));
+                }
+            }
+            crate::focus_when_shown(notice_ref);
+        }
+    });
+    let heading = format!("equipe-{organisation}");
+    let labelled_by = heading.clone();
+    let role_id = format!("role-{organisation}");
+    let role_for = role_id.clone();
+    view! {
+        <section aria-labelledby=labelled_by>
+            <h3 id=heading>"Équipe"</h3>
+            <Transition fallback=|| view! { <Loading text="Chargement de l'équipe…"/> }>
+                {move || members.get().map(|result| match result {
+                    Ok(list) => view! {
+                        <ul>{list.into_iter().map(|m| view! { <li>{format!("{} ({}) — {}", m.name, m.email, m.role)}</li> }).collect_view()}</ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                })}
+            </Transition>
+            {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+            <form novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                add.dispatch(MemberRequest { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() });
+            }>
+                <TextField name=field::EMAIL label="Adresse e-mail de la personne" value=email errors kind="email" autocomplete="off"/>
+                <TextField name="name" label="Nom" value=name errors autocomplete="off"/>
+                <div class="field">
+                    <label for=role_for>"Rôle (obligatoire)"</label>
+                    <select id=role_id on:change=move |ev| role.set(event_target_value(&ev))>
+                        <option value="organisateur" selected=true>"Organisateur·rice (les événements)"</option>
+                        <option value="administrateur">"Administrateur·rice (l'équipe et les réglages aussi)"</option>
+                    </select>
+                </div>
+                <button type="submit" disabled=move || add.pending().get()>"Ajouter à l'équipe"</button>
+            </form>
+        </section>
+    }
+}
+
+/// The last lines of an organisation's audit log, for its administrators.
+#[component]
+fn Journal(organisation: String) -> impl IntoView {
+    let url = paths::audit_log(&organisation);
+    let lines = LocalResource::new(move || {
+        let url = url.clone();
+        async move { read::<Vec<AuditLine>>(&call(Method::GET, &url, None, None).await?) }
+    });
+    let heading = format!("journal-{organisation}");
+    let labelled_by = heading.clone();
+    view! {
+        <section aria-labelledby=labelled_by>
+            <h3 id=heading>"Journal"</h3>
+            <Transition fallback=|| view! { <Loading text="Chargement du journal…"/> }>
+                {move || lines.get().map(|result| match result {
+                    Ok(list) => view! {
+                        <ul>{list.into_iter().take(20).map(|line| view! {
+                            <li>{format!("{} — {} — {}", line.at.format("%d/%m/%Y %H:%M UTC"), line.who.unwrap_or_default(), line.detail)}</li>
+                        }).collect_view()}</ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }

@@ -40,6 +40,14 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByRole('heading', { level: 2, name: 'Centre de ressources (démonstration)' }).waitFor();
   await page.getByRole('link', { name: 'webinaire-ceq-2030-ctg-restitution' }).waitFor();
   await page.getByText('(ce navigateur)').waitFor();
+  // The administrator's team and journal: the sign-in is in it.
+  await page.getByRole('heading', { level: 3, name: 'Journal' }).waitFor();
+  await page.getByText(/gestion@crpve\.example\.org — Connexion \(lien\)/).first().waitFor();
+  await page.getByLabel('Adresse e-mail de la personne (obligatoire)').fill('collegue@crpve.example.org');
+  await page.getByLabel('Nom (obligatoire)').fill('Collègue de démonstration');
+  await page.getByRole('button', { name: "Ajouter à l'équipe" }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent.includes("fait partie de l'équipe"));
+  await page.getByText('Collègue de démonstration (collegue@crpve.example.org) — organisateur').waitFor();
   await expectAccessible(page, 'back-office dashboard');
   // The link works once.
   await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));

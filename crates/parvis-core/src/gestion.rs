@@ -26,6 +26,18 @@ pub mod paths {
         format!("/api/gestion/organisations/{organisation}/evenements")
     }
 
+    /// `GET`: an organisation's members; `POST {email, name, role}`: adds
+    /// or changes one (administrators).
+    pub fn team(organisation: &str) -> String {
+        format!("/api/gestion/organisations/{organisation}/equipe")
+    }
+
+    /// `POST {email}`: takes a member out (administrators; never the last
+    /// administrator).
+    pub fn team_remove(organisation: &str) -> String {
+        format!("/api/gestion/organisations/{organisation}/equipe/retirer")
+    }
+
     /// `GET`: an organisation's audit log (administrators).
     pub fn audit_log(organisation: &str) -> String {
         format!("/api/gestion/organisations/{organisation}/journal")
@@ -144,4 +156,35 @@ pub struct AuditLine {
     pub action: String,
     /// The details, in French.
     pub detail: String,
+}
+
+/// A member of an organisation, as administrators see the team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLine {
+    /// Address.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// `administrateur` or `organisateur`.
+    pub role: String,
+}
+
+/// `POST` [`paths::team`]: adds someone to the team, or changes their role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MemberRequest {
+    /// Their address: the sign-in emails go there.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// `administrateur` or `organisateur`.
+    pub role: String,
+}
+
+/// `POST` [`paths::team_remove`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RemoveMember {
+    /// Their address.
+    pub email: String,
 }

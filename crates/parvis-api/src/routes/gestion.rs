@@ -64,7 +64,7 @@ fn route(method: Method, path: &'static str, guard: Guard) -> AdminRoute {
 
 fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     use Guard::*;
-    vec![
+    let own = vec![
         (
             route(Method::POST, "/gestion/connexion", Public),
             post(request_sign_in),
@@ -106,7 +106,8 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             ),
             get(audit_log),
         ),
-    ]
+    ];
+    own.into_iter().chain(super::equipe::table()).collect()
 }
 
 /// Every back-office route with its guard, as the router serves them.

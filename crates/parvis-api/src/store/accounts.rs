@@ -207,6 +207,13 @@ pub trait AccountStore: Send + Sync {
     /// An organisation's audit log, most recent first.
     async fn audit_log(&self, organisation_id: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 
+    /// An organisation's members and their roles, by name.
+    async fn members(&self, organisation_id: i64) -> Result<Vec<(Account, Role)>>;
+
+    /// Takes an account out of an organisation, unless it is its last
+    /// administrator; returns whether it was removed.
+    async fn remove_member(&self, organisation_id: i64, account_id: i64) -> Result<bool>;
+
     /// The organisations that have at least one event, by name.
     async fn publishing_organisations(&self) -> Result<Vec<Organisation>>;
 

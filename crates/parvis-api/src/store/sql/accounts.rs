@@ -413,6 +413,46 @@ impl AccountStore for SqlStore {
             .collect()
     }
 
+    async fn members(&self, organisation_id: i64) -> Result<Vec<(Account, Role)>> {
+        let rows = sqlx::query(&self.q(
+            "SELECT a.id AS account_id, a.email, a.name, m.role FROM memberships m
+             JOIN accounts a ON a.id = m.account_id
+             WHERE m.organisation_id = ? ORDER BY a.name, a.email",
+        ))
+        .bind(organisation_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to list members")?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok((
+                    account_from(row)?,
+                    Role::parse(&role)
+                        .with_context(|| format!("unknown role in the database: {role:?}"))?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn remove_member(&self, organisation_id: i64, account_id: i64) -> Result<bool> {
+        // The last administrator stays: checked in the removing statement.
+        let done = sqlx::query(&self.q(
+            "DELETE FROM memberships WHERE organisation_id = ? AND account_id = ?
+             AND (role <> 'administrateur' OR EXISTS (
+                 SELECT 1 FROM memberships other WHERE other.organisation_id = ?
+                 AND other.account_id <> ? AND other.role = 'administrateur'))",
+        ))
+        .bind(organisation_id)
+        .bind(account_id)
+        .bind(organisation_id)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .context("failed to remove a member")?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn publishing_organisations(&self) -> Result<Vec<Organisation>> {
         let rows = sqlx::query(&self.q("SELECT o.id, o.slug, o.name FROM organisations o
              WHERE EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = o.id)
