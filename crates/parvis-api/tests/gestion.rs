@@ -325,8 +325,13 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         // empty body may well be refused as such, never as a stranger).
         let reply = call(&own, &alice).await;
         assert!(
-            ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED]
-                .contains(&reply.status),
+            ![
+                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
+                StatusCode::NOT_FOUND,
+                StatusCode::METHOD_NOT_ALLOWED
+            ]
+            .contains(&reply.status),
             "{name} for its own administrator: {} {}",
             reply.status,
             reply.text
@@ -696,35 +701,84 @@ async fn administrators_manage_the_team_but_never_remove_the_last_administrator(
     let Some(app) = App::new(backend).await else {
         return;
     };
-    app.organisation("centre-a", &[("alice@a.example.org", Role::Administrateur)]).await;
+    app.organisation("centre-a", &[("alice@a.example.org", Role::Administrateur)])
+        .await;
     let alice = app.sign_in("alice@a.example.org").await;
     let team = "/api/gestion/organisations/centre-a/equipe";
     let added = app
         .send(Method::POST, team, Some(json!({"email": "Carole@A.example.org", "name": "Carole Durand", "role": "organisateur"})), alice.clone())
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
-    let listed = app.send(Method::GET, team, None, alice.clone()).await.json();
+    let listed = app
+        .send(Method::GET, team, None, alice.clone())
+        .await
+        .json();
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
     // The new organiser signs in and sees the organisation, not its team.
     let carole = app.sign_in("carole@a.example.org").await;
-    let me = app.send(Method::GET, "/api/gestion/moi", None, carole.clone()).await.json();
+    let me = app
+        .send(Method::GET, "/api/gestion/moi", None, carole.clone())
+        .await
+        .json();
     assert_eq!(me["organisations"][0]["role"], "organisateur");
-    assert_eq!(app.send(Method::GET, team, None, carole).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.send(Method::GET, team, None, carole).await.status,
+        StatusCode::NOT_FOUND
+    );
     // A bad request names its fields.
-    let bad = app.send(Method::POST, team, Some(json!({"email": "x", "name": "", "role": "chef"})), alice.clone()).await;
+    let bad = app
+        .send(
+            Method::POST,
+            team,
+            Some(json!({"email": "x", "name": "", "role": "chef"})),
+            alice.clone(),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["email", "name", "role"] {
-        assert!(bad.json()["fields"][field][0].is_string(), "{field}: {}", bad.text);
+        assert!(
+            bad.json()["fields"][field][0].is_string(),
+            "{field}: {}",
+            bad.text
+        );
     }
     // The last administrator stays.
     let remove = format!("{team}/retirer");
-    let refused = app.send(Method::POST, &remove, Some(json!({"email": "alice@a.example.org"})), alice.clone()).await;
+    let refused = app
+        .send(
+            Method::POST,
+            &remove,
+            Some(json!({"email": "alice@a.example.org"})),
+            alice.clone(),
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
-    let removed = app.send(Method::POST, &remove, Some(json!({"email": "carole@a.example.org"})), alice.clone()).await;
+    let removed = app
+        .send(
+            Method::POST,
+            &remove,
+            Some(json!({"email": "carole@a.example.org"})),
+            alice.clone(),
+        )
+        .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
     assert_eq!(removed.json().as_array().unwrap().len(), 1);
-    let log = app.send(Method::GET, "/api/gestion/organisations/centre-a/journal", None, alice).await.json();
-    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "equipe" && e["detail"].as_str().unwrap().contains("retiré")), "{log}");
+    let log = app
+        .send(
+            Method::GET,
+            "/api/gestion/organisations/centre-a/journal",
+            None,
+            alice,
+        )
+        .await
+        .json();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "equipe" && e["detail"].as_str().unwrap().contains("retiré")),
+        "{log}"
+    );
 }
 
 macro_rules! store_tests {

@@ -87,19 +87,33 @@ async fn add_member(
         .map_err(|e| errors.add(field::EMAIL, e.to_string()))
         .ok();
     let name = ShortText::parse(&request.name, 120)
-        .map_err(|_| errors.add("name", "Indiquez le nom de la personne (120 caractères au plus, sans adresse).".to_owned()))
+        .map_err(|_| {
+            errors.add(
+                "name",
+                "Indiquez le nom de la personne (120 caractères au plus, sans adresse).".to_owned(),
+            )
+        })
         .ok();
     let role = Role::parse(&request.role);
     if role.is_none() {
-        errors.add("role", "Choisissez le rôle : administrateur ou organisateur.".to_owned());
+        errors.add(
+            "role",
+            "Choisissez le rôle : administrateur ou organisateur.".to_owned(),
+        );
     }
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
         return Err(AppError::Validation(errors));
     };
     let now = Utc::now();
     let organisation = membership.organisation;
-    let account = state.store.account_for(email.as_str(), name.as_str(), now).await?;
-    state.store.set_member(organisation.id, account.id, role, now).await?;
+    let account = state
+        .store
+        .account_for(email.as_str(), name.as_str(), now)
+        .await?;
+    state
+        .store
+        .set_member(organisation.id, account.id, role, now)
+        .await?;
     state
         .store
         .audit(
@@ -110,7 +124,10 @@ async fn add_member(
             now,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(lines(&state, organisation.id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(lines(&state, organisation.id).await?),
+    ))
 }
 
 /// `POST …/equipe/retirer`: never the last administrator.
@@ -135,8 +152,14 @@ async fn remove_member(
         .await?
         .into_iter()
         .find(|(account, _)| account.email.to_lowercase() == key)
-        .ok_or_else(|| AppError::NotFound("Cette personne ne fait pas partie de l'équipe.".to_owned()))?;
-    if !state.store.remove_member(organisation.id, member.0.id).await? {
+        .ok_or_else(|| {
+            AppError::NotFound("Cette personne ne fait pas partie de l'équipe.".to_owned())
+        })?;
+    if !state
+        .store
+        .remove_member(organisation.id, member.0.id)
+        .await?
+    {
         return Err(AppError::Conflict {
             code: "last_administrator",
             message: "C'est le dernier administrateur ou la dernière administratrice de l'organisation : nommez-en un·e autre avant de le ou la retirer.".to_owned(),
