@@ -18,7 +18,7 @@ use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
 use crate::auth::{SignedIn, member_of};
 use crate::error::{AppError, AppJson};
-use crate::store::accounts::Role;
+use crate::store::accounts::{Role, Session};
 
 /// The team's routes, with their guard.
 pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
@@ -62,6 +62,25 @@ async fn lines(state: &AppState, organisation_id: i64) -> Result<Vec<MemberLine>
             role: role.as_str().to_owned(),
         })
         .collect())
+}
+
+/// Writes a change of the team in the organisation's audit log.
+async fn journal(
+    state: &AppState,
+    organisation_id: i64,
+    session: &Session,
+    detail: &str,
+) -> Result<(), AppError> {
+    Ok(state
+        .store
+        .audit(
+            Some(organisation_id),
+            Some(session.account.id),
+            "equipe",
+            detail,
+            Utc::now(),
+        )
+        .await?)
 }
 
 /// `GET …/equipe`.
@@ -114,16 +133,13 @@ async fn add_member(
         .store
         .set_member(organisation.id, account.id, role, now)
         .await?;
-    state
-        .store
-        .audit(
-            Some(organisation.id),
-            Some(session.account.id),
-            "equipe",
-            &format!("{} : {}", account.email, role.as_str()),
-            now,
-        )
-        .await?;
+    journal(
+        &state,
+        organisation.id,
+        &session,
+        &format!("{} : {}", account.email, role.as_str()),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(lines(&state, organisation.id).await?),
@@ -165,16 +181,12 @@ async fn remove_member(
             message: "C'est le dernier administrateur ou la dernière administratrice de l'organisation : nommez-en un·e autre avant de le ou la retirer.".to_owned(),
         });
     }
-    let now = Utc::now();
-    state
-        .store
-        .audit(
-            Some(organisation.id),
-            Some(session.account.id),
-            "equipe",
-            &format!("{} retiré·e de l'équipe", member.0.email),
-            now,
-        )
-        .await?;
+    journal(
+        &state,
+        organisation.id,
+        &session,
+        &format!("{} retiré·e de l'équipe", member.0.email),
+    )
+    .await?;
     Ok(Json(lines(&state, organisation.id).await?))
 }

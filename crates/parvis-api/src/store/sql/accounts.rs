@@ -25,6 +25,14 @@ fn account_from(row: &AnyRow) -> Result<Account> {
     })
 }
 
+fn organisation_from(row: &AnyRow) -> Result<Organisation> {
+    Ok(Organisation {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+    })
+}
+
 fn session_from(row: &AnyRow) -> Result<Session> {
     Ok(Session {
         id: row.try_get("id")?,
@@ -70,14 +78,7 @@ impl AccountStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .context("failed to read an organisation")?;
-        row.map(|row| {
-            Ok(Organisation {
-                id: row.try_get("id")?,
-                slug: row.try_get("slug")?,
-                name: row.try_get("name")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(organisation_from).transpose()
     }
 
     async fn account_for(&self, email: &str, name: &str, now: DateTime<Utc>) -> Result<Account> {
@@ -131,11 +132,7 @@ impl AccountStore for SqlStore {
             .map(|row| {
                 let role: String = row.try_get("role")?;
                 Ok(Membership {
-                    organisation: Organisation {
-                        id: row.try_get("id")?,
-                        slug: row.try_get("slug")?,
-                        name: row.try_get("name")?,
-                    },
+                    organisation: organisation_from(row)?,
                     role: Role::parse(&role)
                         .with_context(|| format!("unknown role in the database: {role:?}"))?,
                 })
@@ -460,15 +457,7 @@ impl AccountStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .context("failed to list organisations")?;
-        rows.iter()
-            .map(|row| {
-                Ok(Organisation {
-                    id: row.try_get("id")?,
-                    slug: row.try_get("slug")?,
-                    name: row.try_get("name")?,
-                })
-            })
-            .collect()
+        rows.iter().map(organisation_from).collect()
     }
 
     async fn assign_events(&self, organisation_id: i64, slugs: &[&str]) -> Result<()> {
