@@ -10,7 +10,7 @@ use leptos_router::path;
 use parvis_core::api::{ApiError, FieldErrors};
 use parvis_core::gestion::{
     AuditLine, CodeSignIn, EndSessions, EventLine, LinkSignIn, Me, MemberLine, MemberRequest,
-    SessionLine, SignInRequest, paths,
+    SessionLine, Settings, SignInRequest, paths,
 };
 use parvis_core::registration::field;
 
@@ -252,6 +252,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                         })}
                     </Transition>
                     {(membership.role == "administrateur").then(|| view! {
+                        <OrganisationSettings organisation=membership.organisation.slug.clone() csrf=csrf/>
                         <Team organisation=membership.organisation.slug.clone() csrf=csrf/>
                         <Journal organisation=membership.organisation.slug.clone()/>
                     })}
@@ -393,6 +394,73 @@ fn Journal(organisation: String) -> impl IntoView {
                     Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
                 })}
             </Transition>
+        </section>
+    }
+}
+
+/// An organisation's settings, for its administrators.
+#[component]
+fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
+    let url = paths::settings(&organisation);
+    let read_url = url.clone();
+    let name = RwSignal::new(String::new());
+    let sender = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let notice = RwSignal::new(None::<String>);
+    let notice_ref = NodeRef::<leptos::html::Div>::new();
+    let loaded = LocalResource::new(move || {
+        let url = read_url.clone();
+        async move { read::<Settings>(&call(Method::GET, &url, None, None).await?) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(settings)) = loaded.get() {
+            name.set(settings.organisation_name);
+            sender.set(settings.sender_name);
+            contact.set(settings.contact_email);
+        }
+    });
+    let save = Action::new_local(move |settings: &Settings| {
+        let body = json(settings);
+        let url = url.clone();
+        let proof = csrf.get_value();
+        async move { call(Method::POST, &url, body, Some(&proof)).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = save.value().get() {
+            match result {
+                Ok(_) => {
+                    errors.set(FieldErrors::default());
+                    notice.set(Some("Les réglages sont enregistrés.".to_owned()));
+                }
+                Err(error) => {
+                    errors.set(error.fields.clone());
+                    notice.set(Some(error.message));
+                }
+            }
+            crate::focus_when_shown(notice_ref);
+        }
+    });
+    let heading = format!("reglages-{organisation}");
+    let labelled_by = heading.clone();
+    view! {
+        <section aria-labelledby=labelled_by>
+            <h3 id=heading>"Réglages"</h3>
+            {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+            <form novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(Settings {
+                    organisation_name: name.get_untracked(),
+                    sender_name: sender.get_untracked(),
+                    contact_email: contact.get_untracked(),
+                });
+            }>
+                <TextField name="organisation_name" label="Nom de l'organisation" value=name errors autocomplete="organization"/>
+                <TextField name="sender_name" label="Nom d'expéditeur des e-mails" value=sender errors required=false
+                    hint="Vide : chaque événement signe du nom de son organisateur."/>
+                <TextField name="contact_email" label="Adresse de contact" value=contact errors kind="email" required=false/>
+                <button type="submit" disabled=move || save.pending().get()>"Enregistrer les réglages"</button>
+            </form>
         </section>
     }
 }

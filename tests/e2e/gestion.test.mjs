@@ -48,6 +48,14 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByRole('button', { name: "Ajouter à l'équipe" }).click();
   await page.waitForFunction(() => document.activeElement?.textContent.includes("fait partie de l'équipe"));
   await page.getByText('Collègue de démonstration (collegue@crpve.example.org) — organisateur').waitFor();
+  // The settings: a wrong contact address is named on its field.
+  await page.getByLabel("Nom d'expéditeur des e-mails (facultatif)").fill('CRPVE – centre de ressources');
+  await page.getByLabel('Adresse de contact (facultatif)').fill('pas-une-adresse');
+  await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+  await page.locator('#champ-contact_email-erreur').waitFor();
+  await page.getByLabel('Adresse de contact (facultatif)').fill('contact@crpve.example.org');
+  await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent.includes('Les réglages sont enregistrés.'));
   await expectAccessible(page, 'back-office dashboard');
   // The link works once.
   await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));

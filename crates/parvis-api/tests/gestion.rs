@@ -234,12 +234,35 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .await;
     let alice = app.sign_in("alice@a.example.org").await;
     let carole = app.sign_in("carole@a.example.org").await;
+    // Routes about one event ({slug}) name one of centre-a's.
+    let store = &app.state.store;
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(30);
+    store
+        .insert_event(&parvis_api::seed::webinar("webinaire-a", day, None))
+        .await
+        .unwrap();
+    let centre_a = store.organisation("centre-a").await.unwrap().unwrap();
+    store
+        .assign_events(centre_a.id, &["webinaire-a"])
+        .await
+        .unwrap();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
     for route in routes {
-        let own = route.path.replace("{org}", "centre-a");
-        let other = route.path.replace("{org}", "centre-b");
+        let own = route
+            .path
+            .replace("{org}", "centre-a")
+            .replace("{slug}", "webinaire-a");
+        let other = route
+            .path
+            .replace("{org}", "centre-b")
+            .replace("{slug}", "webinaire-a");
+        assert!(
+            !own.contains('{'),
+            "{}: give its path parameters a value in this test",
+            route.path
+        );
         let body = (route.method != Method::GET).then(|| json!({}));
         let name = format!("{} {}", route.method, route.path);
         let call = |path: &str, browser: &Browser| {
@@ -781,6 +804,88 @@ async fn administrators_manage_the_team_but_never_remove_the_last_administrator(
     );
 }
 
+async fn the_organisation_s_sender_name_signs_its_events_emails(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    parvis_api::seed::seed_if_empty(app.state.store.as_ref())
+        .await
+        .unwrap();
+    let admin = app.sign_in(parvis_api::seed::DEMO_ORGANISER).await;
+    let settings = "/api/gestion/organisations/demo/reglages";
+    let current = app
+        .send(Method::GET, settings, None, admin.clone())
+        .await
+        .json();
+    assert_eq!(
+        current["sender_name"], "",
+        "each event's organiser signs by default"
+    );
+    let bad = app
+        .send(Method::POST, settings, Some(json!({"organisation_name": "", "sender_name": "http://spam.example", "contact_email": "pas-une-adresse"})), admin.clone())
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["organisation_name", "sender_name", "contact_email"] {
+        assert!(
+            bad.json()["fields"][field][0].is_string(),
+            "{field}: {}",
+            bad.text
+        );
+    }
+    let changed = app
+        .send(Method::POST, settings, Some(json!({"organisation_name": "CRPVE Essonne", "sender_name": "CRPVE – centre de ressources", "contact_email": "contact@crpve.example.org"})), admin.clone())
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let registered = app
+        .send(
+            Method::POST,
+            format!(
+                "/api/events/{}/registrations",
+                parvis_api::seed::UPCOMING_WEBINAR
+            ),
+            Some(json!({
+                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
+                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                "consent": true, "structure_type": "collectivite"
+            })),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let queued = app
+        .state
+        .store
+        .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+        .await
+        .unwrap();
+    let confirmation = queued
+        .iter()
+        .find(|q| q.email.recipient == "camille@ville.example.fr")
+        .unwrap();
+    assert_eq!(
+        confirmation.email.sender_name.as_deref(),
+        Some("CRPVE – centre de ressources")
+    );
+    let me = app
+        .send(Method::GET, "/api/gestion/moi", None, admin.clone())
+        .await
+        .json();
+    assert_eq!(
+        me["organisations"][0]["organisation"]["name"],
+        "CRPVE Essonne"
+    );
+    let log = app
+        .send(
+            Method::GET,
+            "/api/gestion/organisations/demo/journal",
+            None,
+            admin,
+        )
+        .await
+        .json();
+    assert_eq!(log[0]["action"], "reglages", "{log}");
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -799,4 +904,5 @@ store_tests!(
     without_a_runner_emails_leave_within_the_request,
     the_agenda_is_every_organisation_s_and_filters_by_one,
     administrators_manage_the_team_but_never_remove_the_last_administrator,
+    the_organisation_s_sender_name_signs_its_events_emails,
 );

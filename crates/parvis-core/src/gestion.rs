@@ -32,6 +32,12 @@ pub mod paths {
         format!("/api/gestion/organisations/{organisation}/equipe")
     }
 
+    /// `GET`: an organisation's settings; `POST`: changes them
+    /// (administrators).
+    pub fn settings(organisation: &str) -> String {
+        format!("/api/gestion/organisations/{organisation}/reglages")
+    }
+
     /// `POST {email}`: takes a member out (administrators; never the last
     /// administrator).
     pub fn team_remove(organisation: &str) -> String {
@@ -187,4 +193,17 @@ pub struct MemberRequest {
 pub struct RemoveMember {
     /// Their address.
     pub email: String,
+}
+
+/// What an organisation says of itself: `GET` and `POST` [`paths::settings`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Its name.
+    pub organisation_name: String,
+    /// The sender's display name of its events' emails; empty: each event's
+    /// organiser.
+    pub sender_name: String,
+    /// Where people can write to it; empty: none.
+    pub contact_email: String,
 }

@@ -370,7 +370,12 @@ pub fn compose(
         body_text: body,
         ics,
         console_note,
-        sender_name: Some(public.organiser.clone()).filter(|name| !name.trim().is_empty()),
+        // The organisation's chosen sender name, else the event's organiser.
+        sender_name: event
+            .sender_name
+            .clone()
+            .or_else(|| Some(public.organiser.clone()))
+            .filter(|name| !name.trim().is_empty()),
         reply_to: public.contact.email.clone(),
     })
 }

@@ -107,7 +107,10 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(audit_log),
         ),
     ];
-    own.into_iter().chain(super::equipe::table()).collect()
+    own.into_iter()
+        .chain(super::equipe::table())
+        .chain(super::reglages::table())
+        .collect()
 }
 
 /// Every back-office route with its guard, as the router serves them.

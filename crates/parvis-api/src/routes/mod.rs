@@ -10,6 +10,7 @@ pub mod health;
 pub mod jobs;
 pub mod manage;
 pub mod publications;
+pub mod reglages;
 pub mod registrations;
 
 use axum::Router;

@@ -84,6 +84,18 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// What an organisation says of itself in its emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationSettings {
+    /// Its name.
+    pub name: String,
+    /// The display name of its emails' sender, when not its events'
+    /// organiser.
+    pub sender_name: Option<String>,
+    /// Where people can write to it.
+    pub contact_email: Option<String>,
+}
+
 /// One line of an organisation's audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -206,6 +218,16 @@ pub trait AccountStore: Send + Sync {
 
     /// An organisation's audit log, most recent first.
     async fn audit_log(&self, organisation_id: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// An organisation's settings.
+    async fn organisation_settings(&self, organisation_id: i64) -> Result<OrganisationSettings>;
+
+    /// Replaces an organisation's settings.
+    async fn set_organisation_settings(
+        &self,
+        organisation_id: i64,
+        settings: &OrganisationSettings,
+    ) -> Result<()>;
 
     /// An organisation's members and their roles, by name.
     async fn members(&self, organisation_id: i64) -> Result<Vec<(Account, Role)>>;

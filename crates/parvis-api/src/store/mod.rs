@@ -44,6 +44,8 @@ pub struct EventRecord {
     pub connection_url: Option<String>,
     /// Roster and invitation codes; never in a public response.
     pub private: EventPrivate,
+    /// The sender name its organisation chose for its emails, if any.
+    pub sender_name: Option<String>,
 }
 
 /// An event to insert (seed or, later, the organisers' back office).

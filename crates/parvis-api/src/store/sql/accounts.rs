@@ -10,7 +10,8 @@ use sqlx::any::AnyRow;
 use super::SqlStore;
 use crate::outbox::OutgoingEmail;
 use crate::store::accounts::{
-    Account, AccountStore, AuditEntry, Membership, Organisation, Role, Session, SignInSecrets,
+    Account, AccountStore, AuditEntry, Membership, Organisation, OrganisationSettings, Role,
+    Session, SignInSecrets,
 };
 use crate::store::{parse_timestamp, timestamp};
 
@@ -408,6 +409,39 @@ impl AccountStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn organisation_settings(&self, organisation_id: i64) -> Result<OrganisationSettings> {
+        let row = sqlx::query(
+            &self.q("SELECT name, sender_name, contact_email FROM organisations WHERE id = ?"),
+        )
+        .bind(organisation_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to read an organisation's settings")?;
+        Ok(OrganisationSettings {
+            name: row.try_get("name")?,
+            sender_name: row.try_get("sender_name")?,
+            contact_email: row.try_get("contact_email")?,
+        })
+    }
+
+    async fn set_organisation_settings(
+        &self,
+        organisation_id: i64,
+        settings: &OrganisationSettings,
+    ) -> Result<()> {
+        sqlx::query(&self.q(
+            "UPDATE organisations SET name = ?, sender_name = ?, contact_email = ? WHERE id = ?",
+        ))
+        .bind(&settings.name)
+        .bind(&settings.sender_name)
+        .bind(&settings.contact_email)
+        .bind(organisation_id)
+        .execute(&self.pool)
+        .await
+        .context("failed to store an organisation's settings")?;
+        Ok(())
     }
 
     async fn members(&self, organisation_id: i64) -> Result<Vec<(Account, Role)>> {

@@ -634,10 +634,11 @@ impl SqlStore {
     }
 
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
-        let row = sqlx::query(
-            &self
-                .q("SELECT id, connection_url, private_json, data_json FROM events WHERE slug = ?"),
-        )
+        let row = sqlx::query(&self.q(
+            "SELECT e.id, e.connection_url, e.private_json, e.data_json, o.sender_name
+                    FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
+                    WHERE e.slug = ?",
+        ))
         .bind(slug)
         .fetch_optional(&self.pool)
         .await
@@ -665,6 +666,7 @@ impl SqlStore {
             public,
             connection_url: row.try_get("connection_url")?,
             private: decode_json(&row, "private_json")?,
+            sender_name: row.try_get("sender_name")?,
         }))
     }
 
