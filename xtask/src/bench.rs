@@ -34,8 +34,10 @@ const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 /// Runs the whole bench and prints its figures.
 pub fn all(root: &Path) -> Result<()> {
     let binary = build_release(root)?;
-    println!("\n== Taille de l'application (dist/, build release) ==");
-    sizes(&root.join("dist"))?;
+    println!("\n== Taille de l'application publique (dist/, build release) ==");
+    sizes(&root.join("dist"), Some(250))?;
+    println!("\n== Taille de l'espace de gestion (dist/gestion/, jamais chargé par le public) ==");
+    sizes(&root.join("dist/gestion"), None)?;
 
     println!(
         "\n== Première visite de l'agenda depuis le serveur de Parvis (brotli, octets reçus) =="
@@ -240,7 +242,7 @@ fn cold_start(binary: &Path, data: &Path) -> Result<()> {
     Ok(())
 }
 
-fn sizes(dist: &Path) -> Result<()> {
+fn sizes(dist: &Path, budget_kb: Option<u32>) -> Result<()> {
     let mut total = (0, 0, 0);
     for entry in std::fs::read_dir(dist).context("dist/ is missing")? {
         let path = entry?.path();
@@ -266,8 +268,9 @@ fn sizes(dist: &Path) -> Result<()> {
         );
         total = (total.0 + raw.len(), total.1 + gzip, total.2 + br.len());
     }
+    let budget = budget_kb.map_or_else(String::new, |kb| format!(" (budget : {kb} Ko brotli)"));
     println!(
-        "{:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko (budget : 250 Ko brotli)",
+        "{:<40} brut {:>8.1} Ko  gzip {:>7.1} Ko  brotli {:>7.1} Ko{budget}",
         "total wasm + js",
         kb(total.0),
         kb(total.1),
