@@ -11,6 +11,9 @@
 //!   duration, then it stops.
 //! - The same with one registration in five on a full workshop (waiting
 //!   list), and the reminder job over 10,000 registrations.
+//! - The back-office's CSV and XLSX exports of 100,000 registrants through
+//!   the router: time, size and peak resident memory, against the budgets
+//!   (CSV ≤ 1 s, XLSX ≤ 5 s, 100 MB).
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
@@ -122,6 +125,14 @@ pub fn all(root: &Path) -> Result<()> {
     example("reminder_job", "parvis_bench_rappels", postgres.as_ref())?;
     println!("\n== Annulation avec 20 000 personnes en liste d'attente (cible p99 ≤ 10 ms) ==");
     example("waitlist_cancel", "parvis_bench_attente", postgres.as_ref())?;
+    println!(
+        "\n== Export des inscrit·es (100 000 inscriptions ; budgets : CSV ≤ 1 s, XLSX ≤ 5 s, mémoire ≤ 100 Mo) =="
+    );
+    example(
+        "export_registrants",
+        "parvis_bench_export",
+        postgres.as_ref(),
+    )?;
     drop(postgres);
 
     println!(

@@ -253,7 +253,11 @@ fn layers(router: Router, https: bool, body_timeout: Duration, script_hashes: &[
         .compress_when(
             SizeAbove::new(512)
                 .and(NotForContentType::IMAGES)
-                .and(NotForContentType::const_new("application/pdf")),
+                .and(NotForContentType::const_new("application/pdf"))
+                // Workbooks (registrant exports) are zip files already.
+                .and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats",
+                )),
         );
     router
         .layer(RequestBodyTimeoutLayer::new(body_timeout))

@@ -62,6 +62,13 @@ fn route(method: Method, path: &'static str, guard: Guard) -> AdminRoute {
     }
 }
 
+const REGISTRANTS: &str = "/gestion/organisations/{org}/evenements/{slug}/inscrits";
+const REGISTRANTS_CSV: &str = "/gestion/organisations/{org}/evenements/{slug}/inscrits/export.csv";
+const REGISTRANTS_XLSX: &str =
+    "/gestion/organisations/{org}/evenements/{slug}/inscrits/export.xlsx";
+const REGISTRANTS_JSON: &str =
+    "/gestion/organisations/{org}/evenements/{slug}/inscrits/export.json";
+
 fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     use Guard::*;
     let own = vec![
@@ -97,6 +104,23 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
                 Member,
             ),
             get(organisation_events),
+        ),
+        // An event's registrants and their exports (routes::registrants).
+        (
+            route(Method::GET, REGISTRANTS, Member),
+            get(super::registrants::list),
+        ),
+        (
+            route(Method::GET, REGISTRANTS_CSV, Member),
+            get(super::registrants::export_csv),
+        ),
+        (
+            route(Method::GET, REGISTRANTS_XLSX, Member),
+            get(super::registrants::export_xlsx),
+        ),
+        (
+            route(Method::GET, REGISTRANTS_JSON, Member),
+            get(super::registrants::export_json),
         ),
         (
             route(

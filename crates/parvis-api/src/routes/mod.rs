@@ -10,8 +10,9 @@ pub mod health;
 pub mod jobs;
 pub mod manage;
 pub mod publications;
-pub mod reglages;
+pub mod registrants;
 pub mod registrations;
+pub mod reglages;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

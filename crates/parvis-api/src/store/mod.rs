@@ -8,6 +8,7 @@
 //! queued in the same transaction as the write.
 
 pub mod accounts;
+pub mod registrants;
 pub mod sql;
 
 use std::collections::BTreeMap;
@@ -261,7 +262,7 @@ pub enum Changed {
 
 /// Everything the endpoint reads and writes.
 #[async_trait]
-pub trait Store: accounts::AccountStore + Send + Sync {
+pub trait Store: accounts::AccountStore + registrants::RegistrantStore + Send + Sync {
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;
 

@@ -20,7 +20,9 @@
 //! confirmation and holds, answers), `seats` (quotas taken and freed,
 //! waiting queues, promotion), `notices` (personal tokens, calendar
 //! versions, reminders, re-sent links), `outbox` (queueing, claims,
-//! deliveries, dead letters) and `maintenance` (backfill, purge, counts).
+//! deliveries, dead letters) and `maintenance` (backfill, purge, counts);
+//! `accounts` and `registrants` (an event's registrants a page at a time,
+//! for the back-office) implement the store's supertraits directly.
 //! The one `impl Store for SqlStore` here delegates to them.
 
 use std::collections::BTreeMap;
@@ -67,6 +69,7 @@ mod events;
 mod maintenance;
 mod notices;
 mod outbox;
+mod registrants;
 mod registrations;
 mod seats;
 
