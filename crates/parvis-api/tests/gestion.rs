@@ -246,6 +246,35 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .assign_events(centre_a.id, &["webinaire-a"])
         .await
         .unwrap();
+    // Routes about one registration ({id}) name one of that event's.
+    let registered = app
+        .send(
+            Method::POST,
+            "/api/events/webinaire-a/registrations",
+            Some(json!({
+                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
+                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                "consent": true, "structure_type": "collectivite"
+            })),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.text
+    );
+    let listed = app
+        .send(
+            Method::GET,
+            "/api/gestion/organisations/centre-a/evenements/webinaire-a/inscrits",
+            None,
+            alice.clone(),
+        )
+        .await
+        .json();
+    let registration_id = listed["registrants"][0]["id"].to_string();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
@@ -253,11 +282,13 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         let own = route
             .path
             .replace("{org}", "centre-a")
-            .replace("{slug}", "webinaire-a");
+            .replace("{slug}", "webinaire-a")
+            .replace("{id}", &registration_id);
         let other = route
             .path
             .replace("{org}", "centre-b")
-            .replace("{slug}", "webinaire-a");
+            .replace("{slug}", "webinaire-a")
+            .replace("{id}", &registration_id);
         assert!(
             !own.contains('{'),
             "{}: give its path parameters a value in this test",
@@ -886,6 +917,109 @@ async fn the_organisation_s_sender_name_signs_its_events_emails(backend: Backend
     assert_eq!(log[0]["action"], "reglages", "{log}");
 }
 
+async fn an_organiser_cancels_a_registration_and_the_waiting_list_moves_up(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    app.organisation("centre-a", &[("alice@a.example.org", Role::Organisateur)])
+        .await;
+    let store = &app.state.store;
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(30);
+    let mut event = parvis_api::seed::webinar("une-place", day, None);
+    event.public.capacity = Some(1);
+    event.public.waitlist = true;
+    store.insert_event(&event).await.unwrap();
+    let centre_a = store.organisation("centre-a").await.unwrap().unwrap();
+    store
+        .assign_events(centre_a.id, &["une-place"])
+        .await
+        .unwrap();
+    for email in ["premiere@ville.example.fr", "seconde@ville.example.fr"] {
+        let reply = app
+            .send(
+                Method::POST,
+                "/api/events/une-place/registrations",
+                Some(json!({
+                    "first_name": "Camille", "last_name": "Martin", "email": email,
+                    "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                    "consent": true, "structure_type": "collectivite"
+                })),
+                Browser::default(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let alice = app.sign_in("alice@a.example.org").await;
+    let list = "/api/gestion/organisations/centre-a/evenements/une-place/inscrits";
+    let before = app
+        .send(Method::GET, list, None, alice.clone())
+        .await
+        .json();
+    let first = before["registrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == "premiere@ville.example.fr")
+        .unwrap()["id"]
+        .clone();
+    let cancel = format!("{list}/{first}/annuler");
+    let done = app
+        .send(Method::POST, &cancel, Some(json!({})), alice.clone())
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let after = app
+        .send(Method::GET, list, None, alice.clone())
+        .await
+        .json();
+    let status = |email: &str| {
+        after["registrants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["email"] == email)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("premiere@ville.example.fr"), "cancelled");
+    assert_eq!(
+        status("seconde@ville.example.fr"),
+        "confirmed",
+        "the waiting list moved up"
+    );
+    let queued = store
+        .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+        .await
+        .unwrap();
+    assert!(
+        queued
+            .iter()
+            .any(|q| q.email.recipient == "premiere@ville.example.fr"
+                && q.email.subject.starts_with("Inscription annulée"))
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|q| q.email.recipient == "seconde@ville.example.fr"
+                && q.email.subject.starts_with("Une place s'est libérée"))
+    );
+    // Another event's registration, or an unknown one, does not exist here.
+    let elsewhere =
+        format!("/api/gestion/organisations/centre-a/evenements/une-place/inscrits/999999/annuler");
+    assert_eq!(
+        app.send(Method::POST, &elsewhere, Some(json!({})), alice.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Twice is harmless.
+    assert_eq!(
+        app.send(Method::POST, &cancel, Some(json!({})), alice)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -905,4 +1039,5 @@ store_tests!(
     the_agenda_is_every_organisation_s_and_filters_by_one,
     administrators_manage_the_team_but_never_remove_the_last_administrator,
     the_organisation_s_sender_name_signs_its_events_emails,
+    an_organiser_cancels_a_registration_and_the_waiting_list_moves_up,
 );

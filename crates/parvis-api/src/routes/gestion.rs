@@ -134,6 +134,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     own.into_iter()
         .chain(super::equipe::table())
         .chain(super::reglages::table())
+        .chain(super::annulation::table())
         .collect()
 }
 

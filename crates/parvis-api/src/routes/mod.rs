@@ -3,6 +3,7 @@
 //! Unknown `/api/...` paths answer 404 in the JSON error shape, so the app's
 //! own fallback (serving `index.html`) never swallows an API typo.
 
+pub mod annulation;
 pub mod equipe;
 pub mod events;
 pub mod gestion;
