@@ -1004,7 +1004,7 @@ async fn an_organiser_cancels_a_registration_and_the_waiting_list_moves_up(backe
     );
     // Another event's registration, or an unknown one, does not exist here.
     let elsewhere =
-        format!("/api/gestion/organisations/centre-a/evenements/une-place/inscrits/999999/annuler");
+        "/api/gestion/organisations/centre-a/evenements/une-place/inscrits/999999/annuler";
     assert_eq!(
         app.send(Method::POST, &elsewhere, Some(json!({})), alice.clone())
             .await
