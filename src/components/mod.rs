@@ -6,7 +6,7 @@ pub mod status;
 
 pub use choice::{Choice, ChoiceGroup};
 pub use field::TextField;
-pub use status::{ErrorNotice, Loading};
+pub use status::{ErrorNotice, Loading, StatusNotice};
 
 /// The `aria-describedby` of a field or group: its hint, when it has one,
 /// and its error, while one is shown.

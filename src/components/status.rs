@@ -23,3 +23,20 @@ pub fn ErrorNotice(
         </div>
     }
 }
+
+/// The message saying what an action did: shown while `text` holds one,
+/// and the element `node` names, so the caller can move the focus to it
+/// ([`crate::focus_when_shown`]).
+#[component]
+pub fn StatusNotice(
+    /// The French message, if any.
+    text: RwSignal<Option<String>>,
+    /// The message's element, for the focus.
+    node: NodeRef<leptos::html::Div>,
+) -> impl IntoView {
+    move || {
+        text.get().map(|text| {
+            view! { <div class="notice" role="status" tabindex="-1" node_ref=node><p>{text}</p></div> }
+        })
+    }
+}

@@ -15,7 +15,7 @@ use parvis_core::gestion::{
 use parvis_core::registration::field;
 
 use crate::api::{call, json, read};
-use crate::components::{ErrorNotice, Loading, TextField};
+use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 
 async fn me() -> Result<Me, ApiError> {
     read(&call(Method::GET, paths::ME, None, None).await?)
@@ -135,7 +135,7 @@ fn SignIn(on_signed_in: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
     view! {
         <h1>"Connexion à l'espace de gestion"</h1>
         <p>"Pas de mot de passe : indiquez votre adresse, vous recevrez un lien de connexion et un code, valables 15 minutes."</p>
-        {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+        <StatusNotice text=notice node=notice_ref/>
         <form novalidate on:submit=move |ev| { ev.prevent_default(); ask.dispatch(email.get_untracked()); }>
             <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"/>
             <button type="submit" disabled=move || ask.pending().get()>"Recevoir un lien de connexion"</button>
@@ -351,7 +351,7 @@ fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
                     Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
                 })}
             </Transition>
-            {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+            <StatusNotice text=notice node=notice_ref/>
             <form novalidate on:submit=move |ev| {
                 ev.prevent_default();
                 add.dispatch(MemberRequest { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() });
@@ -446,7 +446,7 @@ fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl
     view! {
         <section aria-labelledby=labelled_by>
             <h3 id=heading>"Réglages"</h3>
-            {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+            <StatusNotice text=notice node=notice_ref/>
             <form novalidate on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch(Settings {

@@ -8,7 +8,7 @@ use parvis_core::api::{FieldErrors, LookupRequest};
 use parvis_core::registration::field;
 
 use crate::api;
-use crate::components::TextField;
+use crate::components::{StatusNotice, TextField};
 
 /// The page.
 #[component]
@@ -67,6 +67,6 @@ pub fn FindRegistration() -> impl IntoView {
             </div>
             <button type="submit" disabled=move || send.pending().get()>"Recevoir mon lien personnel"</button>
         </form>
-        {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+        <StatusNotice text=notice node=notice_ref/>
     }
 }

@@ -13,8 +13,7 @@ use parvis_core::api::{
 use parvis_core::dates;
 
 use crate::api;
-use crate::components::TextField;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 use crate::pages::event::session_programme;
 use crate::pages::register::{QuestionInput, day_fields, question_fields, workshop_fields};
 use parvis_core::registration::field;
@@ -229,7 +228,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                     on:click=move |_| { confirm.dispatch(()); }>"Confirmer mon adresse"</button>
             </section>
         </Show>
-        {move || notice.get().map(|text| view! { <div class="notice" role="status" tabindex="-1" node_ref=notice_ref><p>{text}</p></div> })}
+        <StatusNotice text=notice node=notice_ref/>
         <Show when=move || current.with(|v| v.can_change)>
             <section aria-labelledby="modifier">
                 <h2 id="modifier">"Modifier mes choix"</h2>

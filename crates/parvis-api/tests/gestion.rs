@@ -182,6 +182,21 @@ impl App {
         Some((token, code))
     }
 
+    /// Registers `email` to the event `slug` through the public route.
+    async fn register(&self, slug: &str, email: &str) -> Reply {
+        self.send(
+            Method::POST,
+            format!("/api/events/{slug}/registrations"),
+            Some(json!({
+                "first_name": "Camille", "last_name": "Martin", "email": email,
+                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                "consent": true, "structure_type": "collectivite"
+            })),
+            Browser::default(),
+        )
+        .await
+    }
+
     async fn ask_sign_in(&self, email: &str) -> Reply {
         self.send(
             Method::POST,
@@ -248,16 +263,7 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .unwrap();
     // Routes about one registration ({id}) name one of that event's.
     let registered = app
-        .send(
-            Method::POST,
-            "/api/events/webinaire-a/registrations",
-            Some(json!({
-                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
-                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
-                "consent": true, "structure_type": "collectivite"
-            })),
-            Browser::default(),
-        )
+        .register("webinaire-a", "camille@ville.example.fr")
         .await;
     assert_eq!(
         registered.status,
@@ -654,18 +660,9 @@ async fn without_a_runner_emails_leave_within_the_request(backend: Backend) {
         "the sign-in email left at once"
     );
     let registered = app
-        .send(
-            Method::POST,
-            format!(
-                "/api/events/{}/registrations",
-                parvis_api::seed::UPCOMING_WEBINAR
-            ),
-            Some(json!({
-                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
-                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
-                "consent": true, "structure_type": "collectivite"
-            })),
-            Browser::default(),
+        .register(
+            parvis_api::seed::UPCOMING_WEBINAR,
+            "camille@ville.example.fr",
         )
         .await;
     assert_eq!(
@@ -868,18 +865,9 @@ async fn the_organisation_s_sender_name_signs_its_events_emails(backend: Backend
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
     let registered = app
-        .send(
-            Method::POST,
-            format!(
-                "/api/events/{}/registrations",
-                parvis_api::seed::UPCOMING_WEBINAR
-            ),
-            Some(json!({
-                "first_name": "Camille", "last_name": "Martin", "email": "camille@ville.example.fr",
-                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
-                "consent": true, "structure_type": "collectivite"
-            })),
-            Browser::default(),
+        .register(
+            parvis_api::seed::UPCOMING_WEBINAR,
+            "camille@ville.example.fr",
         )
         .await;
     assert_eq!(registered.status, StatusCode::CREATED);
@@ -935,18 +923,7 @@ async fn an_organiser_cancels_a_registration_and_the_waiting_list_moves_up(backe
         .await
         .unwrap();
     for email in ["premiere@ville.example.fr", "seconde@ville.example.fr"] {
-        let reply = app
-            .send(
-                Method::POST,
-                "/api/events/une-place/registrations",
-                Some(json!({
-                    "first_name": "Camille", "last_name": "Martin", "email": email,
-                    "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
-                    "consent": true, "structure_type": "collectivite"
-                })),
-                Browser::default(),
-            )
-            .await;
+        let reply = app.register("une-place", email).await;
         assert_eq!(reply.status, StatusCode::CREATED);
     }
     let alice = app.sign_in("alice@a.example.org").await;
