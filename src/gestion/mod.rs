@@ -14,6 +14,11 @@ use parvis_core::gestion::{
 };
 use parvis_core::registration::field;
 
+pub mod editeur;
+pub mod evenement;
+pub mod inscrits;
+pub mod presence;
+
 use crate::api::{call, json, read};
 use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 
@@ -42,6 +47,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion") view=Home/>
                     <Route path=path!("/gestion/") view=Home/>
                     <Route path=path!("/gestion/connexion") view=LinkSignInPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/nouveau") view=editeur::NewEventPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug") view=evenement::EventPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/modifier") view=editeur::EditEventPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/inscrits") view=inscrits::RegistrantsPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/presence") view=presence::AttendancePage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/emargement/:session") view=presence::SignInSheetPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -231,6 +242,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
             let slug = membership.organisation.slug.clone();
             let heading = format!("organisation-{slug}");
             let labelled_by = heading.clone();
+            let organisation = StoredValue::new(slug.clone());
             let events = LocalResource::new(move || {
                 let url = paths::events(&slug);
                 async move { read::<Vec<EventLine>>(&call(Method::GET, &url, None, None).await?) }
@@ -245,7 +257,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                             Ok(list) if list.is_empty() => view! { <p>"Aucun événement pour l'instant."</p> }.into_any(),
                             Ok(list) => view! {
                                 <ul>{list.into_iter().map(|event| view! {
-                                    <li><a href=format!("/evenements/{}", event.slug) rel="external">{event.slug.clone()}</a></li>
+                                    <li><a href=evenement::href(&organisation.get_value(), &event.slug)>{event.slug.clone()}</a></li>
                                 }).collect_view()}</ul>
                             }.into_any(),
                             Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),

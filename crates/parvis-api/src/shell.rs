@@ -372,6 +372,7 @@ pub fn router(
         .route("/gestion", get(gestion_page))
         .route("/gestion/", get(gestion_page))
         .route("/gestion/connexion", get(gestion_page))
+        .route("/gestion/organisations/{*page}", get(gestion_page))
         .fallback(file_or_not_found)
         .with_state(shell_state)
 }
