@@ -4,7 +4,8 @@
 //! validated by the same code on both sides of the wire. The crate does no
 //! I/O and pulls nothing heavy, because it is compiled into the wasm app.
 //!
-//! - [`gestion`]: the back-office's side of the contract.
+//! - [`gestion`]: the back-office's side of the contract; [`desk`]: its
+//!   registrants desk (promotion, on-behalf registration, messages).
 //! - [`api`]: the HTTP contract (paths, request and response types, the one
 //!   error shape).
 //! - [`registration`]: the registration form and its validation.
@@ -19,6 +20,7 @@
 pub mod api;
 pub mod calendar_links;
 pub mod dates;
+pub mod desk;
 pub mod email;
 pub mod gestion;
 pub mod ics;

@@ -135,6 +135,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::equipe::table())
         .chain(super::reglages::table())
         .chain(super::annulation::table())
+        .chain(super::guichet::table())
         .collect()
 }
 

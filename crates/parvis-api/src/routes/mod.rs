@@ -7,6 +7,7 @@ pub mod annulation;
 pub mod equipe;
 pub mod events;
 pub mod gestion;
+pub mod guichet;
 pub mod health;
 pub mod jobs;
 pub mod manage;

@@ -226,6 +226,7 @@ async fn register(
     let origin = Origin {
         client_hash: token::hash(&format!("client:{client:032x}")),
         hourly_cap: state.registrations_per_client_per_hour,
+        registered_by: None,
     };
     let store = state.store.clone();
     let stored = event.clone();

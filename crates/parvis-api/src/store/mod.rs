@@ -8,6 +8,7 @@
 //! queued in the same transaction as the write.
 
 pub mod accounts;
+pub mod desk;
 pub mod registrants;
 pub mod sql;
 
@@ -221,6 +222,10 @@ pub struct Origin {
     /// New registrations this client may make to one event in an hour
     /// (0: no cap).
     pub hourly_cap: u32,
+    /// The organiser's account that registers someone on their behalf
+    /// (`registrations.registered_by`); `None` when people register
+    /// themselves.
+    pub registered_by: Option<i64>,
 }
 
 /// A stored registration.
@@ -262,7 +267,9 @@ pub enum Changed {
 
 /// Everything the endpoint reads and writes.
 #[async_trait]
-pub trait Store: accounts::AccountStore + registrants::RegistrantStore + Send + Sync {
+pub trait Store:
+    accounts::AccountStore + registrants::RegistrantStore + desk::DeskStore + Send + Sync
+{
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;
 

@@ -248,7 +248,7 @@ impl SqlStore {
                 match previous {
                     Some((id, _)) => {
                         sqlx::query(&self.q(
-                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?, hold_until = ?
+                            "UPDATE registrations SET status = ?, tracks_json = ?, answers_json = ?, structure_type = ?, accessibility_needs = ?, consent_at = ?, updated_at = ?, queue_key = ?, hold_until = ?, registered_by = ?
                              WHERE id = ?",
                         ))
                         .bind(status.as_str())
@@ -260,6 +260,7 @@ impl SqlStore {
                         .bind(&now)
                         .bind(&queue)
                         .bind(hold_until(status, &now_at))
+                        .bind(origin.registered_by)
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
@@ -269,8 +270,8 @@ impl SqlStore {
                     }
                     None => {
                         let created: Option<i64> = sqlx::query_scalar(&self.q(
-                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                              ON CONFLICT (event_id, person_id) DO NOTHING
                              RETURNING id",
                         ))
@@ -286,6 +287,7 @@ impl SqlStore {
                         .bind(&now)
                         .bind(&queue)
                         .bind(hold_until(status, &now_at))
+                        .bind(origin.registered_by)
                         .fetch_optional(&mut *tx)
                         .await
                         .context("failed to store the registration")?;

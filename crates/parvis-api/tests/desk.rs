@@ -1,0 +1,947 @@
+//! The registrants desk of the back-office, on SQLite and on a throwaway
+//! PostgreSQL database each: manual promotion from the waiting list (past
+//! the order with a free seat; refused, then over capacity on request,
+//! without one), registration on someone's behalf (the public form's
+//! checks and French errors, the confirmation email, the origin recorded),
+//! an event's dead letters listed and resent, messages to a group of
+//! registrants with their preview and count and the daily bound, the audit
+//! lines of each, and 404 for another organisation's event.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use http_body_util::BodyExt;
+use parvis_api::outbox::QueuedEmail;
+use parvis_api::store::accounts::Role;
+use parvis_api::store::sql::Dialect;
+use parvis_api::store::{EventRecord, NewEvent, Origin};
+use parvis_api::{AppState, Config, mail, router, seed, token};
+use parvis_core::registration::{RegistrationRequest, check_for_event};
+use serde_json::{Value, json};
+use sqlx::AnyPool;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+mod common;
+use common::{PgDatabase, throwaway_postgres};
+
+const PUBLIC_URL: &str = "https://parvis.example.org";
+const SLUG: &str = "atelier-guichet";
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct App {
+    _dir: TempDir,
+    _database: Option<PgDatabase>,
+    state: AppState,
+    router: Router,
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+struct Reply {
+    status: StatusCode,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A signed-in member: their cookie and CSRF proof.
+#[derive(Clone)]
+struct Member {
+    cookie: String,
+    csrf: String,
+}
+
+impl App {
+    async fn new(backend: Backend) -> Option<Self> {
+        let dir = TempDir::new().unwrap();
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(throwaway_postgres().await?),
+        };
+        let data_dir = dir.path().display().to_string();
+        let database_url = database.as_ref().map(|(_, url)| url.clone());
+        let config = Config::from_lookup(|key| match key {
+            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
+            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
+            "PARVIS_DATABASE_URL" => database_url.clone(),
+            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let state = AppState::from_config(&config).await.unwrap();
+        sqlx::any::install_default_drivers();
+        let (url, dialect) = match &database_url {
+            Some(url) => (url.clone(), Dialect::Postgres),
+            None => (
+                format!("sqlite://{}", config.database_path().display()),
+                Dialect::Sqlite,
+            ),
+        };
+        let pool = AnyPool::connect(&url).await.unwrap();
+        Some(Self {
+            router: router(state.clone()),
+            state,
+            _dir: dir,
+            _database: database.map(|(database, _)| database),
+            pool,
+            dialect,
+        })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        uri: impl AsRef<str>,
+        body: Option<Value>,
+        member: &Member,
+    ) -> Reply {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri.as_ref())
+            .header(header::COOKIE, &member.cookie)
+            .header("x-parvis-csrf", &member.csrf);
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, uri: impl AsRef<str>, member: &Member) -> Reply {
+        self.send(Method::GET, uri, None, member).await
+    }
+
+    async fn post(&self, uri: impl AsRef<str>, body: Value, member: &Member) -> Reply {
+        self.send(Method::POST, uri, Some(body), member).await
+    }
+
+    /// An organisation with one member, signed in.
+    async fn member(&self, slug: &str, email: &str) -> (i64, Member) {
+        let store = &self.state.store;
+        let now = Utc::now();
+        let organisation = match store.organisation(slug).await.unwrap() {
+            Some(organisation) => organisation,
+            None => store
+                .create_organisation(slug, &format!("Centre {slug}"), now)
+                .await
+                .unwrap()
+                .unwrap(),
+        };
+        let account = store
+            .account_for(email, "Camille Martin", now)
+            .await
+            .unwrap();
+        store
+            .set_member(organisation.id, account.id, Role::Organisateur, now)
+            .await
+            .unwrap();
+        let session = token::generate().unwrap();
+        let csrf = token::random_hex(32).unwrap();
+        store
+            .create_session(
+                account.id,
+                &session.hash,
+                &csrf,
+                "tests",
+                now + Duration::days(1),
+                now,
+            )
+            .await
+            .unwrap();
+        (
+            organisation.id,
+            Member {
+                cookie: format!("parvis_session={}", session.token),
+                csrf,
+            },
+        )
+    }
+
+    async fn insert(&self, event: &NewEvent, organisation: i64) -> EventRecord {
+        let store = &self.state.store;
+        store.insert_event(event).await.unwrap().unwrap();
+        store
+            .assign_events(organisation, &[event.public.slug.as_str()])
+            .await
+            .unwrap();
+        store
+            .event_by_slug(&event.public.slug)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Registers through the store, as the public route does.
+    async fn register(&self, event: &EventRecord, email: &str) {
+        let checked = check_for_event(&event.public, &person(email)).unwrap();
+        let now = Utc::now();
+        let compose = mail::composer(PUBLIC_URL, move || now);
+        let personal = token::generate().unwrap();
+        self.state
+            .store
+            .register(
+                event,
+                &checked,
+                &personal.token,
+                &Origin::default(),
+                &compose,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The emails waiting in the outbox (no runner delivers them in these
+    /// tests), read again at each call.
+    async fn queued(&self) -> Vec<QueuedEmail> {
+        self.state
+            .store
+            .claim_due_emails(Utc::now(), Duration::zero(), 10_000)
+            .await
+            .unwrap()
+    }
+
+    async fn emails_to(&self, recipient: &str) -> Vec<QueuedEmail> {
+        self.queued()
+            .await
+            .into_iter()
+            .filter(|q| q.email.recipient == recipient)
+            .collect()
+    }
+
+    /// Forgets every queued email, as a delivery would.
+    async fn deliver_all(&self) {
+        for email in self.queued().await {
+            self.state
+                .store
+                .mark_sent(email.id, Utc::now())
+                .await
+                .unwrap();
+        }
+    }
+
+    /// The registrants' list: (email, status, rank) in order.
+    async fn lines(&self, member: &Member, org: &str) -> Vec<(String, String, Option<u64>)> {
+        let list = self.get(registrants(org, SLUG), member).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+        list.json()["registrants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| {
+                (
+                    line["email"].as_str().unwrap().to_owned(),
+                    line["status"].as_str().unwrap().to_owned(),
+                    line["rank"].as_u64(),
+                )
+            })
+            .collect()
+    }
+
+    async fn id_of(&self, member: &Member, org: &str, email: &str) -> i64 {
+        let list = self.get(registrants(org, SLUG), member).await;
+        list.json()["registrants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|line| line["email"] == email)
+            .unwrap_or_else(|| panic!("{email} is listed"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn audit(&self, member: &Member, org: &str, action: &str) -> Vec<String> {
+        // The journal is for administrators: read it from the database.
+        let _ = member;
+        let sql = self.dialect.sql(
+            "SELECT l.detail FROM audit_log l JOIN organisations o ON o.id = l.organisation_id
+             WHERE o.slug = ? AND l.action = ? ORDER BY l.id",
+        );
+        sqlx::query_scalar(&sql)
+            .bind(org)
+            .bind(action)
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Seats taken and capacity of the event's own quota.
+    async fn event_seats(&self, event: &EventRecord) -> (i64, i64) {
+        let sql = self
+            .dialect
+            .sql("SELECT taken, capacity FROM quotas WHERE event_id = ? AND key = 'event'");
+        sqlx::query_as(&sql)
+            .bind(event.id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+fn registrants(org: &str, slug: &str) -> String {
+    format!("/api/gestion/organisations/{org}/evenements/{slug}/inscrits")
+}
+
+fn event_path(org: &str, slug: &str) -> String {
+    format!("/api/gestion/organisations/{org}/evenements/{slug}")
+}
+
+fn person(email: &str) -> RegistrationRequest {
+    let local = email.split('@').next().unwrap();
+    RegistrationRequest {
+        first_name: local.to_owned(),
+        last_name: "Martin".to_owned(),
+        email: email.to_owned(),
+        organisation: "Ville de Creil".to_owned(),
+        role: "Chargée de mission".to_owned(),
+        consent: true,
+        structure_type: "collectivite".to_owned(),
+        ..Default::default()
+    }
+}
+
+/// A webinar of `capacity` seats with a waiting list, in a month.
+fn event(slug: &str, capacity: u32) -> NewEvent {
+    let day = Utc::now().date_naive() + chrono::Days::new(30);
+    let mut event = seed::webinar(slug, day, None);
+    event.public.capacity = Some(capacity);
+    event.public.waitlist = true;
+    event
+}
+
+fn token_of(email: &QueuedEmail) -> String {
+    email.email.body_text.split("/inscription/").nth(1).unwrap()[..64].to_owned()
+}
+
+async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let event = app.insert(&event(SLUG, 1), organisation).await;
+    for email in [
+        "anne@ville.example.fr",
+        "bruno@ville.example.fr",
+        "chloe@ville.example.fr",
+        "denis@ville.example.fr",
+    ] {
+        app.register(&event, email).await;
+    }
+    app.deliver_all().await;
+    let chloe = app
+        .id_of(&alice, "centre-a", "chloe@ville.example.fr")
+        .await;
+    let promote = |id: i64| format!("{}/{id}/promouvoir", registrants("centre-a", SLUG));
+
+    // No free seat: refused, unless the organiser goes over the capacity.
+    let refused = app.post(promote(chloe), json!({}), &alice).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "full");
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("Dépasser la capacité"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(app.event_seats(&event).await, (1, 1), "nothing changed");
+    assert!(app.emails_to("chloe@ville.example.fr").await.is_empty());
+    let over = app
+        .post(promote(chloe), json!({"depasser": true}), &alice)
+        .await;
+    assert_eq!(over.status, StatusCode::OK, "{}", over.text);
+    assert!(
+        over.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("capacité dépassée"),
+        "{}",
+        over.text
+    );
+    assert_eq!(app.event_seats(&event).await, (2, 1), "one seat over");
+    let emails = app.emails_to("chloe@ville.example.fr").await;
+    assert_eq!(emails.len(), 1);
+    assert!(
+        emails[0]
+            .email
+            .subject
+            .starts_with("Une place s'est libérée"),
+        "{}",
+        emails[0].email.subject
+    );
+    // The personal link of the email opens her registration, confirmed.
+    let token = token_of(&emails[0]);
+    let mine = app
+        .get(
+            format!("/api/registrations/{token}"),
+            &Member {
+                cookie: String::new(),
+                csrf: String::new(),
+            },
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    assert_eq!(mine.json()["status"], "confirmed");
+    app.deliver_all().await;
+    assert_eq!(
+        app.lines(&alice, "centre-a").await,
+        vec![
+            (
+                "anne@ville.example.fr".to_owned(),
+                "confirmed".to_owned(),
+                None
+            ),
+            (
+                "bruno@ville.example.fr".to_owned(),
+                "waitlisted".to_owned(),
+                Some(1)
+            ),
+            (
+                "chloe@ville.example.fr".to_owned(),
+                "confirmed".to_owned(),
+                None
+            ),
+            (
+                "denis@ville.example.fr".to_owned(),
+                "waitlisted".to_owned(),
+                Some(2)
+            ),
+        ]
+    );
+
+    // A cancellation brings the event back to its capacity: nobody waiting
+    // is promoted, since no seat is free.
+    let anne = app.id_of(&alice, "centre-a", "anne@ville.example.fr").await;
+    let cancelled = app
+        .post(
+            format!("{}/{anne}/annuler", registrants("centre-a", SLUG)),
+            json!({}),
+            &alice,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(app.event_seats(&event).await, (1, 1));
+    assert!(app.emails_to("bruno@ville.example.fr").await.is_empty());
+
+    // A free seat (the capacity raised, as the event editor does): the
+    // organiser promotes Denis past Bruno, who keeps waiting.
+    let raise = app
+        .dialect
+        .sql("UPDATE quotas SET capacity = 2 WHERE event_id = ? AND key = 'event'");
+    sqlx::query(&raise)
+        .bind(event.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let denis = app
+        .id_of(&alice, "centre-a", "denis@ville.example.fr")
+        .await;
+    let promoted = app.post(promote(denis), json!({}), &alice).await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.text);
+    assert!(
+        !promoted.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("dépassée")
+    );
+    assert_eq!(app.event_seats(&event).await, (2, 2));
+    assert_eq!(app.emails_to("denis@ville.example.fr").await.len(), 1);
+    assert!(app.emails_to("bruno@ville.example.fr").await.is_empty());
+    let lines = app.lines(&alice, "centre-a").await;
+    assert_eq!(
+        lines[1],
+        (
+            "bruno@ville.example.fr".to_owned(),
+            "waitlisted".to_owned(),
+            Some(1)
+        )
+    );
+    assert_eq!(lines[3].1, "confirmed");
+
+    // Someone not waiting cannot be promoted; another event's id is unknown.
+    let again = app.post(promote(denis), json!({}), &alice).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(again.json()["code"], "not_waiting");
+    let unknown = app.post(promote(denis + 1000), json!({}), &alice).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    let audit = app.audit(&alice, "centre-a", "promotion").await;
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert!(
+        audit[0].contains("chloe@ville.example.fr") && audit[0].contains("capacité dépassée"),
+        "{audit:?}"
+    );
+    assert!(
+        audit[1].contains("denis@ville.example.fr") && !audit[1].contains("dépassée"),
+        "{audit:?}"
+    );
+}
+
+async fn an_organiser_registers_someone_on_their_behalf(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let mut members_only = event(SLUG, 1);
+    // Members only, and registration closed: organisers register anyway.
+    members_only.public.members_only = true;
+    members_only.public.registration.closes_at = Utc::now().fixed_offset() - Duration::hours(1);
+    let event = app.insert(&members_only, organisation).await;
+    let add = format!("{}/ajouter", registrants("centre-a", SLUG));
+
+    // The public form's checks, each field named in French.
+    let refused = app
+        .post(
+            &add,
+            json!({"first_name": "", "email": "pas-une-adresse", "consent": true,
+                   "structure_type": "collectivite", "organisation": "Ville", "role": "Élue",
+                   "last_name": "Durand"}),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let fields = &refused.json()["fields"];
+    assert!(
+        fields["first_name"][0].as_str().unwrap().len() > 5,
+        "{fields}"
+    );
+    assert!(
+        fields["email"][0].as_str().unwrap().contains("adresse"),
+        "{fields}"
+    );
+    assert!(fields.get("invitation_code").is_none(), "{fields}");
+
+    let done = app
+        .post(
+            &add,
+            serde_json::to_value(person("emma@ville.example.fr")).unwrap(),
+            &alice,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    assert_eq!(done.json()["status"], "confirmed");
+    let emails = app.emails_to("emma@ville.example.fr").await;
+    assert_eq!(emails.len(), 1, "the confirmation");
+    assert!(emails[0].email.subject.starts_with("Inscription confirmée"));
+    assert!(emails[0].email.body_text.contains("/inscription/"));
+    // The event is full: the next one waits.
+    let waiting = app
+        .post(
+            &add,
+            serde_json::to_value(person("farid@ville.example.fr")).unwrap(),
+            &alice,
+        )
+        .await;
+    assert_eq!(waiting.status, StatusCode::CREATED, "{}", waiting.text);
+    assert_eq!(waiting.json()["status"], "waitlisted");
+    assert!(
+        waiting.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("rang 1")
+    );
+    // Again: nothing new, the confirmation goes again.
+    let again = app
+        .post(
+            &add,
+            serde_json::to_value(person("emma@ville.example.fr")).unwrap(),
+            &alice,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert!(
+        again.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("déjà inscrit")
+    );
+
+    // The origin: the organiser's account, on the registrations they made.
+    app.register(&event, "gaelle@ville.example.fr").await;
+    let sql = app.dialect.sql(
+        "SELECT p.email, r.registered_by, a.email AS organiser FROM registrations r
+         JOIN people p ON p.id = r.person_id LEFT JOIN accounts a ON a.id = r.registered_by
+         WHERE r.event_id = ? ORDER BY r.id",
+    );
+    let rows: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(&sql)
+        .bind(event.id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|(email, _, organiser)| (email.as_str(), organiser.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("emma@ville.example.fr", Some("alice@a.example.org")),
+            ("farid@ville.example.fr", Some("alice@a.example.org")),
+            ("gaelle@ville.example.fr", None),
+        ]
+    );
+    let audit = app.audit(&alice, "centre-a", "inscription").await;
+    assert_eq!(audit.len(), 3, "{audit:?}");
+    assert!(audit[0].contains("emma@ville.example.fr") && audit[0].contains("confirmée"));
+    assert!(audit[1].contains("liste d'attente (rang 1)"), "{audit:?}");
+    assert!(audit[2].contains("confirmation renvoyée"), "{audit:?}");
+}
+
+async fn dead_letters_are_listed_and_resent(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let (other_org, _) = app.member("centre-b", "bruno@b.example.org").await;
+    let event = app.insert(&event(SLUG, 10), organisation).await;
+    let elsewhere = app.insert(&event_named("ailleurs"), other_org).await;
+    app.register(&event, "henri@ville.example.fr").await;
+    app.register(&event, "ines@ville.example.fr").await;
+    app.register(&elsewhere, "jules@ville.example.fr").await;
+    // Henri's and Jules's confirmations are refused for good.
+    for email in app.queued().await {
+        if email.email.recipient == "ines@ville.example.fr" {
+            app.state
+                .store
+                .mark_sent(email.id, Utc::now())
+                .await
+                .unwrap();
+        } else {
+            app.state
+                .store
+                .mark_failed(email.id, "550 5.1.1 mailbox unavailable", None, Utc::now())
+                .await
+                .unwrap();
+        }
+    }
+    assert!(app.queued().await.is_empty());
+    let listed = app
+        .get(
+            format!("{}/courriels-en-echec", event_path("centre-a", SLUG)),
+            &alice,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let letters = listed.json();
+    let letters = letters.as_array().unwrap();
+    assert_eq!(letters.len(), 1, "only this event's: {letters:?}");
+    assert_eq!(letters[0]["recipient"], "henri@ville.example.fr");
+    assert_eq!(letters[0]["name"], "henri Martin");
+    assert_eq!(letters[0]["last_error"], "550 5.1.1 mailbox unavailable");
+    assert!(
+        letters[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Inscription confirmée")
+    );
+    let id = letters[0]["id"].as_i64().unwrap();
+    let jules = app.state.store.dead_letters(10).await.unwrap();
+    let jules = jules
+        .iter()
+        .find(|l| l.recipient == "jules@ville.example.fr")
+        .unwrap()
+        .id;
+
+    // Another event's letter cannot be resent from this one.
+    let resend = |id: i64| {
+        format!(
+            "{}/courriels-en-echec/{id}/renvoyer",
+            event_path("centre-a", SLUG)
+        )
+    };
+    let refused = app.post(resend(jules), json!({}), &alice).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "not_dead_letter");
+    let resent = app.post(resend(id), json!({}), &alice).await;
+    assert_eq!(resent.status, StatusCode::OK, "{}", resent.text);
+    let queued = app.queued().await;
+    assert_eq!(queued.len(), 1, "Henri's email is due again");
+    assert_eq!(queued[0].email.recipient, "henri@ville.example.fr");
+    assert_eq!(queued[0].attempts, 0, "with fresh attempts");
+    assert!(queued[0].email.body_text.contains("/inscription/"));
+    let listed = app
+        .get(
+            format!("{}/courriels-en-echec", event_path("centre-a", SLUG)),
+            &alice,
+        )
+        .await;
+    assert_eq!(listed.json(), json!([]));
+    // Twice: it is no dead letter any more.
+    assert_eq!(
+        app.post(resend(id), json!({}), &alice).await.status,
+        StatusCode::CONFLICT
+    );
+    let audit = app.audit(&alice, "centre-a", "renvoi").await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0].contains("henri@ville.example.fr"), "{audit:?}");
+}
+
+fn event_named(slug: &str) -> NewEvent {
+    event(slug, 10)
+}
+
+async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let event = app.insert(&event(SLUG, 1), organisation).await;
+    for email in [
+        "karim@ville.example.fr",
+        "lea@ville.example.fr",
+        "marc@ville.example.fr",
+    ] {
+        app.register(&event, email).await;
+    }
+    let marc = app.id_of(&alice, "centre-a", "marc@ville.example.fr").await;
+    let cancel = app
+        .post(
+            format!("{}/{marc}/annuler", registrants("centre-a", SLUG)),
+            json!({}),
+            &alice,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK);
+    app.register(&event, "nora@ville.example.fr").await;
+    app.deliver_all().await;
+    let messages = format!("{}/messages", event_path("centre-a", SLUG));
+    let preview = format!("{messages}/apercu");
+
+    // Every field checked, in French.
+    let refused = app
+        .post(
+            &preview,
+            json!({"destinataires": "atelier:inconnu", "objet": "", "message": " "}),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let fields = &refused.json()["fields"];
+    assert_eq!(
+        fields["destinataires"][0],
+        "Cet atelier n'existe pas pour cet événement."
+    );
+    assert_eq!(fields["objet"][0], "Indiquez l'objet du message.");
+    assert_eq!(fields["message"][0], "Écrivez le message.");
+
+    // The preview: to the waiting list only (Léa and Nora; Marc cancelled).
+    let message = json!({
+        "destinataires": "attente",
+        "objet": "Changement de salle",
+        "message": "Bonjour,\nla salle change : rendez-vous salle B.",
+    });
+    let shown = app.post(&preview, message.clone(), &alice).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    let shown = shown.json();
+    assert_eq!(shown["count"], 2);
+    assert_eq!(shown["sent_today"], 0);
+    assert_eq!(shown["daily_limit"], 3);
+    let body = shown["body"].as_str().unwrap();
+    assert!(body.starts_with("Bonjour [prénom],"), "{body}");
+    assert!(body.contains("rendez-vous salle B."), "{body}");
+    assert!(
+        body.contains("[lien personnel de chaque personne]"),
+        "{body}"
+    );
+    assert!(app.queued().await.is_empty(), "a preview sends nothing");
+
+    let sent = app.post(&messages, message.clone(), &alice).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    assert_eq!(sent.json()["count"], 2);
+    let queued = app.queued().await;
+    let mut recipients: Vec<&str> = queued.iter().map(|q| q.email.recipient.as_str()).collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        ["lea@ville.example.fr", "nora@ville.example.fr"]
+    );
+    for email in &queued {
+        assert!(email.email.subject.starts_with("Changement de salle"));
+        assert!(email.email.body_text.contains("rendez-vous salle B."));
+        let token = token_of(email);
+        let opened = app
+            .get(
+                format!("/api/registrations/{token}"),
+                &Member {
+                    cookie: String::new(),
+                    csrf: String::new(),
+                },
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::OK, "each email's own link works");
+        assert_eq!(opened.json()["status"], "waitlisted");
+    }
+    assert!(
+        queued[0].email.sender_name.is_some(),
+        "signed with the organisation's sender name"
+    );
+    app.deliver_all().await;
+
+    // Two more messages today, to everyone; the fourth is refused.
+    let everyone = json!({"destinataires": "tous", "objet": "Rappel", "message": "À bientôt."});
+    for _ in 0..2 {
+        let sent = app.post(&messages, everyone.clone(), &alice).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+        assert_eq!(sent.json()["count"], 3, "Karim, Léa, Nora");
+    }
+    app.deliver_all().await;
+    let refused = app.post(&messages, everyone.clone(), &alice).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "daily_limit");
+    assert!(app.queued().await.is_empty(), "nothing sent past the bound");
+    let log = app.get(&messages, &alice).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let log = log.json();
+    assert_eq!(log["sent_today"], 3);
+    assert_eq!(log["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(log["messages"][2]["audience"], "attente");
+    assert_eq!(log["messages"][2]["recipients"], 2);
+    assert_eq!(log["messages"][0]["who"], "alice@a.example.org");
+    // A day later, the bound is free again.
+    let back = app
+        .dialect
+        .sql("UPDATE registrant_messages SET created_at = ? WHERE event_id = ?");
+    sqlx::query(&back)
+        .bind(parvis_api::store::timestamp(
+            Utc::now() - Duration::hours(25),
+        ))
+        .bind(event.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let sent = app.post(&messages, everyone, &alice).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+
+    let audit = app.audit(&alice, "centre-a", "message").await;
+    assert_eq!(audit.len(), 4, "{audit:?}");
+    assert!(
+        audit[0].contains("Changement de salle")
+            && audit[0].contains("la liste d'attente")
+            && audit[0].contains("2 e-mails"),
+        "{audit:?}"
+    );
+}
+
+async fn another_organisation_s_event_does_not_exist(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (_, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let (other, _) = app.member("centre-b", "bruno@b.example.org").await;
+    let theirs = app.insert(&event("le-leur", 1), other).await;
+    app.register(&theirs, "olga@ville.example.fr").await;
+    app.register(&theirs, "paul@ville.example.fr").await;
+    let sql = app
+        .dialect
+        .sql("SELECT id FROM registrations WHERE event_id = ? ORDER BY id DESC");
+    let waiting: i64 = sqlx::query_scalar(&sql)
+        .bind(theirs.id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()[0];
+    app.deliver_all().await;
+    for org in ["centre-a", "centre-b"] {
+        let base = event_path(org, "le-leur");
+        let calls = [
+            (
+                Method::POST,
+                format!("{base}/inscrits/{waiting}/promouvoir"),
+                Some(json!({"depasser": true})),
+            ),
+            (
+                Method::POST,
+                format!("{base}/inscrits/ajouter"),
+                Some(serde_json::to_value(person("quentin@ville.example.fr")).unwrap()),
+            ),
+            (Method::GET, format!("{base}/courriels-en-echec"), None),
+            (
+                Method::POST,
+                format!("{base}/courriels-en-echec/1/renvoyer"),
+                Some(json!({})),
+            ),
+            (Method::GET, format!("{base}/messages"), None),
+            (
+                Method::POST,
+                format!("{base}/messages"),
+                Some(json!({"destinataires": "tous", "objet": "A", "message": "B"})),
+            ),
+            (
+                Method::POST,
+                format!("{base}/messages/apercu"),
+                Some(json!({"destinataires": "tous", "objet": "A", "message": "B"})),
+            ),
+        ];
+        for (method, path, body) in calls {
+            let reply = app.send(method.clone(), &path, body, &alice).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: {}",
+                reply.text
+            );
+            assert!(
+                !reply.text.contains("le-leur") && !reply.text.contains("olga"),
+                "{}",
+                reply.text
+            );
+        }
+    }
+    assert!(app.queued().await.is_empty(), "nothing was sent");
+    let sql = app
+        .dialect
+        .sql("SELECT status FROM registrations WHERE id = ?");
+    let status: String = sqlx::query_scalar(&sql)
+        .bind(waiting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "waitlisted");
+}
+
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+store_tests!(
+    manual_promotion_with_and_without_a_free_seat,
+    an_organiser_registers_someone_on_their_behalf,
+    dead_letters_are_listed_and_resent,
+    writing_to_the_waiting_list_with_a_preview_and_a_daily_bound,
+    another_organisation_s_event_does_not_exist,
+);
