@@ -173,6 +173,7 @@ fn EventCard(event: EventSummary) -> impl IntoView {
         None => event.format.label().to_owned(),
     };
     let state = match event.registration_state {
+        _ if event.cancelled => Some("Annulé"),
         RegistrationState::Open => Some("Inscriptions ouvertes"),
         RegistrationState::NotYetOpen => Some("Inscriptions bientôt ouvertes"),
         RegistrationState::Closed => None,

@@ -71,6 +71,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             )
         }
         RegistrationState::NotYetOpen => "Les inscriptions ne sont pas encore ouvertes.".to_owned(),
+        RegistrationState::Closed if event.cancelled => "Événement annulé : les inscriptions sont fermées.".to_owned(),
         RegistrationState::Closed => "Les inscriptions sont closes.".to_owned(),
     };
     let form_event = event.clone();
@@ -83,6 +84,9 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
         <article class="event">
             <p class="kind">{event.kind.label()}</p>
             <h1>{event.title.clone()}</h1>
+            {event.cancelled.then(|| view! {
+                <p class="notice notice-error"><strong>"Événement annulé."</strong>" L'organisation a annulé cet événement ; les personnes inscrites en ont été prévenues par e-mail."</p>
+            })}
             <p class="lead">{event.summary.clone()}</p>
             {open.then(|| view! {
                 <p class="jump"><a href="#inscription" on:click=|ev| crate::follow_in_page_link(ev, "inscription")>"S'inscrire"</a></p>
@@ -129,7 +133,9 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
 
             <section aria-labelledby="presentation">
                 <h2 id="presentation">"Présentation"</h2>
-                {event.description.iter().map(|p| view! { <p>{p.clone()}</p> }).collect_view()}
+                // Rendered from the organiser's Markdown and sanitised by the
+                // endpoint when the event was saved.
+                <div class="description" inner_html=event.description_html.clone()></div>
             </section>
             {(!event.objectives.is_empty()).then(|| view! {
                 <section aria-labelledby="objectifs">

@@ -27,11 +27,13 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod editor;
 pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod lambda;
 pub mod legal;
+pub mod markdown;
 pub mod mail;
 pub mod outbox;
 pub mod rate_limit;

@@ -417,6 +417,9 @@ pub struct EventSummary {
     /// True once the last session has ended (decided by the endpoint's
     /// clock, not the visitor's).
     pub is_past: bool,
+    /// Called off by its organiser.
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 /// The public page of an event. It never carries the connection link of an
@@ -431,8 +434,9 @@ pub struct EventPublic {
     pub title: String,
     /// One or two sentences.
     pub summary: String,
-    /// Full description, one paragraph each.
-    pub description: Vec<String>,
+    /// Full description: HTML rendered from the organiser's Markdown and
+    /// sanitised by the endpoint (paragraphs, lists, emphasis, links).
+    pub description_html: String,
     /// Online, in person or both.
     pub format: EventFormat,
     /// The venue, for in-person and hybrid events.
@@ -485,6 +489,10 @@ pub struct EventPublic {
     /// Seats taken and left, computed when the page is read.
     #[serde(default)]
     pub availability: Availability,
+    /// Called off by its organiser: registration is closed and every
+    /// registrant was told.
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 /// Reminders 1 day and 1 hour before each session.

@@ -174,6 +174,17 @@ pub struct EndSessions {
 pub struct EventLine {
     /// Its address.
     pub slug: String,
+    /// Its title.
+    pub title: String,
+    /// Draft, published or cancelled.
+    pub status: crate::editor::EventStatus,
+    /// Start of its first session.
+    #[serde(with = "crate::timestamp")]
+    pub starts_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Confirmed registrations.
+    pub confirmed: u32,
+    /// Registrations on the waiting list.
+    pub waitlisted: u32,
 }
 
 /// One line of an organisation's audit log.

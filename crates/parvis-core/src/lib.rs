@@ -21,6 +21,7 @@ pub mod api;
 pub mod calendar_links;
 pub mod dates;
 pub mod desk;
+pub mod editor;
 pub mod email;
 pub mod gestion;
 pub mod ics;

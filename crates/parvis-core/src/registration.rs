@@ -77,6 +77,7 @@ pub fn field_label(name: &str) -> &'static str {
         field::SESSIONS => "Journées",
         field::INVITATION_CODE => "Code d'invitation",
         crate::search::QUERY_FIELD => "Recherche",
+        crate::presence::FILE_FIELD => "Fichier",
         _ => "Champ",
     }
 }
@@ -532,7 +533,7 @@ mod tests {
             kind: EventKind::Comite,
             title: "Comité".into(),
             summary: String::new(),
-            description: vec![],
+            description_html: String::new(),
             format: EventFormat::Presentiel,
             venue: None,
             audience: None,
@@ -560,6 +561,7 @@ mod tests {
             questions: vec![],
             reminders_minutes: default_reminders(),
             availability: Availability::default(),
+            cancelled: false,
         }
     }
 

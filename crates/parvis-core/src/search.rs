@@ -56,12 +56,11 @@ pub fn check_query(query: &str) -> Result<(), QueryError> {
 }
 
 /// Everything a search of the agenda looks into, normalised: title,
-/// summary, description, organiser, venue (name, address, town) and
+/// summary, description (its Markdown source), organiser, venue (name, address, town) and
 /// speakers, so « Évry », « CRPVE » or « Creil » find the events that name
 /// them.
-pub fn event_text(event: &crate::api::EventPublic) -> String {
-    let mut parts: Vec<&str> = vec![&event.title, &event.summary, &event.organiser];
-    parts.extend(event.description.iter().map(String::as_str));
+pub fn event_text(event: &crate::api::EventPublic, description: &str) -> String {
+    let mut parts: Vec<&str> = vec![&event.title, &event.summary, &event.organiser, description];
     if let Some(venue) = &event.venue {
         parts.push(&venue.name);
         parts.push(&venue.city);

@@ -222,6 +222,10 @@ pub fn compose(
             format!("Inscription annulée : {}", public.title),
             "Votre inscription est annulée. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.".to_owned(),
         ),
+        (NoticeKind::EventCancelled, _) => (
+            format!("Événement annulé : {}", public.title),
+            format!("{} a annulé l'événement suivant. Votre inscription est donc annulée ; nous vous prions de nous excuser pour ce changement.", public.organiser),
+        ),
         (NoticeKind::HoldExpired, _) => (
             format!("Place libérée, adresse non confirmée : {}", public.title),
             format!("Votre adresse n'a pas été confirmée dans les {} minutes : votre place a été proposée à une autre personne. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),

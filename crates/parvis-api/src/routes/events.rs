@@ -63,6 +63,7 @@ pub fn summary(event: &EventPublic, now: DateTime<Utc>) -> EventSummary {
         members_only: event.members_only,
         registration_state: event.registration_state,
         is_past: last.is_some_and(|s| s.ends_at <= now),
+        cancelled: event.cancelled,
     }
 }
 
@@ -103,10 +104,8 @@ async fn list(
     Ok(Json(
         events
             .into_iter()
-            .map(|mut event| {
-                event.registration_state = event.registration.state_at(now);
-                summary(&event, now)
-            })
+            // The store computed where registration stands at `now`.
+            .map(|event| summary(&event, now))
             .collect(),
     ))
 }
@@ -125,12 +124,24 @@ fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
     Ok(search::query_terms(q))
 }
 
-/// Finds an event or answers 404 in French.
+/// Finds a public (published or cancelled) event or answers 404 in
+/// French: a draft is seen only in the back-office.
 pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError> {
-    let mut event = state.store.event_by_slug(slug).await?.ok_or_else(|| {
-        AppError::NotFound("Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned())
-    })?;
-    event.public.registration_state = event.public.registration.state_at(Utc::now());
+    let mut event = state
+        .store
+        .event_by_slug(slug)
+        .await?
+        .filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
+        .ok_or_else(|| {
+            AppError::NotFound(
+                "Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned(),
+            )
+        })?;
+    event.public.registration_state = if event.public.cancelled {
+        parvis_core::api::RegistrationState::Closed
+    } else {
+        event.public.registration.state_at(Utc::now())
+    };
     Ok(event)
 }
 

@@ -26,7 +26,7 @@ use crate::routes::detached;
 use crate::store::accounts::{Account, SignInSecrets};
 use crate::token;
 use parvis_core::gestion::{
-    Accepted, AccountView, AuditLine, CodeSignIn, EndSessions, EventLine, LinkSignIn, Me,
+    Accepted, AccountView, AuditLine, CodeSignIn, EndSessions, LinkSignIn, Me,
     MembershipView, OrganisationView, SessionLine, SignInRequest,
 };
 
@@ -97,14 +97,6 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             route(Method::POST, "/gestion/sessions/fermer", SignedIn),
             post(end_sessions),
         ),
-        (
-            route(
-                Method::GET,
-                "/gestion/organisations/{org}/evenements",
-                Member,
-            ),
-            get(organisation_events),
-        ),
         // An event's registrants and their exports (routes::registrants).
         (
             route(Method::GET, REGISTRANTS, Member),
@@ -135,6 +127,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::equipe::table())
         .chain(super::reglages::table())
         .chain(super::annulation::table())
+        .chain(super::evenements::table())
         .chain(super::guichet::table())
         .collect()
 }
@@ -440,22 +433,6 @@ async fn end_sessions(
     } else {
         Ok(StatusCode::NO_CONTENT.into_response())
     }
-}
-
-/// `GET /api/gestion/organisations/{org}/evenements`.
-async fn organisation_events(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(org): Path<String>,
-) -> Result<Json<Vec<EventLine>>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let slugs = state
-        .store
-        .organisation_events(membership.organisation.id)
-        .await?;
-    Ok(Json(
-        slugs.into_iter().map(|slug| EventLine { slug }).collect(),
-    ))
 }
 
 /// `GET /api/gestion/organisations/{org}/journal`: administrators only.

@@ -5,6 +5,7 @@
 
 pub mod annulation;
 pub mod equipe;
+pub mod evenements;
 pub mod events;
 pub mod gestion;
 pub mod guichet;

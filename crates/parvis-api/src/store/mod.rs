@@ -8,6 +8,7 @@
 //! queued in the same transaction as the write.
 
 pub mod accounts;
+pub mod editor;
 pub mod desk;
 pub mod registrants;
 pub mod sql;
@@ -18,6 +19,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parvis_core::api::{EventPublic, Publication, RegistrationStatus, When};
+use parvis_core::editor::EventStatus;
 use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
 use serde::{Deserialize, Serialize};
@@ -48,13 +50,25 @@ pub struct EventRecord {
     pub private: EventPrivate,
     /// The sender name its organisation chose for its emails, if any.
     pub sender_name: Option<String>,
+    /// Draft, published or cancelled.
+    pub status: EventStatus,
+    /// The description as its organiser wrote it, in Markdown.
+    pub description_markdown: String,
+    /// The organisation it belongs to.
+    pub organisation_id: Option<i64>,
 }
 
-/// An event to insert (seed or, later, the organisers' back office).
+/// An event to insert (the demo content, the organisers' editor).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// The public page.
+    /// The public page, its description rendered.
     pub public: EventPublic,
+    /// The description as written, in Markdown.
+    pub description_markdown: String,
+    /// Draft or published.
+    pub status: EventStatus,
+    /// The organisation it belongs to.
+    pub organisation_id: Option<i64>,
     /// Connection link of an online event.
     pub connection_url: Option<String>,
     /// Roster and invitation codes.
@@ -150,6 +164,8 @@ pub enum NoticeKind {
     Changed,
     /// Cancelled.
     Cancelled,
+    /// The whole event was cancelled by its organiser.
+    EventCancelled,
     /// The address was not confirmed in time: the seat went to others.
     HoldExpired,
     /// A session starts soon.
@@ -169,6 +185,7 @@ impl NoticeKind {
             NoticeKind::Promoted => "promoted",
             NoticeKind::Changed => "changed",
             NoticeKind::Cancelled => "cancelled",
+            NoticeKind::EventCancelled => "event_cancelled",
             NoticeKind::HoldExpired => "expired",
             NoticeKind::Reminder { .. } => "reminder",
         }
@@ -268,7 +285,12 @@ pub enum Changed {
 /// Everything the endpoint reads and writes.
 #[async_trait]
 pub trait Store:
-    accounts::AccountStore + registrants::RegistrantStore + desk::DeskStore + Send + Sync
+    accounts::AccountStore
+    + registrants::RegistrantStore
+    + desk::DeskStore
+    + editor::EditorStore
+    + Send
+    + Sync
 {
     /// True when no event exists yet (first start).
     async fn is_empty(&self) -> Result<bool>;

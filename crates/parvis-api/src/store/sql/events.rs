@@ -9,8 +9,10 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
     Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
-    RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When, quota,
+    RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue,
+    When, quota,
 };
+use parvis_core::editor::EventStatus;
 use parvis_core::questions::Question;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -36,7 +38,16 @@ pub(super) struct StoredEvent {
     kind: EventKind,
     title: String,
     summary: String,
+    /// The description of rows written before descriptions were Markdown:
+    /// plain paragraphs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     description: Vec<String>,
+    /// The organiser's Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description_markdown: Option<String>,
+    /// The Markdown rendered and sanitised when it was saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description_html: Option<String>,
     format: EventFormat,
     venue: Option<StoredVenue>,
     audience: Option<String>,
@@ -135,14 +146,14 @@ struct StoredReportLink {
 }
 
 impl StoredEvent {
-    /// What is stored of a public page.
-    pub(super) fn of(public: &EventPublic) -> Self {
+    /// What is stored of a public page and its description's Markdown.
+    pub(super) fn of(public: &EventPublic, description_markdown: &str) -> Self {
         let EventPublic {
             slug,
             kind,
             title,
             summary,
-            description,
+            description_html,
             format,
             venue,
             audience,
@@ -165,13 +176,17 @@ impl StoredEvent {
             reminders_minutes,
             // Computed from the quotas when the page is read.
             availability: _,
+            // Stored as the event's status (`events.status`).
+            cancelled: _,
         } = public;
         Self {
             slug: slug.clone(),
             kind: *kind,
             title: title.clone(),
             summary: summary.clone(),
-            description: description.clone(),
+            description: Vec::new(),
+            description_markdown: Some(description_markdown.to_owned()),
+            description_html: Some(description_html.clone()),
             format: *format,
             venue: venue.as_ref().map(StoredVenue::from),
             audience: audience.clone(),
@@ -193,15 +208,26 @@ impl StoredEvent {
         }
     }
 
+    /// The description's Markdown (old rows: their paragraphs, one per
+    /// block).
+    pub(super) fn markdown(&self) -> String {
+        match &self.description_markdown {
+            Some(markdown) => markdown.clone(),
+            None => self.description.join("\n\n"),
+        }
+    }
+
     /// The public page, with where registration stands at `now`; its
     /// availability is empty until the quotas are read.
-    pub(super) fn into_public(self, now: DateTime<Utc>) -> EventPublic {
+    pub(super) fn into_public(self, status: EventStatus, now: DateTime<Utc>) -> EventPublic {
         let Self {
             slug,
             kind,
             title,
             summary,
             description,
+            description_markdown: _,
+            description_html,
             format,
             venue,
             audience,
@@ -222,12 +248,14 @@ impl StoredEvent {
             reminders_minutes,
         } = self;
         let registration = RegistrationWindow::from(registration);
+        let cancelled = status == EventStatus::Cancelled;
         EventPublic {
             slug,
             kind,
             title,
             summary,
-            description,
+            description_html: description_html
+                .unwrap_or_else(|| crate::markdown::paragraphs(&description)),
             format,
             venue: venue.map(Venue::from),
             audience,
@@ -238,7 +266,11 @@ impl StoredEvent {
             sessions: sessions.into_iter().map(Session::from).collect(),
             members_only,
             access_note,
-            registration_state: registration.state_at(now),
+            registration_state: if cancelled {
+                RegistrationState::Closed
+            } else {
+                registration.state_at(now)
+            },
             registration,
             report: report.map(ReportLink::from),
             capacity,
@@ -248,6 +280,7 @@ impl StoredEvent {
             questions,
             reminders_minutes,
             availability: Availability::default(),
+            cancelled,
         }
     }
 
@@ -257,9 +290,16 @@ impl StoredEvent {
     }
 }
 
-/// Reads the public page stored in a row's `data_json`, as at `now`.
+/// Reads the public page stored in a row's `data_json` and `status`, as at
+/// `now`.
 pub(super) fn public_of(row: &AnyRow, now: DateTime<Utc>) -> Result<EventPublic> {
-    Ok(decode_json::<StoredEvent>(row, "data_json")?.into_public(now))
+    Ok(decode_json::<StoredEvent>(row, "data_json")?.into_public(status_of(row)?, now))
+}
+
+/// The status of a row's `status` column.
+pub(super) fn status_of(row: &AnyRow) -> Result<EventStatus> {
+    let status: String = row.try_get("status")?;
+    EventStatus::parse(&status).with_context(|| format!("unknown event status {status:?}"))
 }
 
 impl From<&RegistrationWindow> for StoredRegistrationWindow {
@@ -500,14 +540,14 @@ impl SqlStore {
             .first()
             .context("an event needs a session")?;
         let last = public.sessions.last().context("an event needs a session")?;
-        let search = parvis_core::search::event_text(public);
+        let search = parvis_core::search::event_text(public, &event.description_markdown);
         let now = timestamp(Utc::now());
         let mut tx = self.pool.begin().await?;
         // Replicas starting together may seed at the same time: the slug
         // decides, the second insert does nothing.
         let id: Option<i64> = sqlx::query_scalar(&self.q(
-            "INSERT INTO events (slug, kind, starts_at, ends_at, search_text, connection_url, private_json, data_json, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO events (slug, kind, starts_at, ends_at, search_text, connection_url, private_json, data_json, created_at, status, organisation_id, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (slug) DO NOTHING RETURNING id",
         ))
         .bind(&public.slug)
@@ -517,7 +557,10 @@ impl SqlStore {
         .bind(search)
         .bind(&event.connection_url)
         .bind(serde_json::to_string(&event.private)?)
-        .bind(StoredEvent::of(public).to_json()?)
+        .bind(StoredEvent::of(public, &event.description_markdown).to_json()?)
+        .bind(&now)
+        .bind(event.status.as_str())
+        .bind(event.organisation_id)
         .bind(&now)
         .fetch_optional(&mut *tx)
         .await
@@ -586,7 +629,8 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventPublic>> {
         let now_text = timestamp(now);
-        let mut sql = String::from("SELECT data_json FROM events WHERE 1 = 1");
+        let mut sql =
+            String::from("SELECT data_json, status FROM events WHERE status <> 'draft'");
         let mut binds: Vec<String> = Vec::new();
         match filter.when {
             Some(When::Upcoming) => {
@@ -635,7 +679,8 @@ impl SqlStore {
 
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
         let row = sqlx::query(&self.q(
-            "SELECT e.id, e.connection_url, e.private_json, e.data_json, o.sender_name
+            "SELECT e.id, e.connection_url, e.private_json, e.data_json, e.status,
+                    e.organisation_id, o.sender_name
                     FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
                     WHERE e.slug = ?",
         ))
@@ -647,7 +692,10 @@ impl SqlStore {
             return Ok(None);
         };
         let id: i64 = row.try_get("id")?;
-        let mut public = public_of(&row, Utc::now())?;
+        let stored: StoredEvent = decode_json(&row, "data_json")?;
+        let description_markdown = stored.markdown();
+        let status = status_of(&row)?;
+        let mut public = stored.into_public(status, Utc::now());
         let quotas =
             sqlx::query(&self.q("SELECT key, capacity, taken FROM quotas WHERE event_id = ?"))
                 .bind(id)
@@ -667,6 +715,9 @@ impl SqlStore {
             connection_url: row.try_get("connection_url")?,
             private: decode_json(&row, "private_json")?,
             sender_name: row.try_get("sender_name")?,
+            status,
+            description_markdown,
+            organisation_id: row.try_get("organisation_id")?,
         }))
     }
 
@@ -763,14 +814,17 @@ mod tests {
             .expect("an old row");
         }
         // What was inserted, with the computed fields as a read computes
-        // them: the state at the time of reading, no seats without quotas.
+        // them: the state at the time of reading, no seats without quotas,
+        // and the old rows' paragraphs as the description's HTML.
         let now = Utc::now();
         let mut expected: Vec<EventPublic> = events
             .into_iter()
-            .map(|event| {
+            .zip(&rows)
+            .map(|(event, row)| {
                 let mut public = event.public;
                 public.registration_state = public.registration.state_at(now);
                 public.availability = Availability::default();
+                public.description_html = crate::markdown::paragraphs(&old_paragraphs(row));
                 public
             })
             .collect();
@@ -791,19 +845,45 @@ mod tests {
         assert_eq!(listed, expected);
     }
 
+    fn old_paragraphs(row: &str) -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(row).expect("JSON");
+        serde_json::from_value(value["description"].clone()).expect("paragraphs")
+    }
+
     #[tokio::test]
     async fn the_stored_json_is_the_storage_type_alone() {
-        // Byte for byte the rows written before, less the computed fields:
-        // what is stored comes from StoredEvent's own field names, so a
-        // renamed or added field of EventPublic changes no row (it cannot
-        // compile until StoredEvent::of and into_public map it).
+        // The rows written before, less the computed fields, with the
+        // description as Markdown and its HTML instead of paragraphs: what
+        // is stored comes from StoredEvent's own field names, so a renamed
+        // or added field of EventPublic changes no row (it cannot compile
+        // until StoredEvent::of and into_public map it).
         let events = demo_events();
         let rows = rows_before();
         for (row, event) in rows.iter().zip(&events) {
-            let json = StoredEvent::of(&event.public).to_json().expect("JSON");
-            assert_eq!(json, without_computed(row), "{}", event.public.slug);
-            assert!(!json.contains("registration_state"));
-            assert!(!json.contains("availability"));
+            let json = StoredEvent::of(&event.public, &event.description_markdown)
+                .to_json()
+                .expect("JSON");
+            for computed in ["registration_state", "availability", "cancelled"] {
+                assert!(!json.contains(computed), "{computed} is computed on read");
+            }
+            let mut written: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+            let mut before: serde_json::Value =
+                serde_json::from_str(&without_computed(row)).expect("JSON");
+            let paragraphs = old_paragraphs(row);
+            assert_eq!(
+                written["description_markdown"],
+                paragraphs.join("\n\n"),
+                "{}: the data file keeps the paragraphs",
+                event.public.slug
+            );
+            let object = written.as_object_mut().expect("an object");
+            object.remove("description_markdown");
+            object.remove("description_html");
+            before
+                .as_object_mut()
+                .expect("an object")
+                .remove("description");
+            assert_eq!(written, before, "{}", event.public.slug);
         }
         // And that is what an insert writes.
         let (_dir, store) = store().await;
@@ -814,7 +894,14 @@ mod tests {
             .fetch_all(&store.pool)
             .await
             .expect("the rows");
-        let expected: Vec<String> = rows.iter().map(|row| without_computed(row)).collect();
+        let expected: Vec<String> = events
+            .iter()
+            .map(|event| {
+                StoredEvent::of(&event.public, &event.description_markdown)
+                    .to_json()
+                    .expect("JSON")
+            })
+            .collect();
         assert_eq!(written, expected);
     }
 }

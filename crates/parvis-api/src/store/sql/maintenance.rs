@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use parvis_core::api::RegistrationStatus;
 use sqlx::Row;
 
-use super::events::public_of;
+use super::events::StoredEvent;
+use parvis_core::editor::EventStatus;
 use super::seats::{queue_key, wish};
 use super::{SqlStore, decode_json};
 use crate::store::{StoreStats, parse_timestamp, timestamp};
@@ -27,7 +28,9 @@ impl SqlStore {
         for row in rows {
             let id: i64 = row.try_get("id")?;
             let event_id: i64 = row.try_get("event_id")?;
-            let event = public_of(&row, Utc::now())?;
+            // The wish depends on the programme only, not on the status.
+            let event = decode_json::<StoredEvent>(&row, "data_json")?
+                .into_public(EventStatus::Published, Utc::now());
             let tracks: Vec<String> = decode_json(&row, "tracks_json")?;
             let sessions = self.sessions_of(&self.pool, id).await?;
             let key = queue_key(&wish(&event, &tracks, &sessions));
@@ -50,8 +53,10 @@ impl SqlStore {
             .await
             .context("failed to read the events' search text")?
         {
-            let event = public_of(&row, Utc::now())?;
-            let text = parvis_core::search::event_text(&event);
+            let stored: StoredEvent = decode_json(&row, "data_json")?;
+            let markdown = stored.markdown();
+            let event = stored.into_public(EventStatus::Published, Utc::now());
+            let text = parvis_core::search::event_text(&event, &markdown);
             if row.try_get::<String, _>("search_text")? != text {
                 sqlx::query(&self.q("UPDATE events SET search_text = ? WHERE id = ?"))
                     .bind(&text)

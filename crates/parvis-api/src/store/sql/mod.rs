@@ -66,6 +66,7 @@ macro_rules! retrying {
 // (macros are in scope from their definition on).
 mod accounts;
 mod desk;
+mod editor;
 mod events;
 mod maintenance;
 mod notices;
@@ -257,6 +258,55 @@ pub fn is_retryable(error: &anyhow::Error) -> bool {
 /// call to a missing inherent method of the same name would call the trait
 /// method itself, forever), `name_once` for one attempt of a transaction
 /// that `retrying!` runs again.
+#[async_trait]
+impl super::editor::EditorStore for SqlStore {
+    async fn update_event(
+        &self,
+        event: &EventRecord,
+        new: &NewEvent,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), parvis_core::api::FieldErrors>> {
+        retrying!(self.update_event_once(event, new, compose, now))
+    }
+
+    async fn set_event_status(
+        &self,
+        event_id: i64,
+        status: parvis_core::editor::EventStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.set_event_status_sql(event_id, status, now).await
+    }
+
+    async fn cancel_event(
+        &self,
+        event: &EventRecord,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        retrying!(self.cancel_event_once(event, compose, now))
+    }
+
+    async fn delete_event(&self, event_id: i64) -> Result<bool> {
+        self.delete_event_sql(event_id).await
+    }
+
+    async fn registration_counts(
+        &self,
+        event_id: i64,
+    ) -> Result<super::editor::RegistrationCounts> {
+        self.registration_counts_sql(event_id).await
+    }
+
+    async fn event_lines(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<parvis_core::gestion::EventLine>> {
+        self.event_lines_sql(organisation_id).await
+    }
+}
+
 #[async_trait]
 impl super::Store for SqlStore {
     async fn is_empty(&self) -> Result<bool> {
