@@ -289,12 +289,14 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .path
             .replace("{org}", "centre-a")
             .replace("{slug}", "webinaire-a")
-            .replace("{id}", &registration_id);
+            .replace("{id}", &registration_id)
+            .replace("{session}", "0");
         let other = route
             .path
             .replace("{org}", "centre-b")
             .replace("{slug}", "webinaire-a")
-            .replace("{id}", &registration_id);
+            .replace("{id}", &registration_id)
+            .replace("{session}", "0");
         assert!(
             !own.contains('{'),
             "{}: give its path parameters a value in this test",

@@ -6,6 +6,7 @@
 //!
 //! - [`gestion`]: the back-office's side of the contract; [`desk`]: its
 //!   registrants desk (promotion, on-behalf registration, messages).
+//! - [`presence`]: attendance of an event's sessions, in the back-office.
 //! - [`api`]: the HTTP contract (paths, request and response types, the one
 //!   error shape).
 //! - [`registration`]: the registration form and its validation.
@@ -25,6 +26,7 @@ pub mod editor;
 pub mod email;
 pub mod gestion;
 pub mod ics;
+pub mod presence;
 pub mod questions;
 pub mod registration;
 pub mod search;

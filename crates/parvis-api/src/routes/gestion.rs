@@ -128,6 +128,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::reglages::table())
         .chain(super::annulation::table())
         .chain(super::evenements::table())
+        .chain(super::presence::table())
         .chain(super::guichet::table())
         .collect()
 }

@@ -12,6 +12,7 @@ pub mod guichet;
 pub mod health;
 pub mod jobs;
 pub mod manage;
+pub mod presence;
 pub mod publications;
 pub mod registrants;
 pub mod registrations;

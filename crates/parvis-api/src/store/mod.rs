@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod editor;
+pub mod attendance;
 pub mod desk;
 pub mod registrants;
 pub mod sql;
@@ -286,6 +287,7 @@ pub enum Changed {
 #[async_trait]
 pub trait Store:
     accounts::AccountStore
+    + attendance::AttendanceStore
     + registrants::RegistrantStore
     + desk::DeskStore
     + editor::EditorStore

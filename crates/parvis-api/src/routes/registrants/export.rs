@@ -17,6 +17,11 @@
 //!   written inline), on a blocking thread fed page by page, then saved
 //!   into an anonymous temporary file, which is streamed with its length.
 //!
+//! Attendance: one column per session (« Présence J1 », « Présence J2 »…)
+//! says « présent », « absent », or nothing when not marked; in JSON, each
+//! line's `presence` lists the sessions' marks (`true`, `false`, `null`).
+//! Each page's marks are read with it, one range of the attendance table.
+//!
 //! Every export writes a line `export` in the organisation's audit log:
 //! format, event, filters, rows (and whether the download was cut short).
 //!
@@ -30,7 +35,7 @@
 //! and date answers are dates with a French date format.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Seek};
 use std::sync::Arc;
 
@@ -41,6 +46,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Europe::Paris;
 use parvis_core::api::EventPublic;
 use parvis_core::gestion::{CsvDialect, ExportFormat, status_label, structure_label};
+use parvis_core::presence;
 use parvis_core::questions::{Answer, Question, QuestionKind};
 use rust_xlsxwriter::{Format, Workbook};
 use tokio::sync::mpsc;
@@ -113,6 +119,23 @@ impl Cell {
     }
 }
 
+/// The marks of attendance of a page's registrations, by registration
+/// then session.
+type Marks = BTreeMap<i64, BTreeMap<usize, bool>>;
+
+/// The marks of a page's registrations: its first id to its last.
+async fn marks_of(pages: &Pages, page: &[Registrant]) -> anyhow::Result<Marks> {
+    match (page.first(), page.last()) {
+        (Some(first), Some(last)) => {
+            pages
+                .store
+                .attendance_between(pages.event_id, first.id - 1, last.id)
+                .await
+        }
+        _ => Ok(Marks::new()),
+    }
+}
+
 /// The columns of an export and how a registrant fills them.
 struct Columns {
     headers: Vec<String>,
@@ -143,6 +166,7 @@ impl Columns {
             "Besoins d'accessibilité".to_owned(),
             "Inscrit·e le".to_owned(),
         ]);
+        headers.extend((0..event.sessions.len()).map(presence::column_label));
         Self {
             headers,
             tracks: event
@@ -163,10 +187,11 @@ impl Columns {
         widths.extend([30.0, 30.0]);
         widths.extend(self.questions.iter().map(|_| 24.0));
         widths.extend([30.0, 18.0]);
+        widths.extend(self.days.iter().map(|_| 14.0));
         widths
     }
 
-    fn row(&self, r: &Registrant) -> Vec<Cell> {
+    fn row(&self, r: &Registrant, marks: &Marks) -> Vec<Cell> {
         let mut cells = vec![
             Cell::text(status_label(r.status)),
             r.rank
@@ -198,6 +223,11 @@ impl Columns {
         cells.push(Cell::Moment(
             r.registered_at.with_timezone(&Paris).fixed_offset(),
         ));
+        let own = marks.get(&r.id);
+        for session in 0..self.days.len() {
+            let mark = own.and_then(|m| m.get(&session)).copied();
+            cells.push(Cell::optional(Some(presence::mark_label(mark))));
+        }
         cells
     }
 }
@@ -225,7 +255,7 @@ fn answer_cell(question: &Question, answer: Option<&Answer>) -> Cell {
 /// What writes a streamed format, chunk by chunk.
 trait Writer: Send + 'static {
     fn start(&mut self) -> anyhow::Result<Vec<u8>>;
-    fn page(&mut self, page: &[Registrant]) -> anyhow::Result<Vec<u8>>;
+    fn page(&mut self, page: &[Registrant], marks: &Marks) -> anyhow::Result<Vec<u8>>;
     fn end(&mut self, rows: u32) -> anyhow::Result<Vec<u8>>;
 }
 
@@ -277,11 +307,11 @@ impl Writer for CsvWriter {
         Ok(bytes)
     }
 
-    fn page(&mut self, page: &[Registrant]) -> anyhow::Result<Vec<u8>> {
+    fn page(&mut self, page: &[Registrant], marks: &Marks) -> anyhow::Result<Vec<u8>> {
         let dialect = self.dialect;
         self.chunk(page.iter().map(|registrant| {
             self.columns
-                .row(registrant)
+                .row(registrant, marks)
                 .iter()
                 .map(|c| c.csv(dialect).into_owned())
                 .collect()
@@ -300,6 +330,15 @@ struct JsonWriter {
     first: bool,
 }
 
+/// A line of the JSON export: the list's line and its marks of attendance,
+/// one per session (`null` when not marked).
+#[derive(serde::Serialize)]
+struct JsonLine {
+    #[serde(flatten)]
+    line: parvis_core::gestion::RegistrantLine,
+    presence: Vec<Option<bool>>,
+}
+
 impl Writer for JsonWriter {
     fn start(&mut self) -> anyhow::Result<Vec<u8>> {
         let mut bytes = b"{\"event\":".to_vec();
@@ -310,14 +349,22 @@ impl Writer for JsonWriter {
         Ok(bytes)
     }
 
-    fn page(&mut self, page: &[Registrant]) -> anyhow::Result<Vec<u8>> {
+    fn page(&mut self, page: &[Registrant], marks: &Marks) -> anyhow::Result<Vec<u8>> {
         let mut bytes = Vec::with_capacity(page.len() * 400);
         for registrant in page {
             if !self.first {
                 bytes.push(b',');
             }
             self.first = false;
-            serde_json::to_writer(&mut bytes, &line(registrant.clone()))?;
+            let own = marks.get(&registrant.id);
+            let presence = (0..self.event.days.len())
+                .map(|session| own.and_then(|m| m.get(&session)).copied())
+                .collect();
+            let line = JsonLine {
+                line: line(registrant.clone()),
+                presence,
+            };
+            serde_json::to_writer(&mut bytes, &line)?;
         }
         Ok(bytes)
     }
@@ -366,7 +413,11 @@ async fn produce(
         if page.is_empty() {
             continue;
         }
-        let bytes = match writer.page(&page) {
+        let marks = match marks_of(&pages, &page).await {
+            Ok(marks) => marks,
+            Err(error) => return failed(rows, error),
+        };
+        let bytes = match writer.page(&page, &marks) {
             Ok(bytes) => bytes,
             Err(error) => return failed(rows, error),
         };
@@ -601,7 +652,8 @@ async fn workbook(
             if page.is_empty() {
                 continue;
             }
-            let cells: Vec<Vec<Cell>> = page.iter().map(|r| columns.row(r)).collect();
+            let marks = marks_of(&pages, &page).await?;
+            let cells: Vec<Vec<Cell>> = page.iter().map(|r| columns.row(r, &marks)).collect();
             rows += u32::try_from(cells.len()).unwrap_or(u32::MAX);
             if tx.send(cells).await.is_err() {
                 // The writer stopped: its error says why.

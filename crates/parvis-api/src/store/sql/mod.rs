@@ -65,6 +65,7 @@ macro_rules! retrying {
 // The aggregates' queries, one module each, declared after `retrying!`
 // (macros are in scope from their definition on).
 mod accounts;
+mod attendance;
 mod desk;
 mod editor;
 mod events;
