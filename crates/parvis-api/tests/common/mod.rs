@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod app;
+
 use sqlx::{Connection, Executor};
 
 /// A throwaway PostgreSQL database, dropped (connections and all) when the

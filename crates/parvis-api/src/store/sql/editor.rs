@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, FieldErrors, quota};
+use parvis_core::api::{Availability, EventPublic, FieldErrors, Seats, quota};
 use parvis_core::editor::EventStatus;
 use parvis_core::gestion::EventLine;
 use sqlx::Row;
 
 use super::events::StoredEvent;
-use super::seats::quota_keys;
+use super::seats::wish;
 use super::{SqlStore, Tx, decode_json};
 use crate::store::editor::RegistrationCounts;
 use crate::store::{
@@ -154,13 +154,15 @@ impl SqlStore {
         }
         // Seats taken under the new version, counted from the registrations
         // themselves: a quota that did not exist starts where it stands.
+        let quotas = quotas_of(public);
         let mut taken: BTreeMap<String, u32> = BTreeMap::new();
         for holder in holders.iter().filter(|h| h.holds_seats) {
-            for key in quota_keys(public, &holder.tracks, &holder.sessions) {
-                *taken.entry(key).or_default() += 1;
+            for key in wish(public, &holder.tracks, &holder.sessions) {
+                if quotas.iter().any(|(limited, _)| *limited == key) {
+                    *taken.entry(key).or_default() += 1;
+                }
             }
         }
-        let quotas = quotas_of(public);
         for (key, capacity) in &quotas {
             let held = taken.get(key).copied().unwrap_or_default();
             if *capacity < held {
@@ -234,8 +236,21 @@ impl SqlStore {
             .await?;
         }
         // More seats, or none limited any more: the waiting list moves up.
+        let mut public = public.clone();
+        public.availability = Availability(
+            quotas
+                .iter()
+                .map(|(key, capacity)| {
+                    let seats = Seats {
+                        capacity: *capacity,
+                        taken: taken.get(key).copied().unwrap_or_default(),
+                    };
+                    (key.clone(), seats)
+                })
+                .collect(),
+        );
         let updated = EventRecord {
-            public: public.clone(),
+            public,
             connection_url: new.connection_url.clone(),
             description_markdown: new.description_markdown.clone(),
             ..event.clone()

@@ -1,0 +1,231 @@
+//! One app per test, on SQLite or on a throwaway PostgreSQL database, wired
+//! from `Config` as production wires it, with a browser that signs in to
+//! the back-office through the emailed link.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use parvis_api::store::accounts::Role;
+use parvis_api::{AppState, Config, router};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+use super::{PgDatabase, throwaway_postgres};
+
+pub const PUBLIC_URL: &str = "https://parvis.example.org";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct App {
+    _dir: TempDir,
+    _database: Option<PgDatabase>,
+    pub state: AppState,
+    pub router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A browser: its session cookie and CSRF proof once signed in.
+#[derive(Clone, Default)]
+pub struct Browser {
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl App {
+    pub async fn new(backend: Backend) -> Option<Self> {
+        Self::build(backend, false).await
+    }
+
+    /// The app as AWS Lambda runs it: no background runner, so emails leave
+    /// within the request that queued them.
+    pub async fn without_runner(backend: Backend) -> Option<Self> {
+        Self::build(backend, true).await
+    }
+
+    pub async fn build(backend: Backend, deliver_inline: bool) -> Option<Self> {
+        let dir = TempDir::new().unwrap();
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(throwaway_postgres().await?),
+        };
+        let data_dir = dir.path().display().to_string();
+        let database_url = database.as_ref().map(|(_, url)| url.clone());
+        let config = Config::from_lookup(|key| match key {
+            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
+            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
+            "PARVIS_DATABASE_URL" => database_url.clone(),
+            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let mut state = AppState::from_config(&config).await.unwrap();
+        state.deliver_inline = deliver_inline;
+        Some(Self {
+            router: router(state.clone()),
+            state,
+            _dir: dir,
+            _database: database.map(|(database, _)| database),
+        })
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: impl AsRef<str>,
+        body: Option<Value>,
+        browser: impl std::borrow::Borrow<Browser>,
+    ) -> Reply {
+        let browser = browser.borrow();
+        let uri = uri.as_ref();
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = &browser.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = &browser.csrf {
+            request = request.header("x-parvis-csrf", csrf);
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// An organisation with its members.
+    pub async fn organisation(&self, slug: &str, members: &[(&str, Role)]) {
+        let store = &self.state.store;
+        let now = chrono::Utc::now();
+        let organisation = store
+            .create_organisation(slug, &format!("Centre {slug}"), now)
+            .await
+            .unwrap()
+            .unwrap();
+        for (email, role) in members {
+            let account = store
+                .account_for(email, "Camille Martin", now)
+                .await
+                .unwrap();
+            store
+                .set_member(organisation.id, account.id, *role, now)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// How many emails went to `email`.
+    pub async fn emails_to(&self, email: &str) -> usize {
+        self.state
+            .store
+            .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|q| q.email.recipient == email)
+            .count()
+    }
+
+    /// The link token and code of the last sign-in email to `email`.
+    pub async fn sign_in_secrets(&self, email: &str) -> Option<(String, String)> {
+        let queued = self
+            .state
+            .store
+            .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
+            .await
+            .unwrap();
+        let body = queued
+            .iter()
+            .rev()
+            .find(|q| q.email.recipient.eq_ignore_ascii_case(email))?
+            .email
+            .body_text
+            .clone();
+        let token = body.split("#jeton=").nth(1).unwrap()[..64].to_owned();
+        let code: String = body
+            .split("ce code dans la page de connexion : ")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take(7)
+            .filter(char::is_ascii_digit)
+            .collect();
+        Some((token, code))
+    }
+
+    /// Registers `email` to the event `slug` through the public route.
+    pub async fn register(&self, slug: &str, email: &str) -> Reply {
+        self.send(
+            Method::POST,
+            format!("/api/events/{slug}/registrations"),
+            Some(json!({
+                "first_name": "Camille", "last_name": "Martin", "email": email,
+                "organisation": "Ville de Creil", "role": "Cheffe de projet", "territory": "",
+                "consent": true, "structure_type": "collectivite"
+            })),
+            Browser::default(),
+        )
+        .await
+    }
+
+    pub async fn ask_sign_in(&self, email: &str) -> Reply {
+        self.send(
+            Method::POST,
+            "/api/gestion/connexion",
+            Some(json!({ "email": email })),
+            &Browser::default(),
+        )
+        .await
+    }
+
+    /// Signs `email` in through the emailed link.
+    pub async fn sign_in(&self, email: &str) -> Browser {
+        let asked = self.ask_sign_in(email).await;
+        assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.text);
+        let (token, _) = self.sign_in_secrets(email).await.expect("a sign-in email");
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/gestion/connexion/lien",
+                Some(json!({ "jeton": token })),
+                &Browser::default(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        browser_of(&reply)
+    }
+}
+
+pub fn browser_of(reply: &Reply) -> Browser {
+    let set_cookie = reply.headers[header::SET_COOKIE].to_str().unwrap();
+    Browser {
+        cookie: Some(set_cookie.split(';').next().unwrap().to_owned()),
+        csrf: Some(reply.json()["csrf_token"].as_str().unwrap().to_owned()),
+    }
+}
