@@ -738,7 +738,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     );
     assert!(excel.text().contains("\r\n"), "RFC 4180 line ends");
     let (headers, rows) = read_csv(&excel.body[3..], b';');
-    assert_eq!(headers.len(), 17, "{headers:?}");
+    assert_eq!(headers.len(), 19, "{headers:?}");
     assert_eq!(
         &headers[..3],
         ["Statut", "Rang en liste d'attente", "Prénom"]
@@ -747,7 +747,11 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
         headers.contains(&"'=Remarque libre".to_owned()),
         "{headers:?}"
     );
-    assert_eq!(headers.last().unwrap(), "Inscrit·e le");
+    // Then the attendance of each day (none marked here).
+    assert_eq!(
+        &headers[16..],
+        ["Inscrit·e le", "Présence J1", "Présence J2"]
+    );
     assert_eq!(rows.len(), 7);
     let helene = by_header(&headers, &rows[0]);
     assert_eq!(helene["Statut"], "Confirmée");
@@ -808,7 +812,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     assert_eq!(standard.status, StatusCode::OK, "{}", standard.text());
     assert!(!standard.body.starts_with(b"\xEF\xBB\xBF"));
     let (headers, rows) = read_csv(&standard.body, b',');
-    assert_eq!(headers.len(), 17);
+    assert_eq!(headers.len(), 19);
     assert_eq!(rows.len(), 7);
     let helene = by_header(&headers, &rows[0]);
     assert_eq!(helene["Date d'arrivée"], "2031-03-10");
@@ -820,9 +824,9 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     let first_line = |body: &[u8]| {
         String::from_utf8(body.split(|&b| b == b'\r').next().unwrap().to_vec()).unwrap()
     };
-    assert_eq!(first_line(&standard.body).matches(',').count(), 16);
+    assert_eq!(first_line(&standard.body).matches(',').count(), 18);
     assert_eq!(first_line(&standard.body).matches(';').count(), 0);
-    assert_eq!(first_line(&excel.body).matches(';').count(), 16);
+    assert_eq!(first_line(&excel.body).matches(';').count(), 18);
 
     // The export is the filtered list.
     let waiting = app
