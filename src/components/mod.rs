@@ -5,7 +5,7 @@ pub mod field;
 pub mod status;
 
 pub use choice::{Choice, ChoiceGroup};
-pub use field::TextField;
+pub use field::{Bound, CheckboxField, SelectField, TextField, bind};
 pub use status::{ErrorNotice, Loading, StatusNotice};
 
 /// The `aria-describedby` of a field or group: its hint, when it has one,

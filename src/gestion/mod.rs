@@ -252,12 +252,22 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     <h2 id=heading>{membership.organisation.name.clone()}</h2>
                     <p>{format!("Votre rôle : {}", membership.role)}</p>
                     <h3>"Événements"</h3>
+                    <p><a class="button" href=format!("/gestion/organisations/{}/evenements/nouveau", organisation.get_value())>"Créer un événement"</a></p>
                     <Transition fallback=|| view! { <Loading text="Chargement des événements…"/> }>
                         {move || events.get().map(|result| match result {
                             Ok(list) if list.is_empty() => view! { <p>"Aucun événement pour l'instant."</p> }.into_any(),
                             Ok(list) => view! {
-                                <ul>{list.into_iter().map(|event| view! {
-                                    <li><a href=evenement::href(&organisation.get_value(), &event.slug)>{event.slug.clone()}</a></li>
+                                <ul class="event-lines">{list.into_iter().map(|event| view! {
+                                    <li>
+                                        <a href=evenement::href(&organisation.get_value(), &event.slug)>{event.title.clone()}</a>
+                                        <span class="meta">{format!(
+                                            " — {} — {} — {} confirmé·e(s), {} en attente",
+                                            event.status.label(),
+                                            parvis_core::dates::long_date(event.starts_at.date_naive()),
+                                            event.confirmed,
+                                            event.waitlisted
+                                        )}</span>
+                                    </li>
                                 }).collect_view()}</ul>
                             }.into_any(),
                             Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),

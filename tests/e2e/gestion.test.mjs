@@ -38,7 +38,7 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByRole('link', { name: "Aller à l'espace de gestion" }).click();
   await page.getByRole('heading', { level: 1, name: 'Espace de gestion' }).waitFor();
   await page.getByRole('heading', { level: 2, name: 'Centre de ressources (démonstration)' }).waitFor();
-  await page.getByRole('link', { name: 'webinaire-ceq-2030-ctg-restitution' }).waitFor();
+  await page.locator('a[href="/gestion/organisations/demo/evenements/webinaire-ceq-2030-ctg-restitution"]').waitFor();
   await page.getByText('(ce navigateur)').waitFor();
   // The administrator's team and journal: the sign-in is in it.
   await page.getByRole('heading', { level: 3, name: 'Journal' }).waitFor();
