@@ -272,6 +272,7 @@ fn RollView(
         })
         .collect_view();
     view! {
+        <p class="lead">{roll.title}</p>
         <p class="presence-count"><strong>{move || presence::count_label(present.get(), total)}</strong></p>
         <p class="sr-only" role="status">{move || said.get()}</p>
         <StatusNotice text=error node=error_ref/>
