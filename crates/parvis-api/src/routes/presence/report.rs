@@ -77,7 +77,7 @@ pub fn decode(bytes: &[u8]) -> String {
         return utf16(rest, false);
     }
     // Without a mark, ASCII text in UTF-16 has a zero in every pair.
-    if bytes.len() >= 4 && bytes.len() % 2 == 0 {
+    if bytes.len() >= 4 && bytes.len().is_multiple_of(2) {
         if bytes[1] == 0 && bytes[3] == 0 && bytes[0] != 0 {
             return utf16(bytes, true);
         }
