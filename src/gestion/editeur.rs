@@ -485,7 +485,8 @@ fn Editor(
                     "Afficher l'aperçu"
                 </button>
                 {move || preview.get().map(|html| view! {
-                    <section class="preview" aria-label="Aperçu de la description">
+                    <section class="preview" aria-labelledby="apercu-titre">
+                        <h2 id="apercu-titre">"Aperçu de la description"</h2>
                         <div inner_html=html></div>
                     </section>
                 })}

@@ -60,7 +60,7 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
 
   await page.getByLabel('Description (facultatif)').fill('## Programme\n\nUn **retour d\'expérience**.\n\n<script>alert(1)</script>');
   await page.getByRole('button', { name: "Afficher l'aperçu" }).click();
-  await page.locator('.preview h4', { hasText: 'Programme' }).waitFor();
+  await page.locator('.preview h3', { hasText: 'Programme' }).waitFor();
   await page.getByLabel('Lien de connexion (facultatif)').fill('https://visio.example.org/tables');
   await page.getByLabel('Jour (obligatoire)').fill(inDays(40));
   await page.locator('#champ-sessions-0-start').fill('14:00');
@@ -86,7 +86,11 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   await page.setViewportSize({ width: 320, height: 800 });
   const narrow = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(narrow <= 320, `the editor lays out at 320 px (${narrow} px; ${width} px wide before)`);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('main *')]
+    .filter((e) => e.getBoundingClientRect().right > 321)
+    .slice(0, 5)
+    .map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
+  assert.ok(narrow <= 320, `the editor lays out at 320 px (${narrow} px; ${width} px wide before): ${wide.join(', ')}`);
   await page.setViewportSize({ width: 1280, height: 900 });
   await expectAccessible(page, 'the filled editor');
   await page.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
@@ -111,7 +115,7 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
   // The public page: the description rendered, the script shown as text.
   await page.goto(`${BASE}/evenements/webinaire-les-tables-de-quartier`);
   await page.getByRole('heading', { level: 1, name: 'Webinaire : les tables de quartier' }).waitFor();
-  await page.locator('.description h4', { hasText: 'Programme' }).waitFor();
+  await page.locator('.description h3', { hasText: 'Programme' }).waitFor();
   await page.locator('.description strong', { hasText: "retour d'expérience" }).waitFor();
   assert.equal(await page.locator('.description script').count(), 0);
   await page.getByText('<script>alert(1)</script>').waitFor();

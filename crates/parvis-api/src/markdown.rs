@@ -15,39 +15,73 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// The description's safe HTML.
 pub fn render(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| {
-        match event {
+    let events: Vec<Event<'_>> = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH)
+        .map(|event| match event {
             // Raw HTML is shown as typed, never interpreted.
             Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
-            // The description sits under the page's « Présentation » (h2):
-            // its headings start one level below.
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => Event::Start(Tag::Heading {
-                level: below(level),
-                id,
-                classes,
-                attrs,
-            }),
-            Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(below(level))),
             other => other,
-        }
-    });
+        })
+        .collect();
+    let levels = heading_levels(&events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, parser);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|event| match event {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: levels.next_level(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Heading(levels.last_level())),
+        other => other,
+    }));
     sanitise(&html)
 }
 
-/// Two levels down: `#` is an `h3`, `##` an `h4`, the rest `h5` and `h6`.
-fn below(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H3,
-        HeadingLevel::H2 => HeadingLevel::H4,
-        HeadingLevel::H3 => HeadingLevel::H5,
-        _ => HeadingLevel::H6,
+/// The levels headings are given: the description sits under the page's
+/// « Présentation » (`h2`), so its headings start at `h3`, and a heading is
+/// never more than one level below the one before it (`## a` then
+/// `#### b` give `h3` then `h4`), as screen readers' users expect.
+struct Levels {
+    used: Vec<HeadingLevel>,
+    current: std::cell::Cell<usize>,
+}
+
+fn heading_levels(events: &[Event<'_>]) -> Levels {
+    let mut used: Vec<HeadingLevel> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level),
+            _ => None,
+        })
+        .collect();
+    used.sort();
+    used.dedup();
+    Levels {
+        used,
+        current: std::cell::Cell::new(2),
+    }
+}
+
+impl Levels {
+    fn next_level(&self, level: HeadingLevel) -> HeadingLevel {
+        let rank = self.used.iter().position(|l| *l == level).unwrap_or(0) + 3;
+        let number = rank.min(self.current.get() + 1).min(6);
+        self.current.set(number);
+        self.last_level()
+    }
+
+    fn last_level(&self) -> HeadingLevel {
+        match self.current.get() {
+            3 => HeadingLevel::H3,
+            4 => HeadingLevel::H4,
+            5 => HeadingLevel::H5,
+            _ => HeadingLevel::H6,
+        }
     }
 }
 
@@ -107,6 +141,15 @@ mod tests {
             "# Programme\n\nUne **restitution** et un *échange*.\n\n- un\n- deux\n\n[Le rapport](https://exemple.fr/r.pdf)",
         );
         assert!(html.contains("<h3>Programme</h3>"), "{html}");
+        // Whatever the levels typed, the first is an h3 and none skips one.
+        let levels = render("### Un\n\n# Deux\n\n#### Trois\n\n## Quatre");
+        assert!(
+            levels.contains("<h3>Un</h3>")
+                && levels.contains("<h3>Deux</h3>")
+                && levels.contains("<h4>Trois</h4>")
+                && levels.contains("<h4>Quatre</h4>"),
+            "{levels}"
+        );
         assert!(html.contains("<strong>restitution</strong>"));
         assert!(html.contains("<em>échange</em>"));
         assert!(html.contains("<ul>\n<li>un</li>"));

@@ -174,7 +174,7 @@ async fn a_draft_is_unseen_until_published_and_its_page_is_sanitised(backend: Ba
     assert_eq!(page.status, StatusCode::OK);
     let page = page.json();
     let html = page["description_html"].as_str().unwrap();
-    assert!(html.contains("<h4>Au programme</h4>"), "{html}");
+    assert!(html.contains("<h3>Au programme</h3>"), "{html}");
     assert!(html.contains("<strong>retour d'expérience</strong>") || html.contains("<strong>retour d&#39;expérience</strong>") || html.contains("<strong>retour d’expérience</strong>"), "{html}");
     assert!(!html.contains("<script"), "{html}");
     assert!(html.contains("&lt;script&gt;"), "raw HTML shown as text: {html}");
