@@ -175,20 +175,38 @@ fn any(cells: &[String], names: &[&str]) -> bool {
     position(cells, names).is_some()
 }
 
+/// Zoom's line of the meeting's own data (`Meeting ID, Topic, …, User
+/// Email, Duration (Minutes)`): the host's address, not a participant.
+const MEETING: &[&str] = &[
+    "meeting id",
+    "topic",
+    "id de reunion",
+    "id de la reunion",
+    "sujet",
+];
+/// Zoom's durations (`Duration (Minutes)`, or in French).
+const MINUTES: &[&str] = &["duration minutes", "duree minutes"];
+
 /// The header a row is, if it is one; `Err` for the header of a known
-/// report without addresses.
-fn header(row: &[String]) -> Result<Option<Header>, Unreadable> {
+/// report without addresses. `numbered` says the row follows a numbered
+/// section's title (`2. Participants`), which only Teams writes: a Teams
+/// report in a language whose labels are not listed here is still read,
+/// by its structure.
+fn header(row: &[String], numbered: bool) -> Result<Option<Header>, Unreadable> {
     let cells: Vec<String> = row.iter().map(|cell| normalise(cell)).collect();
-    let format = if any(&cells, TEAMS) {
+    let email = position(&cells, EMAIL);
+    let format = if any(&cells, TEAMS) || (numbered && email.is_some() && cells.len() >= 3) {
         ReportFormat::Teams
-    } else if any(&cells, ZOOM) {
+    } else if any(&cells, ZOOM)
+        || (email.is_some() && any(&cells, MINUTES) && !any(&cells, MEETING))
+    {
         ReportFormat::Zoom
     } else if any(&cells, LIVESTORM) && any(&cells, FIRST_NAME) {
         ReportFormat::Livestorm
     } else {
         return Ok(None);
     };
-    let Some(email) = position(&cells, EMAIL) else {
+    let Some(email) = email else {
         return Err(unreadable(&format!(
             "Ce rapport {} ne contient pas les adresses e-mail des participants : exportez-le avec leurs adresses.",
             format.label()
@@ -268,13 +286,14 @@ pub fn parse(bytes: &[u8]) -> Result<Report, Unreadable> {
     let text = decode(bytes);
     for delimiter in [b'\t', b',', b';'] {
         let rows = rows(&text, delimiter);
-        let Some(start) = rows
-            .iter()
-            .position(|row| header(row).map_or(true, |h| h.is_some()))
+        // Whether each row follows a numbered section's title.
+        let numbered = |i: usize| i > 0 && numbered_section(&rows[i - 1]);
+        let Some(start) = (0..rows.len())
+            .position(|i| header(&rows[i], numbered(i)).map_or(true, |h| h.is_some()))
         else {
             continue;
         };
-        let mut current = header(&rows[start])?.expect("a header");
+        let mut current = header(&rows[start], numbered(start))?.expect("a header");
         let format = current.format;
         let mut participants = Vec::new();
         for row in &rows[start + 1..] {
@@ -284,7 +303,7 @@ pub fn parse(bytes: &[u8]) -> Result<Report, Unreadable> {
             if section_title(row) {
                 continue;
             }
-            match header(row)? {
+            match header(row, false)? {
                 Some(next) if next.format == format => {
                     current = next;
                     continue;
@@ -380,6 +399,43 @@ mod tests {
                 .collect::<Vec<_>>(),
             [true, false]
         );
+    }
+
+    #[test]
+    fn reports_in_french_are_read_by_their_labels_or_their_structure() {
+        // Teams in French: the numbered sections tell it, whatever the
+        // labels of its columns.
+        let teams = "1. Résumé\nTitre de la réunion\tPoint\n\n2. Participants\n\
+            Nom\tPremière arrivée\tDernier départ\tDurée de la réunion\tE-mail\tID de participant (UPN)\tRôle\n\
+            Camille\t01/01/2025 10:00\t01/01/2025 11:00\t1 h\tcamille@ville.fr\tcamille@ville.fr\tParticipant\n";
+        let report = parse(&utf16le(teams)).unwrap();
+        assert_eq!(report.format, ReportFormat::Teams);
+        assert_eq!(report.participants.len(), 1);
+        let relabelled = teams
+            .replace("Première arrivée", "Arrivée")
+            .replace("Durée de la réunion", "Durée")
+            .replace("ID de participant (UPN)", "UPN");
+        assert_eq!(
+            parse(&utf16le(&relabelled)).unwrap().format,
+            ReportFormat::Teams
+        );
+        // Zoom in French: an address and a duration in minutes, after the
+        // meeting's own line (which is no participant).
+        let zoom = "ID de réunion,Sujet,Heure de début,Heure de fin,E-mail de l'utilisateur,Durée (minutes),Participants\n\
+            812,Point,x,x,hote@centre.fr,60,2\n\n\
+            Nom (nom d'origine),E-mail de l'utilisateur,Heure d'arrivée,Heure de départ,Durée (minutes),Invité\n\
+            Camille,camille@ville.fr,x,x,60,Non\n";
+        let report = parse(zoom.as_bytes()).unwrap();
+        assert_eq!(report.format, ReportFormat::Zoom);
+        assert_eq!(
+            report.participants,
+            [Participant {
+                email: Some("camille@ville.fr".to_owned()),
+                attended: true
+            }]
+        );
+        let relabelled = zoom.replace("Nom (nom d'origine)", "Nom");
+        assert_eq!(parse(relabelled.as_bytes()).unwrap().participants.len(), 1);
     }
 
     #[test]
