@@ -439,6 +439,19 @@ mod tests {
     }
 
     #[test]
+    fn a_report_saved_again_by_a_french_excel_is_read() {
+        // Semicolons and Windows-1252 (é is 0xE9).
+        let bytes = b"Nom (nom d'origine);E-mail de l'utilisateur;Dur\xe9e (minutes)\r\n\
+            H\xe9l\xe8ne;Helene@Ville.fr;42\r\n";
+        let report = parse(bytes).unwrap();
+        assert_eq!(report.format, ReportFormat::Zoom);
+        assert_eq!(
+            report.participants[0].email.as_deref(),
+            Some("helene@ville.fr")
+        );
+    }
+
+    #[test]
     fn other_files_are_refused_in_french() {
         for bytes in [
             &b""[..],
