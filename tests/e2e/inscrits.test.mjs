@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, browserForTests, expectAccessible, emailsTo, registerByApi, waitForEmail,
+  BASE, browserForTests, expectAccessible, emailsTo, fillPerson, registerByApi, waitForEmail,
 } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
@@ -115,6 +115,41 @@ test('an organiser filters the registrants, reads answers, promotes from the wai
   await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''));
   await waitForEmail(`guichet${first}@exemple.fr`, /^Inscription annulée/);
   await waitingList.getByText("Personne n'attend de place.").waitFor();
+  await page.close();
+});
+
+test('an organiser registers someone on their behalf, then writes to the registrants after a preview', async () => {
+  const page = await pages.newPage();
+  await signIn(page);
+  await page.goto(DESK);
+  await page.getByRole('button', { name: "Ouvrir le formulaire d'inscription" }).click();
+  await page.getByRole('button', { name: 'Inscrire cette personne' }).click();
+  await page.waitForFunction(() => /corrigez les champs signalés/.test(document.activeElement?.textContent ?? ''));
+  await page.locator('#champ-first_name-erreur').waitFor();
+  await fillPerson(page, 'par.organisation@exemple.fr', 'Solène');
+  await page.getByRole('group', { name: /Travail en sous-groupes/ }).getByLabel(/Sujet n°1/).check();
+  await page.getByRole('group', { name: /Déjeunerez-vous sur place/ }).getByLabel('Non').check();
+  await page.getByLabel(/La personne a accepté/).check();
+  await page.getByRole('button', { name: 'Inscrire cette personne' }).click();
+  await page.waitForFunction(() => /Solène Martin \(par\.organisation@exemple\.fr\) est inscrit·e, confirmée/.test(document.activeElement?.textContent ?? ''));
+  const confirmation = await waitForEmail('par.organisation@exemple.fr', /^Inscription confirmée/);
+  assert.match(confirmation.email.text, /\/inscription\/[0-9a-f]{64}/);
+
+  await page.getByLabel('Destinataires (obligatoire)').selectOption('tous');
+  await page.getByLabel('Objet (obligatoire)').fill('Changement de salle');
+  await page.getByLabel('Message (obligatoire)').fill('La réunion a lieu salle B.');
+  await page.getByRole('button', { name: 'Prévisualiser le message' }).click();
+  await page.waitForFunction(() => document.activeElement?.id === 'apercu-titre');
+  const count = Number((await focusedText(page)).match(/Aperçu : (\d+) destinataires?/)[1]);
+  assert.ok(count > 1, `${count} recipients`);
+  await page.getByText('Bonjour [prénom],').waitFor();
+  await expectAccessible(page, 'registrants desk, message preview');
+  await page.getByRole('button', { name: `Envoyer à ${count} personnes` }).click();
+  await page.waitForFunction(() => /Message envoyé à toutes les personnes inscrites/.test(document.activeElement?.textContent ?? ''));
+  const message = await waitForEmail('par.organisation@exemple.fr', /^Changement de salle/);
+  assert.match(message.email.text, /Bonjour Solène,/);
+  assert.match(message.email.text, /\/inscription\/[0-9a-f]{64}/);
+  await page.getByText(/« Changement de salle » — \d+ destinataire\(s\), par gestion@crpve\.example\.org/).waitFor();
   await page.close();
 });
 
