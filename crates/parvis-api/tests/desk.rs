@@ -483,8 +483,26 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
     let again = app.post(promote(denis), json!({}), &alice).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     assert_eq!(again.json()["code"], "not_waiting");
-    let unknown = app.post(promote(denis + 1000), json!({}), &alice).await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    for unknown in [
+        (denis + 1000).to_string(),
+        i64::MIN.to_string(),
+        "0".to_owned(),
+        "abc".to_owned(),
+    ] {
+        let reply = app
+            .post(
+                format!("{}/{unknown}/promouvoir", registrants("centre-a", SLUG)),
+                json!({}),
+                &alice,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{unknown}: {}",
+            reply.text
+        );
+    }
 
     let audit = app.audit(&alice, "centre-a", "promotion").await;
     assert_eq!(audit.len(), 2, "{audit:?}");

@@ -146,13 +146,17 @@ async fn registrant_of(
     event: &EventRecord,
     id: &str,
 ) -> Result<Registrant, AppError> {
-    let id: i64 = id.parse().map_err(|_| unknown_registration())?;
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(unknown_registration)?;
     state
         .store
         .registrant_page(
             event.id,
             &RegistrantFilter::default(),
-            id - 1,
+            id.saturating_sub(1),
             1,
             &mut WaitingRanks::default(),
         )
