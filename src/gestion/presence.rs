@@ -6,7 +6,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use parvis_core::api::{ApiError, FieldErrors};
 use parvis_core::presence::{
     self, FILE_FIELD, IMPORT_MAX_BYTES, ImportReport, Mark, Marked, Roll, RollLine, SessionChoice,
@@ -102,19 +102,29 @@ fn Attendance(organisation: String, event: String, csrf: String) -> impl IntoVie
     let organisation = StoredValue::new(organisation);
     let event = StoredValue::new(event);
     let csrf = StoredValue::new(csrf);
-    let session = RwSignal::new(0usize);
+    // The session shown is kept in the address (`?seance=1`), so a reload
+    // or the sign-in sheet's way back finds it again.
+    let query = use_query_map();
+    let session = RwSignal::new(query.with_untracked(|q| {
+        q.get("seance")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(0)
+    }));
     let version = RwSignal::new(0u32);
     let sessions = RwSignal::new(Vec::<SessionChoice>::new());
     let roll = LocalResource::new(move || {
         version.track();
         load(organisation.get_value(), event.get_value(), session.get())
     });
-    Effect::new(move |_| {
-        if let Some(Ok(roll)) = roll.get()
-            && sessions.with_untracked(|known| *known != roll.sessions)
-        {
+    Effect::new(move |_| match roll.get() {
+        Some(Ok(roll)) if sessions.with_untracked(|known| *known != roll.sessions) => {
             sessions.set(roll.sessions);
         }
+        // A session the event does not have (an old address): the first.
+        Some(Err(error)) if error.code == "not_found" && session.get_untracked() > 0 => {
+            session.set(0);
+        }
+        _ => {}
     });
     let sheet_links = move || {
         sessions.with(|list| {
@@ -136,6 +146,17 @@ fn Attendance(organisation: String, event: String, csrf: String) -> impl IntoVie
             <select id="seance" on:change=move |ev| {
                 if let Ok(index) = event_target_value(&ev).parse::<usize>() {
                     session.set(index);
+                    let address = format!(
+                        "{}?seance={index}",
+                        presence::page(&organisation.get_value(), &event.get_value())
+                    );
+                    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                        let _ = history.replace_state_with_url(
+                            &wasm_bindgen::JsValue::NULL,
+                            "",
+                            Some(&address),
+                        );
+                    }
                 }
             }>
                 {move || sessions.with(|list| list.iter().map(|choice| {
@@ -413,7 +434,7 @@ pub fn SignInSheetPage() -> impl IntoView {
             }
             .into_any();
         };
-        let back = presence::page(&org, &event);
+        let back = format!("{}?seance={index}", presence::page(&org, &event));
         let roll = LocalResource::new(move || load(org.clone(), event.clone(), index));
         view! {
             {nav}

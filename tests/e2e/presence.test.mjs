@@ -141,5 +141,9 @@ test('an organiser marks attendance by keyboard, imports a Zoom report and print
   assert.ok(signature.width > 150, `a signature column ${signature.width} px wide`);
   await page.emulateMedia({ media: 'screen' });
   assert.equal(await page.locator('.site-header').isVisible(), true);
+  // Back to the attendance of the same session, marks kept.
+  await page.getByRole('link', { name: '← Retour à la présence' }).click();
+  await page.waitForURL(/\/presence\?seance=0$/);
+  await count.getByText(`2 présent·es sur ${total}`).waitFor();
   await page.close();
 });
