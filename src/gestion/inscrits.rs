@@ -1104,3 +1104,34 @@ fn Messages(
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_and_export_options_make_one_query_string() {
+        let query = RegistrantQuery {
+            q: Some("Évry centre".to_owned()),
+            statut: Some(RegistrationStatus::Waitlisted),
+            journee: Some(1),
+            territoire: Some(" ".to_owned()),
+            ..Default::default()
+        };
+        assert_eq!(
+            query_string(&query, &[("dialecte", "standard".to_owned())]),
+            "?q=%C3%89vry%20centre&statut=waitlisted&journee=1&dialecte=standard"
+        );
+        assert_eq!(query_string(&RegistrantQuery::default(), &[]), "");
+    }
+
+    #[test]
+    fn answers_read_in_french() {
+        assert_eq!(answer_text(&Answer::Bool(false)), "Non");
+        assert_eq!(
+            answer_text(&Answer::Many(vec!["A".to_owned(), "B".to_owned()])),
+            "A, B"
+        );
+        assert_eq!(answer_text(&Answer::Text(" ".to_owned())), "—");
+    }
+}

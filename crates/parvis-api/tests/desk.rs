@@ -945,6 +945,30 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
     assert_eq!(status, "waitlisted");
 }
 
+async fn simultaneous_messages_never_pass_the_daily_bound(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let event = app.insert(&event(SLUG, 10), organisation).await;
+    app.register(&event, "rose@ville.example.fr").await;
+    app.deliver_all().await;
+    let messages = format!("{}/messages", event_path("centre-a", SLUG));
+    let body = json!({"destinataires": "tous", "objet": "Rappel", "message": "À demain."});
+    let replies =
+        futures_util::future::join_all((0..6).map(|_| app.post(&messages, body.clone(), &alice)))
+            .await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 409, 409, 409],
+        "{:?}",
+        replies.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    assert_eq!(app.emails_to("rose@ville.example.fr").await.len(), 3);
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -962,4 +986,5 @@ store_tests!(
     dead_letters_are_listed_and_resent,
     writing_to_the_waiting_list_with_a_preview_and_a_daily_bound,
     another_organisation_s_event_does_not_exist,
+    simultaneous_messages_never_pass_the_daily_bound,
 );
