@@ -615,6 +615,14 @@ fn WaitingList(
     }
     let event = list.event.clone();
     let several_queues = !event.tracks.is_empty() || event.days.len() > 1;
+    let more = list.next.is_some().then(|| {
+        view! {
+            <p class="hint">{format!(
+                "Seules les {} premières personnes en attente sont montrées ici ; la liste des inscrit·es, filtrée sur « Liste d'attente », montre la suite.",
+                list.registrants.len()
+            )}</p>
+        }
+    });
     view! {
         {several_queues.then(|| view! {
             <p class="hint">"Chaque atelier et chaque journée a sa propre file : le rang est compté dans la file de la personne."</p>
@@ -638,6 +646,7 @@ fn WaitingList(
                 }
             }).collect_view()}
         </ol>
+        {more}
     }
     .into_any()
 }
