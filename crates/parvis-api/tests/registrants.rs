@@ -981,6 +981,43 @@ async fn json_exports_every_line_with_its_count(backend: Backend) {
     assert_eq!(filtered.count, 3);
 }
 
+/// Through the compression layer, as a browser asks for them: the whole
+/// file arrives (a streamed body polled once more after its end used to
+/// cut every compressed download short).
+async fn compressed_exports_arrive_whole(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (_, cookie) = populated(&app).await;
+    for tail in ["/export.json", "/export.csv?dialecte=excel"] {
+        let plain = app.get(path(tail), &cookie).await;
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(path(tail))
+            .header(header::COOKIE, &cookie)
+            .header(header::ACCEPT_ENCODING, "br")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br", "{tail}");
+        let compressed = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the whole body")
+            .to_bytes();
+        let mut body = Vec::new();
+        brotli::BrotliDecompress(&mut &compressed[..], &mut body).expect("a whole brotli stream");
+        if tail.ends_with(".json") {
+            let export: RegistrantExport = serde_json::from_slice(&body).unwrap();
+            assert_eq!(export.count, 7);
+        } else {
+            assert_eq!(body, plain.body.to_vec(), "{tail}");
+        }
+    }
+}
+
 async fn another_organisation_s_event_does_not_exist(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
@@ -1203,6 +1240,7 @@ store_tests!(
     csv_exports_neutralise_formulas_in_both_dialects,
     xlsx_exports_have_typed_cells_and_no_formula,
     json_exports_every_line_with_its_count,
+    compressed_exports_arrive_whole,
     another_organisation_s_event_does_not_exist,
     every_export_writes_its_audit_line,
     exports_read_page_after_page_with_ranks_across_pages,

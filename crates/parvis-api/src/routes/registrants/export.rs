@@ -523,10 +523,17 @@ fn file_name(slug: &str, format: ExportFormat) -> String {
     )
 }
 
+/// The body that streams what the channel receives. Fused: the compression
+/// layer polls a body once more after its end, and `unfold` panics when
+/// polled again, which cut every compressed download short.
 fn body_of(rx: mpsc::Receiver<Chunk>) -> Body {
-    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }))
+    use futures_util::StreamExt;
+    Body::from_stream(
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })
+        .fuse(),
+    )
 }
 
 /// Answers an export of the scope's registrants.
