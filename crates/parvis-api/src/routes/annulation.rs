@@ -55,7 +55,7 @@ async fn cancel(
         .registrant_page(
             event.id,
             &RegistrantFilter::default(),
-            id - 1,
+            id.checked_sub(1).ok_or_else(unknown)?,
             1,
             &mut WaitingRanks::default(),
         )
