@@ -167,10 +167,10 @@ pub fn EventPage() -> impl IntoView {
                                 })}
                                 <button type="button" class="secondary" on:click=move |_| { act.dispatch("dupliquer"); }>"Dupliquer (nouvelle date)"</button>
                                 {(!cancelled).then(|| view! {
-                                    <button type="button" class="secondary danger" on:click=move |_| ask("annuler")>"Annuler l'événement…"</button>
+                                    <button type="button" id="action-annuler" class="secondary danger" on:click=move |_| ask("annuler")>"Annuler l'événement…"</button>
                                 })}
                                 {view.deletable.then(|| view! {
-                                    <button type="button" class="secondary danger" on:click=move |_| ask("supprimer")>"Supprimer l'événement…"</button>
+                                    <button type="button" id="action-supprimer" class="secondary danger" on:click=move |_| ask("supprimer")>"Supprimer l'événement…"</button>
                                 })}
                             </div>
                             {move || asking.get().map(|what| {
@@ -185,7 +185,10 @@ pub fn EventPage() -> impl IntoView {
                                         <p>{question}</p>
                                         <div class="actions">
                                             <button type="button" class="danger" on:click=move |_| { act.dispatch(what); }>{yes}</button>
-                                            <button type="button" class="secondary" on:click=move |_| asking.set(None)>"Non, revenir"</button>
+                                            <button type="button" class="secondary" on:click=move |_| {
+                                                asking.set(None);
+                                                crate::focus_by_id(&format!("action-{what}"));
+                                            }>"Non, revenir"</button>
                                         </div>
                                     </div>
                                 }

@@ -4,25 +4,13 @@
 // event is published and its public page shows the sanitised description.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, browserForTests, expectAccessible, emailsTo } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, emailsTo, signInAsOrganiser } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
 const pages = browserForTests();
 
 async function signIn(page) {
-  const before = (await emailsTo(ORGANISER)).length;
-  const asked = await page.request.post(`${BASE}/api/gestion/connexion`, { data: { email: ORGANISER } });
-  assert.equal(asked.status(), 202);
-  const deadline = Date.now() + 20000;
-  let emails = [];
-  while (Date.now() < deadline) {
-    emails = await emailsTo(ORGANISER);
-    if (emails.length > before) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const link = emails[emails.length - 1].email.text.match(/\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
-  await page.goto(`${BASE}${link}`);
-  await page.getByText(/Vous êtes connecté·e/).waitFor();
+  await signInAsOrganiser(page);
 }
 
 const focusedId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.className);
@@ -123,7 +111,7 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
   await page.close();
 });
 
-test('a duplicate is a new draft; cancelling an event asks first and says who was told', async () => {
+test('a duplicate is a new draft; cancelling and deleting an event ask first', async () => {
   const page = await pages.newPage();
   await signIn(page);
   await page.goto(`${BASE}/gestion/organisations/demo/evenements/webinaire-ceq-2030-ctg-restitution`);
@@ -136,10 +124,17 @@ test('a duplicate is a new draft; cancelling an event asks first and says who wa
   await page.getByRole('button', { name: "Supprimer l'événement…" }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.classList.contains('confirm'));
   await expectAccessible(page, 'the deletion question');
-  await page.getByRole('button', { name: 'Non, revenir' }).click();
+  await page.getByRole('button', { name: 'Non, revenir' }).press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'action-supprimer', 'the focus returns to the button');
   await page.getByRole('button', { name: "Annuler l'événement…" }).click();
   await page.getByRole('button', { name: 'Oui, annuler et prévenir les inscrit·es' }).click();
   await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est annulé"));
   await page.getByText('Annulé', { exact: true }).waitFor();
+  // Still nobody registered: the cancelled copy goes altogether.
+  await page.getByRole('button', { name: "Supprimer l'événement…" }).click();
+  await page.getByRole('button', { name: 'Oui, supprimer' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Espace de gestion' }).waitFor();
+  const gone = await page.request.get(`${BASE}/api/events/webinaire-ceq-2030-ctg-restitution-copie`);
+  assert.equal(gone.status(), 404);
   await page.close();
 });

@@ -6,19 +6,20 @@ import assert from 'node:assert/strict';
 import { BASE, browserForTests, expectAccessible, emailsTo, launch } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
+const COLLEAGUE = 'collegue@crpve.example.org';
 const pages = browserForTests();
 
-async function askSignIn(page) {
+async function askSignIn(page, address = ORGANISER) {
   await page.goto(`${BASE}/gestion/`);
   await page.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
-  await page.getByLabel('Adresse e-mail (obligatoire)').fill(ORGANISER);
-  const before = (await emailsTo(ORGANISER)).length;
+  await page.getByLabel('Adresse e-mail (obligatoire)').fill(address);
+  const before = (await emailsTo(address)).length;
   await page.getByLabel('Adresse e-mail (obligatoire)').press('Enter');
   await page.waitForFunction(() => document.activeElement?.classList.contains('notice'));
   const deadline = Date.now() + 20000;
   let emails = [];
   while (Date.now() < deadline) {
-    emails = await emailsTo(ORGANISER);
+    emails = await emailsTo(address);
     if (emails.length > before) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -63,11 +64,18 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.close();
 });
 
+// The colleague added by the first test signs in here: the demo organiser's
+// own sessions (shared by the other files, see signInAsOrganiser) stay open.
 test('from another browser, the code signs in; « me déconnecter partout » ends every session', async () => {
+  const first = await pages.newPage();
+  const linked = await askSignIn(first, COLLEAGUE);
+  const link = linked.text.match(/\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
+  await first.goto(`${BASE}${link}`);
+  await first.getByText(/Vous êtes connecté·e, Collègue de démonstration\./).waitFor();
   const other = await launch(); // its own cookies
   const page = await other.context.newPage();
   await page.setViewportSize({ width: 320, height: 800 });
-  const email = await askSignIn(page);
+  const email = await askSignIn(page, COLLEAGUE);
   const code = email.text.match(/connexion : (\d{3} \d{3})/)[1];
   await page.getByLabel('Code à 6 chiffres reçu par e-mail (obligatoire)').fill(code);
   await page.getByRole('button', { name: 'Me connecter avec ce code' }).click();
@@ -79,7 +87,6 @@ test('from another browser, the code signs in; « me déconnecter partout » end
   await page.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
   await other.browser.close();
   // The first browser's session ended too.
-  const first = await pages.newPage();
   await first.goto(`${BASE}/gestion/`);
   await first.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
   await first.close();

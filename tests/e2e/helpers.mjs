@@ -1,7 +1,7 @@
 // Shared helpers of the end-to-end journeys: the browser, axe-core, and the
 // outbox of the running endpoint.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -108,4 +108,38 @@ export async function fillPerson(page, email, first = 'Camille') {
   await page.getByLabel('Organisation / structure (obligatoire)').fill('Ville de Creil');
   await page.getByLabel('Type de structure (obligatoire)').selectOption('collectivite');
   await page.getByLabel('Fonction (obligatoire)').fill('Cheffe de projet politique de la ville');
+}
+
+/// The demo organiser's address. An account gets at most 5 sign-in emails an
+/// hour: the files of the suite share one session rather than each asking.
+export const ORGANISER = 'gestion@crpve.example.org';
+
+/// Signs `page`'s browser in as the demo organiser: with the session the
+/// suite already opened when it is still valid (unless `fresh`), otherwise
+/// through the emailed link (the session is then kept for the next files).
+export async function signInAsOrganiser(page, { fresh = false } = {}) {
+  const kept = join(OUTBOX, '..', 'organiser-session.json');
+  if (!fresh) {
+    try {
+      await page.context().addCookies(JSON.parse(await readFile(kept, 'utf8')));
+      const me = await page.request.get(`${BASE}/api/gestion/moi`);
+      if (me.status() === 200) return;
+    } catch { /* no session kept yet */ }
+  }
+  const before = (await emailsTo(ORGANISER)).length;
+  const asked = await page.request.post(`${BASE}/api/gestion/connexion`, { data: { email: ORGANISER } });
+  assert.equal(asked.status(), 202, await asked.text());
+  const deadline = Date.now() + 20000;
+  let emails = [];
+  while (Date.now() < deadline) {
+    emails = await emailsTo(ORGANISER);
+    if (emails.length > before) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(emails.length > before, 'a sign-in email');
+  const link = emails[emails.length - 1].email.text.match(/\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
+  await page.goto(`${BASE}${link}`);
+  await page.getByText(/Vous êtes connecté·e/).waitFor();
+  const cookies = (await page.context().cookies()).filter((c) => c.name === 'parvis_session');
+  await writeFile(kept, JSON.stringify(cookies));
 }

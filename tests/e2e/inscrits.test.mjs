@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, browserForTests, expectAccessible, emailsTo, fillPerson, registerByApi, waitForEmail,
+  BASE, browserForTests, expectAccessible, emailsTo, fillPerson, registerByApi, waitForEmail, signInAsOrganiser,
 } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
@@ -19,24 +19,7 @@ const pages = browserForTests();
 
 /// Signs in through the emailed link, unless this browser already is.
 async function signIn(page) {
-  await page.goto(`${BASE}/gestion/`);
-  const heading = page.getByRole('heading', { level: 1, name: /^(Connexion à l'espace de gestion|Espace de gestion)$/ });
-  await heading.waitFor();
-  if (await heading.textContent() === 'Espace de gestion') return;
-  const before = (await emailsTo(ORGANISER)).length;
-  await page.getByLabel('Adresse e-mail (obligatoire)').fill(ORGANISER);
-  await page.getByLabel('Adresse e-mail (obligatoire)').press('Enter');
-  const deadline = Date.now() + 20000;
-  let emails = [];
-  while (Date.now() < deadline) {
-    emails = await emailsTo(ORGANISER);
-    if (emails.length > before) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.ok(emails.length > before, 'a sign-in email');
-  const link = emails[emails.length - 1].email.text.match(/https?:\/\/\S+\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
-  await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
-  await page.getByText(/Vous êtes connecté·e/).waitFor();
+  await signInAsOrganiser(page);
 }
 
 /// Registers members to the second workshop until two of them wait.

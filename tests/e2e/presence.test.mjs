@@ -5,7 +5,7 @@
 // column there); both pages pass axe-core and fit 320 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, browserForTests, expectAccessible, emailsTo, registerByApi } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, emailsTo, registerByApi, signInAsOrganiser } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
 const WEBINAR = 'webinaire-ceq-2030-ctg-restitution';
@@ -19,22 +19,7 @@ const PEOPLE = [
 ];
 
 async function signIn(page) {
-  await page.goto(`${BASE}/gestion/`);
-  await page.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
-  const before = (await emailsTo(ORGANISER)).length;
-  await page.getByLabel('Adresse e-mail (obligatoire)').fill(ORGANISER);
-  await page.getByLabel('Adresse e-mail (obligatoire)').press('Enter');
-  const deadline = Date.now() + 20000;
-  let emails = [];
-  while (Date.now() < deadline) {
-    emails = await emailsTo(ORGANISER);
-    if (emails.length > before) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.ok(emails.length > before, 'a sign-in email');
-  const link = emails[emails.length - 1].email.text.match(/https?:\/\/\S+\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
-  await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
-  await page.getByText(/Vous êtes connecté·e/).waitFor();
+  await signInAsOrganiser(page);
 }
 
 async function noSidewaysScroll(page, name) {

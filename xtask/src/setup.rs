@@ -123,6 +123,10 @@ pub fn test_tools(root: &Path) -> Result<()> {
     if output(Command::new("python3").args(["-c", "import aiosmtpd"])).is_none() {
         sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "aiosmtpd"]))?;
     }
+    // A real spreadsheet reader for the organiser journey's XLSX export.
+    if output(Command::new("python3").args(["-c", "import openpyxl"])).is_none() {
+        sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "openpyxl"]))?;
+    }
     if !Path::new(&format!("{}/.cargo/config.toml", root.display())).exists() {
         bail!(".cargo/config.toml is missing");
     }
