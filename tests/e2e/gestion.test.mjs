@@ -67,7 +67,8 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
 // The colleague added by the first test signs in here: the demo organiser's
 // own sessions (shared by the other files, see signInAsOrganiser) stay open.
 test('from another browser, the code signs in; « me déconnecter partout » ends every session', async () => {
-  const first = await pages.newPage();
+  const one = await launch(); // the colleague's first browser
+  const first = await one.context.newPage();
   const linked = await askSignIn(first, COLLEAGUE);
   const link = linked.text.match(/\/gestion\/connexion#jeton=[0-9a-f]{64}/)[0];
   await first.goto(`${BASE}${link}`);
@@ -89,7 +90,7 @@ test('from another browser, the code signs in; « me déconnecter partout » end
   // The first browser's session ended too.
   await first.goto(`${BASE}/gestion/`);
   await first.getByRole('heading', { level: 1, name: "Connexion à l'espace de gestion" }).waitFor();
-  await first.close();
+  await one.browser.close();
 });
 
 test('the public first visit does not download the back-office', async () => {
