@@ -8,160 +8,27 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use calamine::{Data, DataType, Reader, Xlsx};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use http_body_util::BodyExt;
 use parvis_api::store::accounts::Role;
-use parvis_api::store::sql::Dialect;
 use parvis_api::store::{EventRecord, NewEvent, Origin};
-use parvis_api::{AppState, Config, mail, router, seed, token};
+use parvis_api::{mail, seed, token};
 use parvis_core::api::{ProgrammeItem, Track};
 use parvis_core::gestion::{RegistrantExport, RegistrantList};
 use parvis_core::questions::{Answer, Question, QuestionKind};
 use parvis_core::registration::{RegistrationRequest, check_for_event};
-use serde_json::Value;
-use sqlx::AnyPool;
-use tempfile::TempDir;
 use tower::ServiceExt;
 
 mod common;
-use common::{PgDatabase, throwaway_postgres};
+use common::app::{App, Backend, PUBLIC_URL};
 
-const PUBLIC_URL: &str = "https://parvis.example.org";
 const SLUG: &str = "ateliers-test";
 
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-struct App {
-    _dir: TempDir,
-    _database: Option<PgDatabase>,
-    state: AppState,
-    router: Router,
-    /// The same database, for what no route writes (hostile names).
-    pool: AnyPool,
-    dialect: Dialect,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(name)
-            .map_or("", |value| value.to_str().unwrap())
-    }
-}
-
+/// What these tests add to the shared app.
 impl App {
-    async fn new(backend: Backend) -> Option<Self> {
-        let dir = TempDir::new().unwrap();
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(throwaway_postgres().await?),
-        };
-        let data_dir = dir.path().display().to_string();
-        let database_url = database.as_ref().map(|(_, url)| url.clone());
-        let config = Config::from_lookup(|key| match key {
-            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
-            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
-            "PARVIS_DATABASE_URL" => database_url.clone(),
-            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-            _ => None,
-        })
-        .unwrap();
-        let state = AppState::from_config(&config).await.unwrap();
-        sqlx::any::install_default_drivers();
-        let (url, dialect) = match &database_url {
-            Some(url) => (url.clone(), Dialect::Postgres),
-            None => (
-                format!("sqlite://{}", config.database_path().display()),
-                Dialect::Sqlite,
-            ),
-        };
-        let pool = AnyPool::connect(&url).await.unwrap();
-        Some(Self {
-            router: router(state.clone()),
-            state,
-            _dir: dir,
-            _database: database.map(|(database, _)| database),
-            pool,
-            dialect,
-        })
-    }
-
-    async fn get(&self, uri: impl AsRef<str>, cookie: &str) -> Reply {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(uri.as_ref())
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// An organisation with one member, signed in: their session cookie.
-    async fn member(&self, slug: &str, email: &str, role: Role) -> (i64, String) {
-        let store = &self.state.store;
-        let now = Utc::now();
-        let organisation = match store.organisation(slug).await.unwrap() {
-            Some(organisation) => organisation,
-            None => store
-                .create_organisation(slug, &format!("Centre {slug}"), now)
-                .await
-                .unwrap()
-                .unwrap(),
-        };
-        let account = store
-            .account_for(email, "Camille Martin", now)
-            .await
-            .unwrap();
-        store
-            .set_member(organisation.id, account.id, role, now)
-            .await
-            .unwrap();
-        let session = token::generate().unwrap();
-        store
-            .create_session(
-                account.id,
-                &session.hash,
-                &token::random_hex(32).unwrap(),
-                "tests",
-                now + Duration::days(1),
-                now,
-            )
-            .await
-            .unwrap();
-        (organisation.id, format!("parvis_session={}", session.token))
-    }
-
     async fn insert(&self, event: &NewEvent, organisation: Option<i64>) -> EventRecord {
         let store = &self.state.store;
         store.insert_event(event).await.unwrap().unwrap();
@@ -180,7 +47,11 @@ impl App {
 
     /// Registers through the store, as the registration route does;
     /// returns the personal token.
-    async fn register(&self, event: &EventRecord, request: &RegistrationRequest) -> String {
+    async fn register_in_store(
+        &self,
+        event: &EventRecord,
+        request: &RegistrationRequest,
+    ) -> String {
         let checked = check_for_event(&event.public, request)
             .unwrap_or_else(|e| panic!("{} refused: {e:?}", request.email));
         let now = Utc::now();
@@ -210,7 +81,7 @@ impl App {
             .bind(first_name)
             .bind(last_name)
             .bind(email)
-            .execute(&self.pool)
+            .execute(self.pool().await)
             .await
             .unwrap();
         assert_eq!(done.rows_affected(), 1, "{email}");
@@ -223,7 +94,7 @@ impl App {
                 cookie,
             )
             .await;
-        assert_eq!(log.status, StatusCode::OK, "{}", log.text());
+        assert_eq!(log.status, StatusCode::OK, "{}", log.text);
         log.json()
             .as_array()
             .unwrap()
@@ -423,7 +294,7 @@ async fn populated(app: &App) -> (i64, String) {
         if person.email == "helene@ville.fr" {
             person.accessibility_needs = "@SUM(1;2) boucle magnétique".to_owned();
         }
-        tokens.push(app.register(&event, &person).await);
+        tokens.push(app.register_in_store(&event, &person).await);
     }
     // Gaëlle cancels while waiting.
     let store = &app.state.store;
@@ -459,7 +330,7 @@ fn names(list: &RegistrantList) -> Vec<&str> {
 
 async fn list(app: &App, cookie: &str, query: &str) -> RegistrantList {
     let reply = app.get(path(query), cookie).await;
-    assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
     serde_json::from_slice(&reply.body).unwrap()
 }
 
@@ -660,13 +531,13 @@ async fn registrants_are_filtered_and_counted_against_every_quota(backend: Backe
         assert!(
             reply.json()["fields"][field][0].is_string(),
             "{field}: {}",
-            reply.text()
+            reply.text
         );
     }
-    assert!(!reply.text().contains("inconnu") && !reply.text().contains("chef"));
+    assert!(!reply.text.contains("inconnu") && !reply.text.contains("chef"));
     let reply = app.get(path("?statut=inscrit"), &cookie).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
-    assert!(reply.text().contains("statut"), "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(reply.text.contains("statut"), "{}", reply.text);
     let too_long = "mot ".repeat(11);
     let reply = app
         .get(
@@ -719,7 +590,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     let (_, cookie) = populated(&app).await;
 
     let excel = app.get(path("/export.csv"), &cookie).await;
-    assert_eq!(excel.status, StatusCode::OK, "{}", excel.text());
+    assert_eq!(excel.status, StatusCode::OK, "{}", excel.text);
     assert_eq!(
         excel.header(header::CONTENT_TYPE),
         "text/csv; charset=utf-8"
@@ -736,7 +607,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
         excel.body.starts_with(b"\xEF\xBB\xBF"),
         "French Excel needs the byte order mark"
     );
-    assert!(excel.text().contains("\r\n"), "RFC 4180 line ends");
+    assert!(excel.text.contains("\r\n"), "RFC 4180 line ends");
     let (headers, rows) = read_csv(&excel.body[3..], b';');
     assert_eq!(headers.len(), 19, "{headers:?}");
     assert_eq!(
@@ -809,7 +680,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     let standard = app
         .get(path("/export.csv?dialecte=standard"), &cookie)
         .await;
-    assert_eq!(standard.status, StatusCode::OK, "{}", standard.text());
+    assert_eq!(standard.status, StatusCode::OK, "{}", standard.text);
     assert!(!standard.body.starts_with(b"\xEF\xBB\xBF"));
     let (headers, rows) = read_csv(&standard.body, b',');
     assert_eq!(headers.len(), 19);
@@ -851,7 +722,7 @@ async fn xlsx_exports_have_typed_cells_and_no_formula(backend: Backend) {
     };
     let (_, cookie) = populated(&app).await;
     let reply = app.get(path("/export.xlsx"), &cookie).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(
         reply.header(header::CONTENT_TYPE),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -948,7 +819,7 @@ async fn json_exports_every_line_with_its_count(backend: Backend) {
     };
     let (_, cookie) = populated(&app).await;
     let reply = app.get(path("/export.json"), &cookie).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.header(header::CONTENT_TYPE), "application/json");
     assert!(
         reply
@@ -1053,7 +924,7 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
             &bruno,
         )
         .await;
-    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.text());
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.text);
     assert_eq!(theirs.json()["total"], 0);
     let ours = app.get(path(""), &bruno).await;
     assert_eq!(ours.status, StatusCode::NOT_FOUND);
@@ -1140,7 +1011,7 @@ async fn exports_read_page_after_page_with_ranks_across_pages(backend: Backend) 
             structure_type: "collectivite".to_owned(),
             ..Default::default()
         };
-        app.register(&event, &person).await;
+        app.register_in_store(&event, &person).await;
     }
     let reply = app
         .get(path("/export.csv?dialecte=standard"), &cookie)

@@ -1,15 +1,20 @@
 //! One app per test, on SQLite or on a throwaway PostgreSQL database, wired
 //! from `Config` as production wires it, with a browser that signs in to
-//! the back-office through the emailed link.
+//! the back-office through the emailed link (or with a session made in
+//! the store, for tests that sign in many times), and a raw pool on the
+//! same database for what no route writes.
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use parvis_api::store::accounts::Role;
-use parvis_api::{AppState, Config, router};
+use parvis_api::store::sql::Dialect;
+use parvis_api::{AppState, Config, router, token};
 use serde_json::{Value, json};
+use sqlx::AnyPool;
 use tempfile::TempDir;
+use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
 use super::{PgDatabase, throwaway_postgres};
@@ -27,17 +32,33 @@ pub struct App {
     _database: Option<PgDatabase>,
     pub state: AppState,
     pub router: Router,
+    /// The store's dialect, for SQL written by a test.
+    pub dialect: Dialect,
+    /// Where the database is, for [`App::pool`].
+    database_url: String,
+    pool: OnceCell<AnyPool>,
 }
 
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as it came (a file to read back).
+    pub body: Bytes,
+    /// The body as text (lossy).
     pub text: String,
 }
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// A header's value, or `""`.
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |value| value.to_str().unwrap())
     }
 }
 
@@ -77,12 +98,47 @@ impl App {
         .unwrap();
         let mut state = AppState::from_config(&config).await.unwrap();
         state.deliver_inline = deliver_inline;
+        let (database_url, dialect) = match database_url {
+            Some(url) => (url, Dialect::Postgres),
+            None => (
+                format!("sqlite://{}", config.database_path().display()),
+                Dialect::Sqlite,
+            ),
+        };
         Some(Self {
             router: router(state.clone()),
             state,
             _dir: dir,
             _database: database.map(|(database, _)| database),
+            dialect,
+            database_url,
+            pool: OnceCell::new(),
         })
+    }
+
+    /// The app's data directory (SQLite file, outbox of the files mailer).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// A pool of its own on the app's database, opened on first use: for
+    /// what no route writes (hostile names, dates in the past).
+    pub async fn pool(&self) -> &AnyPool {
+        self.pool
+            .get_or_init(|| async {
+                sqlx::any::install_default_drivers();
+                AnyPool::connect(&self.database_url).await.unwrap()
+            })
+            .await
+    }
+
+    /// A `GET` with a session cookie (`name=value`).
+    pub async fn get(&self, uri: impl AsRef<str>, cookie: &str) -> Reply {
+        let browser = Browser {
+            cookie: Some(cookie.to_owned()),
+            csrf: None,
+        };
+        self.send(Method::GET, uri, None, browser).await
     }
 
     pub async fn send(
@@ -111,11 +167,12 @@ impl App {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
             headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text: String::from_utf8_lossy(&body).into_owned(),
+            body,
         }
     }
 
@@ -138,6 +195,44 @@ impl App {
                 .await
                 .unwrap();
         }
+    }
+
+    /// `email` as a member of organisation `slug` (created if need be),
+    /// signed in by a session made in the store, as many times as a test
+    /// likes (the emailed link is limited per hour): the organisation's id
+    /// and the session cookie.
+    pub async fn member(&self, slug: &str, email: &str, role: Role) -> (i64, String) {
+        let store = &self.state.store;
+        let now = chrono::Utc::now();
+        let organisation = match store.organisation(slug).await.unwrap() {
+            Some(organisation) => organisation,
+            None => store
+                .create_organisation(slug, &format!("Centre {slug}"), now)
+                .await
+                .unwrap()
+                .unwrap(),
+        };
+        let account = store
+            .account_for(email, "Camille Martin", now)
+            .await
+            .unwrap();
+        store
+            .set_member(organisation.id, account.id, role, now)
+            .await
+            .unwrap();
+        let session = token::generate().unwrap();
+        store
+            .create_session(
+                account.id,
+                &session.hash,
+                &token::random_hex(32).unwrap(),
+                "tests",
+                now + chrono::Duration::days(1),
+                now,
+            )
+            .await
+            .unwrap();
+        (organisation.id, format!("parvis_session={}", session.token))
     }
 
     /// How many emails went to `email`.
