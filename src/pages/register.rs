@@ -225,6 +225,7 @@ pub fn RegistrationForm(
             invitation_code: invitation_code.get_untracked(),
             answers,
             website: website.get_untracked(),
+            ..Default::default()
         };
         // The endpoint checks everything and answers with every faulty
         // field, shown next to each and in the summary.

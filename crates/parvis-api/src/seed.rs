@@ -33,8 +33,6 @@ pub const UPCOMING_CYCLE: &str = "cycle-qualification-contrat-de-ville-prochaine
 pub const UPCOMING_COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 /// The invitation code of the upcoming committee, for the demo.
 pub const DEMO_INVITATION_CODE: &str = "VIVRE-ENSEMBLE";
-/// An address on the upcoming committee's roster, for the demo.
-pub const DEMO_ROSTER_EMAIL: &str = "maud.gallay@odas.example.org";
 
 /// One demo event: its data file and, for an upcoming copy, how many days
 /// after the day of seeding it starts at the earliest.
@@ -160,8 +158,10 @@ pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
             }
             let mut event = checked(&draft);
             if event.public.slug == UPCOMING_COMMITTEE {
+                // Members are invited from the back-office, each with a
+                // personal link; the demo code stays a seeded hash.
                 event.private = EventPrivate {
-                    roster: vec![DEMO_ROSTER_EMAIL.to_owned()],
+                    roster: Vec::new(),
                     invitation_code_hashes: vec![crate::token::invitation_code_hash(
                         DEMO_INVITATION_CODE,
                     )],

@@ -1229,7 +1229,7 @@ async fn workshops_have_their_own_seats_and_waiting_lists(backend: Backend) {
     assert_eq!(change.json()["tracks"], json!(["place-des-habitants"]));
 }
 
-async fn members_only_events_need_the_roster_or_an_invitation_code(backend: Backend) {
+async fn members_only_events_need_an_invitation_link_or_code(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
     };
@@ -1270,19 +1270,24 @@ async fn members_only_events_need_the_roster_or_an_invitation_code(backend: Back
             .status,
         StatusCode::CREATED
     );
-    assert_eq!(
-        app.register(&path, &registration_with(seed::DEMO_ROSTER_EMAIL, base))
-            .await
-            .status,
-        StatusCode::CREATED
+    // Typing a member's address lets nobody in: members register through
+    // their personal invitation link (tests/invitations.rs).
+    let typed = app
+        .register(
+            &path,
+            &registration_with("maud.gallay@odas.example.org", base),
+        )
+        .await;
+    let body = assert_error_shape(&typed, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        body["fields"]["invitation_code"][0]
+            .as_str()
+            .unwrap()
+            .contains("réservé aux membres")
     );
     let page = app
         .get(&format!("/api/events/{}", seed::UPCOMING_COMMITTEE))
         .await;
-    assert!(
-        !page.text.contains(seed::DEMO_ROSTER_EMAIL),
-        "the roster is never public"
-    );
     assert!(!page.text.to_lowercase().contains("vivre-ensemble\\\""));
     assert!(!page.text.contains("invitation_code_hashes"));
 }
@@ -1554,7 +1559,7 @@ store_tests!(
     a_full_event_without_waiting_list_refuses_clearly,
     a_cancellation_promotes_the_first_in_line_who_then_gets_the_link,
     workshops_have_their_own_seats_and_waiting_lists,
-    members_only_events_need_the_roster_or_an_invitation_code,
+    members_only_events_need_an_invitation_link_or_code,
     a_cycle_can_be_taken_day_by_day_with_one_calendar_entry_per_day,
     a_wrong_personal_link_says_nothing,
     reminders_are_queued_once_however_many_runners_overlap,
@@ -2436,7 +2441,9 @@ async fn members_only_answers_reveal_no_roster_and_codes_cannot_be_guessed(backe
         body["first_name"] = json!("");
         body
     };
-    let member = app.register(&path, &invalid(seed::DEMO_ROSTER_EMAIL)).await;
+    let member = app
+        .register(&path, &invalid("maud.gallay@odas.example.org"))
+        .await;
     let stranger = app.register(&path, &invalid("inconnu@exemple.fr")).await;
     assert_eq!(member.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(

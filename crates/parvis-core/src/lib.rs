@@ -25,6 +25,7 @@ pub mod desk;
 pub mod editor;
 pub mod email;
 pub mod gestion;
+pub mod invitations;
 pub mod ics;
 pub mod presence;
 pub mod questions;

@@ -116,6 +116,11 @@ pub struct RegistrationRequest {
     pub sessions: Vec<usize>,
     /// Invitation code, for members-only events.
     pub invitation_code: String,
+    /// The token of a personal invitation link, for members-only events:
+    /// the registration is then for the invited address, whatever `email`
+    /// says. Left out of the JSON when empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub invitation_token: String,
     /// Answers to the organiser's questions, by question id.
     pub answers: BTreeMap<String, Answer>,
     /// Left empty by people; filled by bots (the field is hidden).

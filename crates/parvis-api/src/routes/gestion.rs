@@ -130,6 +130,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::evenements::table())
         .chain(super::presence::table())
         .chain(super::guichet::table())
+        .chain(super::invitations::table())
         .collect()
 }
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod gestion;
 pub mod guichet;
 pub mod health;
+pub mod invitations;
 pub mod jobs;
 pub mod manage;
 pub mod presence;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(publications::router())
         .merge(registrations::router())
+        .merge(invitations::router())
         .merge(manage::router())
         .merge(gestion::router())
         .fallback(|| async {

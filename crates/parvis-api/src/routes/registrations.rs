@@ -21,6 +21,7 @@ use crate::error::{AppError, AppJson};
 use crate::rate_limit;
 use crate::routes::detached;
 use crate::routes::events::find;
+use crate::routes::invitations;
 use crate::store::{EventRecord, Origin, Registered, Status};
 use crate::token::invitation_code_hash;
 use crate::{mail, token};
@@ -142,7 +143,7 @@ async fn register(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     ClientIp(client): ClientIp,
-    AppJson(request): AppJson<RegistrationRequest>,
+    AppJson(mut request): AppJson<RegistrationRequest>,
 ) -> Result<Response, AppError> {
     let client = rate_limit::client_key(client);
     state.limits.registrations.check(&client).map_err(|wait| {
@@ -166,57 +167,70 @@ async fn register(
         .answer(Status::Confirmed);
         return Ok((StatusCode::CREATED, AppJson(answer)).into_response());
     }
-    let mut checked = check_for_event(&event.public, &request);
+    // A members-only event lets in the holder of a personal invitation link
+    // (the registration is then for the invited address, whatever the form
+    // says, so a link cannot serve another address) or of a valid code. The
+    // address typed is never compared with anything: the answer is the same
+    // for an invited address and an unknown one (no oracle of who is
+    // invited).
+    let mut invitation = None;
+    let mut code_id = None;
+    let mut admitted = !event.public.members_only;
+    let mut refusal = None;
     if event.public.members_only {
-        let code = request.invitation_code.trim();
-        // Wrong codes are counted per client and per event: past the limit,
-        // every try is refused until the hour ends, so codes cannot be
-        // guessed faster than a member types one.
+        let code = request.invitation_code.trim().to_owned();
+        let link = request.invitation_token.trim().to_owned();
+        // Wrong codes and links are counted per client and per event: past
+        // the limit, every try is refused until the hour ends, so codes
+        // cannot be guessed faster than a member types one.
         let now = std::time::Instant::now();
-        if !code.is_empty() {
+        if !code.is_empty() || !link.is_empty() {
             state.limits.code_try(client, event.id, now).map_err(|wait| {
                 AppError::too_many(
                     format!(
-                        "Trop de codes d'invitation erronés. Réessayez dans {} minutes, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e.",
+                        "Trop de codes d'invitation erronés. Réessayez dans {} minutes, ou inscrivez-vous avec le lien personnel de votre e-mail d'invitation.",
                         wait.div_ceil(60)
                     ),
                     wait,
                 )
             })?;
         }
-        let invited = !code.is_empty()
-            && event
-                .private
-                .invitation_code_hashes
-                .contains(&invitation_code_hash(code));
-        if !code.is_empty() && !invited {
-            state.limits.code_failed(client, event.id, now);
-        }
-        // An invalid form says the same about the code whether or not the
-        // address is on the roster: the answer is no oracle of membership.
-        // The roster is only consulted for an otherwise valid form, which
-        // registers (and mails the address's owner, not the asker).
-        let allowed = match &checked {
-            Ok(_) => {
-                invited
-                    || event
-                        .private
-                        .roster
-                        .contains(&request.email.trim().to_lowercase())
+        if !link.is_empty() {
+            invitation = invitations::invitation_of(&state, &event, &link).await?;
+            if let Some(invited) = &invitation {
+                request.email.clone_from(&invited.email);
+                admitted = true;
             }
-            Err(_) => invited,
-        };
-        if !allowed {
-            let message = if code.is_empty() {
-                "Cet événement est réservé aux membres : saisissez le code d'invitation reçu, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e."
+        }
+        if !admitted && !code.is_empty() {
+            let hash = invitation_code_hash(&code);
+            if event.private.invitation_code_hashes.contains(&hash) {
+                admitted = true;
+            } else if let Some(id) = state.store.valid_invitation_code(event.id, &hash).await? {
+                code_id = Some(id);
+                admitted = true;
+            }
+        }
+        if !admitted {
+            if !code.is_empty() || !link.is_empty() {
+                state.limits.code_failed(client, event.id, now);
+            }
+            refusal = Some(if !code.is_empty() {
+                "Ce code d'invitation n'est pas valide pour cet événement. Vérifiez-le, ou inscrivez-vous avec le lien personnel de votre e-mail d'invitation.".to_owned()
+            } else if !link.is_empty() {
+                invitations::invalid_link()
             } else {
-                "Ce code d'invitation n'est pas valide pour cet événement. Vérifiez-le, ou inscrivez-vous avec l'adresse e-mail à laquelle vous avez été invité·e."
-            };
-            let mut errors = checked.err().unwrap_or_default();
-            errors.add(field::INVITATION_CODE, message.to_owned());
-            checked = Err(errors);
+                "Cet événement est réservé aux membres : inscrivez-vous avec le lien personnel de votre e-mail d'invitation, ou saisissez le code d'invitation reçu.".to_owned()
+            });
         }
     }
+    let mut checked = check_for_event(&event.public, &request);
+    if let Some(message) = refusal {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.add(field::INVITATION_CODE, message);
+        checked = Err(errors);
+    }
+    debug_assert!(admitted || checked.is_err());
     let registration = checked.map_err(AppError::Validation)?;
     let personal = token::generate()?;
     // One instant for the whole registration: the rows it writes and the
@@ -270,6 +284,18 @@ async fn register(
         }
     };
     tracing::info!(?outcome, "registration stored");
+    // The invitation list says who registered through their link, and each
+    // code how many it let in; the registration stands if this fails.
+    if let Some(invited) = &invitation
+        && let Err(error) = state.store.link_invitation(invited.id).await
+    {
+        tracing::warn!(error = format!("{error:#}"), "invitation not linked");
+    }
+    if let Some(id) = code_id.filter(|_| !outcome.existing)
+        && let Err(error) = state.store.count_invitation_code_use(id).await
+    {
+        tracing::warn!(error = format!("{error:#}"), "invitation code use not counted");
+    }
     state.email_queued().await;
     let seats = match outcome.status {
         Status::Waitlisted { .. } => seats_now(&state, &slug, event.public.clone()).await,

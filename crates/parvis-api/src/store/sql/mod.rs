@@ -69,6 +69,7 @@ mod attendance;
 mod desk;
 mod editor;
 mod events;
+mod invitations;
 mod maintenance;
 mod notices;
 mod outbox;
