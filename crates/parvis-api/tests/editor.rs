@@ -326,6 +326,78 @@ async fn edits_keep_registrations_whole_and_more_seats_promote_the_waiting(backe
         && q.email.subject.starts_with("Une place s'est libérée")));
 }
 
+async fn a_new_hour_tells_the_confirmed_with_an_updated_calendar(backend: Backend) {
+    let Some((app, alice, _)) = setup(backend).await else {
+        return;
+    };
+    let slug = created_and_published(&app, &alice).await;
+    assert_eq!(
+        register(&app, &slug, "une@creil.example.fr", "conseils-citoyens").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register(&app, &slug, "deux@creil.example.fr", "conseils-citoyens").await,
+        StatusCode::CREATED,
+        "the waiting list"
+    );
+    let sent_before = |queued: &[parvis_api::outbox::QueuedEmail]| {
+        queued
+            .iter()
+            .filter(|q| q.email.subject.starts_with("Événement modifié"))
+            .map(|q| (q.email.recipient.clone(), q.email.ics.clone()))
+            .collect::<Vec<_>>()
+    };
+    let store = &app.state.store;
+    let drain = || async {
+        store
+            .claim_due_emails(
+                chrono::Utc::now() + chrono::Duration::hours(1),
+                chrono::Duration::hours(2),
+                1000,
+            )
+            .await
+            .unwrap()
+    };
+    drain().await;
+    let edition = format!("{}/edition", event("centre-a", &slug));
+    let mut draft = app
+        .send(Method::GET, &edition, None, alice.clone())
+        .await
+        .json()["draft"]
+        .clone();
+    // A new title alone tells nobody.
+    draft["title"] = json!("Webinaire mensuel : un titre plus court");
+    let saved = app
+        .send(Method::PUT, &edition, Some(draft.clone()), alice.clone())
+        .await;
+    assert_eq!(saved.json()["message"], "Les modifications sont enregistrées.");
+    assert!(sent_before(&drain().await).is_empty());
+    // A new hour tells the confirmed registrant, with the calendar updated.
+    draft["sessions"][0]["start"] = json!("15:00");
+    let saved = app.send(Method::PUT, &edition, Some(draft), alice.clone()).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert!(saved.json()["message"].as_str().unwrap().contains("prévenue"));
+    let told = sent_before(&drain().await);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, "une@creil.example.fr");
+    let ics = told[0].1.as_deref().expect("a calendar file");
+    assert!(ics.contains("METHOD:PUBLISH"), "{ics}");
+    // The confirmation carried SEQUENCE:1: this file outranks it.
+    assert!(ics.contains("SEQUENCE:2"), "the entry sent first is replaced: {ics}");
+    let start = chrono::Utc::now() + chrono::Duration::days(30);
+    let expected = parvis_api::editor::paris(
+        start
+            .date_naive()
+            .and_hms_opt(15, 0, 0)
+            .unwrap(),
+    )
+    .unwrap()
+    .with_timezone(&chrono::Utc)
+    .format("DTSTART:%Y%m%dT%H%M%SZ")
+    .to_string();
+    assert!(ics.contains(&expected), "{expected} in {ics}");
+}
+
 async fn a_duplicate_is_a_draft_under_a_free_address(backend: Backend) {
     let Some((app, alice, _)) = setup(backend).await else {
         return;
@@ -527,6 +599,7 @@ store_tests!(
     errors_name_each_field_in_french_and_nothing_is_stored,
     a_draft_is_unseen_until_published_and_its_page_is_sanitised,
     edits_keep_registrations_whole_and_more_seats_promote_the_waiting,
+    a_new_hour_tells_the_confirmed_with_an_updated_calendar,
     a_duplicate_is_a_draft_under_a_free_address,
     a_cancelled_event_tells_everyone_and_calls_off_their_calendars,
     only_an_event_nobody_registered_to_is_deleted,

@@ -226,6 +226,10 @@ pub fn compose(
             format!("Événement annulé : {}", public.title),
             format!("{} a annulé l'événement suivant. Votre inscription est donc annulée ; nous vous prions de nous excuser pour ce changement.", public.organiser),
         ),
+        (NoticeKind::EventUpdated, _) => (
+            format!("Événement modifié : {}", public.title),
+            format!("{} a modifié la date, le lieu ou le lien de connexion de l'événement. Voici ses informations à jour :", public.organiser),
+        ),
         (NoticeKind::HoldExpired, _) => (
             format!("Place libérée, adresse non confirmée : {}", public.title),
             format!("Votre adresse n'a pas été confirmée dans les {} minutes : votre place a été proposée à une autre personne. Vous pouvez vous réinscrire depuis la page de l'événement tant que les inscriptions sont ouvertes.", parvis_core::api::ADDRESS_CONFIRMATION_MINUTES),

@@ -189,7 +189,7 @@ async fn save(
     let compose = crate::mail::composer(state.public_url.clone(), Utc::now);
     let store = state.store.clone();
     let (target, version) = (event.clone(), new.clone());
-    detached(async move {
+    let told = detached(async move {
         store
             .update_event(&target, &version, &compose, Utc::now())
             .await
@@ -205,7 +205,11 @@ async fn save(
     )
     .await?;
     Ok(Json(Accepted {
-        message: "Les modifications sont enregistrées.".to_owned(),
+        message: match told {
+            0 => "Les modifications sont enregistrées.".to_owned(),
+            1 => "Les modifications sont enregistrées. La date, le lieu ou le lien ayant changé, la personne inscrite en est prévenue par e-mail, avec son agenda mis à jour.".to_owned(),
+            n => format!("Les modifications sont enregistrées. La date, le lieu ou le lien ayant changé, les {n} personnes inscrites en sont prévenues par e-mail, avec leur agenda mis à jour."),
+        },
     }))
 }
 

@@ -17,16 +17,19 @@ use super::{Compose, EventRecord, NewEvent};
 pub trait EditorStore: Send + Sync {
     /// Replaces the page, sessions and seats of `event` by `new` (its slug
     /// and status stay), then promotes whoever waits for seats the new
-    /// version frees. Refused, with a French message naming the field, when
-    /// the new version takes away what registrations hold: a workshop or
-    /// day someone chose, or fewer seats than are taken.
+    /// version frees. When a date, the place or the connection link
+    /// changed, every confirmed registrant is told, with a calendar file
+    /// that updates the entries sent before; returns how many. Refused,
+    /// with a French message naming the field, when the new version takes
+    /// away what registrations hold: a workshop or day someone chose, or
+    /// fewer seats than are taken.
     async fn update_event(
         &self,
         event: &EventRecord,
         new: &NewEvent,
         compose: Compose<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Result<(), FieldErrors>>;
+    ) -> Result<Result<usize, FieldErrors>>;
 
     /// Publishes or unpublishes (back to draft) an event.
     async fn set_event_status(

@@ -172,6 +172,8 @@ pub enum NoticeKind {
     Cancelled,
     /// The whole event was cancelled by its organiser.
     EventCancelled,
+    /// Its organiser changed a date, the place or the connection link.
+    EventUpdated,
     /// The address was not confirmed in time: the seat went to others.
     HoldExpired,
     /// A session starts soon.
@@ -192,6 +194,7 @@ impl NoticeKind {
             NoticeKind::Changed => "changed",
             NoticeKind::Cancelled => "cancelled",
             NoticeKind::EventCancelled => "event_cancelled",
+            NoticeKind::EventUpdated => "event_updated",
             NoticeKind::HoldExpired => "expired",
             NoticeKind::Reminder { .. } => "reminder",
         }

@@ -58,6 +58,23 @@ fn quota_field(public: &EventPublic, key: &str) -> String {
     "capacity".to_owned()
 }
 
+/// Whether a confirmed registrant must hear of the new version: a date or
+/// its hours, the format, the place or the connection link changed.
+fn what_registrants_hold_changed(old: &EventRecord, new: &EventRecord) -> bool {
+    let times = |event: &EventRecord| {
+        event
+            .public
+            .sessions
+            .iter()
+            .map(|s| (s.starts_at, s.ends_at))
+            .collect::<Vec<_>>()
+    };
+    times(old) != times(new)
+        || old.public.format != new.public.format
+        || old.public.venue != new.public.venue
+        || old.connection_url != new.connection_url
+}
+
 /// An active registration's choices.
 struct Holder {
     holds_seats: bool,
@@ -94,7 +111,7 @@ impl SqlStore {
         new: &NewEvent,
         compose: Compose<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Result<(), FieldErrors>> {
+    ) -> Result<Result<usize, FieldErrors>> {
         let now_text = timestamp(now);
         let mut tx = self.pool.begin().await?;
         // The event's row first: concurrent saves and registrations wait.
@@ -256,8 +273,30 @@ impl SqlStore {
             ..event.clone()
         };
         self.promote(&mut tx, &updated, compose, &now_text).await?;
+        let mut told = 0;
+        if what_registrants_hold_changed(event, &updated) {
+            let ids: Vec<i64> = sqlx::query_scalar(&self.q(
+                "SELECT id FROM registrations WHERE event_id = ? AND status = 'confirmed' ORDER BY id",
+            ))
+            .bind(event.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for id in ids {
+                let record = self.load_registration_unranked(&mut tx, id).await?;
+                self.notify(
+                    &mut tx,
+                    &updated,
+                    &record,
+                    NoticeKind::EventUpdated,
+                    compose,
+                    &now_text,
+                )
+                .await?;
+                told += 1;
+            }
+        }
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(Ok(told))
     }
 
     pub(super) async fn set_event_status_sql(

@@ -268,7 +268,7 @@ impl super::editor::EditorStore for SqlStore {
         new: &NewEvent,
         compose: Compose<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Result<(), parvis_core::api::FieldErrors>> {
+    ) -> Result<Result<usize, parvis_core::api::FieldErrors>> {
         retrying!(self.update_event_once(event, new, compose, now))
     }
 
