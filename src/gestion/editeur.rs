@@ -582,6 +582,22 @@ fn Editor(
     }
 }
 
+fn slot(d: &EventDraft, i: usize, j: usize) -> Option<&ProgrammeDraft> {
+    d.sessions.get(i)?.programme.get(j)
+}
+
+fn slot_mut(d: &mut EventDraft, i: usize, j: usize) -> Option<&mut ProgrammeDraft> {
+    d.sessions.get_mut(i)?.programme.get_mut(j)
+}
+
+fn track(d: &EventDraft, i: usize, j: usize, k: usize) -> Option<&TrackDraft> {
+    slot(d, i, j)?.tracks.get(k)
+}
+
+fn track_mut(d: &mut EventDraft, i: usize, j: usize, k: usize) -> Option<&mut TrackDraft> {
+    slot_mut(d, i, j)?.tracks.get_mut(k)
+}
+
 /// Focuses the field `key` once it is rendered.
 fn focus_soon(key: String) {
     request_animation_frame(move || crate::focus_by_id(&input_id(&key)));
@@ -696,8 +712,8 @@ fn SlotEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i: usi
             format!("sessions.{i}.programme.{j}.{name}"),
             part(
                 draft,
-                move |d| d.sessions.get(i).and_then(|s| s.programme.get(j)).map(get),
-                move |d| d.sessions.get_mut(i).and_then(|s| s.programme.get_mut(j)).map(set),
+                move |d| slot(d, i, j).map(get),
+                move |d| slot_mut(d, i, j).map(set),
             ),
         )
     };
@@ -706,16 +722,16 @@ fn SlotEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i: usi
     let (title_key, title) = field("title", |p| &p.title, |p| &mut p.title);
     let details = lines(
         draft,
-        move |d| d.sessions.get(i).and_then(|s| s.programme.get(j)).map(|p| &p.details),
-        move |d| d.sessions.get_mut(i).and_then(|s| s.programme.get_mut(j)).map(|p| &mut p.details),
+        move |d| slot(d, i, j).map(|p| &p.details),
+        move |d| slot_mut(d, i, j).map(|p| &mut p.details),
     );
     let tracks = Memo::new(move |_| {
-        draft.with(|d| d.sessions.get(i).and_then(|s| s.programme.get(j)).map_or(0, |p| p.tracks.len()))
+        draft.with(|d| slot(d, i, j).map_or(0, |p| p.tracks.len()))
     });
     let add_track = move |_| {
         let at = tracks.get_untracked();
         draft.update(|d| {
-            if let Some(slot) = d.sessions.get_mut(i).and_then(|s| s.programme.get_mut(j)) {
+            if let Some(slot) = slot_mut(d, i, j) {
                 slot.tracks.push(TrackDraft::default());
             }
         });
@@ -771,26 +787,14 @@ fn TrackEditor(
     k: usize,
 ) -> impl IntoView {
     let field = move |name: &'static str,
-                 get: fn(&TrackDraft) -> &String,
-                 set: fn(&mut TrackDraft) -> &mut String| {
+                      get: fn(&TrackDraft) -> &String,
+                      set: fn(&mut TrackDraft) -> &mut String| {
         (
             format!("sessions.{i}.programme.{j}.tracks.{k}.{name}"),
             part(
                 draft,
-                move |d| {
-                    d.sessions
-                        .get(i)
-                        .and_then(|s| s.programme.get(j))
-                        .and_then(|p| p.tracks.get(k))
-                        .map(get)
-                },
-                move |d| {
-                    d.sessions
-                        .get_mut(i)
-                        .and_then(|s| s.programme.get_mut(j))
-                        .and_then(|p| p.tracks.get_mut(k))
-                        .map(set)
-                },
+                move |d| track(d, i, j, k).map(get),
+                move |d| track_mut(d, i, j, k).map(set),
             ),
         )
     };
@@ -798,24 +802,12 @@ fn TrackEditor(
     let (capacity_key, capacity) = field("capacity", |t| &t.capacity, |t| &mut t.capacity);
     let details = lines(
         draft,
-        move |d| {
-            d.sessions
-                .get(i)
-                .and_then(|s| s.programme.get(j))
-                .and_then(|p| p.tracks.get(k))
-                .map(|t| &t.details)
-        },
-        move |d| {
-            d.sessions
-                .get_mut(i)
-                .and_then(|s| s.programme.get_mut(j))
-                .and_then(|p| p.tracks.get_mut(k))
-                .map(|t| &mut t.details)
-        },
+        move |d| track(d, i, j, k).map(|t| &t.details),
+        move |d| track_mut(d, i, j, k).map(|t| &mut t.details),
     );
     let remove = move |_| {
         draft.update(|d| {
-            if let Some(slot) = d.sessions.get_mut(i).and_then(|s| s.programme.get_mut(j))
+            if let Some(slot) = slot_mut(d, i, j)
                 && k < slot.tracks.len()
             {
                 slot.tracks.remove(k);

@@ -6,7 +6,8 @@
 //! ([`super::gestion::admin_routes`]).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, delete, get, post};
 use chrono::Utc;
@@ -21,7 +22,7 @@ use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
 use crate::auth::{SignedIn, member_of};
 use crate::error::{AppError, AppJson};
-use crate::store::accounts::Membership;
+use crate::store::accounts::{Membership, Session};
 use crate::store::{EventRecord, NewEvent};
 
 const EVENTS: &str = "/gestion/organisations/{org}/evenements";
@@ -54,6 +55,33 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     ]
 }
 
+/// The signed-in member (401 without a session, 403 without the CSRF proof
+/// on writes), their organisation named in the path (404 if they are not
+/// in it) and its event named in the path (404 if it is another's).
+struct MemberEvent {
+    session: Session,
+    membership: Membership,
+    event: EventRecord,
+}
+
+impl FromRequestParts<AppState> for MemberEvent {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        let Path((org, slug)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| unknown())?;
+        let membership = member_of(state, &session, &org, false).await?;
+        let event = event_of_member(state, &membership, &slug).await?;
+        Ok(Self {
+            session,
+            membership,
+            event,
+        })
+    }
+}
+
 fn unknown() -> AppError {
     AppError::NotFound("Cet événement n'existe pas dans votre organisation.".to_owned())
 }
@@ -73,7 +101,7 @@ async fn event_of_member(
 async fn record(
     state: &AppState,
     membership: &Membership,
-    session: &crate::store::accounts::Session,
+    session: &Session,
     what: &str,
 ) -> Result<(), AppError> {
     state
@@ -150,11 +178,8 @@ async fn create(
 /// `GET …/{slug}/edition`: what the editor shows.
 async fn open(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent,
 ) -> Result<Json<EditorView>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
     let counts = state.store.registration_counts(event.id).await?;
     Ok(Json(EditorView {
         draft: draft_of(
@@ -171,12 +196,13 @@ async fn open(
 /// `PUT …/{slug}/edition`: saves a new version; its address stays.
 async fn save(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+    }: MemberEvent,
     AppJson(mut draft): AppJson<EventDraft>,
 ) -> Result<Json<Accepted>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
     // Links already sent name the address: it never changes.
     draft.slug = event.public.slug.clone();
     let new: NewEvent = crate::editor::event_of(
@@ -215,13 +241,14 @@ async fn save(
 
 async fn set_status(
     state: AppState,
-    session: crate::store::accounts::Session,
-    org: String,
-    slug: String,
+    found: MemberEvent,
     status: EventStatus,
 ) -> Result<Json<Accepted>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
+    let MemberEvent {
+        session,
+        membership,
+        event,
+    } = found;
     if event.status == EventStatus::Cancelled {
         return Err(AppError::Conflict {
             code: "event_cancelled",
@@ -257,30 +284,29 @@ async fn set_status(
 /// `POST …/{slug}/publier`.
 async fn publish(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
-    set_status(state, session, org, slug, EventStatus::Published).await
+    set_status(state, found, EventStatus::Published).await
 }
 
 /// `POST …/{slug}/depublier`.
 async fn unpublish(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
-    set_status(state, session, org, slug, EventStatus::Draft).await
+    set_status(state, found, EventStatus::Draft).await
 }
 
 /// `POST …/{slug}/dupliquer`: a draft copy under a free address
 /// (`…-copie`, `…-copie-2`…), to date again.
 async fn duplicate(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+    }: MemberEvent,
 ) -> Result<(StatusCode, Json<Saved>), AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
     let mut copy = NewEvent {
         public: event.public.clone(),
         description_markdown: event.description_markdown.clone(),
@@ -332,11 +358,12 @@ async fn duplicate(
 /// and their calendars drop it.
 async fn cancel(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+    }: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
     if event.status == EventStatus::Cancelled {
         return Ok(Json(Accepted {
             message: "Cet événement était déjà annulé.".to_owned(),
@@ -370,11 +397,12 @@ async fn cancel(
 /// `DELETE …/{slug}`: only when nobody ever registered.
 async fn remove(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+    }: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = event_of_member(&state, &membership, &slug).await?;
     let store = state.store.clone();
     let id = event.id;
     if !detached(async move { store.delete_event(id).await }).await? {

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
     Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
     RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue,
-    When, quota,
+    When,
 };
 use parvis_core::editor::EventStatus;
 use parvis_core::questions::Question;
@@ -581,22 +581,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        let mut quotas: Vec<(String, u32)> = Vec::new();
-        if let Some(capacity) = public.capacity {
-            quotas.push((quota::EVENT.to_owned(), capacity));
-        }
-        for track in public.tracks() {
-            if let Some(capacity) = track.capacity {
-                quotas.push((quota::track(&track.id), capacity));
-            }
-        }
-        if public.day_selection {
-            for (idx, session) in public.sessions.iter().enumerate() {
-                if let Some(capacity) = session.capacity {
-                    quotas.push((quota::session(idx), capacity));
-                }
-            }
-        }
+        let quotas = super::editor::quotas_of(public);
         for (key, capacity) in quotas {
             sqlx::query(
                 &self.q("INSERT INTO quotas (event_id, key, capacity, taken) VALUES (?, ?, ?, 0)"),
