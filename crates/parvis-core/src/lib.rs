@@ -24,6 +24,7 @@ pub mod dates;
 pub mod desk;
 pub mod editor;
 pub mod email;
+pub mod feedback;
 pub mod gestion;
 pub mod invitations;
 pub mod ics;
