@@ -12,6 +12,8 @@
 //!   shown on a condition.
 //! - [`templates`]: ready questionnaires (webinar, study day, cycle, cold
 //!   follow-up, stakeholders), worded for Qualiopi indicator 30.
+//! - [`results`]: per-question figures over many responses, breakdowns by
+//!   group, hot versus cold.
 //!
 //! Wire shapes, for the endpoint and the store:
 //!
@@ -40,7 +42,10 @@ use serde::{Deserialize, Serialize};
 use crate::api::FieldErrors;
 use crate::text::{ShortText, TextError};
 
+pub mod results;
 pub mod templates;
+
+pub use results::{Response, Summary, breakdown, summary};
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;

@@ -5,8 +5,9 @@
 //! met, speakers, organisation; « à froid », one to three months later,
 //! what participants have applied, what stood in the way, the effect on
 //! their practice and their needs. Hot and cold share the ids
-//! `satisfaction` and `recommandation`, so their results can be compared.
-//! Every template passes [`super::check_questionnaire`].
+//! `satisfaction` and `recommandation`, so their results can be compared
+//! ([`super::results::compare`]). Every template passes
+//! [`super::check_questionnaire`].
 
 use super::{
     COLD_DELAY_DEFAULT, Condition, ConditionValue, FeedbackKind, FeedbackQuestion, ITEMS_MAX,

@@ -1,0 +1,635 @@
+//! Results of a questionnaire: per-question figures over many responses,
+//! breakdowns by group (named mode only) and hot versus cold.
+//!
+//! Everything is counted in integers. Means and medians are given in
+//! hundredths ([`Centi`]): a mean is rounded to the nearest hundredth,
+//! halves away from zero; a median of an even count is the midpoint of the
+//! two middle values, exact in hundredths. The « recommanderiez-vous »
+//! score is (promoters − detractors) × 100 / answers, rounded to the
+//! nearest whole number, halves away from zero; percentages
+//! ([`percent`]) are rounded the same way.
+//!
+//! Cost: one pass over the responses, walking each one's answers (sorted
+//! by id) alongside the questions sorted by id: O(R × (Q + A)) for R
+//! responses, Q questions, A answers each; ratings are counted in fixed
+//! arrays, numbers sorted for their median (O(n log n)), texts copied.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FeedbackAnswer, FeedbackKind, Questionnaire, RECOMMEND, SCALE};
+
+/// One person's stored response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// Answers as [`super::check_answers`] returned them.
+    pub answers: BTreeMap<String, FeedbackAnswer>,
+    /// Submitted (rather than saved as the person goes).
+    #[serde(default)]
+    pub submitted: bool,
+    /// The person's type of structure, in named mode only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure_type: Option<String>,
+    /// The person's territory, in named mode only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub territory: Option<String>,
+    /// The person's workshop, in named mode only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workshop: Option<String>,
+}
+
+impl Response {
+    /// For [`breakdown`]: by type of structure.
+    pub fn by_structure_type(&self) -> Option<&str> {
+        self.structure_type.as_deref()
+    }
+
+    /// For [`breakdown`]: by territory.
+    pub fn by_territory(&self) -> Option<&str> {
+        self.territory.as_deref()
+    }
+
+    /// For [`breakdown`]: by workshop.
+    pub fn by_workshop(&self) -> Option<&str> {
+        self.workshop.as_deref()
+    }
+}
+
+/// A number in hundredths: `Centi(425)` is 4.25, shown « 4,25 ».
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Centi(pub i64);
+
+/// French writing: a decimal comma, trailing zeros dropped (« 4,25 »,
+/// « 4,5 », « 4 », « -0,5 »).
+impl fmt::Display for Centi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let (whole, cents) = (abs / 100, abs % 100);
+        match cents {
+            0 => write!(f, "{sign}{whole}"),
+            c if c % 10 == 0 => write!(f, "{sign}{whole},{}", c / 10),
+            c => write!(f, "{sign}{whole},{c:02}"),
+        }
+    }
+}
+
+/// `numerator / denominator`, rounded to the nearest integer, halves away
+/// from zero; `denominator` > 0.
+fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
+    let twice = 2 * numerator.abs() + denominator;
+    let magnitude = twice / (2 * denominator);
+    if numerator < 0 { -magnitude } else { magnitude }
+}
+
+fn clamp(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The mean of `count` values summing to `sum`, in hundredths (saturating
+/// at the bounds of `i64`); `None` when there is none.
+fn mean(sum: i128, count: usize) -> Option<Centi> {
+    (count > 0).then(|| Centi(clamp(divide_rounded(sum * 100, count as i128))))
+}
+
+/// `part` out of `whole` in percent, rounded to the nearest whole number
+/// (halves up); `None` when `whole` is 0.
+pub fn percent(part: usize, whole: usize) -> Option<u32> {
+    (whole > 0).then(|| divide_rounded(part as i128 * 100, whole as i128) as u32)
+}
+
+/// Ratings counted per value: `counts[0]` for the smallest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ratings {
+    /// How many gave each value, from the smallest (1 for a scale, 0 for
+    /// « recommanderiez-vous »).
+    pub counts: Vec<usize>,
+    /// The mean, in hundredths.
+    pub mean: Option<Centi>,
+    /// The median, in hundredths.
+    pub median: Option<Centi>,
+}
+
+impl Ratings {
+    fn new(len: usize) -> Self {
+        Ratings {
+            counts: vec![0; len],
+            mean: None,
+            median: None,
+        }
+    }
+
+    fn add(&mut self, offset: i64, value: i64) {
+        if let Some(count) = usize::try_from(value - offset)
+            .ok()
+            .and_then(|i| self.counts.get_mut(i))
+        {
+            *count += 1;
+        }
+    }
+
+    /// The number of ratings.
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    fn finish(&mut self, offset: i64) {
+        let total = self.total();
+        let sum: i128 = self
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (i as i128 + i128::from(offset)) * n as i128)
+            .sum();
+        self.mean = mean(sum, total);
+        self.median = (total > 0).then(|| {
+            // The value of the k-th rating (1-based), from the counts.
+            let nth = |k: usize| {
+                let mut seen = 0;
+                for (i, &n) in self.counts.iter().enumerate() {
+                    seen += n;
+                    if seen >= k {
+                        return i as i64 + offset;
+                    }
+                }
+                unreachable!("k is at most the total")
+            };
+            let (a, b) = if total % 2 == 1 {
+                (nth(total / 2 + 1), nth(total / 2 + 1))
+            } else {
+                (nth(total / 2), nth(total / 2 + 1))
+            };
+            Centi((a + b) * 50)
+        });
+    }
+}
+
+/// The figures of a « recommanderiez-vous » question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// Ratings 0 to 10 (`counts[0]` for 0).
+    pub ratings: Ratings,
+    /// Ratings of 9 or 10.
+    pub promoters: usize,
+    /// Ratings of 7 or 8.
+    pub passives: usize,
+    /// Ratings of 0 to 6.
+    pub detractors: usize,
+    /// Promoters minus detractors, in percent of the answers, rounded
+    /// (−100 to 100); `None` without answers.
+    pub score: Option<i32>,
+}
+
+/// One option of a choice and how many chose it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionCount {
+    /// The option.
+    pub option: String,
+    /// How many chose it.
+    pub count: usize,
+}
+
+/// The figures of a single or multiple choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choices {
+    /// Every option, in the questionnaire's order.
+    pub options: Vec<OptionCount>,
+    /// How many answered « Autre ».
+    pub other: usize,
+    /// What they wrote after « Autre : », in the order of the responses.
+    pub other_texts: Vec<String>,
+}
+
+/// The figures of a number question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Numbers {
+    /// The mean, in hundredths.
+    pub mean: Option<Centi>,
+    /// The median, in hundredths.
+    pub median: Option<Centi>,
+    /// The smallest answer.
+    pub min: Option<i64>,
+    /// The largest answer.
+    pub max: Option<i64>,
+}
+
+/// One row of a matrix.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowRatings {
+    /// The row (a day of a cycle, say).
+    pub row: String,
+    /// Its ratings, 1 to 5.
+    pub ratings: Ratings,
+}
+
+/// The figures of one question, by kind. Externally tagged on the wire
+/// (`{"scale": {...}}`), which serde reads without buffering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Figures {
+    /// A scale: distribution of 1 to 5, mean, median.
+    Scale(Ratings),
+    /// 0 to 10 and its score.
+    Recommend(Recommendation),
+    /// Counts per option, « Autre » and its texts.
+    Choice(Choices),
+    /// Oui / non.
+    YesNo {
+        /// How many answered yes.
+        yes: usize,
+        /// How many answered no.
+        no: usize,
+    },
+    /// The text answers, in the order of the responses.
+    Text(Vec<String>),
+    /// A number: mean, median, range.
+    Number(Numbers),
+    /// One set of ratings per row, in the questionnaire's order.
+    Matrix(Vec<RowRatings>),
+}
+
+/// The results of one question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionSummary {
+    /// The question's id.
+    pub id: String,
+    /// The question, as shown.
+    pub label: String,
+    /// How many responses answer it (for a matrix: rate at least one row).
+    pub answered: usize,
+    /// Its figures.
+    pub figures: Figures,
+}
+
+/// The results of a questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Responses counted, submitted or saved on the way.
+    pub responses: usize,
+    /// Of which submitted.
+    pub submitted: usize,
+    /// One per question, in the questionnaire's order.
+    pub questions: Vec<QuestionSummary>,
+}
+
+impl Summary {
+    /// Responses in percent of the people invited (see [`percent`]).
+    pub fn response_rate(&self, invited: usize) -> Option<u32> {
+        percent(self.responses, invited)
+    }
+
+    /// The results of the question with this id.
+    pub fn question(&self, id: &str) -> Option<&QuestionSummary> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+}
+
+/// Per-question accumulator; numbers are kept for their median.
+enum Acc {
+    Figures(Figures),
+    Numbers(Vec<i64>),
+}
+
+/// The results of `responses` to `questionnaire`.
+///
+/// Answers that no longer fit their question (an option removed or a range
+/// narrowed after they were given, a question whose kind changed) are left
+/// out of its figures and of its `answered` count; answers to questions the
+/// questionnaire no longer has are ignored.
+pub fn summary(questionnaire: &Questionnaire, responses: &[Response]) -> Summary {
+    summarise(questionnaire, responses.iter())
+}
+
+fn summarise<'r>(
+    questionnaire: &Questionnaire,
+    responses: impl Iterator<Item = &'r Response>,
+) -> Summary {
+    let questions = &questionnaire.questions;
+    let mut answered = vec![0usize; questions.len()];
+    let mut accs: Vec<Acc> = questions
+        .iter()
+        .map(|q| match &q.kind {
+            FeedbackKind::Scale { .. } => Acc::Figures(Figures::Scale(Ratings::new(5))),
+            FeedbackKind::Recommend => Acc::Figures(Figures::Recommend(Recommendation {
+                ratings: Ratings::new(11),
+                ..Recommendation::default()
+            })),
+            FeedbackKind::Single { options, .. } | FeedbackKind::Multiple { options, .. } => {
+                Acc::Figures(Figures::Choice(Choices {
+                    options: options
+                        .iter()
+                        .map(|o| OptionCount {
+                            option: o.clone(),
+                            count: 0,
+                        })
+                        .collect(),
+                    other: 0,
+                    other_texts: Vec::new(),
+                }))
+            }
+            FeedbackKind::YesNo => Acc::Figures(Figures::YesNo { yes: 0, no: 0 }),
+            FeedbackKind::ShortText | FeedbackKind::LongText => {
+                Acc::Figures(Figures::Text(Vec::new()))
+            }
+            FeedbackKind::Number { .. } => Acc::Numbers(Vec::new()),
+            FeedbackKind::Matrix { rows, .. } => Acc::Figures(Figures::Matrix(
+                rows.iter()
+                    .map(|row| RowRatings {
+                        row: row.clone(),
+                        ratings: Ratings::new(5),
+                    })
+                    .collect(),
+            )),
+        })
+        .collect();
+
+    // The questions in the order of their ids, to walk each response's
+    // answers (sorted by id too) alongside them, one comparison a step.
+    let mut by_id: Vec<usize> = (0..questions.len()).collect();
+    by_id.sort_by(|&a, &b| questions[a].id.cmp(&questions[b].id));
+    let (mut count, mut submitted) = (0, 0);
+    for response in responses {
+        count += 1;
+        submitted += usize::from(response.submitted);
+        let mut answers = response.answers.iter().peekable();
+        'questions: for &i in &by_id {
+            let id = questions[i].id.as_str();
+            while let Some((key, answer)) = answers.peek() {
+                match key.as_str().cmp(id) {
+                    Ordering::Less => {
+                        answers.next();
+                    }
+                    Ordering::Equal => {
+                        if add(&questions[i].kind, &mut accs[i], answer) {
+                            answered[i] += 1;
+                        }
+                        continue 'questions;
+                    }
+                    Ordering::Greater => continue 'questions,
+                }
+            }
+            break;
+        }
+    }
+
+    let questions = questions
+        .iter()
+        .zip(accs)
+        .zip(answered)
+        .map(|((question, acc), answered)| QuestionSummary {
+            id: question.id.clone(),
+            label: question.label.clone(),
+            answered,
+            figures: finish(acc),
+        })
+        .collect();
+    Summary {
+        responses: count,
+        submitted,
+        questions,
+    }
+}
+
+/// Counts one answer; false when it does not fit the question.
+fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer) -> bool {
+    use FeedbackAnswer as A;
+    match (kind, acc, answer) {
+        (FeedbackKind::Scale { .. }, Acc::Figures(Figures::Scale(ratings)), A::Number(n))
+            if SCALE.contains(n) =>
+        {
+            ratings.add(*SCALE.start(), *n);
+            true
+        }
+        (FeedbackKind::Recommend, Acc::Figures(Figures::Recommend(r)), A::Number(n))
+            if RECOMMEND.contains(n) =>
+        {
+            r.ratings.add(*RECOMMEND.start(), *n);
+            true
+        }
+        (FeedbackKind::YesNo, Acc::Figures(Figures::YesNo { yes, no }), A::Bool(value)) => {
+            *if *value { yes } else { no } += 1;
+            true
+        }
+        (
+            FeedbackKind::ShortText | FeedbackKind::LongText,
+            Acc::Figures(Figures::Text(texts)),
+            A::Text(text),
+        ) if !text.trim().is_empty() => {
+            texts.push(text.clone());
+            true
+        }
+        (FeedbackKind::Number { min, max }, Acc::Numbers(numbers), A::Number(n))
+            if min.is_none_or(|min| *n >= min) && max.is_none_or(|max| *n <= max) =>
+        {
+            numbers.push(*n);
+            true
+        }
+        (
+            FeedbackKind::Single { options, .. } | FeedbackKind::Multiple { options, .. },
+            Acc::Figures(Figures::Choice(choices)),
+            A::Text(_) | A::Many(_) | A::Choice { .. },
+        ) => {
+            let single = matches!(kind, FeedbackKind::Single { .. });
+            let (chosen, other): (&[String], Option<&String>) = match answer {
+                A::Text(choice) if single => (std::slice::from_ref(choice), None),
+                A::Many(list) if !single => (list, None),
+                A::Choice { choices, other } if !single || choices.is_empty() => {
+                    (choices, Some(other).filter(|o| !o.trim().is_empty()))
+                }
+                _ => return false,
+            };
+            let mut counted = false;
+            for choice in chosen {
+                if let Some(i) = options.iter().position(|o| o == choice) {
+                    choices.options[i].count += 1;
+                    counted = true;
+                }
+            }
+            if let Some(other) = other {
+                choices.other += 1;
+                choices.other_texts.push(other.clone());
+                counted = true;
+            }
+            counted
+        }
+        (
+            FeedbackKind::Matrix { rows, .. },
+            Acc::Figures(Figures::Matrix(figures)),
+            A::Matrix(ratings),
+        ) => {
+            let mut counted = false;
+            for (row, n) in ratings {
+                if SCALE.contains(n)
+                    && let Some(i) = rows.iter().position(|r| r == row)
+                {
+                    figures[i].ratings.add(*SCALE.start(), *n);
+                    counted = true;
+                }
+            }
+            counted
+        }
+        _ => false,
+    }
+}
+
+fn finish(acc: Acc) -> Figures {
+    match acc {
+        Acc::Numbers(mut numbers) => {
+            numbers.sort_unstable();
+            let n = numbers.len();
+            let sum: i128 = numbers.iter().map(|&v| i128::from(v)).sum();
+            let median = (n > 0).then(|| {
+                let (a, b) = if n % 2 == 1 {
+                    (numbers[n / 2], numbers[n / 2])
+                } else {
+                    (numbers[n / 2 - 1], numbers[n / 2])
+                };
+                Centi(clamp((i128::from(a) + i128::from(b)) * 50))
+            });
+            Figures::Number(Numbers {
+                mean: mean(sum, n),
+                median,
+                min: numbers.first().copied(),
+                max: numbers.last().copied(),
+            })
+        }
+        Acc::Figures(Figures::Scale(mut ratings)) => {
+            ratings.finish(*SCALE.start());
+            Figures::Scale(ratings)
+        }
+        Acc::Figures(Figures::Recommend(mut r)) => {
+            r.ratings.finish(*RECOMMEND.start());
+            let c = &r.ratings.counts;
+            r.detractors = c[0..=6].iter().sum();
+            r.passives = c[7..=8].iter().sum();
+            r.promoters = c[9..=10].iter().sum();
+            let total = r.ratings.total();
+            r.score = (total > 0).then(|| {
+                divide_rounded(
+                    (r.promoters as i128 - r.detractors as i128) * 100,
+                    total as i128,
+                ) as i32
+            });
+            Figures::Recommend(r)
+        }
+        Acc::Figures(Figures::Matrix(mut rows)) => {
+            for row in &mut rows {
+                row.ratings.finish(*SCALE.start());
+            }
+            Figures::Matrix(rows)
+        }
+        Acc::Figures(figures) => figures,
+    }
+}
+
+/// The results of one group of responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// The group (« Association », « Grand Paris Sud »…); `None` for the
+    /// responses `by` gives no group to.
+    pub name: Option<String>,
+    /// Its results.
+    pub summary: Summary,
+}
+
+/// The results per group of responses, `by` naming each response's group
+/// (see [`Response::by_territory`] and the like): groups in alphabetical
+/// order, then the responses without a group, if any. Empty for an
+/// anonymous questionnaire, whose responses must not be told apart.
+///
+/// Cost: one pass to group, then [`summary`] per group (O(R × Q) in all).
+pub fn breakdown<F>(questionnaire: &Questionnaire, responses: &[Response], by: F) -> Vec<Group>
+where
+    F: for<'r> Fn(&'r Response) -> Option<&'r str>,
+{
+    if questionnaire.anonymous {
+        return Vec::new();
+    }
+    let mut named: BTreeMap<&str, Vec<&Response>> = BTreeMap::new();
+    let mut unnamed = Vec::new();
+    for response in responses {
+        match by(response) {
+            Some(name) => named.entry(name).or_default().push(response),
+            None => unnamed.push(response),
+        }
+    }
+    let mut groups: Vec<Group> = named
+        .into_iter()
+        .map(|(name, group)| Group {
+            name: Some(name.to_owned()),
+            summary: summarise(questionnaire, group.into_iter()),
+        })
+        .collect();
+    if !unnamed.is_empty() {
+        groups.push(Group {
+            name: None,
+            summary: summarise(questionnaire, unnamed.into_iter()),
+        });
+    }
+    groups
+}
+
+/// The headline figure of a question, for comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Headline {
+    /// The mean of a scale, in hundredths.
+    Mean(Option<Centi>),
+    /// The « recommanderiez-vous » score.
+    Score(Option<i32>),
+}
+
+/// One question asked both hot and cold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The id both questionnaires give it.
+    pub id: String,
+    /// Its label in the hot questionnaire.
+    pub label: String,
+    /// How many answered hot.
+    pub hot_answered: usize,
+    /// How many answered cold.
+    pub cold_answered: usize,
+    /// The hot figure.
+    pub hot: Headline,
+    /// The cold figure.
+    pub cold: Headline,
+}
+
+fn headline(figures: &Figures) -> Option<Headline> {
+    match figures {
+        Figures::Scale(ratings) => Some(Headline::Mean(ratings.mean)),
+        Figures::Recommend(r) => Some(Headline::Score(r.score)),
+        _ => None,
+    }
+}
+
+/// Hot versus cold: the scales and « recommanderiez-vous » questions both
+/// summaries have under the same id and kind (the templates share
+/// `satisfaction` and `recommandation`), in the hot questionnaire's order.
+pub fn compare(hot: &Summary, cold: &Summary) -> Vec<Comparison> {
+    hot.questions
+        .iter()
+        .filter_map(|h| {
+            let c = cold.question(&h.id)?;
+            let (hot_figure, cold_figure) = (headline(&h.figures)?, headline(&c.figures)?);
+            (std::mem::discriminant(&hot_figure) == std::mem::discriminant(&cold_figure)).then(
+                || Comparison {
+                    id: h.id.clone(),
+                    label: h.label.clone(),
+                    hot_answered: h.answered,
+                    cold_answered: c.answered,
+                    hot: hot_figure,
+                    cold: cold_figure,
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
