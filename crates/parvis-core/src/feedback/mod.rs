@@ -117,18 +117,26 @@ pub struct Questionnaire {
     /// Title, shown above the form.
     pub title: String,
     /// Introduction (line breaks kept).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub intro: String,
     /// Answers are not linked to the person (see [`anonymity_notice`]);
     /// results then have no breakdown by group.
     #[serde(default)]
     pub anonymous: bool,
     /// Answers accepted from this instant (from the start when `None`).
-    #[serde(default, with = "crate::timestamp::option")]
+    #[serde(
+        default,
+        with = "crate::timestamp::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub opens: Option<DateTime<FixedOffset>>,
     /// Answers accepted until this instant, then read-only (never closes
     /// when `None`).
-    #[serde(default, with = "crate::timestamp::option")]
+    #[serde(
+        default,
+        with = "crate::timestamp::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub closes: Option<DateTime<FixedOffset>>,
     /// For a cold questionnaire: days between the end of the event and the
     /// invitation (60 by default; Qualiopi asks for 1 to 3 months).

@@ -197,6 +197,11 @@ fn a_questionnaire_reads_back_and_has_its_defaults() {
     assert_eq!((minimal.opens, minimal.closes), (None, None));
     assert_eq!(minimal.questions[0].id, "");
     assert!(!minimal.questions[0].required);
+    // Compact: what is empty or absent is not written.
+    assert_eq!(
+        serde_json::to_string(&minimal).unwrap(),
+        r#"{"kind":"cold","title":"T","anonymous":false,"cold_delay_days":60,"questions":[{"id":"","label":"L","kind":{"type":"recommend"}}]}"#
+    );
     assert!(
         serde_json::from_str::<Questionnaire>(r#"{"kind":"tiède","title":"T","questions":[]}"#)
             .is_err()
