@@ -208,7 +208,8 @@ pub fn SelectField(
     }
 }
 
-/// A checkbox bound to `checked`, its label after it.
+/// A checkbox bound to `checked`, its label after it; its hint may end
+/// with markup (a link), given as children.
 #[component]
 pub fn CheckboxField(
     /// Field name, as in the API contract.
@@ -225,17 +226,21 @@ pub fn CheckboxField(
     /// Help shown under the label.
     #[prop(optional, into)]
     hint: Option<String>,
+    /// The hint's id, when a page links to it (by default the field's id
+    /// followed by `-aide`).
+    #[prop(optional, into)]
+    hint_id: Option<String>,
+    /// What follows the hint's text in the same paragraph (a link).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let hint = hint.filter(|text| !text.is_empty());
+    let has_hint = hint.is_some() || children.is_some();
     let id = input_id(&name);
-    let hint_id = format!("{id}-aide");
+    let hint_id = hint_id.unwrap_or_else(|| format!("{id}-aide"));
     let error_id = format!("{id}-erreur");
     let (field_errors, invalid) = errors_of(errors, &name);
-    let described_by = described_by(
-        hint.is_some().then(|| hint_id.clone()),
-        error_id.clone(),
-        invalid,
-    );
+    let described_by = described_by(has_hint.then(|| hint_id.clone()), error_id.clone(), invalid);
     view! {
         <div class="field field-checkbox" class:field-invalid=invalid>
             <Show when=invalid>
@@ -247,7 +252,7 @@ pub fn CheckboxField(
                 prop:checked=move || checked.get.get()
                 on:change=move |ev| checked.set.run(event_target_checked(&ev))/>
             <label for=id.clone()>{label}</label>
-            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            {has_hint.then(|| view! { <p class="hint" id=hint_id.clone()>{hint}{children.map(|more| more())}</p> })}
         </div>
     }
 }

@@ -13,9 +13,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use parvis_core::api::{ApiError, EventPublic, FieldErrors, quota};
 use parvis_core::dates;
 use parvis_core::questions::{Answer, QuestionKind, field_key};
-use parvis_core::registration::{RegistrationRequest, STRUCTURE_TYPES, field};
+use parvis_core::registration::{RESIDENT, RegistrationRequest, STRUCTURE_TYPES, field};
 
-use crate::components::{Choice, ChoiceGroup, TextField};
+use crate::components::{Bound, CheckboxField, Choice, ChoiceGroup, SelectField, TextField, bind};
 use crate::form::{from_api_error, input_id, summary_lines};
 use crate::{api, saved};
 
@@ -101,23 +101,31 @@ impl QuestionInput {
     }
 }
 
+/// One text of the form's state, as a field shows and changes it. Not
+/// generic and never inlined, so the fields share one copy of the
+/// binding's code (the public form's download stays as it was).
+#[inline(never)]
+fn text_of(
+    form: RwSignal<RegistrationRequest>,
+    get: fn(&RegistrationRequest) -> &String,
+    set: fn(&mut RegistrationRequest) -> &mut String,
+) -> Bound<String> {
+    bind(
+        form,
+        move |r| get(r).clone(),
+        move |r, value| *set(r) = value,
+    )
+}
+
 /// The registration form of an open event.
 #[component]
 pub fn RegistrationForm(
     /// The event, as its page loaded it.
     event: EventPublic,
 ) -> impl IntoView {
-    let first_name = RwSignal::new(String::new());
-    let last_name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let organisation = RwSignal::new(String::new());
-    let structure_type = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
-    let territory = RwSignal::new(String::new());
-    let accessibility = RwSignal::new(String::new());
-    let invitation_code = RwSignal::new(String::new());
-    let website = RwSignal::new(String::new());
-    let consent = RwSignal::new(false);
+    // One state for the person's fields; the workshops, days and answers
+    // have theirs (shared with the organiser's form) and join it when sent.
+    let form = RwSignal::new(RegistrationRequest::default());
     let blocks: Vec<RwSignal<Vec<String>>> = event
         .choice_blocks()
         .iter()
@@ -139,10 +147,12 @@ pub fn RegistrationForm(
     if use_query_map().with_untracked(|q| q.get("collegue").is_some())
         && let Some(structure) = saved::get(saved::STRUCTURE)
     {
-        let mut parts = structure.split('\u{1f}');
-        organisation.set(parts.next().unwrap_or_default().to_owned());
-        structure_type.set(parts.next().unwrap_or_default().to_owned());
-        territory.set(parts.next().unwrap_or_default().to_owned());
+        let mut parts = structure.split('\u{1f}').map(str::to_owned);
+        form.update(|r| {
+            r.organisation = parts.next().unwrap_or_default();
+            r.structure_type = parts.next().unwrap_or_default();
+            r.territory = parts.next().unwrap_or_default();
+        });
     }
 
     let slug = event.slug.clone();
@@ -173,9 +183,11 @@ pub fn RegistrationForm(
                     saved::set(&saved::registration_key(&done_slug), &text);
                     saved::set(
                         saved::STRUCTURE,
-                        &[organisation, structure_type, territory]
-                            .map(|field| field.get_untracked())
-                            .join("\u{1f}"),
+                        &form.with_untracked(|r| {
+                            [&r.organisation, &r.structure_type, &r.territory]
+                                .map(String::as_str)
+                                .join("\u{1f}")
+                        }),
                     );
                     navigate(
                         &format!("/evenements/{done_slug}/confirmation"),
@@ -199,17 +211,7 @@ pub fn RegistrationForm(
         if pending.get_untracked() {
             return;
         }
-        let answers = QuestionInput::answers(&submit_questions);
         let request = RegistrationRequest {
-            first_name: first_name.get_untracked(),
-            last_name: last_name.get_untracked(),
-            email: email.get_untracked(),
-            organisation: organisation.get_untracked(),
-            role: role.get_untracked(),
-            territory: territory.get_untracked(),
-            consent: consent.get_untracked(),
-            structure_type: structure_type.get_untracked(),
-            accessibility_needs: accessibility.get_untracked(),
             tracks: submit_blocks
                 .iter()
                 .flat_map(|b| b.get_untracked())
@@ -222,10 +224,8 @@ pub fn RegistrationForm(
             } else {
                 Vec::new()
             },
-            invitation_code: invitation_code.get_untracked(),
-            answers,
-            website: website.get_untracked(),
-            ..Default::default()
+            answers: QuestionInput::answers(&submit_questions),
+            ..form.get_untracked()
         };
         // The endpoint checks everything and answers with every faulty
         // field, shown next to each and in the summary.
@@ -233,17 +233,13 @@ pub fn RegistrationForm(
     };
 
     let has_problems = move || !errors.with(FieldErrors::is_empty) || general.with(Option::is_some);
-    let consent_id = input_id(field::CONSENT);
-    let consent_error_id = format!("{consent_id}-erreur");
-    let consent_error_text_id = consent_error_id.clone();
-    let consent_invalid = move || !errors.with(|e| e.get(field::CONSENT).is_empty());
-    let structure_id = input_id(field::STRUCTURE_TYPE);
-    let structure_error_id = format!("{structure_id}-erreur");
-    let structure_error_text_id = structure_error_id.clone();
-    let structure_invalid = move || !errors.with(|e| e.get(field::STRUCTURE_TYPE).is_empty());
     let summary_event = event.clone();
-    let organisation_required =
-        Signal::derive(move || structure_type.with(|t| t != parvis_core::registration::RESIDENT));
+    let organisation_required = Signal::derive(move || form.with(|r| r.structure_type != RESIDENT));
+    let structure_types = STRUCTURE_TYPES
+        .iter()
+        .map(|(value, label)| ((*value).to_owned(), (*label).to_owned()))
+        .collect::<Vec<_>>();
+    let website = text_of(form, |r| &r.website, |r| &mut r.website);
 
     let workshop_groups = workshop_fields(&event, &blocks, errors);
     let day_group = day_fields(
@@ -301,41 +297,34 @@ pub fn RegistrationForm(
             </div>
             <p class="hint">"Les champs marqués « (obligatoire) » doivent être remplis."</p>
             {event.members_only.then(|| view! {
-                <TextField name=field::INVITATION_CODE label="Code d'invitation" value=invitation_code errors required=false
+                <TextField name=field::INVITATION_CODE label="Code d'invitation" errors
+                    value=text_of(form, |r| &r.invitation_code, |r| &mut r.invitation_code) required=false
                     autocomplete="off"
                     hint="Reçu avec l'invitation. Inutile si vous vous inscrivez avec l'adresse e-mail à laquelle vous avez été invité·e."/>
             })}
             <fieldset>
                 <legend>"Vos coordonnées"</legend>
-                <TextField name=field::FIRST_NAME label="Prénom" value=first_name errors autocomplete="given-name"/>
-                <TextField name=field::LAST_NAME label="Nom" value=last_name errors autocomplete="family-name"/>
-                <TextField name=field::EMAIL label="Adresse e-mail" value=email errors kind="email" autocomplete="email"
+                <TextField name=field::FIRST_NAME label="Prénom" errors autocomplete="given-name"
+                    value=text_of(form, |r| &r.first_name, |r| &mut r.first_name)/>
+                <TextField name=field::LAST_NAME label="Nom" errors autocomplete="family-name"
+                    value=text_of(form, |r| &r.last_name, |r| &mut r.last_name)/>
+                <TextField name=field::EMAIL label="Adresse e-mail" errors kind="email" autocomplete="email"
+                    value=text_of(form, |r| &r.email, |r| &mut r.email)
                     hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
-                <div class="field" class:field-invalid=structure_invalid>
-                    <label for=structure_id.clone()>"Type de structure (obligatoire)"</label>
-                    <Show when=structure_invalid>
-                        <p class="field-error" id=structure_error_text_id.clone()>
-                            {move || errors.with(|e| e.get(field::STRUCTURE_TYPE).join(" "))}
-                        </p>
-                    </Show>
-                    <select id=structure_id.clone() name=field::STRUCTURE_TYPE required=true
-                        aria-invalid=move || if structure_invalid() { "true" } else { "false" }
-                        aria-describedby=move || structure_invalid().then(|| structure_error_id.clone())
-                        on:change=move |ev| structure_type.set(event_target_value(&ev))>
-                        <option value="">"Choisissez…"</option>
-                        {STRUCTURE_TYPES.iter().map(|(value, label)| view! {
-                            <option value=*value selected=move || structure_type.with(|t| t == value)>{*label}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <TextField name=field::ORGANISATION label="Organisation / structure" value=organisation errors autocomplete="organization"
+                <SelectField name=field::STRUCTURE_TYPE label="Type de structure" options=structure_types errors
+                    value=text_of(form, |r| &r.structure_type, |r| &mut r.structure_type)/>
+                <TextField name=field::ORGANISATION label="Organisation / structure" errors autocomplete="organization"
+                    value=text_of(form, |r| &r.organisation, |r| &mut r.organisation)
                     required=organisation_required
                     hint="Commune, intercommunalité, association, service de l'État, CAF… Facultatif pour les habitant·es."/>
-                <TextField name=field::ROLE label="Fonction" value=role errors autocomplete="organization-title"
+                <TextField name=field::ROLE label="Fonction" errors autocomplete="organization-title"
+                    value=text_of(form, |r| &r.role, |r| &mut r.role)
                     required=organisation_required/>
-                <TextField name=field::TERRITORY label="Territoire" value=territory errors required=false
+                <TextField name=field::TERRITORY label="Territoire" errors required=false
+                    value=text_of(form, |r| &r.territory, |r| &mut r.territory)
                     hint="Commune, EPCI ou quartier prioritaire concerné."/>
-                <TextField name=field::ACCESSIBILITY label="Besoins d'accessibilité" value=accessibility errors required=false
+                <TextField name=field::ACCESSIBILITY label="Besoins d'accessibilité" errors required=false
+                    value=text_of(form, |r| &r.accessibility_needs, |r| &mut r.accessibility_needs)
                     hint="Aménagement, interprétation LSF, sous-titrage… L'organisateur vous contactera."/>
             </fieldset>
             {has_choices.then(|| view! {
@@ -356,27 +345,14 @@ pub fn RegistrationForm(
             <div class="honeypot" aria-hidden="true">
                 <label for="champ-website">"Ne pas remplir ce champ"</label>
                 <input id="champ-website" name="website" type="text" tabindex="-1" autocomplete="off"
-                    prop:value=move || website.get() on:input=move |ev| website.set(event_target_value(&ev))/>
+                    prop:value=move || website.get.get() on:input=move |ev| website.set.run(event_target_value(&ev))/>
             </div>
-            <div class="field field-checkbox" class:field-invalid=consent_invalid>
-                <Show when=consent_invalid>
-                    <p class="field-error" id=consent_error_text_id.clone()>
-                        {move || errors.with(|e| e.get(field::CONSENT).join(" "))}
-                    </p>
-                </Show>
-                <input type="checkbox" id=consent_id.clone() name=field::CONSENT
-                    aria-invalid=move || if consent_invalid() { "true" } else { "false" }
-                    aria-describedby=move || if consent_invalid() { format!("consentement-aide {consent_error_id}") } else { "consentement-aide".to_owned() }
-                    prop:checked=move || consent.get()
-                    on:change=move |ev| consent.set(event_target_checked(&ev))/>
-                <label for=consent_id.clone()>
-                    "J'accepte que mes données (nom, coordonnées, structure, réponses) soient traitées par l'organisateur pour gérer mon inscription à cet événement et m'adresser les informations utiles. (obligatoire)"
-                </label>
-                <p class="hint" id="consentement-aide">
-                    "Qui traite vos données, combien de temps et vos droits : "
-                    <a href="/donnees-personnelles" rel="external" target="_blank">"données personnelles"<span class="sr-only">" (nouvelle fenêtre)"</span></a>"."
-                </p>
-            </div>
+            <CheckboxField name=field::CONSENT errors
+                label="J'accepte que mes données (nom, coordonnées, structure, réponses) soient traitées par l'organisateur pour gérer mon inscription à cet événement et m'adresser les informations utiles. (obligatoire)"
+                checked=bind(form, |r| r.consent, |r, yes| r.consent = yes)
+                hint="Qui traite vos données, combien de temps et vos droits : " hint_id="consentement-aide">
+                <a href="/donnees-personnelles" rel="external" target="_blank">"données personnelles"<span class="sr-only">" (nouvelle fenêtre)"</span></a>"."
+            </CheckboxField>
             <button type="submit" disabled=move || pending.get() aria-disabled=move || if pending.get() { "true" } else { "false" }>
                 {move || if pending.get() { "Envoi en cours…" } else { "Je m'inscris" }}
             </button>
