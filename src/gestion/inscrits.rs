@@ -577,7 +577,10 @@ fn RegistrantTable(
                                 <td>{line.organisation.clone()}<br/><span class="muted">{structure_label(&line.structure_type).to_owned()}{line.territory.clone().map(|t| format!(" — {t}"))}</span></td>
                                 <td>{status_text(&line)}</td>
                                 <td>{choices_text(&event, &line)}</td>
-                                <td>{line.registered_at.format("%d/%m/%Y").to_string()}</td>
+                                <td>
+                                    {line.registered_at.format("%d/%m/%Y").to_string()}
+                                    {line.registered_by.clone().map(|by| view! { <br/><span class="muted">{format!("inscrit·e par l'organisation ({by})")}</span> })}
+                                </td>
                                 <td>
                                     <details>
                                         <summary>{format!("Réponses de {name}")}</summary>

@@ -20,6 +20,7 @@ use parvis_core::api::{ProgrammeItem, Track};
 use parvis_core::gestion::{RegistrantExport, RegistrantList};
 use parvis_core::questions::{Answer, Question, QuestionKind};
 use parvis_core::registration::{RegistrationRequest, check_for_event};
+use serde_json::Value;
 use tower::ServiceExt;
 
 mod common;
@@ -45,12 +46,14 @@ impl App {
             .unwrap()
     }
 
-    /// Registers through the store, as the registration route does;
-    /// returns the personal token.
+    /// Registers through the store, as the registration route does (or
+    /// the desk, on behalf of someone, when `by` names an organiser's
+    /// account); returns the personal token.
     async fn register_in_store(
         &self,
         event: &EventRecord,
         request: &RegistrationRequest,
+        by: Option<i64>,
     ) -> String {
         let checked = check_for_event(&event.public, request)
             .unwrap_or_else(|e| panic!("{} refused: {e:?}", request.email));
@@ -63,7 +66,10 @@ impl App {
                 event,
                 &checked,
                 &personal.token,
-                &Origin::default(),
+                &Origin {
+                    registered_by: by,
+                    ..Origin::default()
+                },
                 &compose,
                 now,
             )
@@ -204,8 +210,10 @@ fn text(value: &str) -> Answer {
 const HYPERLINK: &str = "=HYPERLINK(\"https://piege.example.org\",\"Cliquez\")";
 
 /// Seven registrants: three confirmed, three waiting in two queues, one
-/// cancelled; hostile names and answers. Returns the organisation's id
-/// and the cookie of a member (administrator, to read the audit log).
+/// cancelled; hostile names and answers; Dominique registered by the
+/// organiser (« Camille Martin ») on their behalf. Returns the
+/// organisation's id and the cookie of a member (administrator, to read
+/// the audit log).
 async fn populated(app: &App) -> (i64, String) {
     let (organisation, cookie) = app
         .member("centre-a", "alice@a.example.org", Role::Administrateur)
@@ -288,13 +296,20 @@ async fn populated(app: &App) -> (i64, String) {
             &[],
         ),
     ];
+    let organiser = app
+        .state
+        .store
+        .account_for("alice@a.example.org", "Camille Martin", Utc::now())
+        .await
+        .unwrap();
     let mut tokens = Vec::new();
     for person in &people {
         let mut person = person.clone();
         if person.email == "helene@ville.fr" {
             person.accessibility_needs = "@SUM(1;2) boucle magnétique".to_owned();
         }
-        tokens.push(app.register_in_store(&event, &person).await);
+        let by = (person.email == "dominique@caf.fr").then_some(organiser.id);
+        tokens.push(app.register_in_store(&event, &person, by).await);
     }
     // Gaëlle cancels while waiting.
     let store = &app.state.store;
@@ -360,6 +375,16 @@ async fn registrants_are_filtered_and_counted_against_every_quota(backend: Backe
         ranks,
         [None, None, None, Some(1), Some(1), Some(2), None],
         "each queue ranks its own"
+    );
+    let by: Vec<Option<&str>> = all
+        .registrants
+        .iter()
+        .map(|r| r.registered_by.as_deref())
+        .collect();
+    assert_eq!(
+        by,
+        [None, None, None, Some("Camille Martin"), None, None, None],
+        "who registered on someone's behalf"
     );
     let helene = &all.registrants[0];
     assert_eq!(helene.tracks, ["cartographie"]);
@@ -609,7 +634,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     );
     assert!(excel.text.contains("\r\n"), "RFC 4180 line ends");
     let (headers, rows) = read_csv(&excel.body[3..], b';');
-    assert_eq!(headers.len(), 19, "{headers:?}");
+    assert_eq!(headers.len(), 20, "{headers:?}");
     assert_eq!(
         &headers[..3],
         ["Statut", "Rang en liste d'attente", "Prénom"]
@@ -621,7 +646,12 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     // Then the attendance of each day (none marked here).
     assert_eq!(
         &headers[16..],
-        ["Inscrit·e le", "Présence J1", "Présence J2"]
+        [
+            "Inscrit·e le",
+            "Inscrit·e par",
+            "Présence J1",
+            "Présence J2"
+        ]
     );
     assert_eq!(rows.len(), 7);
     let helene = by_header(&headers, &rows[0]);
@@ -648,6 +678,9 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
             && registered.as_bytes()[10] == b' ',
         "dd/mm/yyyy hh:mm: {registered}"
     );
+    assert_eq!(helene["Inscrit·e par"], "");
+    let dominique = by_header(&headers, &rows[3]);
+    assert_eq!(dominique["Inscrit·e par"], "Camille Martin");
     let plus = by_header(&headers, &rows[1]);
     assert_eq!((plus["Prénom"], plus["Nom"]), ("'+1", "'-2"));
     assert_eq!(plus["Nombre de personnes"], "-3", "a number stays a number");
@@ -683,7 +716,7 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     assert_eq!(standard.status, StatusCode::OK, "{}", standard.text);
     assert!(!standard.body.starts_with(b"\xEF\xBB\xBF"));
     let (headers, rows) = read_csv(&standard.body, b',');
-    assert_eq!(headers.len(), 19);
+    assert_eq!(headers.len(), 20);
     assert_eq!(rows.len(), 7);
     let helene = by_header(&headers, &rows[0]);
     assert_eq!(helene["Date d'arrivée"], "2031-03-10");
@@ -695,9 +728,9 @@ async fn csv_exports_neutralise_formulas_in_both_dialects(backend: Backend) {
     let first_line = |body: &[u8]| {
         String::from_utf8(body.split(|&b| b == b'\r').next().unwrap().to_vec()).unwrap()
     };
-    assert_eq!(first_line(&standard.body).matches(',').count(), 18);
+    assert_eq!(first_line(&standard.body).matches(',').count(), 19);
     assert_eq!(first_line(&standard.body).matches(';').count(), 0);
-    assert_eq!(first_line(&excel.body).matches(';').count(), 18);
+    assert_eq!(first_line(&excel.body).matches(';').count(), 19);
 
     // The export is the filtered list.
     let waiting = app
@@ -781,6 +814,11 @@ async fn xlsx_exports_have_typed_cells_and_no_formula(backend: Backend) {
         helene[col("'=Remarque libre")],
         Data::String(format!("'{HYPERLINK}"))
     );
+    assert_eq!(helene[col("Inscrit·e par")], Data::Empty);
+    assert_eq!(
+        rows[4][col("Inscrit·e par")],
+        Data::String("Camille Martin".to_owned())
+    );
     assert_eq!(
         helene[col("Journées")],
         Data::String("mardi 11 mars 2031 ; mardi 18 mars 2031".to_owned())
@@ -836,6 +874,8 @@ async fn json_exports_every_line_with_its_count(backend: Backend) {
     assert_eq!(raw["registrants"][3]["status"], "waitlisted");
     assert_eq!(raw["registrants"][3]["rank"], 1);
     assert_eq!(raw["registrants"][0]["answers"]["dejeuner"], true);
+    assert_eq!(raw["registrants"][0]["registered_by"], Value::Null);
+    assert_eq!(raw["registrants"][3]["registered_by"], "Camille Martin");
     let export: RegistrantExport = serde_json::from_slice(&reply.body).unwrap();
     assert_eq!(export.count, 7);
     assert_eq!(export.registrants.len(), 7);
@@ -1011,7 +1051,7 @@ async fn exports_read_page_after_page_with_ranks_across_pages(backend: Backend) 
             structure_type: "collectivite".to_owned(),
             ..Default::default()
         };
-        app.register_in_store(&event, &person).await;
+        app.register_in_store(&event, &person, None).await;
     }
     let reply = app
         .get(path("/export.csv?dialecte=standard"), &cookie)

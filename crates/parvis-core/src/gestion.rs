@@ -490,6 +490,10 @@ pub struct RegistrantLine {
     pub accessibility_needs: Option<String>,
     /// When they registered.
     pub registered_at: DateTime<Utc>,
+    /// The organiser who registered them on their behalf (their name);
+    /// none when they registered themselves.
+    #[serde(default)]
+    pub registered_by: Option<String>,
 }
 
 /// `GET` [`paths::registrants`]: one page of the filtered registrants.

@@ -284,6 +284,7 @@ fn line(registrant: Registrant) -> RegistrantLine {
         answers,
         accessibility_needs,
         registered_at,
+        registered_by,
     } = registrant;
     RegistrantLine {
         id,
@@ -305,6 +306,7 @@ fn line(registrant: Registrant) -> RegistrantLine {
         answers,
         accessibility_needs,
         registered_at,
+        registered_by,
     }
 }
 
@@ -484,6 +486,7 @@ mod tests {
             answers: Default::default(),
             accessibility_needs: None,
             registered_at: chrono::Utc::now(),
+            registered_by: None,
         }
     }
 

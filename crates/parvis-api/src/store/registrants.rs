@@ -61,6 +61,9 @@ pub struct Registrant {
     pub accessibility_needs: Option<String>,
     /// When they registered.
     pub registered_at: DateTime<Utc>,
+    /// The name of the organiser who registered them on their behalf
+    /// (`registrations.registered_by`); none when they did it themselves.
+    pub registered_by: Option<String>,
 }
 
 /// The lengths of an event's waiting queues as counted so far, carried

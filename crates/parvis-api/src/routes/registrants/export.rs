@@ -17,6 +17,9 @@
 //!   written inline), on a blocking thread fed page by page, then saved
 //!   into an anonymous temporary file, which is streamed with its length.
 //!
+//! « Inscrit·e par » names the organiser who registered someone on their
+//! behalf (empty when people registered themselves); `registered_by` in JSON.
+//!
 //! Attendance: one column per session (« Présence J1 », « Présence J2 »…)
 //! says « présent », « absent », or nothing when not marked; in JSON, each
 //! line's `presence` lists the sessions' marks (`true`, `false`, `null`).
@@ -165,6 +168,7 @@ impl Columns {
         headers.extend([
             "Besoins d'accessibilité".to_owned(),
             "Inscrit·e le".to_owned(),
+            "Inscrit·e par".to_owned(),
         ]);
         headers.extend((0..event.sessions.len()).map(presence::column_label));
         Self {
@@ -186,7 +190,7 @@ impl Columns {
         let mut widths: Vec<f64> = FIRST.iter().map(|(_, w)| *w).collect();
         widths.extend([30.0, 30.0]);
         widths.extend(self.questions.iter().map(|_| 24.0));
-        widths.extend([30.0, 18.0]);
+        widths.extend([30.0, 18.0, 22.0]);
         widths.extend(self.days.iter().map(|_| 14.0));
         widths
     }
@@ -223,6 +227,7 @@ impl Columns {
         cells.push(Cell::Moment(
             r.registered_at.with_timezone(&Paris).fixed_offset(),
         ));
+        cells.push(Cell::optional(r.registered_by.as_deref()));
         let own = marks.get(&r.id);
         for session in 0..self.days.len() {
             let mark = own.and_then(|m| m.get(&session)).copied();

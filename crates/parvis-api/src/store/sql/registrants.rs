@@ -109,6 +109,7 @@ fn registrant_from(row: &AnyRow) -> Result<Registrant> {
         answers: serde_json::from_str(&answers).context("stored answers are not valid JSON")?,
         accessibility_needs: row.try_get("accessibility_needs")?,
         registered_at: parse_timestamp(&row.try_get::<String, _>("created_at")?)?,
+        registered_by: row.try_get("registered_by")?,
     })
 }
 
@@ -152,8 +153,10 @@ impl RegistrantStore for SqlStore {
             "SELECT r.id, r.status, r.tracks_json, r.answers_json, r.structure_type,
                     r.accessibility_needs, r.created_at, COALESCE(r.queue_key, '') AS queue_key,
                     (SELECT {days} FROM registration_sessions s WHERE s.registration_id = r.id) AS days,
-                    p.first_name, p.last_name, p.email, p.organisation, p.role, p.territory
+                    p.first_name, p.last_name, p.email, p.organisation, p.role, p.territory,
+                    a.name AS registered_by
              FROM registrations r JOIN people p ON p.id = r.person_id
+             LEFT JOIN accounts a ON a.id = r.registered_by
              WHERE r.event_id = ? AND r.id > ?{conditions}
              ORDER BY r.id LIMIT ?"
         ));
