@@ -116,6 +116,9 @@ test('an organiser registers someone on their behalf, then writes to the registr
   await page.getByRole('button', { name: 'Inscrire cette personne' }).click();
   await page.waitForFunction(() => /Solène Martin \(par\.organisation@exemple\.fr\) est inscrit·e, confirmée/.test(document.activeElement?.textContent ?? ''));
   const confirmation = await waitForEmail('par.organisation@exemple.fr', /^Inscription confirmée/);
+  // The table says who registered her.
+  await page.getByRole('row', { name: /par\.organisation@exemple\.fr/ })
+    .getByText("inscrit·e par l'organisation (Organisatrice de démonstration)").waitFor();
   assert.match(confirmation.email.text, /\/inscription\/[0-9a-f]{64}/);
 
   await page.getByLabel('Destinataires (obligatoire)').selectOption('tous');
