@@ -147,3 +147,92 @@ async fn a_refusal_without_the_endpoint_s_error_says_so_and_moves_focus_to_the_s
     );
     root.remove();
 }
+
+/// An administrator of two organisations sees both organisations' team
+/// and settings forms on the dashboard: no id is used twice, every label
+/// names its own organisation's field, and an error of the endpoint
+/// (keyed `contact_email`) is shown on the right organisation's field.
+#[wasm_bindgen_test]
+async fn two_organisations_forms_keep_their_ids_apart() {
+    use parvis::gestion::{OrganisationSettings, Team, scoped_errors, scoped_field};
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let csrf = StoredValue::new(String::new());
+        view! {
+            <section id="org-crpve">
+                <OrganisationSettings organisation="crpve".to_owned() csrf/>
+                <Team organisation="crpve".to_owned() csrf/>
+            </section>
+            <section id="org-pqr">
+                <OrganisationSettings organisation="pqr".to_owned() csrf/>
+                <Team organisation="pqr".to_owned() csrf/>
+            </section>
+        }
+    });
+    settle().await;
+    let ids = root.query_selector_all("[id]").unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..ids.length() {
+        let id = ids
+            .item(i)
+            .unwrap()
+            .unchecked_into::<web_sys::Element>()
+            .id();
+        assert!(seen.insert(id.clone()), "the id {id} is used twice");
+    }
+    for organisation in ["crpve", "pqr"] {
+        let section = root
+            .query_selector(&format!("#org-{organisation}"))
+            .unwrap()
+            .unwrap();
+        let labels = section.query_selector_all("label[for]").unwrap();
+        assert!(labels.length() >= 5, "{organisation}: {}", labels.length());
+        for i in 0..labels.length() {
+            let label: web_sys::Element = labels.item(i).unwrap().unchecked_into();
+            let target = label.get_attribute("for").unwrap();
+            assert!(
+                section
+                    .query_selector(&format!("#{target}"))
+                    .unwrap()
+                    .is_some(),
+                "{organisation}: the label {target} names a field of another organisation"
+            );
+        }
+        assert!(
+            section
+                .query_selector(&format!("#champ-{organisation}-contact_email"))
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    // The endpoint names `contact_email`; the form shows it on its field.
+    let errors = RwSignal::new(FieldErrors::default());
+    let value = RwSignal::new(String::new());
+    let other = container();
+    let _other = leptos::mount::mount_to(other.clone(), move || {
+        view! { <TextField name=scoped_field("pqr", "contact_email") label="Adresse de contact" value errors kind="email" required=false/> }
+    });
+    let mut from_endpoint = FieldErrors::default();
+    from_endpoint.add(
+        "contact_email",
+        "Adresse de contact : format invalide.".to_owned(),
+    );
+    errors.set(scoped_errors("pqr", &from_endpoint));
+    settle().await;
+    let error = other
+        .query_selector("#champ-pqr-contact_email-erreur")
+        .unwrap()
+        .expect("the error is shown on the field");
+    assert_eq!(
+        error.text_content().unwrap(),
+        "Adresse de contact : format invalide."
+    );
+    let input = other
+        .query_selector("#champ-pqr-contact_email")
+        .unwrap()
+        .unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    root.remove();
+    other.remove();
+}

@@ -316,10 +316,30 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
     }
 }
 
+/// The name of field `field` in organisation `slug`'s forms
+/// (`{slug}.{field}`, id `champ-{slug}-{field}`): an administrator of two
+/// organisations has both organisations' forms on the dashboard, and no
+/// two fields share an id.
+pub fn scoped_field(slug: &str, field: &str) -> String {
+    format!("{slug}.{field}")
+}
+
+/// The endpoint's field errors, keyed as organisation `slug`'s fields
+/// are named ([`scoped_field`]).
+pub fn scoped_errors(slug: &str, errors: &FieldErrors) -> FieldErrors {
+    FieldErrors(
+        errors
+            .0
+            .iter()
+            .map(|(field, messages)| (scoped_field(slug, field), messages.clone()))
+            .collect(),
+    )
+}
+
 /// An organisation's team, for its administrators: who signs in, with
 /// which role; add someone or change their role.
 #[component]
-fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
+pub fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
     let url = paths::team(&organisation);
     let list_url = url.clone();
     let version = RwSignal::new(0u32);
@@ -334,6 +354,7 @@ fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::default());
     let notice = RwSignal::new(None::<String>);
     let notice_ref = NodeRef::<leptos::html::Div>::new();
+    let slug = organisation.clone();
     let add = Action::new_local(move |request: &MemberRequest| {
         let body = json(request);
         let url = url.clone();
@@ -351,7 +372,7 @@ fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
                     version.update(|v| *v += 1);
                 }
                 Err(error) => {
-                    errors.set(error.fields.clone());
+                    errors.set(scoped_errors(&slug, &error.fields));
                     notice.set(Some(error.message));
                 }
             }
@@ -378,8 +399,8 @@ fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
                 ev.prevent_default();
                 add.dispatch(MemberRequest { email: email.get_untracked(), name: name.get_untracked(), role: role.get_untracked() });
             }>
-                <TextField name=field::EMAIL label="Adresse e-mail de la personne" value=email errors kind="email" autocomplete="off"/>
-                <TextField name="name" label="Nom" value=name errors autocomplete="off"/>
+                <TextField name=scoped_field(&organisation, field::EMAIL) label="Adresse e-mail de la personne" value=email errors kind="email" autocomplete="off"/>
+                <TextField name=scoped_field(&organisation, "name") label="Nom" value=name errors autocomplete="off"/>
                 <div class="field">
                     <label for=role_for>"Rôle (obligatoire)"</label>
                     <select id=role_id on:change=move |ev| role.set(event_target_value(&ev))>
@@ -422,7 +443,7 @@ fn Journal(organisation: String) -> impl IntoView {
 
 /// An organisation's settings, for its administrators.
 #[component]
-fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
+pub fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
     let url = paths::settings(&organisation);
     let read_url = url.clone();
     let name = RwSignal::new(String::new());
@@ -442,6 +463,7 @@ fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl
             contact.set(settings.contact_email);
         }
     });
+    let slug = organisation.clone();
     let save = Action::new_local(move |settings: &Settings| {
         let body = json(settings);
         let url = url.clone();
@@ -456,7 +478,7 @@ fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl
                     notice.set(Some("Les réglages sont enregistrés.".to_owned()));
                 }
                 Err(error) => {
-                    errors.set(error.fields.clone());
+                    errors.set(scoped_errors(&slug, &error.fields));
                     notice.set(Some(error.message));
                 }
             }
@@ -477,10 +499,10 @@ fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> impl
                     contact_email: contact.get_untracked(),
                 });
             }>
-                <TextField name="organisation_name" label="Nom de l'organisation" value=name errors autocomplete="organization"/>
-                <TextField name="sender_name" label="Nom d'expéditeur des e-mails" value=sender errors required=false
+                <TextField name=scoped_field(&organisation, "organisation_name") label="Nom de l'organisation" value=name errors autocomplete="organization"/>
+                <TextField name=scoped_field(&organisation, "sender_name") label="Nom d'expéditeur des e-mails" value=sender errors required=false
                     hint="Vide : chaque événement signe du nom de son organisateur."/>
-                <TextField name="contact_email" label="Adresse de contact" value=contact errors kind="email" required=false/>
+                <TextField name=scoped_field(&organisation, "contact_email") label="Adresse de contact" value=contact errors kind="email" required=false/>
                 <button type="submit" disabled=move || save.pending().get()>"Enregistrer les réglages"</button>
             </form>
         </section>

@@ -36,6 +36,7 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
   await page.getByText(/Vous êtes connecté·e, Organisatrice de démonstration\./).waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the token leaves the address');
+  await expectAccessible(page, 'back-office sign-in link page, signed in');
   await page.getByRole('link', { name: "Aller à l'espace de gestion" }).click();
   await page.getByRole('heading', { level: 1, name: 'Espace de gestion' }).waitFor();
   await page.getByRole('heading', { level: 2, name: 'Centre de ressources (démonstration)' }).waitFor();
@@ -49,11 +50,12 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByRole('button', { name: "Ajouter à l'équipe" }).click();
   await page.waitForFunction(() => document.activeElement?.textContent.includes("fait partie de l'équipe"));
   await page.getByText('Collègue de démonstration (collegue@crpve.example.org) — organisateur').waitFor();
-  // The settings: a wrong contact address is named on its field.
+  // The settings: a wrong contact address is named on its field, whose id
+  // carries the organisation's slug (an administrator of two sees both).
   await page.getByLabel("Nom d'expéditeur des e-mails (facultatif)").fill('CRPVE – centre de ressources');
   await page.getByLabel('Adresse de contact (facultatif)').fill('pas-une-adresse');
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
-  await page.locator('#champ-contact_email-erreur').waitFor();
+  await page.locator('#champ-demo-contact_email-erreur').waitFor();
   await page.getByLabel('Adresse de contact (facultatif)').fill('contact@crpve.example.org');
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
   await page.waitForFunction(() => document.activeElement?.textContent.includes('Les réglages sont enregistrés.'));
@@ -61,6 +63,7 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   // The link works once.
   await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
   await page.getByText(/n'est plus valable/).waitFor();
+  await expectAccessible(page, 'back-office sign-in link page, link used');
   await page.close();
 });
 
