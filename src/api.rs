@@ -134,6 +134,17 @@ pub async fn register(
     Ok((read(&text)?, text))
 }
 
+/// `POST /api/events/{slug}/invitation`: the address an invitation link
+/// was sent to. `token` is the link's (64 hexadecimal characters, checked
+/// by the caller), sent in the body.
+pub async fn invitation(
+    slug: &str,
+    token: &str,
+) -> Result<parvis_core::invitations::InvitationView, ApiError> {
+    let body = format!("{{\"jeton\":\"{token}\"}}");
+    read(&call(Method::POST, &format!("/api/events/{slug}/invitation"), Some(body), None).await?)
+}
+
 /// `POST /api/registrations/lookup`: the personal links of an address are
 /// emailed again.
 pub async fn lookup(request: &LookupRequest) -> Result<LookupAccepted, ApiError> {

@@ -57,6 +57,7 @@ pub fn EventNav(organisation: String, slug: String, current: &'static str) -> im
         ("/modifier", "Modifier"),
         ("/inscrits", "Inscrit·es"),
         ("/presence", "Présence"),
+        ("/invitations", "Invitations"),
     ];
     view! {
         <nav aria-label="Pages de l'événement" class="event-nav">

@@ -17,6 +17,7 @@ use parvis_core::registration::field;
 pub mod editeur;
 pub mod evenement;
 pub mod inscrits;
+pub mod invitations;
 pub mod presence;
 
 use crate::api::{call, json, read};
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/modifier") view=editeur::EditEventPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/inscrits") view=inscrits::RegistrantsPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/presence") view=presence::AttendancePage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/invitations") view=invitations::InvitationsPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/emargement/:session") view=presence::SignInSheetPage/>
                 </Routes>
             </main>

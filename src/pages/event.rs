@@ -122,7 +122,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             </dl>
             {event.access_note.clone().map(|note| view! { <p class="notice">{note}</p> })}
             {event.members_only.then(|| view! {
-                <p class="notice">"Inscription réservée : munissez-vous du code d'invitation reçu, ou utilisez l'adresse e-mail à laquelle vous avez été invité·e."</p>
+                <p class="notice">"Inscription réservée aux membres : ouvrez le lien personnel de votre e-mail d'invitation, ou munissez-vous du code d'invitation reçu."</p>
             })}
             {(!crate::has_ended(&event)).then(|| view! {
                 <p><a href=calendar download="">"Ajouter à mon agenda (fichier .ics)"</a></p>

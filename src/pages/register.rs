@@ -155,6 +155,30 @@ pub fn RegistrationForm(
         });
     }
 
+    // An invitation link (`?invitation=`, 64 hexadecimal characters): the
+    // registration is for the invited address, which the endpoint tells and
+    // which cannot be changed here; a link that opens nothing says why.
+    let invited = RwSignal::new(false);
+    if event.members_only
+        && let Some(token) = use_query_map()
+            .with_untracked(|q| q.get("invitation"))
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        let slug = event.slug.clone();
+        leptos::task::spawn_local(async move {
+            match api::invitation(&slug, &token).await {
+                Ok(view) => {
+                    form.update(|r| {
+                        r.email = view.email;
+                        r.invitation_token = token;
+                    });
+                    invited.set(true);
+                }
+                Err(error) => general.set(Some(error.message)),
+            }
+        });
+    }
+
     let slug = event.slug.clone();
     let action = Action::new_local(move |request: &RegistrationRequest| {
         let request = request.clone();
@@ -297,10 +321,12 @@ pub fn RegistrationForm(
             </div>
             <p class="hint">"Les champs marqués « (obligatoire) » doivent être remplis."</p>
             {event.members_only.then(|| view! {
-                <TextField name=field::INVITATION_CODE label="Code d'invitation" errors
-                    value=text_of(form, |r| &r.invitation_code, |r| &mut r.invitation_code) required=false
-                    autocomplete="off"
-                    hint="Reçu avec l'invitation. Inutile si vous vous inscrivez avec l'adresse e-mail à laquelle vous avez été invité·e."/>
+                <Show when=move || !invited.get()>
+                    <TextField name=field::INVITATION_CODE label="Code d'invitation" errors
+                        value=text_of(form, |r| &r.invitation_code, |r| &mut r.invitation_code) required=false
+                        autocomplete="off"
+                        hint="Reçu avec l'invitation. Inutile si vous avez ouvert le lien personnel de votre e-mail d'invitation."/>
+                </Show>
             })}
             <fieldset>
                 <legend>"Vos coordonnées"</legend>
@@ -308,9 +334,18 @@ pub fn RegistrationForm(
                     value=text_of(form, |r| &r.first_name, |r| &mut r.first_name)/>
                 <TextField name=field::LAST_NAME label="Nom" errors autocomplete="family-name"
                     value=text_of(form, |r| &r.last_name, |r| &mut r.last_name)/>
-                <TextField name=field::EMAIL label="Adresse e-mail" errors kind="email" autocomplete="email"
-                    value=text_of(form, |r| &r.email, |r| &mut r.email)
-                    hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
+                <Show when=move || invited.get() fallback=move || view! {
+                    <TextField name=field::EMAIL label="Adresse e-mail" errors kind="email" autocomplete="email"
+                        value=text_of(form, |r| &r.email, |r| &mut r.email)
+                        hint="La confirmation, le lien de connexion et votre lien personnel y seront envoyés. Format attendu : prenom.nom@exemple.fr"/>
+                }>
+                    <div class="field">
+                        <label for=input_id(field::EMAIL)>"Adresse e-mail (celle de votre invitation)"</label>
+                        <p class="hint" id="email-invitation-aide">"Votre lien d'invitation est personnel : l'inscription est faite à cette adresse, qui ne peut pas être changée ici."</p>
+                        <input id=input_id(field::EMAIL) name=field::EMAIL type="email" readonly=true
+                            aria-describedby="email-invitation-aide" prop:value=move || form.with(|r| r.email.clone())/>
+                    </div>
+                </Show>
                 <SelectField name=field::STRUCTURE_TYPE label="Type de structure" options=structure_types errors
                     value=text_of(form, |r| &r.structure_type, |r| &mut r.structure_type)/>
                 <TextField name=field::ORGANISATION label="Organisation / structure" errors autocomplete="organization"
