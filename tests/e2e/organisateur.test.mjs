@@ -4,7 +4,8 @@
 // registers. The organiser then reads the registration and its answer,
 // marks attendance, imports a webinar attendance report, exports CSV and
 // XLSX (read back with openpyxl), and cancels a registrant: the person
-// waiting is promoted.
+// waiting is promoted. Every control is used from the keyboard (Enter on
+// links and buttons, Space on boxes and radio buttons).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -45,8 +46,8 @@ async function download(page, linkName, dir, name) {
 test('an organiser creates and publishes a webinar, follows its registrations, attendance and exports, and cancels a registrant', async () => {
   const page = await pages.newPage();
   await signIn(page);
-  await page.getByRole('link', { name: "Aller à l'espace de gestion" }).click();
-  await page.getByRole('link', { name: 'Créer un événement' }).click();
+  await page.getByRole('link', { name: "Aller à l'espace de gestion" }).press('Enter');
+  await page.getByRole('link', { name: 'Créer un événement' }).press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Nouvel événement' }).waitFor();
 
   // The webinar: two workshops (one seat in the first), a question, a link.
@@ -57,24 +58,27 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   await page.getByLabel('Jour (obligatoire)').fill(inDays(20));
   await page.locator('#champ-sessions-0-start').fill('10:00');
   await page.locator('#champ-sessions-0-end').fill('11:30');
-  await page.getByRole('button', { name: 'Ajouter un temps de programme à la date 1' }).click();
+  await page.getByRole('button', { name: 'Ajouter un temps de programme à la date 1' }).press('Enter');
   await page.locator('#champ-sessions-0-programme-0-title').fill('Ateliers au choix');
   const workshops = [['Jardins au pied des immeubles', '1'], ['Compostage collectif', '20']];
   for (const [k, [title, seats]] of workshops.entries()) {
-    await page.getByRole('button', { name: /Ajouter un atelier en parallèle \(date 1, temps 1\)/ }).click();
+    await page.getByRole('button', { name: /Ajouter un atelier en parallèle \(date 1, temps 1\)/ }).press('Enter');
     await page.locator(`#champ-sessions-0-programme-0-tracks-${k}-title`).fill(title);
     await page.locator(`#champ-sessions-0-programme-0-tracks-${k}-capacity`).fill(seats);
   }
-  await page.getByLabel("Liste d'attente quand c'est complet").check();
-  await page.getByRole('button', { name: 'Ajouter une question' }).click();
+  await page.getByLabel("Liste d'attente quand c'est complet").press('Space');
+  await page.getByRole('button', { name: 'Ajouter une question' }).press('Enter');
   await page.locator('#champ-questions-0-label').fill('Votre commune a-t-elle un jardin partagé ?');
   await page.getByLabel('Type de réponse (obligatoire)').selectOption('single_choice');
   await page.getByLabel('Réponses proposées (obligatoire)').fill('Oui\nNon\nEn projet');
-  await page.getByLabel('Réponse obligatoire').check();
-  await page.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+  await page.getByLabel('Réponse obligatoire').press('Space');
+  await page.getByRole('button', { name: 'Enregistrer le brouillon' }).press('Enter');
+  await page.waitForURL(/\?cree=1$/, { timeout: 10000 }).catch(async () => {
+    assert.fail(`not saved: ${await page.locator('.error-summary').textContent()}`);
+  });
   await page.waitForURL(new RegExp(`/evenements/${SLUG}/modifier\\?cree=1$`));
-  await page.getByRole('link', { name: "Vue d'ensemble" }).click();
-  await page.getByRole('button', { name: "Publier sur l'agenda" }).click();
+  await page.getByRole('link', { name: "Vue d'ensemble" }).press('Enter');
+  await page.getByRole('button', { name: "Publier sur l'agenda" }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est publié"));
 
   // In another browser, a newcomer registers from the public page.
@@ -84,10 +88,10 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   await visitor.getByRole('heading', { level: 1, name: 'Webinaire : les jardins partagés' }).waitFor();
   await fillPerson(visitor, NEWCOMER, 'Nadia');
   await visitor.getByLabel('Organisation / structure (obligatoire)').fill('=1+2 Collectif des jardins');
-  await visitor.getByRole('group', { name: /Ateliers au choix/ }).getByLabel(/Jardins au pied des immeubles/).check();
-  await visitor.getByRole('group', { name: /Votre commune a-t-elle un jardin partagé/ }).getByLabel('En projet').check();
-  await visitor.getByLabel(/J'accepte que mes données/).check();
-  await visitor.getByRole('button', { name: "Je m'inscris" }).click();
+  await visitor.getByRole('group', { name: /Ateliers au choix/ }).getByLabel(/Jardins au pied des immeubles/).press('Space');
+  await visitor.getByRole('group', { name: /Votre commune a-t-elle un jardin partagé/ }).getByLabel('En projet').press('Space');
+  await visitor.getByLabel(/J'accepte que mes données/).press('Space');
+  await visitor.getByRole('button', { name: "Je m'inscris" }).press('Enter');
   await visitor.getByRole('heading', { level: 1, name: 'Inscription enregistrée' }).waitFor();
   const confirmation = await waitForEmail(NEWCOMER, /^Inscription confirmée/);
   assert.match(confirmation.email.text, /https:\/\/visio\.example\.org\/jardins/);
@@ -104,20 +108,20 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   await page.getByRole('heading', { level: 1, name: 'Inscrit·es' }).waitFor();
   const table = page.getByRole('table', { name: "Inscrit·es, dans l'ordre d'inscription" });
   await table.getByText(NEWCOMER).waitFor();
-  await page.getByText('Réponses de Nadia Martin').click();
+  await page.getByText('Réponses de Nadia Martin').press('Enter');
   const answers = table.locator('details[open] dl');
   await answers.getByText('Votre commune a-t-elle un jardin partagé ?').waitFor();
   await answers.getByText('En projet').waitFor();
   await expectAccessible(page, 'the new event\'s registrants');
 
   // Attendance: marked by hand, then a Zoom report imported.
-  await page.getByRole('link', { name: 'Présence' }).click();
+  await page.getByRole('link', { name: 'Présence' }).press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Présence' }).waitFor();
   const count = page.locator('.presence-count');
   await count.getByText('0 présent·e sur 1').waitFor();
-  await page.getByRole('checkbox', { name: /Nadia Martin/ }).check();
+  await page.getByRole('checkbox', { name: /Nadia Martin/ }).press('Space');
   await count.getByText('1 présent·e sur 1').waitFor();
-  await page.getByRole('checkbox', { name: /Nadia Martin/ }).uncheck();
+  await page.getByRole('checkbox', { name: /Nadia Martin/ }).press('Space');
   await count.getByText('0 présent·e sur 1').waitFor();
   const zoom = [
     'Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest,Recording Consent,In Waiting Room',
@@ -127,12 +131,12 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   await page.getByLabel('Rapport de présence (fichier CSV, 5 Mo au plus)').setInputFiles({
     name: 'participants.csv', mimeType: 'text/csv', buffer: Buffer.from(zoom),
   });
-  await page.getByRole('button', { name: 'Importer le rapport' }).click();
+  await page.getByRole('button', { name: 'Importer le rapport' }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.textContent.includes('Rapport Zoom importé'));
   await count.getByText('1 présent·e sur 1').waitFor();
 
   // Exports, read back: CSV for French Excel and XLSX through openpyxl.
-  await page.getByRole('link', { name: 'Inscrit·es' }).click();
+  await page.getByRole('link', { name: 'Inscrit·es' }).press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Inscrit·es' }).waitFor();
   const dir = mkdtempSync(join(tmpdir(), 'parvis-exports-'));
   const csvPath = await download(page, 'CSV pour Excel (séparateur point-virgule)', dir, 'inscrits.csv');
@@ -163,8 +167,8 @@ print(json.dumps({"rows": rows, "kinds": kinds}, default=str))
 
   // The newcomer cancels? No: the organiser cancels them, and the person
   // waiting for the workshop gets the seat.
-  await page.getByRole('button', { name: "Annuler l'inscription de Nadia Martin" }).click();
-  await page.getByRole('button', { name: "Oui, annuler l'inscription" }).click();
+  await page.getByRole('button', { name: "Annuler l'inscription de Nadia Martin" }).press('Enter');
+  await page.getByRole('button', { name: "Oui, annuler l'inscription" }).press('Enter');
   await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''));
   await waitForEmail(NEWCOMER, /^Inscription annulée/);
   await waitForEmail(WAITING, /^Une place s'est libérée/);
