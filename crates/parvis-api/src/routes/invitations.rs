@@ -43,6 +43,7 @@ use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
 use crate::auth::{SignedIn, member_of};
+use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::mail::invitation::invitation_email;
 use crate::routes::events::find;
@@ -697,8 +698,21 @@ pub async fn invitation_of(
 async fn open(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientIp(client): ClientIp,
     AppJson(request): AppJson<InvitationOpen>,
 ) -> Result<Json<InvitationView>, AppError> {
+    // Counted with the registration attempts: a link is opened once, just
+    // before registering.
+    state
+        .limits
+        .registrations
+        .check(&crate::rate_limit::client_key(client))
+        .map_err(|wait| {
+            AppError::too_many(
+                format!("Trop de tentatives depuis votre adresse. Réessayez dans {wait} secondes."),
+                wait,
+            )
+        })?;
     let event = find(&state, &slug).await?;
     let invitation = invitation_of(&state, &event, &request.jeton)
         .await?
