@@ -68,13 +68,15 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .replace("{org}", "centre-a")
             .replace("{slug}", "webinaire-a")
             .replace("{id}", &registration_id)
-            .replace("{session}", "0");
+            .replace("{session}", "0")
+            .replace("{avis}", "a-chaud");
         let other = route
             .path
             .replace("{org}", "centre-b")
             .replace("{slug}", "webinaire-a")
             .replace("{id}", &registration_id)
-            .replace("{session}", "0");
+            .replace("{session}", "0")
+            .replace("{avis}", "a-chaud");
         assert!(
             !own.contains('{'),
             "{}: give its path parameters a value in this test",

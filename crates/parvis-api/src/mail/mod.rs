@@ -6,6 +6,7 @@
 //! [`worker`] then delivers it through a [`transport::Mailer`] with retries.
 
 pub mod compose;
+pub mod feedback;
 pub mod invitation;
 pub mod message;
 pub mod sign_in;

@@ -131,6 +131,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::presence::table())
         .chain(super::guichet::table())
         .chain(super::invitations::table())
+        .chain(super::avis::table())
         .collect()
 }
 

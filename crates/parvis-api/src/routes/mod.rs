@@ -4,6 +4,7 @@
 //! own fallback (serving `index.html`) never swallows an API typo.
 
 pub mod annulation;
+pub mod avis;
 pub mod equipe;
 pub mod evenements;
 pub mod events;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(registrations::router())
         .merge(invitations::router())
         .merge(manage::router())
+        .merge(avis::router())
         .merge(gestion::router())
         .fallback(|| async {
             AppError::NotFound("Cette adresse de l'API n'existe pas.".to_owned())

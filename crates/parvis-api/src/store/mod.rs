@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod editor;
 pub mod attendance;
 pub mod desk;
+pub mod feedback;
 pub mod invitations;
 pub mod registrants;
 pub mod sql;
@@ -300,6 +301,7 @@ pub trait Store:
     + desk::DeskStore
     + editor::EditorStore
     + invitations::InvitationStore
+    + feedback::FeedbackStore
     + Send
     + Sync
 {

@@ -68,6 +68,7 @@ mod accounts;
 mod attendance;
 mod desk;
 mod editor;
+mod feedback;
 mod events;
 mod invitations;
 mod maintenance;

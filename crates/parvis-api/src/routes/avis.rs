@@ -1,0 +1,1036 @@
+//! Participant feedback (« avis »): an event's questionnaires for its
+//! organisation's members (rows of the gestion table, Guard::Member, 404
+//! for another organisation's event as for an unknown one), and the
+//! participants' personal pages (`/api/avis/{token}`, public).
+//!
+//! An event has at most one questionnaire of each kind, addressed as
+//! `…/{slug}/avis/a-chaud` and `…/{slug}/avis/a-froid`:
+//!
+//! - `POST …/avis` creates one (a draft) from a template
+//!   (`{"modele": "webinaire" | "journee" | "cycle" | "a-froid"}`; `cycle`
+//!   rates the event's days; without `modele`, the one of the event's kind)
+//!   or from `{"questionnaire": {...}}`, checked by `prepare` (French
+//!   errors keyed `questionnaire.title`, `questionnaire.questions.2.options`…).
+//! - `GET …/avis` lists them; `GET …/avis/{avis}` reads one with its
+//!   counts; `PUT …/avis/{avis}` replaces it with a questionnaire (errors
+//!   keyed as `prepare` keys them). Labels, help, options and new questions
+//!   may change at any time; a question that has answers may not be
+//!   removed nor change its type, the kind never changes, and anonymity is
+//!   fixed once anyone was asked (its promise was in their email).
+//! - `POST …/avis/{avis}/envoyer` asks, now, those marked present at one
+//!   session at least, or when no attendance was taken, every confirmed
+//!   registrant: one email each with a personal link `/avis/{token}`
+//!   (only its SHA-256 is stored); people already asked get nothing, so
+//!   sending again reaches only those added since. It opens a draft.
+//! - `POST …/avis/{avis}/relancer` sends the one reminder (never more) to
+//!   those who have not submitted, with a second link (the first keeps
+//!   working).
+//! - `POST …/avis/{avis}/fermer` closes it: answers become read-only.
+//! - `GET …/avis/{avis}/resultats`: the figures of the submitted responses
+//!   (`parvis_core::feedback::summary`), the response rate, and in named
+//!   mode only the breakdowns by structure type, territory and workshop and
+//!   who has not answered; hot versus cold when both exist.
+//!
+//! Every write is committed before its answer and leaves an audit line
+//! (`avis`, `avis_envoi`, `avis_relance`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, FixedOffset, Utc};
+use parvis_core::api::{EventKind, FieldErrors};
+use parvis_core::dates;
+use parvis_core::feedback::results::{Comparison, Group, Summary, compare};
+use parvis_core::feedback::{
+    FeedbackAnswer, Questionnaire, QuestionnaireKind, Response, anonymity_notice, breakdown,
+    check_answers, prepare, summary, templates, visible,
+};
+use serde::{Deserialize, Serialize};
+
+use super::detached;
+use super::gestion::{AdminRoute, Guard};
+use crate::AppState;
+use crate::auth::{SignedIn, member_of};
+use crate::client::ClientIp;
+use crate::error::{AppError, AppJson};
+use crate::mail::feedback::feedback_email;
+use crate::rate_limit;
+use crate::store::EventRecord;
+use crate::store::accounts::{Membership, Session};
+use crate::store::feedback::{
+    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
+    response_key,
+};
+use crate::token;
+
+const LIST: &str = "/gestion/organisations/{org}/evenements/{slug}/avis";
+const ONE: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}";
+const SEND: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/envoyer";
+const REMIND: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/relancer";
+const CLOSE: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/fermer";
+const RESULTS: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/resultats";
+
+/// The organisers' feedback routes, with their guard.
+pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
+    let route = |method, path| AdminRoute {
+        method,
+        path,
+        guard: Guard::Member,
+    };
+    vec![
+        (route(Method::POST, LIST), post(create)),
+        (route(Method::GET, LIST), get(list)),
+        (route(Method::GET, ONE), get(read)),
+        (route(Method::PUT, ONE), axum::routing::put(replace)),
+        (route(Method::POST, SEND), post(send)),
+        (route(Method::POST, REMIND), post(remind)),
+        (route(Method::GET, RESULTS), get(results)),
+        (route(Method::POST, CLOSE), post(close)),
+    ]
+}
+
+/// The participants' personal pages.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/avis/{token}", get(open_form).put(save_form))
+}
+
+/// The path name of a questionnaire's kind.
+fn path_of(kind: QuestionnaireKind) -> &'static str {
+    match kind {
+        QuestionnaireKind::Cold => "a-froid",
+        _ => "a-chaud",
+    }
+}
+
+fn unknown_event() -> AppError {
+    AppError::NotFound("Cet événement n'existe pas dans votre organisation.".to_owned())
+}
+
+fn unknown_questionnaire() -> AppError {
+    AppError::NotFound("Cet événement n'a pas ce questionnaire.".to_owned())
+}
+
+async fn event_scope(
+    state: &AppState,
+    session: &Session,
+    org: &str,
+    slug: &str,
+) -> Result<(Membership, EventRecord), AppError> {
+    let membership = member_of(state, session, org, false).await?;
+    let event = state
+        .store
+        .organisation_event(membership.organisation.id, slug)
+        .await?
+        .ok_or_else(unknown_event)?;
+    Ok((membership, event))
+}
+
+/// The member's organisation, its event and the questionnaire asked for.
+struct Scope {
+    membership: Membership,
+    event: EventRecord,
+    record: QuestionnaireRecord,
+}
+
+async fn scope(
+    state: &AppState,
+    session: &Session,
+    (org, slug, avis): &(String, String, String),
+) -> Result<Scope, AppError> {
+    let (membership, event) = event_scope(state, session, org, slug).await?;
+    let kind = match avis.as_str() {
+        "a-chaud" => QuestionnaireKind::Hot,
+        "a-froid" => QuestionnaireKind::Cold,
+        _ => return Err(unknown_questionnaire()),
+    };
+    let record = state
+        .store
+        .questionnaires(event.id)
+        .await?
+        .into_iter()
+        .find(|record| record.questionnaire.kind == kind)
+        .ok_or_else(unknown_questionnaire)?;
+    Ok(Scope {
+        membership,
+        event,
+        record,
+    })
+}
+
+impl Scope {
+    /// « le questionnaire à chaud de « Titre » », for the audit log.
+    fn described(&self) -> String {
+        let kind = match self.record.questionnaire.kind {
+            QuestionnaireKind::Cold => "à froid",
+            _ => "à chaud",
+        };
+        format!("questionnaire {kind} de « {} »", self.event.public.title)
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    membership: &Membership,
+    session: &Session,
+    action: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .audit(
+            Some(membership.organisation.id),
+            Some(session.account.id),
+            action,
+            detail,
+            Utc::now(),
+        )
+        .await?;
+    Ok(())
+}
+
+fn closed_conflict() -> AppError {
+    AppError::Conflict {
+        code: "feedback_closed",
+        message: "Ce questionnaire est clos : il ne peut plus être envoyé ni relancé.".to_owned(),
+    }
+}
+
+/// A questionnaire in the organisers' list.
+#[derive(Debug, Serialize)]
+struct QuestionnaireLine {
+    /// `a-chaud` or `a-froid`: its address under `…/avis/`.
+    avis: &'static str,
+    /// « Questionnaire à chaud »…
+    label: &'static str,
+    status: QuestionnaireStatus,
+    title: String,
+    anonymous: bool,
+    /// People asked.
+    invited: usize,
+    /// People who submitted.
+    answered: usize,
+}
+
+/// One questionnaire for the organisers.
+#[derive(Debug, Serialize)]
+struct QuestionnaireView {
+    avis: &'static str,
+    status: QuestionnaireStatus,
+    questionnaire: Questionnaire,
+    invited: usize,
+    answered: usize,
+    reminded: usize,
+    /// Submitted out of asked, in percent.
+    response_rate: Option<u32>,
+    /// Questions that have answers: they can be reworded, not removed.
+    answered_questions: Vec<String>,
+    /// For a cold questionnaire: when it is due (the event's end plus its
+    /// delay), in RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cold_send_at: Option<String>,
+}
+
+/// `GET …/avis`.
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path((org, slug)): Path<(String, String)>,
+) -> Result<Json<Vec<QuestionnaireLine>>, AppError> {
+    let (_, event) = event_scope(&state, &session, &org, &slug).await?;
+    let mut lines = Vec::new();
+    for record in state.store.questionnaires(event.id).await? {
+        let invitations = state.store.feedback_invitations(record.id).await?;
+        let q = &record.questionnaire;
+        lines.push(QuestionnaireLine {
+            avis: path_of(q.kind),
+            label: q.kind.label(),
+            status: record.status,
+            title: q.title.clone(),
+            anonymous: q.anonymous,
+            invited: invitations.len(),
+            answered: invitations.iter().filter(|i| i.answered).count(),
+        });
+    }
+    Ok(Json(lines))
+}
+
+/// What `POST …/avis` takes.
+#[derive(Debug, Default, Deserialize)]
+struct NewQuestionnaire {
+    /// A template: `webinaire`, `journee`, `cycle`, `a-froid`.
+    #[serde(default)]
+    modele: Option<String>,
+    /// Or a questionnaire of one's own.
+    #[serde(default)]
+    questionnaire: Option<Questionnaire>,
+}
+
+/// The days of an event, as a cycle's matrix rows: « J1 – mardi 18 mars 2031 ».
+fn days_of(event: &EventRecord) -> Vec<String> {
+    event
+        .public
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "J{} – {}",
+                i + 1,
+                dates::long_date(s.starts_at.date_naive())
+            )
+        })
+        .collect()
+}
+
+fn template(name: &str, event: &EventRecord) -> Option<Questionnaire> {
+    match name {
+        "webinaire" => Some(templates::webinar()),
+        "journee" => Some(templates::study_day()),
+        "cycle" => Some(templates::cycle(&days_of(event))),
+        "a-froid" => Some(templates::cold()),
+        _ => None,
+    }
+}
+
+fn field_error(key: &str, message: &str) -> AppError {
+    let mut errors = FieldErrors::default();
+    errors.add(key, message.to_owned());
+    AppError::Validation(errors)
+}
+
+/// Prefixes every key of `errors` with `prefix.`.
+fn prefixed(errors: FieldErrors, prefix: &str) -> FieldErrors {
+    let mut out = FieldErrors::default();
+    for (key, messages) in errors.0 {
+        for message in messages {
+            out.add(&format!("{prefix}.{key}"), message);
+        }
+    }
+    out
+}
+
+/// `POST …/avis`.
+async fn create(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path((org, slug)): Path<(String, String)>,
+    request: Result<AppJson<NewQuestionnaire>, AppError>,
+) -> Result<(StatusCode, Json<QuestionnaireView>), AppError> {
+    // The organisation first: a stranger learns nothing from the body.
+    let (membership, event) = event_scope(&state, &session, &org, &slug).await?;
+    let AppJson(request) = request?;
+    let questionnaire = match (request.modele.as_deref(), request.questionnaire) {
+        (_, Some(questionnaire)) => {
+            let prepared = prepare(&questionnaire)
+                .map_err(|errors| AppError::Validation(prefixed(errors, "questionnaire")))?;
+            if prepared.kind == QuestionnaireKind::Stakeholder {
+                return Err(field_error(
+                    "questionnaire.kind",
+                    "Un questionnaire aux partenaires n'est pas lié à un événement : choisissez « à chaud » ou « à froid ».",
+                ));
+            }
+            prepared
+        }
+        (Some(name), None) => template(name, &event).ok_or_else(|| {
+            field_error(
+                "modele",
+                "Ce modèle n'existe pas : choisissez webinaire, journée, cycle ou à froid.",
+            )
+        })?,
+        (None, None) => match event.public.kind {
+            EventKind::Webinaire => templates::webinar(),
+            EventKind::Cycle => templates::cycle(&days_of(&event)),
+            EventKind::Journee | EventKind::Comite => templates::study_day(),
+        },
+    };
+    let store = state.store.clone();
+    let (event_id, stored) = (event.id, questionnaire.clone());
+    let created = detached(async move {
+        store
+            .create_questionnaire(event_id, &stored, Utc::now())
+            .await
+    })
+    .await?;
+    if created.is_none() {
+        return Err(AppError::Conflict {
+            code: "questionnaire_exists",
+            message: format!(
+                "Cet événement a déjà un {} : modifiez-le.",
+                questionnaire.kind.label().to_lowercase()
+            ),
+        });
+    }
+    let scope = Scope {
+        record: state
+            .store
+            .questionnaires(event.id)
+            .await?
+            .into_iter()
+            .find(|r| r.questionnaire.kind == questionnaire.kind)
+            .ok_or_else(unknown_questionnaire)?,
+        membership,
+        event,
+    };
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis",
+        &format!("{} créé", scope.described()),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view_of(&state, &scope).await?)))
+}
+
+async fn view_of(state: &AppState, scope: &Scope) -> Result<QuestionnaireView, AppError> {
+    let record = &scope.record;
+    let invitations = state.store.feedback_invitations(record.id).await?;
+    let responses = state.store.feedback_responses(record.id).await?;
+    let answered = invitations.iter().filter(|i| i.answered).count();
+    let q = &record.questionnaire;
+    let cold_send_at = (q.kind == QuestionnaireKind::Cold)
+        .then(|| scope.event.public.sessions.last())
+        .flatten()
+        .map(|last| q.cold_send_at(last.ends_at).to_rfc3339());
+    Ok(QuestionnaireView {
+        avis: path_of(q.kind),
+        status: record.status,
+        questionnaire: q.clone(),
+        invited: invitations.len(),
+        answered,
+        reminded: invitations
+            .iter()
+            .filter(|i| i.reminded_at.is_some())
+            .count(),
+        response_rate: rate(answered, invitations.len()),
+        answered_questions: answered_questions(&responses).into_iter().collect(),
+        cold_send_at,
+    })
+}
+
+fn rate(part: usize, whole: usize) -> Option<u32> {
+    parvis_core::feedback::results::percent(part, whole)
+}
+
+fn answered_questions(responses: &[Response]) -> BTreeSet<String> {
+    responses
+        .iter()
+        .flat_map(|r| r.answers.keys().cloned())
+        .collect()
+}
+
+/// `GET …/avis/{avis}`.
+async fn read(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<QuestionnaireView>, AppError> {
+    let scope = scope(&state, &session, &path).await?;
+    Ok(Json(view_of(&state, &scope).await?))
+}
+
+/// `PUT …/avis/{avis}` with a questionnaire.
+async fn replace(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+    request: Result<AppJson<Questionnaire>, AppError>,
+) -> Result<Json<QuestionnaireView>, AppError> {
+    let mut scope = scope(&state, &session, &path).await?;
+    let AppJson(request) = request?;
+    let prepared = prepare(&request).map_err(AppError::Validation)?;
+    let stored = &scope.record.questionnaire;
+    let mut errors = FieldErrors::default();
+    if prepared.kind != stored.kind {
+        errors.add(
+            "kind",
+            format!(
+                "Le type ne peut pas changer : ce questionnaire reste un {}.",
+                stored.kind.label().to_lowercase()
+            ),
+        );
+    }
+    let invitations = state.store.feedback_invitations(scope.record.id).await?;
+    if prepared.anonymous != stored.anonymous && !invitations.is_empty() {
+        errors.add(
+            "anonymous",
+            "L'anonymat ne peut plus changer : des participant·es ont reçu le questionnaire avec cette promesse.".to_owned(),
+        );
+    }
+    let responses = state.store.feedback_responses(scope.record.id).await?;
+    for id in answered_questions(&responses) {
+        let Some(before) = stored.question(&id) else {
+            continue;
+        };
+        match prepared.question(&id) {
+            None => errors.add(
+                "questions",
+                format!(
+                    "La question « {} » a déjà des réponses : elle ne peut pas être retirée.",
+                    before.label
+                ),
+            ),
+            Some(after)
+                if std::mem::discriminant(&after.kind) != std::mem::discriminant(&before.kind) =>
+            {
+                let index = prepared
+                    .questions
+                    .iter()
+                    .position(|q| q.id == id)
+                    .unwrap_or(0);
+                errors.add(
+                    &format!("questions.{index}.kind"),
+                    format!(
+                        "La question « {} » a déjà des réponses : son type ne peut pas changer.",
+                        before.label
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let store = state.store.clone();
+    let (id, saved) = (scope.record.id, prepared.clone());
+    detached(async move { store.replace_questionnaire(id, &saved, Utc::now()).await }).await?;
+    scope.record.questionnaire = prepared;
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis",
+        &format!("{} modifié", scope.described()),
+    )
+    .await?;
+    Ok(Json(view_of(&state, &scope).await?))
+}
+
+/// What sending or reminding did.
+#[derive(Debug, Serialize)]
+struct SentReport {
+    /// Emails queued now.
+    sent: usize,
+    /// For a sending: true when the recipients were those marked present
+    /// (attendance was taken), false for every confirmed registrant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attendees_only: Option<bool>,
+    /// French summary, for the status message.
+    message: String,
+}
+
+fn people(n: usize) -> String {
+    if n > 1 {
+        format!("{n} personnes")
+    } else {
+        format!("{n} personne")
+    }
+}
+
+/// `POST …/avis/{avis}/envoyer`.
+async fn send(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<SentReport>, AppError> {
+    let scope = scope(&state, &session, &path).await?;
+    if scope.record.status == QuestionnaireStatus::Closed {
+        return Err(closed_conflict());
+    }
+    let event_id = scope.event.id;
+    let taken = !state
+        .store
+        .attendance_between(event_id, i64::MIN, i64::MAX)
+        .await?
+        .is_empty();
+    let recipients: Vec<Recipient> = if taken {
+        state
+            .store
+            .attendees(event_id)
+            .await?
+            .into_iter()
+            .map(|a| Recipient {
+                registration_id: a.registration_id,
+                first_name: a.first_name,
+                last_name: a.last_name,
+                email: a.email,
+            })
+            .collect()
+    } else {
+        state
+            .store
+            .expected_at(event_id, 0, false)
+            .await?
+            .into_iter()
+            .map(|e| Recipient {
+                registration_id: e.registration_id,
+                first_name: e.first_name,
+                last_name: e.last_name,
+                email: e.email,
+            })
+            .collect()
+    };
+    let sent = queue(&state, &scope, Some(recipients)).await?;
+    let message = format!(
+        "Questionnaire envoyé à {} ({}).",
+        people(sent),
+        if taken {
+            "les personnes marquées présentes"
+        } else {
+            "les inscrit·es confirmé·es, la présence n'ayant pas été relevée"
+        }
+    );
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis_envoi",
+        &format!("{} envoyé à {}", scope.described(), people(sent)),
+    )
+    .await?;
+    Ok(Json(SentReport {
+        sent,
+        attendees_only: Some(taken),
+        message,
+    }))
+}
+
+/// Queues the invitations (`Some` recipients) or the reminders (`None`)
+/// and says so to the outbox; the number of emails queued.
+async fn queue(
+    state: &AppState,
+    scope: &Scope,
+    recipients: Option<Vec<Recipient>>,
+) -> Result<usize, AppError> {
+    let store = state.store.clone();
+    let event = scope.event.clone();
+    let questionnaire = scope.record.questionnaire.clone();
+    let public_url = state.public_url.clone();
+    let id = scope.record.id;
+    let queued = detached(async move {
+        let compose = move |recipient: &Recipient, token: &str, reminder: bool| {
+            feedback_email(
+                &event,
+                &questionnaire,
+                recipient,
+                token,
+                reminder,
+                &public_url,
+            )
+        };
+        match recipients {
+            Some(recipients) => {
+                store
+                    .invite_feedback(id, &recipients, &compose, Utc::now())
+                    .await
+            }
+            None => store.remind_feedback(id, &compose, Utc::now()).await,
+        }
+    })
+    .await?;
+    if !queued.is_empty() {
+        state.email_queued().await;
+    }
+    Ok(queued.len())
+}
+
+/// `POST …/avis/{avis}/relancer`.
+async fn remind(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<SentReport>, AppError> {
+    let scope = scope(&state, &session, &path).await?;
+    match scope.record.status {
+        QuestionnaireStatus::Closed => return Err(closed_conflict()),
+        QuestionnaireStatus::Draft => {
+            return Err(AppError::Conflict {
+                code: "feedback_not_sent",
+                message:
+                    "Ce questionnaire n'a pas encore été envoyé : envoyez-le avant de relancer."
+                        .to_owned(),
+            });
+        }
+        QuestionnaireStatus::Open => {}
+    }
+    let sent = queue(&state, &scope, None).await?;
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis_relance",
+        &format!("{} : relance envoyée à {}", scope.described(), people(sent)),
+    )
+    .await?;
+    Ok(Json(SentReport {
+        sent,
+        attendees_only: None,
+        message: format!(
+            "Relance envoyée à {} (une seule relance par personne).",
+            people(sent)
+        ),
+    }))
+}
+
+/// `POST …/avis/{avis}/fermer`.
+async fn close(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<QuestionnaireView>, AppError> {
+    let mut scope = scope(&state, &session, &path).await?;
+    let store = state.store.clone();
+    let id = scope.record.id;
+    detached(async move {
+        store
+            .set_questionnaire_status(id, QuestionnaireStatus::Closed, Utc::now())
+            .await
+    })
+    .await?;
+    scope.record.status = QuestionnaireStatus::Closed;
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis",
+        &format!("{} clos", scope.described()),
+    )
+    .await?;
+    Ok(Json(view_of(&state, &scope).await?))
+}
+
+/// Someone asked who has not submitted (named mode only).
+#[derive(Debug, Serialize)]
+struct NotAnswered {
+    first_name: String,
+    last_name: String,
+    email: String,
+    reminded: bool,
+}
+
+/// Results in named mode, by group.
+#[derive(Debug, Serialize)]
+struct Breakdowns {
+    structure_type: Vec<Group>,
+    territory: Vec<Group>,
+    workshop: Vec<Group>,
+}
+
+/// `GET …/avis/{avis}/resultats`.
+#[derive(Debug, Serialize)]
+struct ResultsView {
+    avis: &'static str,
+    status: QuestionnaireStatus,
+    anonymous: bool,
+    invited: usize,
+    /// Submitted responses (the figures count these only).
+    submitted: usize,
+    /// Responses saved but not submitted yet.
+    in_progress: usize,
+    response_rate: Option<u32>,
+    summary: Summary,
+    /// Named mode only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breakdowns: Option<Breakdowns>,
+    /// Named mode only (empty when anonymous).
+    not_answered: Vec<NotAnswered>,
+    /// Hot versus cold, when the event has both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<Vec<Comparison>>,
+}
+
+async fn submitted_of(state: &AppState, id: i64) -> Result<(Vec<Response>, usize), AppError> {
+    let (submitted, in_progress): (Vec<Response>, Vec<Response>) = state
+        .store
+        .feedback_responses(id)
+        .await?
+        .into_iter()
+        .partition(|r| r.submitted);
+    Ok((submitted, in_progress.len()))
+}
+
+async fn results(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<ResultsView>, AppError> {
+    let scope = scope(&state, &session, &path).await?;
+    let q = &scope.record.questionnaire;
+    let (responses, in_progress) = submitted_of(&state, scope.record.id).await?;
+    let invitations = state.store.feedback_invitations(scope.record.id).await?;
+    let figures = summary(q, &responses);
+    let breakdowns = (!q.anonymous).then(|| Breakdowns {
+        structure_type: breakdown(q, &responses, Response::by_structure_type),
+        territory: breakdown(q, &responses, Response::by_territory),
+        workshop: breakdown(q, &responses, Response::by_workshop),
+    });
+    let not_answered = if q.anonymous {
+        Vec::new()
+    } else {
+        invitations
+            .iter()
+            .filter(|i| !i.answered)
+            .map(|i| NotAnswered {
+                first_name: i.recipient.first_name.clone(),
+                last_name: i.recipient.last_name.clone(),
+                email: i.recipient.email.clone(),
+                reminded: i.reminded_at.is_some(),
+            })
+            .collect()
+    };
+    let other = state
+        .store
+        .questionnaires(scope.event.id)
+        .await?
+        .into_iter()
+        .find(|r| r.questionnaire.kind != q.kind);
+    let comparison = match other {
+        Some(other) => {
+            let (other_responses, _) = submitted_of(&state, other.id).await?;
+            let other_figures = summary(&other.questionnaire, &other_responses);
+            Some(if q.kind == QuestionnaireKind::Cold {
+                compare(&other_figures, &figures)
+            } else {
+                compare(&figures, &other_figures)
+            })
+        }
+        None => None,
+    };
+    Ok(Json(ResultsView {
+        avis: path_of(q.kind),
+        status: scope.record.status,
+        anonymous: q.anonymous,
+        invited: invitations.len(),
+        submitted: responses.len(),
+        in_progress,
+        response_rate: rate(
+            invitations.iter().filter(|i| i.answered).count(),
+            invitations.len(),
+        ),
+        summary: figures,
+        breakdowns,
+        not_answered,
+        comparison,
+    }))
+}
+
+// ---- The participants' side ----
+
+fn unknown_link() -> AppError {
+    AppError::NotFound(
+        "Ce lien de questionnaire n'est pas valide ou a expiré. Utilisez le lien reçu par e-mail."
+            .to_owned(),
+    )
+}
+
+/// What a personal link shows.
+#[derive(Debug, Serialize)]
+struct FormView {
+    /// The event's title and address.
+    event_title: String,
+    event_slug: String,
+    /// The whole questionnaire (the app settles the conditions as the
+    /// person answers, with the same `visible`).
+    questionnaire: Questionnaire,
+    /// The ids of the questions shown given the saved answers.
+    visible: Vec<String>,
+    /// The saved answers.
+    answers: BTreeMap<String, FeedbackAnswer>,
+    /// Whether they were submitted.
+    submitted: bool,
+    /// Whether answers may still be given or changed.
+    editable: bool,
+    /// Anonymous mode: this person already submitted with their other link
+    /// (the first one or the reminder's).
+    answered_elsewhere: bool,
+    /// The sentence saying whether answers are anonymous.
+    anonymity_notice: &'static str,
+}
+
+/// What a link opens, with the response saved under it.
+struct Opened {
+    link: FeedbackLink,
+    key: String,
+    saved: SavedResponse,
+    event: EventRecord,
+}
+
+fn now_fixed() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+async fn open_link(state: &AppState, token_text: &str) -> Result<Opened, AppError> {
+    // Tokens are 64 hexadecimal characters; anything else cannot match.
+    if token_text.len() != 64 || !token_text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(unknown_link());
+    }
+    let link = state
+        .store
+        .feedback_link(&token::hash(token_text))
+        .await?
+        .ok_or_else(unknown_link)?;
+    // Links expire like registration links: the retention period after
+    // the questionnaire closed (its closing instant, or its closing by the
+    // organiser).
+    let retention = chrono::Duration::days(i64::from(state.token_retention_days));
+    let record = &link.questionnaire;
+    let closed_at = match (record.status, record.questionnaire.closes) {
+        (QuestionnaireStatus::Closed, closes) => Some(
+            closes
+                .map(|c| c.with_timezone(&Utc))
+                .map_or(record.updated_at, |c| c.min(record.updated_at)),
+        ),
+        (_, closes) => closes.map(|c| c.with_timezone(&Utc)),
+    };
+    if closed_at.is_some_and(|at| at + retention < Utc::now()) {
+        return Err(unknown_link());
+    }
+    let slug = state
+        .store
+        .slug_of(record.event_id)
+        .await?
+        .ok_or_else(unknown_link)?;
+    let event = state
+        .store
+        .event_by_slug(&slug)
+        .await?
+        .ok_or_else(unknown_link)?;
+    let key = response_key(
+        record.questionnaire.anonymous,
+        link.registration_id,
+        token_text,
+    );
+    let saved = state
+        .store
+        .feedback_response(record.id, &key)
+        .await?
+        .unwrap_or_default();
+    Ok(Opened {
+        link,
+        key,
+        saved,
+        event,
+    })
+}
+
+impl Opened {
+    fn answered_elsewhere(&self) -> bool {
+        self.link.answered && !self.saved.submitted
+    }
+
+    fn editable(&self) -> bool {
+        self.link.questionnaire.status == QuestionnaireStatus::Open
+            && self
+                .link
+                .questionnaire
+                .questionnaire
+                .accepts_answers(now_fixed())
+            && !self.answered_elsewhere()
+    }
+
+    fn view(self) -> FormView {
+        let editable = self.editable();
+        let answered_elsewhere = self.answered_elsewhere();
+        let questionnaire = self.link.questionnaire.questionnaire;
+        FormView {
+            event_title: self.event.public.title,
+            event_slug: self.event.public.slug,
+            visible: visible(&questionnaire, &self.saved.answers)
+                .into_iter()
+                .map(|q| q.id.clone())
+                .collect(),
+            anonymity_notice: anonymity_notice(&questionnaire),
+            questionnaire,
+            answers: self.saved.answers,
+            submitted: self.saved.submitted,
+            editable,
+            answered_elsewhere,
+        }
+    }
+}
+
+/// `GET /api/avis/{token}`.
+async fn open_form(
+    State(state): State<AppState>,
+    Path(token_text): Path<String>,
+) -> Result<Json<FormView>, AppError> {
+    Ok(Json(open_link(&state, &token_text).await?.view()))
+}
+
+/// What `PUT /api/avis/{token}` takes.
+#[derive(Debug, Deserialize)]
+struct FormAnswers {
+    answers: BTreeMap<String, FeedbackAnswer>,
+    /// Submission (every required question shown must be answered); a
+    /// save as one goes otherwise. A submitted response stays submitted:
+    /// later saves are checked as submissions.
+    #[serde(default)]
+    submit: bool,
+}
+
+/// `PUT /api/avis/{token}`.
+async fn save_form(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Path(token_text): Path<String>,
+    AppJson(request): AppJson<FormAnswers>,
+) -> Result<Json<FormView>, AppError> {
+    state
+        .limits
+        .registrations
+        .check(&rate_limit::client_key(client))
+        .map_err(|wait| {
+            AppError::too_many(
+                format!("Trop de demandes depuis votre adresse. Réessayez dans {wait} secondes."),
+                wait,
+            )
+        })?;
+    let mut opened = open_link(&state, &token_text).await?;
+    if opened.answered_elsewhere() {
+        return Err(answered_elsewhere());
+    }
+    if !opened.editable() {
+        return Err(AppError::Conflict {
+            code: "feedback_closed",
+            message: "Ce questionnaire est clos : vos réponses ne peuvent plus être modifiées."
+                .to_owned(),
+        });
+    }
+    let submit = request.submit || opened.saved.submitted;
+    let answers = check_answers(
+        &opened.link.questionnaire.questionnaire,
+        &request.answers,
+        !submit,
+    )
+    .map_err(AppError::Validation)?;
+    let store = state.store.clone();
+    let (link, key, stored) = (opened.link.clone(), opened.key.clone(), answers.clone());
+    let saved = detached(async move {
+        store
+            .save_feedback(&link, &key, &stored, submit, Utc::now())
+            .await
+    })
+    .await?;
+    if saved == Saved::AnsweredElsewhere {
+        return Err(answered_elsewhere());
+    }
+    opened.saved = SavedResponse {
+        answers,
+        submitted: submit,
+    };
+    opened.link.answered |= submit;
+    Ok(Json(opened.view()))
+}
+
+fn answered_elsewhere() -> AppError {
+    AppError::Conflict {
+        code: "feedback_answered",
+        message: "Vous avez déjà envoyé vos réponses avec l'autre lien reçu par e-mail : \
+                  utilisez ce lien-là pour les modifier."
+            .to_owned(),
+    }
+}

@@ -1,0 +1,249 @@
+//! Participant feedback: an event's questionnaires (one hot, one cold at
+//! most), the people asked (each with the SHA-256 of a personal link, the
+//! reminder's link once sent, and whether they submitted), and the
+//! responses, saved as people go and submitted.
+//!
+//! Anonymity is decided by the questionnaire's `anonymous` flag, fixed once
+//! anyone was asked. In anonymous mode a response row holds no registration
+//! id, no copied registration field, and its day only; it is keyed by a
+//! hash of the link's token distinct from the one the invitation keeps, so
+//! nothing stored leads from a person to their answer: the invitation's
+//! `answered` flag is the only link left (see ARCHITECTURE.md, « Feedback »).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parvis_core::feedback::{FeedbackAnswer, Questionnaire, QuestionnaireKind, Response};
+
+use crate::outbox::OutgoingEmail;
+
+/// The outbox's name of a feedback invitation or reminder.
+pub const FEEDBACK_NOTICE: &str = "feedback";
+
+/// Where a questionnaire stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionnaireStatus {
+    /// Being prepared: nobody was asked yet.
+    Draft,
+    /// Sent: links accept answers (within `opens` and `closes`).
+    Open,
+    /// Closed by the organiser: responses are read-only.
+    Closed,
+}
+
+impl QuestionnaireStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionnaireStatus::Draft => "draft",
+            QuestionnaireStatus::Open => "open",
+            QuestionnaireStatus::Closed => "closed",
+        }
+    }
+
+    /// A stored name back; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(QuestionnaireStatus::Draft),
+            "open" => Some(QuestionnaireStatus::Open),
+            "closed" => Some(QuestionnaireStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A stored questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionnaireRecord {
+    /// Its id.
+    pub id: i64,
+    /// Its event.
+    pub event_id: i64,
+    /// Draft, open or closed.
+    pub status: QuestionnaireStatus,
+    /// The questionnaire, as `prepare` returned it (its `kind` is hot or
+    /// cold).
+    pub questionnaire: Questionnaire,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Someone to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// Their registration to the event.
+    pub registration_id: i64,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Address.
+    pub email: String,
+}
+
+/// Composes the email of a feedback link: the recipient, the personal
+/// token, and whether it is the reminder. Called inside the store's
+/// transaction.
+pub type ComposeFeedback<'a> =
+    &'a (dyn Fn(&Recipient, &str, bool) -> Result<OutgoingEmail> + Send + Sync);
+
+/// Someone asked, as the organiser's list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackInvitation {
+    /// Who.
+    pub recipient: Recipient,
+    /// When the link was sent.
+    pub sent_at: DateTime<Utc>,
+    /// When the reminder was sent.
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// Whether they submitted.
+    pub answered: bool,
+}
+
+/// What a personal link opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackLink {
+    /// The invitation's id.
+    pub invitation_id: i64,
+    /// The person's registration (never stored with an anonymous answer).
+    pub registration_id: i64,
+    /// Whether this invitation's person submitted.
+    pub answered: bool,
+    /// The questionnaire.
+    pub questionnaire: QuestionnaireRecord,
+}
+
+/// A response as its author sees it again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedResponse {
+    /// The answers, keyed by question id.
+    pub answers: BTreeMap<String, FeedbackAnswer>,
+    /// Whether it was submitted.
+    pub submitted: bool,
+}
+
+/// What saving a response did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// Stored (committed).
+    Done,
+    /// Anonymous mode: this person already submitted through their other
+    /// link (the first one or the reminder's); nothing stored.
+    AnsweredElsewhere,
+}
+
+/// Feedback questionnaires, invitations and responses.
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
+    /// Stores a draft questionnaire for an event; `None` when the event
+    /// already has one of the same kind.
+    async fn create_questionnaire(
+        &self,
+        event_id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+
+    /// An event's questionnaires, hot first.
+    async fn questionnaires(&self, event_id: i64) -> Result<Vec<QuestionnaireRecord>>;
+
+    /// One of an event's questionnaires.
+    async fn questionnaire(&self, event_id: i64, id: i64) -> Result<Option<QuestionnaireRecord>>;
+
+    /// Replaces a questionnaire's content (the caller checked what the
+    /// responses hold).
+    async fn replace_questionnaire(
+        &self,
+        id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Sets a questionnaire's status.
+    async fn set_questionnaire_status(
+        &self,
+        id: i64,
+        status: QuestionnaireStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Asks every recipient not asked yet: one row each with the hash of a
+    /// fresh token and its email queued, in one transaction that also opens
+    /// a draft questionnaire. Returns the addresses asked now.
+    async fn invite_feedback(
+        &self,
+        id: i64,
+        recipients: &[Recipient],
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>>;
+
+    /// Sends the one reminder to everyone asked who has not submitted and
+    /// was not reminded yet, with a second link (the first keeps working),
+    /// in one transaction. Returns the addresses reminded.
+    async fn remind_feedback(
+        &self,
+        id: i64,
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>>;
+
+    /// Everyone asked, in the order they were asked.
+    async fn feedback_invitations(&self, id: i64) -> Result<Vec<FeedbackInvitation>>;
+
+    /// What a link (the hash of its token) opens.
+    async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>>;
+
+    /// The response stored under a key.
+    async fn feedback_response(
+        &self,
+        questionnaire_id: i64,
+        key: &str,
+    ) -> Result<Option<SavedResponse>>;
+
+    /// Saves a response under `key` (answers checked by the caller), in
+    /// one transaction: a submitted response stays submitted, and a
+    /// submission sets the invitation's `answered`. In named mode the
+    /// registration's id, structure type, territory and first workshop are
+    /// stored with it; in anonymous mode none of them, and the day only.
+    async fn save_feedback(
+        &self,
+        link: &FeedbackLink,
+        key: &str,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Saved>;
+
+    /// Every response to a questionnaire (submitted or not), in no
+    /// meaningful order.
+    async fn feedback_responses(&self, questionnaire_id: i64) -> Result<Vec<Response>>;
+}
+
+/// The stored name of a questionnaire's kind; `None` for stakeholders
+/// (never tied to an event).
+pub fn kind_name(kind: QuestionnaireKind) -> Option<&'static str> {
+    match kind {
+        QuestionnaireKind::Hot => Some("hot"),
+        QuestionnaireKind::Cold => Some("cold"),
+        QuestionnaireKind::Stakeholder => None,
+    }
+}
+
+/// The key a response is stored under: `inscription:{id}` in named mode
+/// (both links of a person reach the same response); in anonymous mode the
+/// SHA-256 of `avis-reponse:` and the link's token, which differs from the
+/// invitation's hash of the token alone, so only the token's holder can
+/// tell which response is theirs.
+pub fn response_key(anonymous: bool, registration_id: i64, token: &str) -> String {
+    if anonymous {
+        crate::token::hash(&format!("avis-reponse:{token}"))
+    } else {
+        format!("inscription:{registration_id}")
+    }
+}

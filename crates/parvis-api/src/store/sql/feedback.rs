@@ -1,0 +1,581 @@
+//! [`FeedbackStore`] on SQL (migration 0010): `feedback_questionnaires`
+//! (the questionnaire in `data_json` as [`StoredQuestionnaire`]),
+//! `feedback_invitations` (hashes of the personal links, `answered`) and
+//! `feedback_responses` (answers in their wire form, keyed by
+//! `response_key`; see [`crate::store::feedback`] for what anonymous mode
+//! leaves out).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, anyhow};
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, Utc};
+use parvis_core::feedback::{
+    FeedbackAnswer, FeedbackQuestion, Questionnaire, QuestionnaireKind, Response,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{SqlStore, Tx};
+use crate::store::feedback::{
+    ComposeFeedback, FEEDBACK_NOTICE, FeedbackInvitation, FeedbackLink, FeedbackStore,
+    QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse, kind_name,
+};
+use crate::store::{parse_timestamp, timestamp};
+
+/// A questionnaire as `feedback_questionnaires.data_json` holds it. The
+/// only bridges to the contract's [`Questionnaire`] are [`Self::of`] and
+/// [`Self::into_questionnaire`], which name every field; the questions
+/// are stored in their wire form (as `StoredEvent` stores the organiser's
+/// registration questions), and the kind lives in its own column.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredQuestionnaire {
+    title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    intro: String,
+    #[serde(default)]
+    anonymous: bool,
+    #[serde(
+        default,
+        with = "parvis_core::timestamp::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    opens: Option<DateTime<FixedOffset>>,
+    #[serde(
+        default,
+        with = "parvis_core::timestamp::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    closes: Option<DateTime<FixedOffset>>,
+    cold_delay_days: u16,
+    questions: Vec<FeedbackQuestion>,
+}
+
+impl StoredQuestionnaire {
+    fn of(questionnaire: &Questionnaire) -> Self {
+        let Questionnaire {
+            kind: _,
+            title,
+            intro,
+            anonymous,
+            opens,
+            closes,
+            cold_delay_days,
+            questions,
+        } = questionnaire.clone();
+        Self {
+            title,
+            intro,
+            anonymous,
+            opens,
+            closes,
+            cold_delay_days,
+            questions,
+        }
+    }
+
+    fn into_questionnaire(self, kind: QuestionnaireKind) -> Questionnaire {
+        let Self {
+            title,
+            intro,
+            anonymous,
+            opens,
+            closes,
+            cold_delay_days,
+            questions,
+        } = self;
+        Questionnaire {
+            kind,
+            title,
+            intro,
+            anonymous,
+            opens,
+            closes,
+            cold_delay_days,
+            questions,
+        }
+    }
+}
+
+fn data_json(questionnaire: &Questionnaire) -> Result<String> {
+    Ok(serde_json::to_string(&StoredQuestionnaire::of(
+        questionnaire,
+    ))?)
+}
+
+fn stored_kind(questionnaire: &Questionnaire) -> Result<&'static str> {
+    kind_name(questionnaire.kind).ok_or_else(|| anyhow!("a stakeholder questionnaire has no event"))
+}
+
+const QUESTIONNAIRE_COLUMNS: &str =
+    "q.id, q.event_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at";
+
+fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
+    let kind: String = row.try_get("kind")?;
+    let kind = match kind.as_str() {
+        "hot" => QuestionnaireKind::Hot,
+        "cold" => QuestionnaireKind::Cold,
+        other => anyhow::bail!("unknown questionnaire kind in the database: {other:?}"),
+    };
+    let status: String = row.try_get("status")?;
+    let data: String = row.try_get("data_json")?;
+    let stored: StoredQuestionnaire =
+        serde_json::from_str(&data).context("unreadable questionnaire in the database")?;
+    Ok(QuestionnaireRecord {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        status: QuestionnaireStatus::parse(&status)
+            .with_context(|| format!("unknown questionnaire status in the database: {status:?}"))?,
+        questionnaire: stored.into_questionnaire(kind),
+        created_at: parse_timestamp(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn answers_of(row: &AnyRow) -> Result<BTreeMap<String, FeedbackAnswer>> {
+    let json: String = row.try_get("answers_json")?;
+    serde_json::from_str(&json).context("unreadable feedback answers in the database")
+}
+
+/// The day of `now`, as stored for an anonymous response.
+fn day_of(now: DateTime<Utc>) -> String {
+    format!("{}T00:00:00.000000Z", now.format("%Y-%m-%d"))
+}
+
+#[async_trait]
+impl FeedbackStore for SqlStore {
+    async fn create_questionnaire(
+        &self,
+        event_id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let now = timestamp(now);
+        sqlx::query_scalar(&self.q(
+            "INSERT INTO feedback_questionnaires (event_id, kind, status, data_json, created_at, updated_at)
+             VALUES (?, ?, 'draft', ?, ?, ?)
+             ON CONFLICT (event_id, kind) DO NOTHING RETURNING id",
+        ))
+        .bind(event_id)
+        .bind(stored_kind(questionnaire)?)
+        .bind(data_json(questionnaire)?)
+        .bind(&now)
+        .bind(&now)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to store a questionnaire")
+    }
+
+    async fn questionnaires(&self, event_id: i64) -> Result<Vec<QuestionnaireRecord>> {
+        let rows = sqlx::query(&self.q(&format!(
+            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
+             WHERE q.event_id = ? ORDER BY q.kind DESC, q.id"
+        )))
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read an event's questionnaires")?;
+        rows.iter().map(questionnaire_of).collect()
+    }
+
+    async fn questionnaire(&self, event_id: i64, id: i64) -> Result<Option<QuestionnaireRecord>> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
+             WHERE q.event_id = ? AND q.id = ?"
+        )))
+        .bind(event_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to read a questionnaire")?;
+        row.as_ref().map(questionnaire_of).transpose()
+    }
+
+    async fn replace_questionnaire(
+        &self,
+        id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            &self
+                .q("UPDATE feedback_questionnaires SET data_json = ?, updated_at = ? WHERE id = ?"),
+        )
+        .bind(data_json(questionnaire)?)
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("failed to replace a questionnaire")?;
+        Ok(())
+    }
+
+    async fn set_questionnaire_status(
+        &self,
+        id: i64,
+        status: QuestionnaireStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            &self.q("UPDATE feedback_questionnaires SET status = ?, updated_at = ? WHERE id = ?"),
+        )
+        .bind(status.as_str())
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("failed to set a questionnaire's status")?;
+        Ok(())
+    }
+
+    async fn invite_feedback(
+        &self,
+        id: i64,
+        recipients: &[Recipient],
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        retrying!(self.invite_feedback_once(id, recipients, compose, now))
+    }
+
+    async fn remind_feedback(
+        &self,
+        id: i64,
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        retrying!(self.remind_feedback_once(id, compose, now))
+    }
+
+    async fn feedback_invitations(&self, id: i64) -> Result<Vec<FeedbackInvitation>> {
+        let rows = sqlx::query(&self.q(
+            "SELECT i.registration_id, p.first_name, p.last_name, p.email, i.sent_at,
+                    i.reminded_at, i.answered
+             FROM feedback_invitations i
+             JOIN registrations r ON r.id = i.registration_id
+             JOIN people p ON p.id = r.person_id
+             WHERE i.questionnaire_id = ? ORDER BY i.id",
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read the people asked for feedback")?;
+        rows.iter()
+            .map(|row| {
+                let reminded: Option<String> = row.try_get("reminded_at")?;
+                Ok(FeedbackInvitation {
+                    recipient: recipient_of(row)?,
+                    sent_at: parse_timestamp(&row.try_get::<String, _>("sent_at")?)?,
+                    reminded_at: reminded.as_deref().map(parse_timestamp).transpose()?,
+                    answered: row.try_get::<i64, _>("answered")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT i.id AS invitation_id, i.registration_id, i.answered, {QUESTIONNAIRE_COLUMNS}
+             FROM feedback_invitations i
+             JOIN feedback_questionnaires q ON q.id = i.questionnaire_id
+             WHERE i.token_hash = ? OR i.reminder_token_hash = ?"
+        )))
+        .bind(token_hash)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to open a feedback link")?;
+        row.map(|row| {
+            Ok(FeedbackLink {
+                invitation_id: row.try_get("invitation_id")?,
+                registration_id: row.try_get("registration_id")?,
+                answered: row.try_get::<i64, _>("answered")? != 0,
+                questionnaire: questionnaire_of(&row)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn feedback_response(
+        &self,
+        questionnaire_id: i64,
+        key: &str,
+    ) -> Result<Option<SavedResponse>> {
+        let row = sqlx::query(
+            &self.q("SELECT answers_json, submitted FROM feedback_responses
+             WHERE questionnaire_id = ? AND response_key = ?"),
+        )
+        .bind(questionnaire_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to read a feedback response")?;
+        row.map(|row| {
+            Ok(SavedResponse {
+                answers: answers_of(&row)?,
+                submitted: row.try_get::<i64, _>("submitted")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_feedback(
+        &self,
+        link: &FeedbackLink,
+        key: &str,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
+        retrying!(self.save_feedback_once(link, key, answers, submit, now))
+    }
+
+    async fn feedback_responses(&self, questionnaire_id: i64) -> Result<Vec<Response>> {
+        let rows = sqlx::query(&self.q(
+            "SELECT answers_json, submitted, structure_type, territory, workshop
+             FROM feedback_responses WHERE questionnaire_id = ? ORDER BY id",
+        ))
+        .bind(questionnaire_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read feedback responses")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Response {
+                    answers: answers_of(row)?,
+                    submitted: row.try_get::<i64, _>("submitted")? != 0,
+                    structure_type: row.try_get("structure_type")?,
+                    territory: row.try_get("territory")?,
+                    workshop: row.try_get("workshop")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn recipient_of(row: &AnyRow) -> Result<Recipient> {
+    Ok(Recipient {
+        registration_id: row.try_get("registration_id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+    })
+}
+
+impl SqlStore {
+    /// Takes the questionnaire's row for the transaction (SQLite's write
+    /// lock at once, PostgreSQL's row lock).
+    async fn lock_questionnaire(&self, tx: &mut Tx<'_>, id: i64) -> Result<()> {
+        sqlx::query(&self.q("UPDATE feedback_questionnaires SET status = status WHERE id = ?"))
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .context("failed to lock a questionnaire")?;
+        Ok(())
+    }
+
+    async fn invite_feedback_once(
+        &self,
+        id: i64,
+        recipients: &[Recipient],
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let now_text = timestamp(now);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin feedback invitations")?;
+        self.lock_questionnaire(&mut tx, id).await?;
+        let mut asked = Vec::new();
+        for recipient in recipients {
+            let token = crate::token::generate()?;
+            let inserted: Option<i64> = sqlx::query_scalar(&self.q(
+                "INSERT INTO feedback_invitations (questionnaire_id, registration_id, token_hash, sent_at)
+                 VALUES (?, ?, ?, ?)
+                 ON CONFLICT (questionnaire_id, registration_id) DO NOTHING RETURNING id",
+            ))
+            .bind(id)
+            .bind(recipient.registration_id)
+            .bind(&token.hash)
+            .bind(&now_text)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("failed to store a feedback invitation")?;
+            if inserted.is_none() {
+                continue;
+            }
+            let email = compose(recipient, &token.token, false)?;
+            self.queue(
+                &mut tx,
+                recipient.registration_id,
+                FEEDBACK_NOTICE,
+                &email,
+                &now_text,
+            )
+            .await?;
+            asked.push(recipient.email.clone());
+        }
+        sqlx::query(&self.q(
+            "UPDATE feedback_questionnaires SET status = 'open', updated_at = ?
+             WHERE id = ? AND status = 'draft'",
+        ))
+        .bind(&now_text)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .context("failed to open a questionnaire")?;
+        tx.commit()
+            .await
+            .context("failed to commit feedback invitations")?;
+        Ok(asked)
+    }
+
+    async fn remind_feedback_once(
+        &self,
+        id: i64,
+        compose: ComposeFeedback<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let now_text = timestamp(now);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin feedback reminders")?;
+        self.lock_questionnaire(&mut tx, id).await?;
+        let rows = sqlx::query(&self.q(
+            "SELECT i.id, i.registration_id, p.first_name, p.last_name, p.email
+             FROM feedback_invitations i
+             JOIN registrations r ON r.id = i.registration_id
+             JOIN people p ON p.id = r.person_id
+             WHERE i.questionnaire_id = ? AND i.answered = 0 AND i.reminded_at IS NULL
+             ORDER BY i.id",
+        ))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .context("failed to read whom to remind")?;
+        let mut reminded = Vec::new();
+        for row in &rows {
+            let recipient = recipient_of(row)?;
+            let token = crate::token::generate()?;
+            sqlx::query(&self.q(
+                "UPDATE feedback_invitations SET reminder_token_hash = ?, reminded_at = ? WHERE id = ?",
+            ))
+            .bind(&token.hash)
+            .bind(&now_text)
+            .bind(row.try_get::<i64, _>("id")?)
+            .execute(&mut *tx)
+            .await
+            .context("failed to record a feedback reminder")?;
+            let email = compose(&recipient, &token.token, true)?;
+            self.queue(
+                &mut tx,
+                recipient.registration_id,
+                FEEDBACK_NOTICE,
+                &email,
+                &now_text,
+            )
+            .await?;
+            reminded.push(recipient.email);
+        }
+        tx.commit()
+            .await
+            .context("failed to commit feedback reminders")?;
+        Ok(reminded)
+    }
+
+    async fn save_feedback_once(
+        &self,
+        link: &FeedbackLink,
+        key: &str,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submit: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
+        let anonymous = link.questionnaire.questionnaire.anonymous;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("failed to begin a feedback save")?;
+        // The invitation's row first: the transaction's first statement
+        // writes (SQLite's write lock), and two saves of one person queue.
+        let answered: i64 = sqlx::query_scalar(&self.q(
+            "UPDATE feedback_invitations SET answered = answered WHERE id = ? RETURNING answered",
+        ))
+        .bind(link.invitation_id)
+        .fetch_one(&mut *tx)
+        .await
+        .context("failed to lock a feedback invitation")?;
+        let submitted: Option<i64> = sqlx::query_scalar(&self.q(
+            "SELECT submitted FROM feedback_responses WHERE questionnaire_id = ? AND response_key = ?",
+        ))
+        .bind(link.questionnaire.id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("failed to read a feedback response")?;
+        let already = submitted.is_some_and(|s| s != 0);
+        if answered != 0 && !already {
+            tx.rollback().await?;
+            return Ok(Saved::AnsweredElsewhere);
+        }
+        let (registration_id, structure_type, territory, workshop, updated_at) = if anonymous {
+            (None, None, None, None, day_of(now))
+        } else {
+            let row = sqlx::query(&self.q("SELECT r.structure_type, p.territory, r.tracks_json
+                 FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"))
+            .bind(link.registration_id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("failed to read a registration for its feedback")?;
+            let tracks: String = row.try_get("tracks_json")?;
+            let tracks: Vec<String> = serde_json::from_str(&tracks).unwrap_or_default();
+            let structure_type: Option<String> = row.try_get("structure_type")?;
+            (
+                Some(link.registration_id),
+                structure_type.filter(|s| !s.is_empty()),
+                row.try_get::<Option<String>, _>("territory")?
+                    .filter(|t| !t.trim().is_empty()),
+                tracks.into_iter().next(),
+                timestamp(now),
+            )
+        };
+        let submitted = i64::from(submit || already);
+        sqlx::query(&self.q(
+            "INSERT INTO feedback_responses (questionnaire_id, response_key, registration_id, answers_json, submitted, updated_at, structure_type, territory, workshop)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (questionnaire_id, response_key) DO UPDATE SET
+                 answers_json = excluded.answers_json, submitted = excluded.submitted,
+                 updated_at = excluded.updated_at, structure_type = excluded.structure_type,
+                 territory = excluded.territory, workshop = excluded.workshop",
+        ))
+        .bind(link.questionnaire.id)
+        .bind(key)
+        .bind(registration_id)
+        .bind(serde_json::to_string(answers)?)
+        .bind(submitted)
+        .bind(updated_at)
+        .bind(structure_type)
+        .bind(territory)
+        .bind(workshop)
+        .execute(&mut *tx)
+        .await
+        .context("failed to save a feedback response")?;
+        if submitted != 0 {
+            sqlx::query(&self.q("UPDATE feedback_invitations SET answered = 1 WHERE id = ?"))
+                .bind(link.invitation_id)
+                .execute(&mut *tx)
+                .await
+                .context("failed to record a feedback submission")?;
+        }
+        tx.commit()
+            .await
+            .context("failed to commit a feedback response")?;
+        Ok(Saved::Done)
+    }
+}
