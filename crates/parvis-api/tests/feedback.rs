@@ -667,6 +667,35 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
     assert_eq!(reply.json()["code"], "feedback_closed");
 
+    // An event nobody registered to can still be deleted with its draft
+    // questionnaire.
+    let store = &app.state.store;
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(40);
+    store
+        .insert_event(&parvis_api::seed::webinar("sans-inscrit", day, None))
+        .await
+        .unwrap();
+    let centre_a = store.organisation("centre-a").await.unwrap().unwrap();
+    store
+        .assign_events(centre_a.id, &["sans-inscrit"])
+        .await
+        .unwrap();
+    let event = "/api/gestion/organisations/centre-a/evenements/sans-inscrit";
+    ok(
+        &app,
+        Method::POST,
+        &format!("{event}/avis"),
+        Some(json!({"modele": "a-froid"})),
+        &alice,
+    )
+    .await;
+    ok(&app, Method::DELETE, event, None, &alice).await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feedback_questionnaires")
+        .fetch_one(app.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "only the webinar's questionnaire is left");
+
     // Unknown and malformed links: 404, in French.
     for uri in [
         format!("/api/avis/{}", "0".repeat(64)),

@@ -8,10 +8,12 @@
 -- the SHA-256 of a distinct derivation of the link's token in anonymous
 -- mode (which nothing stored can be matched to without the token);
 -- `registration_id` and the copied registration fields are NULL in
--- anonymous mode, where `updated_at` keeps the day only.
+-- anonymous mode, where `updated_at` keeps the day only. Deleting an event
+-- (only ever possible without registrations, so without invitations or
+-- responses) takes its questionnaires with it.
 CREATE TABLE feedback_questionnaires (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id    INTEGER NOT NULL REFERENCES events (id),
+    event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     kind        TEXT NOT NULL CHECK (kind IN ('hot', 'cold')),
     status      TEXT NOT NULL CHECK (status IN ('draft', 'open', 'closed')),
     data_json   TEXT NOT NULL,
