@@ -681,7 +681,26 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
         .await
         .unwrap();
     let event = "/api/gestion/organisations/centre-a/evenements/sans-inscrit";
-    ok(
+    // The cycle template rates each day of the event; the cold one is due
+    // its delay after the end.
+    let cycle = ok(
+        &app,
+        Method::POST,
+        &format!("{event}/avis"),
+        Some(json!({"modele": "cycle"})),
+        &alice,
+    )
+    .await;
+    let rows = cycle["questionnaire"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"]["type"] == "matrix")
+        .unwrap()["kind"]["rows"]
+        .clone();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert!(rows[0].as_str().unwrap().starts_with("J1 – "), "{rows}");
+    let cold = ok(
         &app,
         Method::POST,
         &format!("{event}/avis"),
@@ -689,6 +708,10 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
         &alice,
     )
     .await;
+    assert_eq!(cold["avis"], "a-froid");
+    assert!(cold["cold_send_at"].is_string(), "{cold}");
+    let lines = ok(&app, Method::GET, &format!("{event}/avis"), None, &alice).await;
+    assert_eq!(lines.as_array().unwrap().len(), 2);
     ok(&app, Method::DELETE, event, None, &alice).await;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feedback_questionnaires")
         .fetch_one(app.pool().await)
