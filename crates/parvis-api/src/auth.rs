@@ -12,14 +12,21 @@
 //!   cross-site form cannot even reach the sign-in routes.
 //! - An organisation's routes answer 404 to whoever is not a member
 //!   ([`member_of`]): another organisation's data does not even exist.
+//! - An event's routes (`…/{org}/evenements/{slug}/…`) begin with
+//!   [`MemberEvent`]: signed in, a member of `{org}`, and `{slug}` one of
+//!   its events; another organisation's event answers 404 as an unknown one.
 
-use axum::extract::FromRequestParts;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use chrono::Utc;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Role, Session};
 use crate::token;
 
@@ -130,6 +137,61 @@ pub async fn member_of(
         .into_iter()
         .find(|m| m.organisation.slug == slug && (!admin || m.role == Role::Administrateur))
         .ok_or_else(|| AppError::NotFound("Cette organisation n'existe pas.".to_owned()))
+}
+
+/// The 404 message of an event's routes when `{slug}` is not one of the
+/// organisation's events (each capability keeps its own wording).
+pub trait UnknownEvent {
+    const MESSAGE: &'static str;
+}
+
+/// « Cet événement n'existe pas. »
+#[derive(Debug, Clone, Copy)]
+pub struct AnyEvent;
+
+impl UnknownEvent for AnyEvent {
+    const MESSAGE: &'static str = "Cet événement n'existe pas.";
+}
+
+/// The prologue of an event's routes: the signed-in member ([`SignedIn`]:
+/// 401 without a session, 403 without the CSRF proof on writes), their
+/// organisation named by the path's `{org}` ([`member_of`]: 404 if they are
+/// not in it) and its event named by `{slug}` (404 with `U`'s message if it
+/// is another's or unknown). Paths may have more segments (`{id}`,
+/// `{session}`…): the handler reads them itself.
+#[derive(Debug, Clone)]
+pub struct MemberEvent<U = AnyEvent> {
+    pub session: Session,
+    pub membership: Membership,
+    pub event: EventRecord,
+    pub unknown: PhantomData<U>,
+}
+
+impl<U: UnknownEvent + Send + Sync> FromRequestParts<AppState> for MemberEvent<U> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let unknown = || AppError::NotFound(U::MESSAGE.to_owned());
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| unknown())?;
+        let (Some(org), Some(slug)) = (params.get("org"), params.get("slug")) else {
+            return Err(unknown());
+        };
+        let membership = member_of(state, &session, org, false).await?;
+        let event = state
+            .store
+            .organisation_event(membership.organisation.id, slug)
+            .await?
+            .ok_or_else(unknown)?;
+        Ok(Self {
+            session,
+            membership,
+            event,
+            unknown: PhantomData,
+        })
+    }
 }
 
 #[cfg(test)]

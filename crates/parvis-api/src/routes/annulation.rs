@@ -15,7 +15,7 @@ use parvis_core::gestion::Accepted;
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::{MemberEvent, UnknownEvent};
 use crate::error::AppError;
 use crate::store::registrants::{RegistrantFilter, WaitingRanks};
 
@@ -31,22 +31,28 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     )]
 }
 
+/// Another organisation's event answers as an unknown registration.
+struct UnknownRegistration;
+
+impl UnknownEvent for UnknownRegistration {
+    const MESSAGE: &'static str = "Cette inscription n'existe pas pour cet événement.";
+}
+
 fn unknown() -> AppError {
-    AppError::NotFound("Cette inscription n'existe pas pour cet événement.".to_owned())
+    AppError::NotFound(UnknownRegistration::MESSAGE.to_owned())
 }
 
 /// `POST …/inscrits/{id}/annuler`.
 async fn cancel(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, id)): Path<(String, String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent<UnknownRegistration>,
+    Path((_, _, id)): Path<(String, String, String)>,
 ) -> Result<Json<Accepted>, AppError> {
-    let membership = member_of(&state, &session, &org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, &slug)
-        .await?
-        .ok_or_else(unknown)?;
     let id: i64 = id.parse().map_err(|_| unknown())?;
     // The registration must be this event's: the first of its registrants
     // from this id on is this one, or it is another event's.

@@ -6,8 +6,7 @@
 //! ([`super::gestion::admin_routes`]).
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, delete, get, post};
 use chrono::Utc;
@@ -20,10 +19,10 @@ use parvis_core::gestion::{Accepted, EventLine};
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::{SignedIn, UnknownEvent, member_of};
 use crate::error::{AppError, AppJson};
+use crate::store::NewEvent;
 use crate::store::accounts::{Membership, Session};
-use crate::store::{EventRecord, NewEvent};
 
 const EVENTS: &str = "/gestion/organisations/{org}/evenements";
 const EVENT: &str = "/gestion/organisations/{org}/evenements/{slug}";
@@ -55,48 +54,16 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     ]
 }
 
-/// The signed-in member (401 without a session, 403 without the CSRF proof
-/// on writes), their organisation named in the path (404 if they are not
-/// in it) and its event named in the path (404 if it is another's).
-struct MemberEvent {
-    session: Session,
-    membership: Membership,
-    event: EventRecord,
+/// An event's routes answer 404 with this message for another
+/// organisation's event.
+struct InOrganisation;
+
+impl UnknownEvent for InOrganisation {
+    const MESSAGE: &'static str = "Cet événement n'existe pas dans votre organisation.";
 }
 
-impl FromRequestParts<AppState> for MemberEvent {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-        let Path((org, slug)) = Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| unknown())?;
-        let membership = member_of(state, &session, &org, false).await?;
-        let event = event_of_member(state, &membership, &slug).await?;
-        Ok(Self {
-            session,
-            membership,
-            event,
-        })
-    }
-}
-
-fn unknown() -> AppError {
-    AppError::NotFound("Cet événement n'existe pas dans votre organisation.".to_owned())
-}
-
-async fn event_of_member(
-    state: &AppState,
-    membership: &Membership,
-    slug: &str,
-) -> Result<EventRecord, AppError> {
-    state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(unknown)
-}
+/// The editor's prologue: see [`crate::auth::MemberEvent`].
+type MemberEvent = crate::auth::MemberEvent<InOrganisation>;
 
 async fn record(
     state: &AppState,
@@ -200,6 +167,7 @@ async fn save(
         session,
         membership,
         event,
+        ..
     }: MemberEvent,
     AppJson(mut draft): AppJson<EventDraft>,
 ) -> Result<Json<Accepted>, AppError> {
@@ -248,6 +216,7 @@ async fn set_status(
         session,
         membership,
         event,
+        ..
     } = found;
     if event.status == EventStatus::Cancelled {
         return Err(AppError::Conflict {
@@ -305,6 +274,7 @@ async fn duplicate(
         session,
         membership,
         event,
+        ..
     }: MemberEvent,
 ) -> Result<(StatusCode, Json<Saved>), AppError> {
     let mut copy = NewEvent {
@@ -316,7 +286,10 @@ async fn duplicate(
         private: Default::default(),
     };
     copy.public.cancelled = false;
-    let base: String = format!("{}-copie", event.public.slug.chars().take(70).collect::<String>());
+    let base: String = format!(
+        "{}-copie",
+        event.public.slug.chars().take(70).collect::<String>()
+    );
     for attempt in 1..=20 {
         copy.public.slug = if attempt == 1 {
             base.clone()
@@ -362,6 +335,7 @@ async fn cancel(
         session,
         membership,
         event,
+        ..
     }: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
     if event.status == EventStatus::Cancelled {
@@ -388,8 +362,12 @@ async fn cancel(
     Ok(Json(Accepted {
         message: match told {
             0 => "L'événement est annulé. Personne n'y était inscrit.".to_owned(),
-            1 => "L'événement est annulé : la personne inscrite est prévenue par e-mail.".to_owned(),
-            n => format!("L'événement est annulé : les {n} personnes inscrites sont prévenues par e-mail."),
+            1 => {
+                "L'événement est annulé : la personne inscrite est prévenue par e-mail.".to_owned()
+            }
+            n => format!(
+                "L'événement est annulé : les {n} personnes inscrites sont prévenues par e-mail."
+            ),
         },
     }))
 }
@@ -401,6 +379,7 @@ async fn remove(
         session,
         membership,
         event,
+        ..
     }: MemberEvent,
 ) -> Result<Json<Accepted>, AppError> {
     let store = state.store.clone();

@@ -40,10 +40,9 @@ use parvis_core::registration::{RegistrationRequest, check_for_event};
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::MemberEvent;
 use crate::error::{AppError, AppJson};
 use crate::mail;
-use crate::store::accounts::{Membership, Session};
 use crate::store::desk::{MessageOutcome, NewMessage, Promoted};
 use crate::store::registrants::{Registrant, RegistrantFilter, WaitingRanks};
 use crate::store::{EventRecord, Origin, Registered, Status};
@@ -116,28 +115,8 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     ]
 }
 
-fn unknown_event() -> AppError {
-    AppError::NotFound("Cet événement n'existe pas.".to_owned())
-}
-
 fn unknown_registration() -> AppError {
     AppError::NotFound("Cette inscription n'existe pas pour cet événement.".to_owned())
-}
-
-/// The member's organisation and its event `slug`: 404 otherwise.
-async fn owned_event(
-    state: &AppState,
-    session: &Session,
-    org: &str,
-    slug: &str,
-) -> Result<(Membership, EventRecord), AppError> {
-    let membership = member_of(state, session, org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(unknown_event)?;
-    Ok((membership, event))
 }
 
 /// The registration `id` of the event (404 for another event's).
@@ -200,11 +179,15 @@ fn quota_labels(event: &EventRecord, keys: &[String]) -> String {
 /// `POST …/inscrits/{id}/promouvoir`.
 async fn promote(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, id)): Path<(String, String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
+    Path((_, _, id)): Path<(String, String, String)>,
     AppJson(request): AppJson<Promotion>,
 ) -> Result<Json<Accepted>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     let registrant = registrant_of(&state, &event, &id).await?;
     if registrant.status != RegistrationStatus::Waitlisted {
         return Err(AppError::Conflict {
@@ -280,11 +263,14 @@ async fn promote(
 /// behalf.
 async fn register_on_behalf(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
     AppJson(request): AppJson<RegistrationRequest>,
 ) -> Result<(StatusCode, Json<OnBehalf>), AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     let registration = check_for_event(&event.public, &request).map_err(AppError::Validation)?;
     let email = registration.person.email.as_str().to_owned();
     let name = format!(
@@ -383,10 +369,8 @@ async fn register_on_behalf(
 /// `GET …/courriels-en-echec`.
 async fn dead_letters(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent,
 ) -> Result<Json<Vec<DeadLetterLine>>, AppError> {
-    let (_, event) = owned_event(&state, &session, &org, &slug).await?;
     let letters = state
         .store
         .event_dead_letters(event.id, DEAD_LETTERS_SHOWN)
@@ -411,10 +395,14 @@ async fn dead_letters(
 /// `POST …/courriels-en-echec/{id}/renvoyer`.
 async fn resend(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, id)): Path<(String, String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
+    Path((_, _, id)): Path<(String, String, String)>,
 ) -> Result<Json<Accepted>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     // The same answer for a letter that left meanwhile, another event's
     // and an unknown one.
     let not_dead = || {
@@ -479,10 +467,8 @@ async fn sent_today(state: &AppState, event: &EventRecord) -> Result<u32, AppErr
 /// `GET …/messages`.
 async fn message_log(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent,
 ) -> Result<Json<MessageLog>, AppError> {
-    let (_, event) = owned_event(&state, &session, &org, &slug).await?;
     let messages = state.store.message_log(event.id, 50).await?;
     Ok(Json(MessageLog {
         sent_today: sent_today(&state, &event).await?,
@@ -503,11 +489,9 @@ async fn message_log(
 /// `POST …/messages/apercu`.
 async fn preview_message(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent,
     AppJson(request): AppJson<MessageRequest>,
 ) -> Result<Json<MessagePreview>, AppError> {
-    let (_, event) = owned_event(&state, &session, &org, &slug).await?;
     let message = checked(&event, &request)?;
     let count = state
         .store
@@ -535,11 +519,14 @@ async fn preview_message(
 /// `POST …/messages`.
 async fn send_message(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
     AppJson(request): AppJson<MessageRequest>,
 ) -> Result<Json<MessageSent>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     let message = checked(&event, &request)?;
     let public_url = state.public_url.clone();
     let (subject, body) = (message.subject.clone(), message.body.clone());

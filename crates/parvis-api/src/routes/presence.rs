@@ -33,7 +33,7 @@ use parvis_core::search::normalise;
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::MemberEvent;
 use crate::error::{AppError, AppJson, status_message};
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
@@ -66,19 +66,14 @@ struct Scope {
     session: usize,
 }
 
-async fn scope(
-    state: &AppState,
-    session: &Session,
-    org: &str,
-    slug: &str,
-    index: &str,
-) -> Result<Scope, AppError> {
-    let membership = member_of(state, session, org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Cet événement n'existe pas.".to_owned()))?;
+/// The session `{session}` of the member's event (404 otherwise).
+fn scope(found: MemberEvent, index: &str) -> Result<(Session, Scope), AppError> {
+    let MemberEvent {
+        session: signed_in,
+        membership,
+        event,
+        ..
+    } = found;
     let session = index
         .parse::<usize>()
         .ok()
@@ -86,11 +81,14 @@ async fn scope(
         .ok_or_else(|| {
             AppError::NotFound("Cette séance n'existe pas pour cet événement.".to_owned())
         })?;
-    Ok(Scope {
-        membership,
-        event,
-        session,
-    })
+    Ok((
+        signed_in,
+        Scope {
+            membership,
+            event,
+            session,
+        },
+    ))
 }
 
 impl Scope {
@@ -172,10 +170,10 @@ fn counts(expected: &[Expected]) -> (u32, u32) {
 /// `GET …/presence/{session}`.
 async fn roll(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, index)): Path<(String, String, String)>,
+    found: MemberEvent,
+    Path((_, _, index)): Path<(String, String, String)>,
 ) -> Result<Json<Roll>, AppError> {
-    let scope = scope(&state, &session, &org, &slug, &index).await?;
+    let (_, scope) = scope(found, &index)?;
     let mut expected = scope.expected(&state).await?;
     let (present, absent) = counts(&expected);
     expected.sort_by_cached_key(|e| {
@@ -222,12 +220,12 @@ async fn roll(
 /// `PUT …/presence/{session}` `{registration, present}`.
 async fn mark(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, index)): Path<(String, String, String)>,
+    found: MemberEvent,
+    Path((_, _, index)): Path<(String, String, String)>,
     request: Result<AppJson<Mark>, AppError>,
 ) -> Result<Json<Marked>, AppError> {
     // The organisation first: a stranger learns nothing from the body.
-    let scope = scope(&state, &session, &org, &slug, &index).await?;
+    let (session, scope) = scope(found, &index)?;
     let AppJson(request) = request?;
     let mut expected = scope.expected(&state).await?;
     let Some(person) = expected
@@ -288,11 +286,11 @@ fn file_error(message: String) -> AppError {
 /// `POST …/presence/{session}/import`, the report as the body.
 async fn import(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, index)): Path<(String, String, String)>,
+    found: MemberEvent,
+    Path((_, _, index)): Path<(String, String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ImportReport>, AppError> {
-    let scope = scope(&state, &session, &org, &slug, &index).await?;
+    let (session, scope) = scope(found, &index)?;
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         AppError::BadRequest {

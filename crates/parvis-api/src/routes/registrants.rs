@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use parvis_core::api::{EventPublic, FieldErrors, RegistrationStatus, quota};
 use parvis_core::gestion::{
@@ -28,7 +28,7 @@ use parvis_core::gestion::{
 use parvis_core::{dates, registration, search};
 
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::MemberEvent;
 use crate::error::AppError;
 use crate::store::accounts::Membership;
 use crate::store::registrants::{Registrant, RegistrantFilter, WaitingRanks, WishCount};
@@ -169,25 +169,18 @@ fn selection(event: &EventPublic, query: &RegistrantQuery) -> Result<Selection, 
     }
 }
 
-fn unknown_event() -> AppError {
-    AppError::NotFound("Cet événement n'existe pas.".to_owned())
-}
-
-/// The member's organisation (404 otherwise), its event `slug` (404
-/// otherwise, as for an unknown event), then the filters (400 or 422).
-async fn scope(
-    state: &AppState,
-    session: &crate::store::accounts::Session,
-    org: &str,
-    slug: &str,
+/// The member's event ([`MemberEvent`]: 404 for another organisation's,
+/// as for an unknown event), then the filters (400 or 422).
+fn scope(
+    found: MemberEvent,
     query: Result<Query<RegistrantQuery>, QueryRejection>,
 ) -> Result<(Scope, RegistrantQuery), AppError> {
-    let membership = member_of(state, session, org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(unknown_event)?;
+    let MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    } = found;
     let Query(query) = query?;
     let selection = selection(&event.public, &query)?;
     Ok((
@@ -364,11 +357,10 @@ impl Pages {
 /// `GET /api/gestion/organisations/{org}/evenements/{slug}/inscrits`.
 pub(super) async fn list(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
     query: Result<Query<RegistrantQuery>, QueryRejection>,
 ) -> Result<Json<RegistrantList>, AppError> {
-    let (scope, query) = scope(&state, &session, &org, &slug, query).await?;
+    let (scope, query) = scope(found, query)?;
     let limit = query.limite.unwrap_or(REGISTRANTS_PAGE);
     let after = query.apres.unwrap_or(0).max(0);
     let event_id = scope.event.id;
@@ -426,12 +418,11 @@ pub(super) async fn list(
 /// `GET …/inscrits/export.csv?dialecte=excel|standard`.
 pub(super) async fn export_csv(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
     query: Result<Query<RegistrantQuery>, QueryRejection>,
     options: Result<Query<ExportOptions>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (scope, _) = scope(&state, &session, &org, &slug, query).await?;
+    let (scope, _) = scope(found, query)?;
     let Query(options) = options?;
     export::respond(
         &state,
@@ -445,22 +436,20 @@ pub(super) async fn export_csv(
 /// `GET …/inscrits/export.xlsx`.
 pub(super) async fn export_xlsx(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
     query: Result<Query<RegistrantQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (scope, _) = scope(&state, &session, &org, &slug, query).await?;
+    let (scope, _) = scope(found, query)?;
     export::respond(&state, scope, ExportFormat::Xlsx, Default::default()).await
 }
 
 /// `GET …/inscrits/export.json`.
 pub(super) async fn export_json(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    found: MemberEvent,
     query: Result<Query<RegistrantQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (scope, _) = scope(&state, &session, &org, &slug, query).await?;
+    let (scope, _) = scope(found, query)?;
     export::respond(&state, scope, ExportFormat::Json, Default::default()).await
 }
 
