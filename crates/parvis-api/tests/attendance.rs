@@ -11,209 +11,22 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use calamine::{Reader, Xlsx};
 use chrono::{Duration, NaiveDate, Utc};
-use http_body_util::BodyExt;
+use parvis_api::store::NewEvent;
 use parvis_api::store::accounts::Role;
-use parvis_api::store::{EventRecord, NewEvent, Origin};
-use parvis_api::{AppState, Config, mail, router, seed, token};
+use parvis_api::{mail, seed};
 use parvis_core::presence::{ImportReport, Marked, ReportFormat, Roll, Source};
-use parvis_core::registration::{RegistrationRequest, check_for_event};
+use parvis_core::registration::RegistrationRequest;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tower::ServiceExt;
 
 mod common;
-use common::{PgDatabase, throwaway_postgres};
+use common::app::{App, Backend, Browser as Member, PUBLIC_URL, Reply, Sent};
 
-const PUBLIC_URL: &str = "https://parvis.example.org";
 const SLUG: &str = "ateliers-presence";
 
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-struct App {
-    _dir: TempDir,
-    _database: Option<PgDatabase>,
-    state: AppState,
-    router: Router,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Bytes,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-
-    fn read<T: serde::de::DeserializeOwned>(&self) -> T {
-        assert_eq!(self.status, StatusCode::OK, "{}", self.text());
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("unexpected shape ({e}): {}", self.text()))
-    }
-}
-
-/// A signed-in member: their cookie and CSRF proof.
-#[derive(Clone)]
-struct Member {
-    cookie: String,
-    csrf: String,
-}
-
-/// The body of a request.
-enum Sent {
-    Nothing,
-    Json(Value),
-    File(Vec<u8>),
-}
-
 impl App {
-    async fn new(backend: Backend) -> Option<Self> {
-        let dir = TempDir::new().unwrap();
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(throwaway_postgres().await?),
-        };
-        let data_dir = dir.path().display().to_string();
-        let database_url = database.as_ref().map(|(_, url)| url.clone());
-        let config = Config::from_lookup(|key| match key {
-            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
-            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
-            "PARVIS_DATABASE_URL" => database_url.clone(),
-            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-            _ => None,
-        })
-        .unwrap();
-        let state = AppState::from_config(&config).await.unwrap();
-        Some(Self {
-            router: router(state.clone()),
-            state,
-            _dir: dir,
-            _database: database.map(|(database, _)| database),
-        })
-    }
-
-    async fn send(&self, method: Method, uri: &str, sent: Sent, member: &Member) -> Reply {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &member.cookie)
-            .header("x-parvis-csrf", &member.csrf);
-        let request = match sent {
-            Sent::Nothing => request.body(Body::empty()),
-            Sent::Json(value) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(value.to_string())),
-            Sent::File(bytes) => request
-                .header(header::CONTENT_TYPE, "text/csv")
-                .body(Body::from(bytes)),
-        }
-        .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, body }
-    }
-
-    /// An organisation (created if need be) with one member, signed in.
-    async fn member(&self, slug: &str, email: &str, role: Role) -> (i64, Member) {
-        let store = &self.state.store;
-        let now = Utc::now();
-        let organisation = match store.organisation(slug).await.unwrap() {
-            Some(organisation) => organisation,
-            None => store
-                .create_organisation(slug, &format!("Centre {slug}"), now)
-                .await
-                .unwrap()
-                .unwrap(),
-        };
-        let account = store
-            .account_for(email, "Camille Martin", now)
-            .await
-            .unwrap();
-        store
-            .set_member(organisation.id, account.id, role, now)
-            .await
-            .unwrap();
-        let session = token::generate().unwrap();
-        let csrf = token::random_hex(32).unwrap();
-        store
-            .create_session(
-                account.id,
-                &session.hash,
-                &csrf,
-                "tests",
-                now + Duration::days(1),
-                now,
-            )
-            .await
-            .unwrap();
-        (
-            organisation.id,
-            Member {
-                cookie: format!("parvis_session={}", session.token),
-                csrf,
-            },
-        )
-    }
-
-    async fn insert(&self, event: &NewEvent, organisation: i64) -> EventRecord {
-        let store = &self.state.store;
-        store.insert_event(event).await.unwrap().unwrap();
-        store
-            .assign_events(organisation, &[event.public.slug.as_str()])
-            .await
-            .unwrap();
-        store
-            .event_by_slug(&event.public.slug)
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    /// Registers through the store, as the registration route does; the
-    /// registration's id.
-    async fn register(&self, event: &EventRecord, request: &RegistrationRequest) -> i64 {
-        let checked = check_for_event(&event.public, request)
-            .unwrap_or_else(|e| panic!("{} refused: {e:?}", request.email));
-        let now = Utc::now();
-        let compose = mail::composer(PUBLIC_URL, move || now);
-        let personal = token::generate().unwrap();
-        self.state
-            .store
-            .register(
-                event,
-                &checked,
-                &personal.token,
-                &Origin::default(),
-                &compose,
-                now,
-            )
-            .await
-            .unwrap();
-        self.state
-            .store
-            .registration_by_token(&token::hash(&personal.token), now)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    }
-
     /// The organisation's audit lines of `action`, oldest first.
     async fn audit(&self, organisation: i64, action: &str) -> Vec<String> {
         let mut lines: Vec<String> = self
@@ -277,7 +90,7 @@ impl People {
 /// Five registrants: Hélène and Farid come both days, Dominique the
 /// first, Camille the second; Ève (the first day) cancelled.
 async fn populated(app: &App, organisation: i64) -> People {
-    let event = app.insert(&event(), organisation).await;
+    let event = app.insert_owned(&event(), organisation).await;
     let mut ids = BTreeMap::new();
     for (first, last, email, days) in [
         ("Hélène", "Dupont", "helene@ville.fr", &[0, 1][..]),
@@ -288,7 +101,7 @@ async fn populated(app: &App, organisation: i64) -> People {
     ] {
         ids.insert(
             first,
-            app.register(&event, &person(first, last, email, days))
+            app.registration_id(&event, &person(first, last, email, days))
                 .await,
         );
     }
@@ -308,7 +121,7 @@ fn roll_path(session: &str) -> String {
 }
 
 async fn roll(app: &App, member: &Member, session: usize) -> Roll {
-    app.send(
+    app.send_body(
         Method::GET,
         &roll_path(&session.to_string()),
         Sent::Nothing,
@@ -319,7 +132,7 @@ async fn roll(app: &App, member: &Member, session: usize) -> Roll {
 }
 
 async fn mark(app: &App, member: &Member, session: usize, id: i64, present: Value) -> Reply {
-    app.send(
+    app.send_body(
         Method::PUT,
         &roll_path(&session.to_string()),
         Sent::Json(json!({ "registration": id, "present": present })),
@@ -336,10 +149,10 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn import(app: &App, member: &Member, session: usize, bytes: Vec<u8>) -> Reply {
-    app.send(
+    app.send_body(
         Method::POST,
         &format!("{}/import", roll_path(&session.to_string())),
-        Sent::File(bytes),
+        Sent::Csv(bytes),
         member,
     )
     .await
@@ -357,7 +170,7 @@ async fn marks_are_set_changed_and_taken_away(backend: Backend) {
         return;
     };
     let (organisation, alice) = app
-        .member("centre-a", "alice@a.example.org", Role::Organisateur)
+        .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
     let people = populated(&app, organisation).await;
 
@@ -418,12 +231,7 @@ async fn marks_are_set_changed_and_taken_away(backend: Backend) {
     // Whoever is not expected that day is no one to mark.
     for (session, who) in [(0, "Camille"), (0, "Ève"), (1, "Dominique")] {
         let reply = mark(&app, &alice, session, people.id(who), json!(true)).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::NOT_FOUND,
-            "{who}: {}",
-            reply.text()
-        );
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{who}: {}", reply.text);
         assert_eq!(
             reply.json()["message"],
             "Cette personne n'est pas inscrite à cette séance."
@@ -432,7 +240,7 @@ async fn marks_are_set_changed_and_taken_away(backend: Backend) {
     // Nor is a session the event does not have.
     for session in ["2", "x", "-1"] {
         let reply = app
-            .send(Method::GET, &roll_path(session), Sent::Nothing, &alice)
+            .send_body(Method::GET, &roll_path(session), Sent::Nothing, &alice)
             .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{session}");
         assert_eq!(
@@ -441,14 +249,14 @@ async fn marks_are_set_changed_and_taken_away(backend: Backend) {
         );
     }
     let reply = app
-        .send(
+        .send_body(
             Method::PUT,
             &roll_path("0"),
             Sent::Json(json!({ "registration": "x" })),
             &alice,
         )
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
 
     // Each change is in the audit log, with who and which day.
     let lines = app.audit(organisation, "presence").await;
@@ -497,7 +305,7 @@ async fn each_report_format_marks_its_participants_present(backend: Backend) {
         return;
     };
     let (organisation, alice) = app
-        .member("centre-a", "alice@a.example.org", Role::Organisateur)
+        .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
     populated(&app, organisation).await;
 
@@ -609,7 +417,7 @@ async fn a_file_of_another_kind_is_refused_on_its_field(backend: Backend) {
         return;
     };
     let (organisation, alice) = app
-        .member("centre-a", "alice@a.example.org", Role::Organisateur)
+        .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
     populated(&app, organisation).await;
     for (bytes, expected) in [
@@ -628,7 +436,7 @@ async fn a_file_of_another_kind_is_refused_on_its_field(backend: Backend) {
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{}",
-            reply.text()
+            reply.text
         );
         let error = reply.json();
         assert_eq!(
@@ -646,7 +454,7 @@ async fn a_file_of_another_kind_is_refused_on_its_field(backend: Backend) {
         reply.status,
         StatusCode::PAYLOAD_TOO_LARGE,
         "{}",
-        reply.text()
+        reply.text
     );
     assert_eq!(
         reply.json()["message"],
@@ -654,7 +462,7 @@ async fn a_file_of_another_kind_is_refused_on_its_field(backend: Backend) {
     );
     // So is a session the event does not have.
     let reply = import(&app, &alice, 2, fixture("zoom.csv")).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
     assert!(
         marks(&roll(&app, &alice, 0).await)
             .iter()
@@ -668,11 +476,11 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
         return;
     };
     let (organisation, alice) = app
-        .member("centre-a", "alice@a.example.org", Role::Organisateur)
+        .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
     let people = populated(&app, organisation).await;
     let (_, bruno) = app
-        .member("centre-b", "bruno@b.example.org", Role::Administrateur)
+        .signed_in("centre-b", "bruno@b.example.org", Role::Administrateur)
         .await;
     // Bruno names his own organisation and centre-a's event, then
     // centre-a itself: neither exists for him.
@@ -684,16 +492,16 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
                 Method::PUT,
                 Sent::Json(json!({ "registration": people.id("Hélène"), "present": true })),
             ),
-            (Method::POST, Sent::File(fixture("zoom.csv"))),
+            (Method::POST, Sent::Csv(fixture("zoom.csv"))),
         ] {
             let uri = if method == Method::POST {
                 format!("{path}/import")
             } else {
                 path.clone()
             };
-            let reply = app.send(method.clone(), &uri, sent, &bruno).await;
+            let reply = app.send_body(method.clone(), &uri, sent, &bruno).await;
             assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {uri}");
-            assert!(!reply.text().contains("Ateliers"), "{}", reply.text());
+            assert!(!reply.text.contains("Ateliers"), "{}", reply.text);
         }
     }
     assert!(
@@ -728,7 +536,7 @@ async fn exports_carry_attendance_per_session(backend: Backend) {
         return;
     };
     let (organisation, alice) = app
-        .member("centre-a", "alice@a.example.org", Role::Organisateur)
+        .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
     let people = populated(&app, organisation).await;
     mark(&app, &alice, 0, people.id("Hélène"), json!(true))
@@ -745,14 +553,14 @@ async fn exports_carry_attendance_per_session(backend: Backend) {
     };
 
     let csv = app
-        .send(
+        .send_body(
             Method::GET,
             &format!("{}?dialecte=standard", export("csv")),
             Sent::Nothing,
             &alice,
         )
         .await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text());
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
     let rows = csv_rows(&csv.body);
     let by_email = |email: &str| {
         rows.iter()
@@ -779,9 +587,9 @@ async fn exports_carry_attendance_per_session(backend: Backend) {
     assert_eq!(marks("dominique@caf.fr"), (String::new(), String::new()));
 
     let json = app
-        .send(Method::GET, &export("json"), Sent::Nothing, &alice)
+        .send_body(Method::GET, &export("json"), Sent::Nothing, &alice)
         .await;
-    assert_eq!(json.status, StatusCode::OK, "{}", json.text());
+    assert_eq!(json.status, StatusCode::OK, "{}", json.text);
     let json = json.json();
     let helene = json["registrants"]
         .as_array()
@@ -792,9 +600,9 @@ async fn exports_carry_attendance_per_session(backend: Backend) {
     assert_eq!(helene["presence"], json!([true, false]));
 
     let xlsx = app
-        .send(Method::GET, &export("xlsx"), Sent::Nothing, &alice)
+        .send_body(Method::GET, &export("xlsx"), Sent::Nothing, &alice)
         .await;
-    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.text());
+    assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.text);
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(xlsx.body.to_vec())).unwrap();
     let sheet = workbook.worksheet_range("Inscriptions").unwrap();
     let headers: Vec<String> = sheet

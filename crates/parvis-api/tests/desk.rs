@@ -7,208 +7,29 @@
 //! registrants with their preview and count and the daily bound, the audit
 //! lines of each, and 404 for another organisation's event.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
-use http_body_util::BodyExt;
 use parvis_api::outbox::QueuedEmail;
+use parvis_api::seed;
 use parvis_api::store::accounts::Role;
-use parvis_api::store::sql::Dialect;
-use parvis_api::store::{EventRecord, NewEvent, Origin};
-use parvis_api::{AppState, Config, mail, router, seed, token};
-use parvis_core::registration::{RegistrationRequest, check_for_event};
-use serde_json::{Value, json};
-use sqlx::AnyPool;
-use tempfile::TempDir;
-use tower::ServiceExt;
+use parvis_api::store::{EventRecord, NewEvent};
+use parvis_core::registration::RegistrationRequest;
+use serde_json::json;
 
 mod common;
-use common::{PgDatabase, throwaway_postgres};
+use common::app::{App, Backend, Browser as Member};
 
-const PUBLIC_URL: &str = "https://parvis.example.org";
 const SLUG: &str = "atelier-guichet";
 
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-struct App {
-    _dir: TempDir,
-    _database: Option<PgDatabase>,
-    state: AppState,
-    router: Router,
-    pool: AnyPool,
-    dialect: Dialect,
-}
-
-struct Reply {
-    status: StatusCode,
-    text: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
-    }
-}
-
-/// A signed-in member: their cookie and CSRF proof.
-#[derive(Clone)]
-struct Member {
-    cookie: String,
-    csrf: String,
-}
-
 impl App {
-    async fn new(backend: Backend) -> Option<Self> {
-        let dir = TempDir::new().unwrap();
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(throwaway_postgres().await?),
-        };
-        let data_dir = dir.path().display().to_string();
-        let database_url = database.as_ref().map(|(_, url)| url.clone());
-        let config = Config::from_lookup(|key| match key {
-            "PARVIS_DATA_DIR" => Some(data_dir.clone()),
-            "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
-            "PARVIS_DATABASE_URL" => database_url.clone(),
-            "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-            _ => None,
-        })
-        .unwrap();
-        let state = AppState::from_config(&config).await.unwrap();
-        sqlx::any::install_default_drivers();
-        let (url, dialect) = match &database_url {
-            Some(url) => (url.clone(), Dialect::Postgres),
-            None => (
-                format!("sqlite://{}", config.database_path().display()),
-                Dialect::Sqlite,
-            ),
-        };
-        let pool = AnyPool::connect(&url).await.unwrap();
-        Some(Self {
-            router: router(state.clone()),
-            state,
-            _dir: dir,
-            _database: database.map(|(database, _)| database),
-            pool,
-            dialect,
-        })
+    /// An organisation with one organiser, signed in.
+    async fn organiser(&self, slug: &str, email: &str) -> (i64, Member) {
+        self.signed_in(slug, email, Role::Organisateur).await
     }
 
-    async fn send(
-        &self,
-        method: Method,
-        uri: impl AsRef<str>,
-        body: Option<Value>,
-        member: &Member,
-    ) -> Reply {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri.as_ref())
-            .header(header::COOKIE, &member.cookie)
-            .header("x-parvis-csrf", &member.csrf);
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, uri: impl AsRef<str>, member: &Member) -> Reply {
-        self.send(Method::GET, uri, None, member).await
-    }
-
-    async fn post(&self, uri: impl AsRef<str>, body: Value, member: &Member) -> Reply {
-        self.send(Method::POST, uri, Some(body), member).await
-    }
-
-    /// An organisation with one member, signed in.
-    async fn member(&self, slug: &str, email: &str) -> (i64, Member) {
-        let store = &self.state.store;
-        let now = Utc::now();
-        let organisation = match store.organisation(slug).await.unwrap() {
-            Some(organisation) => organisation,
-            None => store
-                .create_organisation(slug, &format!("Centre {slug}"), now)
-                .await
-                .unwrap()
-                .unwrap(),
-        };
-        let account = store
-            .account_for(email, "Camille Martin", now)
-            .await
-            .unwrap();
-        store
-            .set_member(organisation.id, account.id, Role::Organisateur, now)
-            .await
-            .unwrap();
-        let session = token::generate().unwrap();
-        let csrf = token::random_hex(32).unwrap();
-        store
-            .create_session(
-                account.id,
-                &session.hash,
-                &csrf,
-                "tests",
-                now + Duration::days(1),
-                now,
-            )
-            .await
-            .unwrap();
-        (
-            organisation.id,
-            Member {
-                cookie: format!("parvis_session={}", session.token),
-                csrf,
-            },
-        )
-    }
-
-    async fn insert(&self, event: &NewEvent, organisation: i64) -> EventRecord {
-        let store = &self.state.store;
-        store.insert_event(event).await.unwrap().unwrap();
-        store
-            .assign_events(organisation, &[event.public.slug.as_str()])
-            .await
-            .unwrap();
-        store
-            .event_by_slug(&event.public.slug)
-            .await
-            .unwrap()
-            .unwrap()
-    }
-
-    /// Registers through the store, as the public route does.
-    async fn register(&self, event: &EventRecord, email: &str) {
-        let checked = check_for_event(&event.public, &person(email)).unwrap();
-        let now = Utc::now();
-        let compose = mail::composer(PUBLIC_URL, move || now);
-        let personal = token::generate().unwrap();
-        self.state
-            .store
-            .register(
-                event,
-                &checked,
-                &personal.token,
-                &Origin::default(),
-                &compose,
-                now,
-            )
-            .await
-            .unwrap();
+    /// Registers `email` through the store, as the public route does.
+    async fn register_person(&self, event: &EventRecord, email: &str) {
+        self.registration_id(event, &person(email)).await;
     }
 
     /// The emails waiting in the outbox (no runner delivers them in these
@@ -221,7 +42,7 @@ impl App {
             .unwrap()
     }
 
-    async fn emails_to(&self, recipient: &str) -> Vec<QueuedEmail> {
+    async fn queued_to(&self, recipient: &str) -> Vec<QueuedEmail> {
         self.queued()
             .await
             .into_iter()
@@ -242,7 +63,7 @@ impl App {
 
     /// The registrants' list: (email, status, rank) in order.
     async fn lines(&self, member: &Member, org: &str) -> Vec<(String, String, Option<u64>)> {
-        let list = self.get(registrants(org, SLUG), member).await;
+        let list = self.get_as(registrants(org, SLUG), member).await;
         assert_eq!(list.status, StatusCode::OK, "{}", list.text);
         list.json()["registrants"]
             .as_array()
@@ -259,7 +80,7 @@ impl App {
     }
 
     async fn id_of(&self, member: &Member, org: &str, email: &str) -> i64 {
-        let list = self.get(registrants(org, SLUG), member).await;
+        let list = self.get_as(registrants(org, SLUG), member).await;
         list.json()["registrants"]
             .as_array()
             .unwrap()
@@ -280,7 +101,7 @@ impl App {
         sqlx::query_scalar(&sql)
             .bind(org)
             .bind(action)
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool().await)
             .await
             .unwrap()
     }
@@ -292,7 +113,7 @@ impl App {
             .sql("SELECT taken, capacity FROM quotas WHERE event_id = ? AND key = 'event'");
         sqlx::query_as(&sql)
             .bind(event.id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool().await)
             .await
             .unwrap()
     }
@@ -337,15 +158,15 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
-    let event = app.insert(&event(SLUG, 1), organisation).await;
+    let (organisation, alice) = app.organiser("centre-a", "alice@a.example.org").await;
+    let event = app.insert_owned(&event(SLUG, 1), organisation).await;
     for email in [
         "anne@ville.example.fr",
         "bruno@ville.example.fr",
         "chloe@ville.example.fr",
         "denis@ville.example.fr",
     ] {
-        app.register(&event, email).await;
+        app.register_person(&event, email).await;
     }
     app.deliver_all().await;
     let chloe = app
@@ -366,7 +187,7 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
         refused.text
     );
     assert_eq!(app.event_seats(&event).await, (1, 1), "nothing changed");
-    assert!(app.emails_to("chloe@ville.example.fr").await.is_empty());
+    assert!(app.queued_to("chloe@ville.example.fr").await.is_empty());
     let over = app
         .post(promote(chloe), json!({"depasser": true}), &alice)
         .await;
@@ -380,7 +201,7 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
         over.text
     );
     assert_eq!(app.event_seats(&event).await, (2, 1), "one seat over");
-    let emails = app.emails_to("chloe@ville.example.fr").await;
+    let emails = app.queued_to("chloe@ville.example.fr").await;
     assert_eq!(emails.len(), 1);
     assert!(
         emails[0]
@@ -393,13 +214,7 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
     // The personal link of the email opens her registration, confirmed.
     let token = token_of(&emails[0]);
     let mine = app
-        .get(
-            format!("/api/registrations/{token}"),
-            &Member {
-                cookie: String::new(),
-                csrf: String::new(),
-            },
-        )
+        .get_as(format!("/api/registrations/{token}"), &Member::default())
         .await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
     assert_eq!(mine.json()["status"], "confirmed");
@@ -442,7 +257,7 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!(app.event_seats(&event).await, (1, 1));
-    assert!(app.emails_to("bruno@ville.example.fr").await.is_empty());
+    assert!(app.queued_to("bruno@ville.example.fr").await.is_empty());
 
     // A free seat (the capacity raised, as the event editor does): the
     // organiser promotes Denis past Bruno, who keeps waiting.
@@ -451,7 +266,7 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
         .sql("UPDATE quotas SET capacity = 2 WHERE event_id = ? AND key = 'event'");
     sqlx::query(&raise)
         .bind(event.id)
-        .execute(&app.pool)
+        .execute(app.pool().await)
         .await
         .unwrap();
     let denis = app
@@ -466,8 +281,8 @@ async fn manual_promotion_with_and_without_a_free_seat(backend: Backend) {
             .contains("dépassée")
     );
     assert_eq!(app.event_seats(&event).await, (2, 2));
-    assert_eq!(app.emails_to("denis@ville.example.fr").await.len(), 1);
-    assert!(app.emails_to("bruno@ville.example.fr").await.is_empty());
+    assert_eq!(app.queued_to("denis@ville.example.fr").await.len(), 1);
+    assert!(app.queued_to("bruno@ville.example.fr").await.is_empty());
     let lines = app.lines(&alice, "centre-a").await;
     assert_eq!(
         lines[1],
@@ -520,12 +335,12 @@ async fn an_organiser_registers_someone_on_their_behalf(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
+    let (organisation, alice) = app.organiser("centre-a", "alice@a.example.org").await;
     let mut members_only = event(SLUG, 1);
     // Members only, and registration closed: organisers register anyway.
     members_only.public.members_only = true;
     members_only.public.registration.closes_at = Utc::now().fixed_offset() - Duration::hours(1);
-    let event = app.insert(&members_only, organisation).await;
+    let event = app.insert_owned(&members_only, organisation).await;
     let add = format!("{}/ajouter", registrants("centre-a", SLUG));
 
     // The public form's checks, each field named in French.
@@ -564,7 +379,7 @@ async fn an_organiser_registers_someone_on_their_behalf(backend: Backend) {
         .await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
     assert_eq!(done.json()["status"], "confirmed");
-    let emails = app.emails_to("emma@ville.example.fr").await;
+    let emails = app.queued_to("emma@ville.example.fr").await;
     assert_eq!(emails.len(), 1, "the confirmation");
     assert!(emails[0].email.subject.starts_with("Inscription confirmée"));
     assert!(emails[0].email.body_text.contains("/inscription/"));
@@ -601,7 +416,7 @@ async fn an_organiser_registers_someone_on_their_behalf(backend: Backend) {
     );
 
     // The origin: the organiser's account, on the registrations they made.
-    app.register(&event, "gaelle@ville.example.fr").await;
+    app.register_person(&event, "gaelle@ville.example.fr").await;
     let sql = app.dialect.sql(
         "SELECT p.email, r.registered_by, a.email AS organiser FROM registrations r
          JOIN people p ON p.id = r.person_id LEFT JOIN accounts a ON a.id = r.registered_by
@@ -609,7 +424,7 @@ async fn an_organiser_registers_someone_on_their_behalf(backend: Backend) {
     );
     let rows: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(&sql)
         .bind(event.id)
-        .fetch_all(&app.pool)
+        .fetch_all(app.pool().await)
         .await
         .unwrap();
     assert_eq!(
@@ -633,13 +448,14 @@ async fn dead_letters_are_listed_and_resent(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
-    let (other_org, _) = app.member("centre-b", "bruno@b.example.org").await;
-    let event = app.insert(&event(SLUG, 10), organisation).await;
-    let elsewhere = app.insert(&event_named("ailleurs"), other_org).await;
-    app.register(&event, "henri@ville.example.fr").await;
-    app.register(&event, "ines@ville.example.fr").await;
-    app.register(&elsewhere, "jules@ville.example.fr").await;
+    let (organisation, alice) = app.organiser("centre-a", "alice@a.example.org").await;
+    let (other_org, _) = app.organiser("centre-b", "bruno@b.example.org").await;
+    let event = app.insert_owned(&event(SLUG, 10), organisation).await;
+    let elsewhere = app.insert_owned(&event_named("ailleurs"), other_org).await;
+    app.register_person(&event, "henri@ville.example.fr").await;
+    app.register_person(&event, "ines@ville.example.fr").await;
+    app.register_person(&elsewhere, "jules@ville.example.fr")
+        .await;
     // Henri's and Jules's confirmations are refused for good.
     for email in app.queued().await {
         if email.email.recipient == "ines@ville.example.fr" {
@@ -658,7 +474,7 @@ async fn dead_letters_are_listed_and_resent(backend: Backend) {
     }
     assert!(app.queued().await.is_empty());
     let listed = app
-        .get(
+        .get_as(
             format!("{}/courriels-en-echec", event_path("centre-a", SLUG)),
             &alice,
         )
@@ -702,7 +518,7 @@ async fn dead_letters_are_listed_and_resent(backend: Backend) {
     assert_eq!(queued[0].attempts, 0, "with fresh attempts");
     assert!(queued[0].email.body_text.contains("/inscription/"));
     let listed = app
-        .get(
+        .get_as(
             format!("{}/courriels-en-echec", event_path("centre-a", SLUG)),
             &alice,
         )
@@ -726,14 +542,14 @@ async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: B
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
-    let event = app.insert(&event(SLUG, 1), organisation).await;
+    let (organisation, alice) = app.organiser("centre-a", "alice@a.example.org").await;
+    let event = app.insert_owned(&event(SLUG, 1), organisation).await;
     for email in [
         "karim@ville.example.fr",
         "lea@ville.example.fr",
         "marc@ville.example.fr",
     ] {
-        app.register(&event, email).await;
+        app.register_person(&event, email).await;
     }
     let marc = app.id_of(&alice, "centre-a", "marc@ville.example.fr").await;
     let cancel = app
@@ -744,7 +560,7 @@ async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: B
         )
         .await;
     assert_eq!(cancel.status, StatusCode::OK);
-    app.register(&event, "nora@ville.example.fr").await;
+    app.register_person(&event, "nora@ville.example.fr").await;
     app.deliver_all().await;
     let messages = format!("{}/messages", event_path("centre-a", SLUG));
     let preview = format!("{messages}/apercu");
@@ -807,13 +623,7 @@ async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: B
         assert!(email.email.body_text.contains("rendez-vous salle B."));
         let token = token_of(email);
         let opened = app
-            .get(
-                format!("/api/registrations/{token}"),
-                &Member {
-                    cookie: String::new(),
-                    csrf: String::new(),
-                },
-            )
+            .get_as(format!("/api/registrations/{token}"), &Member::default())
             .await;
         assert_eq!(opened.status, StatusCode::OK, "each email's own link works");
         assert_eq!(opened.json()["status"], "waitlisted");
@@ -836,7 +646,7 @@ async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: B
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert_eq!(refused.json()["code"], "daily_limit");
     assert!(app.queued().await.is_empty(), "nothing sent past the bound");
-    let log = app.get(&messages, &alice).await;
+    let log = app.get_as(&messages, &alice).await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     let log = log.json();
     assert_eq!(log["sent_today"], 3);
@@ -853,7 +663,7 @@ async fn writing_to_the_waiting_list_with_a_preview_and_a_daily_bound(backend: B
             Utc::now() - Duration::hours(25),
         ))
         .bind(event.id)
-        .execute(&app.pool)
+        .execute(app.pool().await)
         .await
         .unwrap();
     let sent = app.post(&messages, everyone, &alice).await;
@@ -873,17 +683,17 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (_, alice) = app.member("centre-a", "alice@a.example.org").await;
-    let (other, _) = app.member("centre-b", "bruno@b.example.org").await;
-    let theirs = app.insert(&event("le-leur", 1), other).await;
-    app.register(&theirs, "olga@ville.example.fr").await;
-    app.register(&theirs, "paul@ville.example.fr").await;
+    let (_, alice) = app.organiser("centre-a", "alice@a.example.org").await;
+    let (other, _) = app.organiser("centre-b", "bruno@b.example.org").await;
+    let theirs = app.insert_owned(&event("le-leur", 1), other).await;
+    app.register_person(&theirs, "olga@ville.example.fr").await;
+    app.register_person(&theirs, "paul@ville.example.fr").await;
     let sql = app
         .dialect
         .sql("SELECT id FROM registrations WHERE event_id = ? ORDER BY id DESC");
     let waiting: i64 = sqlx::query_scalar(&sql)
         .bind(theirs.id)
-        .fetch_all(&app.pool)
+        .fetch_all(app.pool().await)
         .await
         .unwrap()[0];
     app.deliver_all().await;
@@ -939,7 +749,7 @@ async fn another_organisation_s_event_does_not_exist(backend: Backend) {
         .sql("SELECT status FROM registrations WHERE id = ?");
     let status: String = sqlx::query_scalar(&sql)
         .bind(waiting)
-        .fetch_one(&app.pool)
+        .fetch_one(app.pool().await)
         .await
         .unwrap();
     assert_eq!(status, "waitlisted");
@@ -949,9 +759,9 @@ async fn simultaneous_messages_never_pass_the_daily_bound(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
-    let (organisation, alice) = app.member("centre-a", "alice@a.example.org").await;
-    let event = app.insert(&event(SLUG, 10), organisation).await;
-    app.register(&event, "rose@ville.example.fr").await;
+    let (organisation, alice) = app.organiser("centre-a", "alice@a.example.org").await;
+    let event = app.insert_owned(&event(SLUG, 10), organisation).await;
+    app.register_person(&event, "rose@ville.example.fr").await;
     app.deliver_all().await;
     let messages = format!("{}/messages", event_path("centre-a", SLUG));
     let body = json!({"destinataires": "tous", "objet": "Rappel", "message": "À demain."});
@@ -966,7 +776,7 @@ async fn simultaneous_messages_never_pass_the_daily_bound(backend: Backend) {
         "{:?}",
         replies.iter().map(|r| &r.text).collect::<Vec<_>>()
     );
-    assert_eq!(app.emails_to("rose@ville.example.fr").await.len(), 3);
+    assert_eq!(app.queued_to("rose@ville.example.fr").await.len(), 3);
 }
 
 macro_rules! store_tests {

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use parvis_api::store::accounts::Role;
 use parvis_api::store::sql::Dialect;
-use parvis_api::{AppState, Config, router, token};
+use parvis_api::store::{EventRecord, NewEvent, Origin};
+use parvis_api::{AppState, Config, mail, router, token};
+use parvis_core::registration::{RegistrationRequest, check_for_event};
 use serde_json::{Value, json};
 use sqlx::AnyPool;
 use tempfile::TempDir;
@@ -54,12 +56,27 @@ impl Reply {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
+    /// The body as `T`, after checking the answer is 200.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> T {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("unexpected shape ({e}): {}", self.text))
+    }
+
     /// A header's value, or `""`.
     pub fn header(&self, name: header::HeaderName) -> &str {
         self.headers
             .get(name)
             .map_or("", |value| value.to_str().unwrap())
     }
+}
+
+/// The body of a request.
+pub enum Sent {
+    Nothing,
+    Json(Value),
+    /// A file's bytes, as `text/csv`.
+    Csv(Vec<u8>),
 }
 
 /// A browser: its session cookie and CSRF proof once signed in.
@@ -148,6 +165,37 @@ impl App {
         body: Option<Value>,
         browser: impl std::borrow::Borrow<Browser>,
     ) -> Reply {
+        let sent = body.map_or(Sent::Nothing, Sent::Json);
+        self.send_body(method, uri, sent, browser).await
+    }
+
+    /// A `GET` from `browser`.
+    pub async fn get_as(
+        &self,
+        uri: impl AsRef<str>,
+        browser: impl std::borrow::Borrow<Browser>,
+    ) -> Reply {
+        self.send(Method::GET, uri, None, browser).await
+    }
+
+    /// A `POST` of JSON from `browser`.
+    pub async fn post(
+        &self,
+        uri: impl AsRef<str>,
+        body: Value,
+        browser: impl std::borrow::Borrow<Browser>,
+    ) -> Reply {
+        self.send(Method::POST, uri, Some(body), browser).await
+    }
+
+    /// A request with any body.
+    pub async fn send_body(
+        &self,
+        method: Method,
+        uri: impl AsRef<str>,
+        sent: Sent,
+        browser: impl std::borrow::Borrow<Browser>,
+    ) -> Reply {
         let browser = browser.borrow();
         let uri = uri.as_ref();
         let mut request = Request::builder().method(method).uri(uri);
@@ -157,11 +205,14 @@ impl App {
         if let Some(csrf) = &browser.csrf {
             request = request.header("x-parvis-csrf", csrf);
         }
-        let request = match body {
-            Some(body) => request
+        let request = match sent {
+            Sent::Nothing => request.body(Body::empty()),
+            Sent::Json(body) => request
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
+            Sent::Csv(bytes) => request
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(bytes)),
         }
         .unwrap();
         let response = self.router.clone().oneshot(request).await.unwrap();
@@ -202,6 +253,13 @@ impl App {
     /// likes (the emailed link is limited per hour): the organisation's id
     /// and the session cookie.
     pub async fn member(&self, slug: &str, email: &str, role: Role) -> (i64, String) {
+        let (organisation, browser) = self.signed_in(slug, email, role).await;
+        (organisation, browser.cookie.unwrap())
+    }
+
+    /// As [`App::member`], with the session's CSRF proof too: the
+    /// organisation's id and the browser.
+    pub async fn signed_in(&self, slug: &str, email: &str, role: Role) -> (i64, Browser) {
         let store = &self.state.store;
         let now = chrono::Utc::now();
         let organisation = match store.organisation(slug).await.unwrap() {
@@ -221,18 +279,69 @@ impl App {
             .await
             .unwrap();
         let session = token::generate().unwrap();
+        let csrf = token::random_hex(32).unwrap();
         store
             .create_session(
                 account.id,
                 &session.hash,
-                &token::random_hex(32).unwrap(),
+                &csrf,
                 "tests",
                 now + chrono::Duration::days(1),
                 now,
             )
             .await
             .unwrap();
-        (organisation.id, format!("parvis_session={}", session.token))
+        (
+            organisation.id,
+            Browser {
+                cookie: Some(format!("parvis_session={}", session.token)),
+                csrf: Some(csrf),
+            },
+        )
+    }
+
+    /// Inserts `event` as one of `organisation`'s: the stored event.
+    pub async fn insert_owned(&self, event: &NewEvent, organisation: i64) -> EventRecord {
+        let store = &self.state.store;
+        store.insert_event(event).await.unwrap().unwrap();
+        store
+            .assign_events(organisation, &[event.public.slug.as_str()])
+            .await
+            .unwrap();
+        store
+            .event_by_slug(&event.public.slug)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Registers through the store, as the registration route does: the
+    /// registration's id.
+    pub async fn registration_id(&self, event: &EventRecord, request: &RegistrationRequest) -> i64 {
+        let checked = check_for_event(&event.public, request)
+            .unwrap_or_else(|e| panic!("{} refused: {e:?}", request.email));
+        let now = chrono::Utc::now();
+        let compose = mail::composer(PUBLIC_URL, move || now);
+        let personal = token::generate().unwrap();
+        self.state
+            .store
+            .register(
+                event,
+                &checked,
+                &personal.token,
+                &Origin::default(),
+                &compose,
+                now,
+            )
+            .await
+            .unwrap();
+        self.state
+            .store
+            .registration_by_token(&token::hash(&personal.token), now)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     /// How many emails went to `email`.
