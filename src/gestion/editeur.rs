@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use parvis_core::api::{ApiError, EventFormat, EventKind, FieldErrors};
 use parvis_core::editor::{
-    EditorView, EventDraft, Preview, PreviewRequest, ProgrammeDraft, Saved, SessionDraft,
+    EditorView, EventDraft, describe, Preview, PreviewRequest, ProgrammeDraft, Saved, SessionDraft,
     SpeakerDraft, TrackDraft, paths,
 };
 use parvis_core::gestion::Accepted;
@@ -158,83 +158,6 @@ pub fn anchor(key: &str) -> String {
         _ => key.to_owned(),
     };
     input_id(&trimmed)
-}
-
-/// A French name for the field of `key`, with where it is
-/// (« Date 1 › Atelier 2 › Places »).
-pub fn describe(key: &str) -> String {
-    let parts: Vec<&str> = key.split('.').collect();
-    let mut names = Vec::new();
-    let mut i = 0;
-    while i < parts.len() {
-        let part = parts[i];
-        let index = parts
-            .get(i + 1)
-            .and_then(|n| n.parse::<usize>().ok())
-            .map(|n| n + 1);
-        let label = match (part, index) {
-            ("sessions", Some(n)) => format!("Date {n}"),
-            ("programme", Some(n)) => format!("Temps de programme {n}"),
-            ("tracks", Some(n)) => format!("Atelier {n}"),
-            ("speakers", Some(n)) => format!("Intervenant·e {n}"),
-            ("questions", Some(n)) => format!("Question {n}"),
-            ("objectives", Some(n)) => format!("Objectifs (ligne {n})"),
-            ("details", Some(n)) => format!("Détails (ligne {n})"),
-            (name, _) => field_name(name).to_owned(),
-        };
-        names.push(label);
-        i += if index.is_some() { 2 } else { 1 };
-    }
-    names.join(" › ")
-}
-
-fn field_name(name: &str) -> &str {
-    match name {
-        "slug" => "Adresse de la page",
-        "kind" => "Type d'événement",
-        "title" => "Titre",
-        "summary" => "Résumé",
-        "description" => "Description",
-        "format" => "Format",
-        "venue_name" => "Nom du lieu",
-        "venue_address" => "Adresse du lieu",
-        "venue_city" => "Ville",
-        "connection_url" => "Lien de connexion",
-        "organiser" => "Organisateur affiché",
-        "audience" => "Public",
-        "objectives" => "Objectifs",
-        "speakers" => "Intervenant·es",
-        "name" => "Nom",
-        "role" => "Fonction",
-        "contact_name" => "Nom du contact",
-        "contact_email" => "E-mail du contact",
-        "contact_phone" => "Téléphone du contact",
-        "sessions" => "Dates",
-        "date" => "Date",
-        "start" => "Début",
-        "end" => "Fin",
-        "capacity" => "Places",
-        "programme" => "Programme",
-        "tracks" => "Ateliers",
-        "details" => "Détails",
-        "waitlist" => "Liste d'attente",
-        "opens_at" => "Ouverture des inscriptions",
-        "closes_at" => "Clôture des inscriptions",
-        "members_only" => "Réservé aux membres",
-        "access_note" => "Conditions d'accès",
-        "day_selection" => "Choix des dates",
-        "questions" => "Questions",
-        "label" => "Intitulé",
-        "help" => "Aide",
-        "options" => "Réponses proposées",
-        "min" => "Minimum",
-        "max" => "Maximum",
-        "reminders_minutes" => "Rappels",
-        "address_confirmation" => "Confirmation de l'adresse",
-        "report_title" => "Titre du rapport",
-        "report_url" => "Adresse du rapport",
-        other => other,
-    }
 }
 
 /// Reminder choices: minutes before each session, and their label.
@@ -446,7 +369,7 @@ fn Editor(
                         {move || errors.get().0.into_iter().flat_map(|(key, messages)| {
                             messages.into_iter().map(move |message| {
                                 let id = anchor(&key);
-                                let line = format!("{} : {message}", describe(&key));
+                                let line = format!("{} : {message}", describe(&key).unwrap_or_else(|| key.clone()));
                                 view! { <li><a href=format!("#{id}") on:click=move |ev| crate::follow_in_page_link(ev, &id)>{line}</a></li> }
                             })
                         }).collect_view()}
@@ -1013,13 +936,14 @@ mod tests {
 
     #[test]
     fn messages_name_their_field_and_where_it_is() {
-        assert_eq!(describe("title"), "Titre");
+        assert_eq!(describe("title").unwrap(), "Titre");
         assert_eq!(
-            describe("sessions.0.programme.1.tracks.2.capacity"),
+            describe("sessions.0.programme.1.tracks.2.capacity").unwrap(),
             "Date 1 › Temps de programme 2 › Atelier 3 › Places"
         );
-        assert_eq!(describe("questions.3.options"), "Question 4 › Réponses proposées");
-        assert_eq!(describe("objectives.1"), "Objectifs (ligne 2)");
+        assert_eq!(describe("questions.3.options").unwrap(), "Question 4 › Réponses proposées");
+        assert_eq!(describe("objectives.1").unwrap(), "Objectifs (ligne 2)");
+        assert_eq!(describe("libelle"), None);
     }
 
     #[test]

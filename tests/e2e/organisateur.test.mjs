@@ -169,7 +169,8 @@ print(json.dumps({"rows": rows, "kinds": kinds}, default=str))
   // waiting for the workshop gets the seat.
   await page.getByRole('button', { name: "Annuler l'inscription de Nadia Martin" }).press('Enter');
   await page.getByRole('button', { name: "Oui, annuler l'inscription" }).press('Enter');
-  await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''));
+  await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''), null, { timeout: 10000 })
+    .catch(async () => assert.fail(`not cancelled; focus on: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`));
   await waitForEmail(NEWCOMER, /^Inscription annulée/);
   await waitForEmail(WAITING, /^Une place s'est libérée/);
   await page.getByRole('region', { name: "Liste d'attente" }).getByText("Personne n'attend de place.").waitFor();

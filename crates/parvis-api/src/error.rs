@@ -232,17 +232,26 @@ impl IntoResponse for AppError {
                 FieldErrors::default(),
             ),
             AppError::Validation(fields) => {
-                let names: Vec<&str> = fields
-                    .0
-                    .keys()
-                    .map(|name| parvis_core::registration::field_label(name))
-                    .collect();
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    format!("Le formulaire contient des erreurs : {}.", names.join(", ")),
-                    fields,
-                )
+                // The fields' names, each once: a registration's, else the
+                // event editor's (« Date 1 › Jour »); others go unnamed.
+                let mut names: Vec<String> = Vec::new();
+                for key in fields.0.keys() {
+                    let name = match parvis_core::registration::field_label(key) {
+                        "Champ" => parvis_core::editor::describe(key),
+                        known => Some(known.to_owned()),
+                    };
+                    if let Some(name) = name
+                        && !names.contains(&name)
+                    {
+                        names.push(name);
+                    }
+                }
+                let message = if names.is_empty() {
+                    "Le formulaire contient des erreurs : voyez les champs signalés.".to_owned()
+                } else {
+                    format!("Le formulaire contient des erreurs : {}.", names.join(", "))
+                };
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, fields)
             }
             AppError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, code, message, FieldErrors::default())

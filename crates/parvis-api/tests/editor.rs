@@ -115,6 +115,14 @@ async fn errors_name_each_field_in_french_and_nothing_is_stored(backend: Backend
         .send(Method::POST, events("centre-a"), Some(draft), alice.clone())
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    let message = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("Le formulaire contient des erreurs : ")
+            && message.contains("Titre")
+            && message.contains("Date 1 › Date")
+            && !message.contains("Champ"),
+        "the fields are named: {message}"
+    );
     let fields = &reply.json()["fields"];
     for (field, words) in [
         ("title", "obligatoire"),
@@ -534,6 +542,34 @@ async fn only_an_event_nobody_registered_to_is_deleted(backend: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert!(refused.json()["message"].as_str().unwrap().contains("Annulez-le"));
+    // Invitations and a code do not keep it: nobody registered.
+    let edition = format!("{}/edition", event("centre-a", &copy));
+    let mut draft = app
+        .send(Method::GET, &edition, None, alice.clone())
+        .await
+        .json()["draft"]
+        .clone();
+    draft["members_only"] = json!(true);
+    let saved = app.send(Method::PUT, &edition, Some(draft), alice.clone()).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let invited = app
+        .send(
+            Method::POST,
+            format!("{}/invitations", event("centre-a", &copy)),
+            Some(json!({"adresses": "membre@creil.example.fr"})),
+            alice.clone(),
+        )
+        .await;
+    assert!(invited.status.is_success(), "{}", invited.text);
+    let code = app
+        .send(
+            Method::POST,
+            format!("{}/codes-invitation", event("centre-a", &copy)),
+            Some(json!({"libelle": "Comité"})),
+            alice.clone(),
+        )
+        .await;
+    assert!(code.status.is_success(), "{}", code.text);
     let deleted = app
         .send(Method::DELETE, event("centre-a", &copy), None, alice.clone())
         .await;

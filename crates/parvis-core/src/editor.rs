@@ -959,6 +959,84 @@ pub fn draft_of(
     }
 }
 
+/// A French name for the editor's field `key`, with where it is
+/// (« Date 1 › Atelier 2 › Places »); `None` for a key the editor does not
+/// have.
+pub fn describe(key: &str) -> Option<String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let part = parts[i];
+        let index = parts
+            .get(i + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .map(|n| n + 1);
+        let label = match (part, index) {
+            ("sessions", Some(n)) => format!("Date {n}"),
+            ("programme", Some(n)) => format!("Temps de programme {n}"),
+            ("tracks", Some(n)) => format!("Atelier {n}"),
+            ("speakers", Some(n)) => format!("Intervenant·e {n}"),
+            ("questions", Some(n)) => format!("Question {n}"),
+            ("objectives", Some(n)) => format!("Objectifs (ligne {n})"),
+            ("details", Some(n)) => format!("Détails (ligne {n})"),
+            (name, _) => field_name(name)?.to_owned(),
+        };
+        names.push(label);
+        i += if index.is_some() { 2 } else { 1 };
+    }
+    Some(names.join(" › "))
+}
+
+fn field_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "slug" => "Adresse de la page",
+        "kind" => "Type d'événement",
+        "title" => "Titre",
+        "summary" => "Résumé",
+        "description" => "Description",
+        "format" => "Format",
+        "venue_name" => "Nom du lieu",
+        "venue_address" => "Adresse du lieu",
+        "venue_city" => "Ville",
+        "connection_url" => "Lien de connexion",
+        "organiser" => "Organisateur affiché",
+        "audience" => "Public",
+        "objectives" => "Objectifs",
+        "speakers" => "Intervenant·es",
+        "name" => "Nom",
+        "role" => "Fonction",
+        "contact_name" => "Nom du contact",
+        "contact_email" => "E-mail du contact",
+        "contact_phone" => "Téléphone du contact",
+        "sessions" => "Dates",
+        "date" => "Date",
+        "start" => "Début",
+        "end" => "Fin",
+        "capacity" => "Places",
+        "programme" => "Programme",
+        "tracks" => "Ateliers",
+        "details" => "Détails",
+        "waitlist" => "Liste d'attente",
+        "opens_at" => "Ouverture des inscriptions",
+        "closes_at" => "Clôture des inscriptions",
+        "members_only" => "Réservé aux membres",
+        "access_note" => "Conditions d'accès",
+        "day_selection" => "Choix des dates",
+        "questions" => "Questions",
+        "label" => "Intitulé",
+        "help" => "Aide",
+        "options" => "Réponses proposées",
+        "min" => "Minimum",
+        "max" => "Maximum",
+        "reminders_minutes" => "Rappels",
+        "address_confirmation" => "Confirmation de l'adresse",
+        "report_title" => "Titre du rapport",
+        "report_url" => "Adresse du rapport",
+        _ => return None,
+    })
+}
+
 /// Where an event stands in the back-office.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -376,7 +376,19 @@ impl SqlStore {
         if registered > 0 {
             return Ok(false);
         }
-        for table in ["sessions", "quotas", "waitlist_queues", "registration_clients"] {
+        // What an event without registrations may still have: its
+        // invitations (and their sends) and codes, the desk's messages, the
+        // clients counted; feedback questionnaires go by ON DELETE CASCADE.
+        for table in [
+            "invitation_sends",
+            "invitations",
+            "invitation_codes",
+            "registrant_messages",
+            "sessions",
+            "quotas",
+            "waitlist_queues",
+            "registration_clients",
+        ] {
             sqlx::query(&self.q(&format!("DELETE FROM {table} WHERE event_id = ?")))
                 .bind(event_id)
                 .execute(&mut *tx)
