@@ -139,6 +139,27 @@ pub async fn member_of(
         .ok_or_else(|| AppError::NotFound("Cette organisation n'existe pas.".to_owned()))
 }
 
+/// Writes what the signed-in member did in their organisation's audit log.
+pub async fn audit(
+    state: &AppState,
+    membership: &Membership,
+    session: &Session,
+    action: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .audit(
+            Some(membership.organisation.id),
+            Some(session.account.id),
+            action,
+            detail,
+            Utc::now(),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The 404 message of an event's routes when `{slug}` is not one of the
 /// organisation's events (each capability keeps its own wording).
 pub trait UnknownEvent {

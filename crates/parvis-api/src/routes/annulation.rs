@@ -15,7 +15,7 @@ use parvis_core::gestion::Accepted;
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{MemberEvent, UnknownEvent};
+use crate::auth::{MemberEvent, UnknownEvent, audit};
 use crate::error::AppError;
 use crate::store::registrants::{RegistrantFilter, WaitingRanks};
 
@@ -80,19 +80,17 @@ async fn cancel(
     let target = event.clone();
     detached(async move { store.cancel(&target, id, &compose, Utc::now()).await }).await?;
     state.email_queued().await;
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "annulation",
-            &format!(
-                "Inscription de {} à « {} » annulée par l'organisation",
-                registrant.email, event.public.title
-            ),
-            Utc::now(),
-        )
-        .await?;
+    audit(
+        &state,
+        &membership,
+        &session,
+        "annulation",
+        &format!(
+            "Inscription de {} à « {} » annulée par l'organisation",
+            registrant.email, event.public.title
+        ),
+    )
+    .await?;
     Ok(Json(Accepted {
         message: format!(
             "L'inscription de {} {} est annulée : un e-mail l'en informe, et la liste d'attente avance s'il y en a une.",

@@ -19,7 +19,7 @@ use parvis_core::gestion::{Accepted, EventLine};
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, UnknownEvent, member_of};
+use crate::auth::{SignedIn, UnknownEvent, audit, member_of};
 use crate::error::{AppError, AppJson};
 use crate::store::NewEvent;
 use crate::store::accounts::{Membership, Session};
@@ -71,17 +71,7 @@ async fn record(
     session: &Session,
     what: &str,
 ) -> Result<(), AppError> {
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "evenement",
-            what,
-            Utc::now(),
-        )
-        .await?;
-    Ok(())
+    audit(state, membership, session, "evenement", what).await
 }
 
 fn slug_taken() -> AppError {

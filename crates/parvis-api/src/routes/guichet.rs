@@ -40,7 +40,7 @@ use parvis_core::registration::{RegistrationRequest, check_for_event};
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::MemberEvent;
+use crate::auth::{MemberEvent, audit};
 use crate::error::{AppError, AppJson};
 use crate::mail;
 use crate::store::desk::{MessageOutcome, NewMessage, Promoted};
@@ -238,19 +238,17 @@ async fn promote(
     } else {
         format!(" (capacité dépassée : {})", quota_labels(&event, &exceeded))
     };
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "promotion",
-            &format!(
-                "Inscription de {} à « {} » promue de la liste d'attente par l'organisation{over}",
-                registrant.email, event.public.title
-            ),
-            Utc::now(),
-        )
-        .await?;
+    audit(
+        &state,
+        &membership,
+        &session,
+        "promotion",
+        &format!(
+            "Inscription de {} à « {} » promue de la liste d'attente par l'organisation{over}",
+            registrant.email, event.public.title
+        ),
+    )
+    .await?;
     Ok(Json(Accepted {
         message: format!(
             "{} {} quitte la liste d'attente : son inscription est confirmée{over}, un e-mail l'en informe avec son lien personnel.",
@@ -340,24 +338,22 @@ async fn register_on_behalf(
             "{name} ({email}) est inscrit·e, {said} : un e-mail de confirmation avec son lien personnel vient de lui être envoyé."
         )
     };
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "inscription",
-            &format!(
-                "Inscription de {email} à « {} » faite par l'organisation : {said}{}",
-                event.public.title,
-                if outcome.existing {
-                    " (déjà inscrit·e, confirmation renvoyée)"
-                } else {
-                    ""
-                }
-            ),
-            Utc::now(),
-        )
-        .await?;
+    audit(
+        &state,
+        &membership,
+        &session,
+        "inscription",
+        &format!(
+            "Inscription de {email} à « {} » faite par l'organisation : {said}{}",
+            event.public.title,
+            if outcome.existing {
+                " (déjà inscrit·e, confirmation renvoyée)"
+            } else {
+                ""
+            }
+        ),
+    )
+    .await?;
     let code = if outcome.existing {
         StatusCode::OK
     } else {
@@ -418,16 +414,14 @@ async fn resend(
         .await?
         .ok_or_else(not_dead)?;
     state.email_queued().await;
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "renvoi",
-            &format!("Courriel « {subject} » à {recipient} remis en file d'envoi"),
-            Utc::now(),
-        )
-        .await?;
+    audit(
+        &state,
+        &membership,
+        &session,
+        "renvoi",
+        &format!("Courriel « {subject} » à {recipient} remis en file d'envoi"),
+    )
+    .await?;
     Ok(Json(Accepted {
         message: format!(
             "Le courriel à {recipient} est remis en file d'envoi : il repart maintenant, avec de nouvelles tentatives."
@@ -581,19 +575,17 @@ async fn send_message(
     };
     state.email_queued().await;
     let plural = if count > 1 { "s" } else { "" };
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            "message",
-            &format!(
-                "Message « {} » écrit à {label} de « {} » : {count} e-mail{plural}",
-                message.subject, event.public.title
-            ),
-            Utc::now(),
-        )
-        .await?;
+    audit(
+        &state,
+        &membership,
+        &session,
+        "message",
+        &format!(
+            "Message « {} » écrit à {label} de « {} » : {count} e-mail{plural}",
+            message.subject, event.public.title
+        ),
+    )
+    .await?;
     Ok(Json(MessageSent {
         message: format!(
             "Message envoyé à {label} : {count} e-mail{plural} mis en file d'envoi, chacun avec le lien personnel de la personne."

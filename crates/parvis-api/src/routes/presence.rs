@@ -116,21 +116,11 @@ impl Scope {
     async fn audit(
         &self,
         state: &AppState,
-        account_id: i64,
+        session: &Session,
         action: &str,
         detail: &str,
     ) -> Result<(), AppError> {
-        state
-            .store
-            .audit(
-                Some(self.membership.organisation.id),
-                Some(account_id),
-                action,
-                detail,
-                Utc::now(),
-            )
-            .await?;
-        Ok(())
+        crate::auth::audit(state, &self.membership, session, action, detail).await
     }
 }
 
@@ -255,7 +245,7 @@ async fn mark(
     scope
         .audit(
             &state,
-            session.account.id,
+            &session,
             "presence",
             &format!("Présence de {email} à {} : {what}", scope.described()),
         )
@@ -375,7 +365,7 @@ async fn import(
     scope
         .audit(
             &state,
-            session.account.id,
+            &session,
             "presence_import",
             &format!(
                 "Import du rapport {} pour {} : {summary}",
