@@ -21,6 +21,7 @@ use parvis_core::presence::{ImportReport, Marked, ReportFormat, Roll, Source};
 use parvis_core::registration::RegistrationRequest;
 use serde_json::{Value, json};
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser as Member, PUBLIC_URL, Reply, Sent};
 
@@ -623,17 +624,6 @@ async fn exports_carry_attendance_per_session(backend: Backend) {
         (helene[j1].to_string(), helene[j1 + 1].to_string()),
         ("présent".to_owned(), "absent".to_owned())
     );
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

@@ -16,6 +16,7 @@ use parvis_api::store::{EventRecord, NewEvent};
 use parvis_core::registration::RegistrationRequest;
 use serde_json::json;
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser as Member};
 
@@ -777,17 +778,6 @@ async fn simultaneous_messages_never_pass_the_daily_bound(backend: Backend) {
         replies.iter().map(|r| &r.text).collect::<Vec<_>>()
     );
     assert_eq!(app.queued_to("rose@ville.example.fr").await.len(), 3);
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

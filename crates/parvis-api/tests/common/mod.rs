@@ -4,6 +4,24 @@
 
 pub mod app;
 
+/// One `#[tokio::test]` per store for each named `async fn(Backend)`:
+/// `sqlite::name` and `postgres::name` (with `#[macro_use] mod common;`).
+#[allow(unused_macros)]
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() {
+                super::$name(crate::common::app::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() {
+                super::$name(crate::common::app::Backend::Postgres).await
+            })*
+        }
+    };
+}
+
 use sqlx::{Connection, Executor};
 
 /// A throwaway PostgreSQL database, dropped (connections and all) when the
