@@ -142,7 +142,15 @@ pub async fn invitation(
     token: &str,
 ) -> Result<parvis_core::invitations::InvitationView, ApiError> {
     let body = format!("{{\"jeton\":\"{token}\"}}");
-    read(&call(Method::POST, &format!("/api/events/{slug}/invitation"), Some(body), None).await?)
+    read(
+        &call(
+            Method::POST,
+            &format!("/api/events/{slug}/invitation"),
+            Some(body),
+            None,
+        )
+        .await?,
+    )
 }
 
 /// `POST /api/registrations/lookup`: the personal links of an address are

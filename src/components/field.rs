@@ -58,7 +58,10 @@ where
 fn errors_of(
     errors: RwSignal<FieldErrors>,
     name: &str,
-) -> (Memo<Vec<String>>, impl Fn() -> bool + Copy + Send + Sync + use<>) {
+) -> (
+    Memo<Vec<String>>,
+    impl Fn() -> bool + Copy + Send + Sync + use<>,
+) {
     let key = name.to_owned();
     let field_errors = Memo::new(move |_| errors.with(|e| e.get(&key).to_vec()));
     (field_errors, move || field_errors.with(|e| !e.is_empty()))

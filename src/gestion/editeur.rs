@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use parvis_core::api::{ApiError, EventFormat, EventKind, FieldErrors};
 use parvis_core::editor::{
-    EditorView, EventDraft, describe, Preview, PreviewRequest, ProgrammeDraft, Saved, SessionDraft,
-    SpeakerDraft, TrackDraft, paths,
+    EditorView, EventDraft, Preview, PreviewRequest, ProgrammeDraft, Saved, SessionDraft,
+    SpeakerDraft, TrackDraft, describe, paths,
 };
 use parvis_core::gestion::Accepted;
 use parvis_core::questions::{Question, QuestionKind};
@@ -297,7 +297,10 @@ fn Editor(
                 if is_new {
                     if let Ok(saved) = read::<Saved>(&text) {
                         navigate(
-                            &format!("{}/modifier?cree=1", href(&organisation_for_nav, &saved.slug)),
+                            &format!(
+                                "{}/modifier?cree=1",
+                                href(&organisation_for_nav, &saved.slug)
+                            ),
                             Default::default(),
                         );
                     }
@@ -563,8 +566,8 @@ fn SessionEditor(
     day_selection: Memo<bool>,
 ) -> impl IntoView {
     let field = move |name: &'static str,
-                 get: fn(&SessionDraft) -> &String,
-                 set: fn(&mut SessionDraft) -> &mut String| {
+                      get: fn(&SessionDraft) -> &String,
+                      set: fn(&mut SessionDraft) -> &mut String| {
         (
             format!("sessions.{i}.{name}"),
             part(
@@ -579,7 +582,8 @@ fn SessionEditor(
     let (start_key, start) = field("start", |s| &s.start, |s| &mut s.start);
     let (end_key, end) = field("end", |s| &s.end, |s| &mut s.end);
     let (capacity_key, capacity) = field("capacity", |s| &s.capacity, |s| &mut s.capacity);
-    let slots = Memo::new(move |_| draft.with(|d| d.sessions.get(i).map_or(0, |s| s.programme.len())));
+    let slots =
+        Memo::new(move |_| draft.with(|d| d.sessions.get(i).map_or(0, |s| s.programme.len())));
     let add_slot = move |_| {
         let at = slots.get_untracked();
         draft.update(|d| {
@@ -627,10 +631,15 @@ fn SessionEditor(
 }
 
 #[component]
-fn SlotEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i: usize, j: usize) -> impl IntoView {
+fn SlotEditor(
+    draft: RwSignal<EventDraft>,
+    errors: RwSignal<FieldErrors>,
+    i: usize,
+    j: usize,
+) -> impl IntoView {
     let field = move |name: &'static str,
-                 get: fn(&ProgrammeDraft) -> &String,
-                 set: fn(&mut ProgrammeDraft) -> &mut String| {
+                      get: fn(&ProgrammeDraft) -> &String,
+                      set: fn(&mut ProgrammeDraft) -> &mut String| {
         (
             format!("sessions.{i}.programme.{j}.{name}"),
             part(
@@ -648,9 +657,7 @@ fn SlotEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i: usi
         move |d| slot(d, i, j).map(|p| &p.details),
         move |d| slot_mut(d, i, j).map(|p| &mut p.details),
     );
-    let tracks = Memo::new(move |_| {
-        draft.with(|d| slot(d, i, j).map_or(0, |p| p.tracks.len()))
-    });
+    let tracks = Memo::new(move |_| draft.with(|d| slot(d, i, j).map_or(0, |p| p.tracks.len())));
     let add_track = move |_| {
         let at = tracks.get_untracked();
         draft.update(|d| {
@@ -845,31 +852,65 @@ fn Questions(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>) -> impl
 }
 
 #[component]
-fn QuestionEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i: usize) -> impl IntoView {
-    let label = part(draft, move |d| d.questions.get(i).map(|q| &q.label), move |d| d.questions.get_mut(i).map(|q| &mut q.label));
+fn QuestionEditor(
+    draft: RwSignal<EventDraft>,
+    errors: RwSignal<FieldErrors>,
+    i: usize,
+) -> impl IntoView {
+    let label = part(
+        draft,
+        move |d| d.questions.get(i).map(|q| &q.label),
+        move |d| d.questions.get_mut(i).map(|q| &mut q.label),
+    );
     let help = bind(
         draft,
-        move |d| d.questions.get(i).and_then(|q| q.help.clone()).unwrap_or_default(),
+        move |d| {
+            d.questions
+                .get(i)
+                .and_then(|q| q.help.clone())
+                .unwrap_or_default()
+        },
         move |d, text: String| {
             if let Some(q) = d.questions.get_mut(i) {
                 q.help = (!text.is_empty()).then_some(text);
             }
         },
     );
-    let required = part(draft, move |d| d.questions.get(i).map(|q| &q.required), move |d| d.questions.get_mut(i).map(|q| &mut q.required));
+    let required = part(
+        draft,
+        move |d| d.questions.get(i).map(|q| &q.required),
+        move |d| d.questions.get_mut(i).map(|q| &mut q.required),
+    );
     let kind = bind(
         draft,
-        move |d| d.questions.get(i).map(|q| type_of(&q.kind).to_owned()).unwrap_or_default(),
+        move |d| {
+            d.questions
+                .get(i)
+                .map(|q| type_of(&q.kind).to_owned())
+                .unwrap_or_default()
+        },
         move |d, name: String| {
             if let Some(q) = d.questions.get_mut(i) {
                 q.kind = kind_named(&name, options_of(&q.kind));
             }
         },
     );
-    let kind_name = Memo::new(move |_| draft.with(|d| d.questions.get(i).map(|q| type_of(&q.kind)).unwrap_or("short_text")));
+    let kind_name = Memo::new(move |_| {
+        draft.with(|d| {
+            d.questions
+                .get(i)
+                .map(|q| type_of(&q.kind))
+                .unwrap_or("short_text")
+        })
+    });
     let options = bind(
         draft,
-        move |d| d.questions.get(i).map(|q| options_of(&q.kind).join("\n")).unwrap_or_default(),
+        move |d| {
+            d.questions
+                .get(i)
+                .map(|q| options_of(&q.kind).join("\n"))
+                .unwrap_or_default()
+        },
         move |d, text: String| {
             if let Some(q) = d.questions.get_mut(i) {
                 let options: Vec<String> = text.split('\n').map(str::to_owned).collect();
@@ -881,13 +922,15 @@ fn QuestionEditor(draft: RwSignal<EventDraft>, errors: RwSignal<FieldErrors>, i:
         bind(
             draft,
             move |d| match d.questions.get(i).map(|q| &q.kind) {
-                Some(QuestionKind::Number { min, max }) => {
-                    (if upper { *max } else { *min }).map(|n| n.to_string()).unwrap_or_default()
-                }
+                Some(QuestionKind::Number { min, max }) => (if upper { *max } else { *min })
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
                 _ => String::new(),
             },
             move |d, text: String| {
-                if let Some(QuestionKind::Number { min, max }) = d.questions.get_mut(i).map(|q| &mut q.kind) {
+                if let Some(QuestionKind::Number { min, max }) =
+                    d.questions.get_mut(i).map(|q| &mut q.kind)
+                {
                     let value = text.trim().parse::<i64>().ok();
                     if upper {
                         *max = value;
@@ -941,7 +984,10 @@ mod tests {
             describe("sessions.0.programme.1.tracks.2.capacity").unwrap(),
             "Date 1 › Temps de programme 2 › Atelier 3 › Places"
         );
-        assert_eq!(describe("questions.3.options").unwrap(), "Question 4 › Réponses proposées");
+        assert_eq!(
+            describe("questions.3.options").unwrap(),
+            "Question 4 › Réponses proposées"
+        );
         assert_eq!(describe("objectives.1").unwrap(), "Objectifs (ligne 2)");
         assert_eq!(describe("libelle"), None);
     }

@@ -9,9 +9,9 @@ use crate::api::{call, read};
 use crate::components::{ErrorNotice, Loading, StatusNotice};
 use gloo_net::http::Method;
 use parvis_core::api::ApiError;
+use parvis_core::editor::paths;
 use parvis_core::editor::{EditorView, EventStatus, Saved};
 use parvis_core::gestion::{Accepted, paths as gestion_paths};
-use parvis_core::editor::paths;
 
 /// The back-office address of an event's page.
 pub fn href(organisation: &str, slug: &str) -> String {
@@ -118,7 +118,10 @@ pub fn EventPage() -> impl IntoView {
                 ("dupliquer", Ok(text)) => {
                     if let Ok(saved) = read::<Saved>(&text) {
                         navigate(
-                            &format!("{}/modifier?cree=1", href(&organisation.get_untracked(), &saved.slug)),
+                            &format!(
+                                "{}/modifier?cree=1",
+                                href(&organisation.get_untracked(), &saved.slug)
+                            ),
                             Default::default(),
                         );
                     }

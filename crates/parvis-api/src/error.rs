@@ -251,7 +251,12 @@ impl IntoResponse for AppError {
                 } else {
                     format!("Le formulaire contient des erreurs : {}.", names.join(", "))
                 };
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation", message, fields)
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    message,
+                    fields,
+                )
             }
             AppError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, code, message, FieldErrors::default())

@@ -24,21 +24,24 @@ pub fn render(markdown: &str) -> String {
         .collect();
     let levels = heading_levels(&events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|event| match event {
-        Event::Start(Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        }) => Event::Start(Tag::Heading {
-            level: levels.next_level(level),
-            id,
-            classes,
-            attrs,
+    pulldown_cmark::html::push_html(
+        &mut html,
+        events.into_iter().map(|event| match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => Event::Start(Tag::Heading {
+                level: levels.next_level(level),
+                id,
+                classes,
+                attrs,
+            }),
+            Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Heading(levels.last_level())),
+            other => other,
         }),
-        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Heading(levels.last_level())),
-        other => other,
-    }));
+    );
     sanitise(&html)
 }
 
@@ -87,8 +90,23 @@ impl Levels {
 
 fn sanitise(html: &str) -> String {
     let tags: HashSet<&str> = [
-        "p", "br", "h3", "h4", "h5", "h6", "strong", "em", "del", "ul", "ol", "li",
-        "blockquote", "a", "code", "pre", "hr",
+        "p",
+        "br",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "strong",
+        "em",
+        "del",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "a",
+        "code",
+        "pre",
+        "hr",
     ]
     .into_iter()
     .collect();
@@ -97,9 +115,12 @@ fn sanitise(html: &str) -> String {
         .tags(tags)
         .generic_attributes(HashSet::new())
         .tag_attributes(
-            [("a", ["href"].into_iter().collect()), ("ol", ["start"].into_iter().collect())]
-                .into_iter()
-                .collect(),
+            [
+                ("a", ["href"].into_iter().collect()),
+                ("ol", ["start"].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
         )
         .url_schemes(schemes)
         .url_relative(ammonia::UrlRelative::PassThrough)
@@ -154,7 +175,9 @@ mod tests {
         assert!(html.contains("<em>échange</em>"));
         assert!(html.contains("<ul>\n<li>un</li>"));
         assert!(
-            html.contains(r#"<a href="https://exemple.fr/r.pdf" rel="noopener noreferrer">Le rapport</a>"#),
+            html.contains(
+                r#"<a href="https://exemple.fr/r.pdf" rel="noopener noreferrer">Le rapport</a>"#
+            ),
             "{html}"
         );
     }
@@ -174,7 +197,10 @@ mod tests {
                 attributes.push((key.trim().to_owned(), value.to_owned()));
                 rest = after;
             }
-            assert!(rest.trim().is_empty(), "an attribute without quotes in {html}");
+            assert!(
+                rest.trim().is_empty(),
+                "an attribute without quotes in {html}"
+            );
             found.push((name, attributes));
         }
         found
@@ -183,8 +209,23 @@ mod tests {
     #[test]
     fn scripts_handlers_and_dangerous_links_never_survive() {
         let allowed = [
-            "p", "br", "h3", "h4", "h5", "h6", "strong", "em", "del", "ul", "ol", "li",
-            "blockquote", "a", "code", "pre", "hr",
+            "p",
+            "br",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "strong",
+            "em",
+            "del",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "a",
+            "code",
+            "pre",
+            "hr",
         ];
         for hostile in [
             "<script>alert(1)</script>",
@@ -200,7 +241,10 @@ mod tests {
         ] {
             let html = render(hostile);
             for (name, attributes) in tags(&html) {
-                assert!(allowed.contains(&name.as_str()), "{hostile} gave <{name}> in {html}");
+                assert!(
+                    allowed.contains(&name.as_str()),
+                    "{hostile} gave <{name}> in {html}"
+                );
                 for (key, value) in attributes {
                     match key.as_str() {
                         "href" => assert!(

@@ -56,7 +56,10 @@ macro_rules! demo_file {
 const DEMO_FILES: [DemoFile; 7] = [
     demo_file!("webinaire-ceq-2030-ctg-restitution", Some(28)),
     demo_file!("comite-pilotage-villes-vivre-ensemble-prochain", Some(21)),
-    demo_file!("cycle-qualification-contrat-de-ville-prochaine-session", Some(35)),
+    demo_file!(
+        "cycle-qualification-contrat-de-ville-prochaine-session",
+        Some(35)
+    ),
     demo_file!("webinaire-ceq-2030-ctg-2025-05-13", None),
     demo_file!("comite-pilotage-villes-vivre-ensemble-2016-07-01", None),
     demo_file!("cycle-qualification-contrat-de-ville-2016", None),
@@ -136,7 +139,11 @@ pub fn webinar(slug: &str, date: NaiveDate, opens_at: Option<DateTime<FixedOffse
     draft.slug = slug.to_owned();
     draft.sessions[0].date = date.format("%Y-%m-%d").to_string();
     draft.opens_at = opens_at
-        .map(|at| at.with_timezone(&Paris).format("%Y-%m-%dT%H:%M").to_string())
+        .map(|at| {
+            at.with_timezone(&Paris)
+                .format("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
         .unwrap_or_default();
     draft.closes_at = String::new();
     draft.connection_url = format!("https://visio.example.org/parvis/{slug}");

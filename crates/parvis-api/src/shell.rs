@@ -269,9 +269,10 @@ fn compressed_page(
 }
 
 async fn event_page(State(state): State<ShellState>, UrlPath(slug): UrlPath<String>) -> Response {
-    let public = state.app.store.event_by_slug(&slug).await.map(|event| {
-        event.filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
-    });
+    let public =
+        state.app.store.event_by_slug(&slug).await.map(|event| {
+            event.filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
+        });
     match public {
         Ok(Some(event)) => {
             let meta = PageMeta {

@@ -84,7 +84,12 @@ async fn register(app: &App, slug: &str, email: &str, track: &str) -> StatusCode
 
 async fn created_and_published(app: &App, alice: &Browser) -> String {
     let created = app
-        .send(Method::POST, events("centre-a"), Some(webinar()), alice.clone())
+        .send(
+            Method::POST,
+            events("centre-a"),
+            Some(webinar()),
+            alice.clone(),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let slug = created.json()["slug"].as_str().unwrap().to_owned();
@@ -114,7 +119,12 @@ async fn errors_name_each_field_in_french_and_nothing_is_stored(backend: Backend
     let reply = app
         .send(Method::POST, events("centre-a"), Some(draft), alice.clone())
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
     let message = reply.json()["message"].as_str().unwrap().to_owned();
     assert!(
         message.starts_with("Le formulaire contient des erreurs : ")
@@ -127,11 +137,16 @@ async fn errors_name_each_field_in_french_and_nothing_is_stored(backend: Backend
     for (field, words) in [
         ("title", "obligatoire"),
         ("sessions.0.date", "AAAA-MM-JJ"),
-        ("sessions.0.programme.0.tracks.1.capacity", "nombre de places"),
+        (
+            "sessions.0.programme.0.tracks.1.capacity",
+            "nombre de places",
+        ),
         ("format", "format"),
         ("questions.0.options", "deux réponses"),
     ] {
-        let message = fields[field][0].as_str().unwrap_or_else(|| panic!("{field}: {fields}"));
+        let message = fields[field][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field}: {fields}"));
         assert!(message.contains(words), "{field}: {message}");
     }
     let list = app
@@ -146,14 +161,25 @@ async fn a_draft_is_unseen_until_published_and_its_page_is_sanitised(backend: Ba
         return;
     };
     let created = app
-        .send(Method::POST, events("centre-a"), Some(webinar()), alice.clone())
+        .send(
+            Method::POST,
+            events("centre-a"),
+            Some(webinar()),
+            alice.clone(),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let slug = created.json()["slug"].as_str().unwrap().to_owned();
     assert_eq!(slug, "webinaire-mensuel-la-participation-des-habitant-es");
     let public = format!("/api/events/{slug}");
-    let unseen = app.send(Method::GET, &public, None, Browser::default()).await;
-    assert_eq!(unseen.status, StatusCode::NOT_FOUND, "a draft is not public");
+    let unseen = app
+        .send(Method::GET, &public, None, Browser::default())
+        .await;
+    assert_eq!(
+        unseen.status,
+        StatusCode::NOT_FOUND,
+        "a draft is not public"
+    );
     let agenda = app
         .send(Method::GET, "/api/events", None, Browser::default())
         .await;
@@ -178,14 +204,24 @@ async fn a_draft_is_unseen_until_published_and_its_page_is_sanitised(backend: Ba
         alice.clone(),
     )
     .await;
-    let page = app.send(Method::GET, &public, None, Browser::default()).await;
+    let page = app
+        .send(Method::GET, &public, None, Browser::default())
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let page = page.json();
     let html = page["description_html"].as_str().unwrap();
     assert!(html.contains("<h3>Au programme</h3>"), "{html}");
-    assert!(html.contains("<strong>retour d'expérience</strong>") || html.contains("<strong>retour d&#39;expérience</strong>") || html.contains("<strong>retour d’expérience</strong>"), "{html}");
+    assert!(
+        html.contains("<strong>retour d'expérience</strong>")
+            || html.contains("<strong>retour d&#39;expérience</strong>")
+            || html.contains("<strong>retour d’expérience</strong>"),
+        "{html}"
+    );
     assert!(!html.contains("<script"), "{html}");
-    assert!(html.contains("&lt;script&gt;"), "raw HTML shown as text: {html}");
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "raw HTML shown as text: {html}"
+    );
     assert!(html.contains(r#"rel="noopener noreferrer""#));
     assert!(
         !page.to_string().contains("visio.example.org/mensuel"),
@@ -215,7 +251,10 @@ async fn a_draft_is_unseen_until_published_and_its_page_is_sanitised(backend: Ba
     assert_eq!(opened["status"], "published");
     assert_eq!(opened["draft"]["description"], webinar()["description"]);
     assert_eq!(opened["draft"]["sessions"][0]["start"], "14:00");
-    assert_eq!(opened["draft"]["connection_url"], "https://visio.example.org/mensuel");
+    assert_eq!(
+        opened["draft"]["connection_url"],
+        "https://visio.example.org/mensuel"
+    );
     assert_eq!(opened["deletable"], true);
     // Unpublished, it leaves the agenda again.
     app.send(
@@ -249,7 +288,10 @@ async fn a_draft_is_unseen_until_published_and_its_page_is_sanitised(backend: Ba
         .unwrap();
     let lines: Vec<&str> = log.iter().map(|entry| entry.detail.as_str()).collect();
     for words in ["créé (brouillon)", "publié", "retiré de l'agenda"] {
-        assert!(lines.iter().any(|line| line.contains(words)), "{words}: {lines:?}");
+        assert!(
+            lines.iter().any(|line| line.contains(words)),
+            "{words}: {lines:?}"
+        );
     }
 }
 
@@ -287,16 +329,25 @@ async fn edits_keep_registrations_whole_and_more_seats_promote_the_waiting(backe
     let refused = app
         .send(Method::PUT, &edition, Some(fewer), alice.clone())
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
-    assert!(refused.json()["fields"]["sessions"][0]
-        .as_str()
-        .unwrap()
-        .contains("Conseils citoyens"));
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.json()["fields"]["sessions"][0]
+            .as_str()
+            .unwrap()
+            .contains("Conseils citoyens")
+    );
     // Nor fewer seats than are taken: 0 is refused by the rules, and the
     // field is named.
     let mut none = opened["draft"].clone();
     none["sessions"][0]["programme"][0]["tracks"][0]["capacity"] = json!("0");
-    let refused = app.send(Method::PUT, &edition, Some(none), alice.clone()).await;
+    let refused = app
+        .send(Method::PUT, &edition, Some(none), alice.clone())
+        .await;
     assert!(
         refused.json()["fields"]["sessions.0.programme.0.tracks.0.capacity"][0]
             .as_str()
@@ -309,10 +360,17 @@ async fn edits_keep_registrations_whole_and_more_seats_promote_the_waiting(backe
     more["sessions"][0]["programme"][0]["tracks"][0]["capacity"] = json!("2");
     more["title"] = json!("Webinaire mensuel : participation des habitant·es (nouveau titre)");
     more["slug"] = json!("une-autre-adresse");
-    let saved = app.send(Method::PUT, &edition, Some(more), alice.clone()).await;
+    let saved = app
+        .send(Method::PUT, &edition, Some(more), alice.clone())
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     let page = app
-        .send(Method::GET, format!("/api/events/{slug}"), None, Browser::default())
+        .send(
+            Method::GET,
+            format!("/api/events/{slug}"),
+            None,
+            Browser::default(),
+        )
         .await
         .json();
     assert_eq!(
@@ -330,8 +388,12 @@ async fn edits_keep_registrations_whole_and_more_seats_promote_the_waiting(backe
         .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 1000)
         .await
         .unwrap();
-    assert!(queued.iter().any(|q| q.email.recipient == "deux@creil.example.fr"
-        && q.email.subject.starts_with("Une place s'est libérée")));
+    assert!(
+        queued
+            .iter()
+            .any(|q| q.email.recipient == "deux@creil.example.fr"
+                && q.email.subject.starts_with("Une place s'est libérée"))
+    );
 }
 
 async fn a_new_hour_tells_the_confirmed_with_an_updated_calendar(backend: Backend) {
@@ -378,31 +440,39 @@ async fn a_new_hour_tells_the_confirmed_with_an_updated_calendar(backend: Backen
     let saved = app
         .send(Method::PUT, &edition, Some(draft.clone()), alice.clone())
         .await;
-    assert_eq!(saved.json()["message"], "Les modifications sont enregistrées.");
+    assert_eq!(
+        saved.json()["message"],
+        "Les modifications sont enregistrées."
+    );
     assert!(sent_before(&drain().await).is_empty());
     // A new hour tells the confirmed registrant, with the calendar updated.
     draft["sessions"][0]["start"] = json!("15:00");
-    let saved = app.send(Method::PUT, &edition, Some(draft), alice.clone()).await;
+    let saved = app
+        .send(Method::PUT, &edition, Some(draft), alice.clone())
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
-    assert!(saved.json()["message"].as_str().unwrap().contains("prévenue"));
+    assert!(
+        saved.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("prévenue")
+    );
     let told = sent_before(&drain().await);
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].0, "une@creil.example.fr");
     let ics = told[0].1.as_deref().expect("a calendar file");
     assert!(ics.contains("METHOD:PUBLISH"), "{ics}");
     // The confirmation carried SEQUENCE:1: this file outranks it.
-    assert!(ics.contains("SEQUENCE:2"), "the entry sent first is replaced: {ics}");
+    assert!(
+        ics.contains("SEQUENCE:2"),
+        "the entry sent first is replaced: {ics}"
+    );
     let start = chrono::Utc::now() + chrono::Duration::days(30);
-    let expected = parvis_api::editor::paris(
-        start
-            .date_naive()
-            .and_hms_opt(15, 0, 0)
-            .unwrap(),
-    )
-    .unwrap()
-    .with_timezone(&chrono::Utc)
-    .format("DTSTART:%Y%m%dT%H%M%SZ")
-    .to_string();
+    let expected = parvis_api::editor::paris(start.date_naive().and_hms_opt(15, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .format("DTSTART:%Y%m%dT%H%M%SZ")
+        .to_string();
     assert!(ics.contains(&expected), "{expected} in {ics}");
 }
 
@@ -436,7 +506,10 @@ async fn a_duplicate_is_a_draft_under_a_free_address(backend: Backend) {
         .json();
     assert_eq!(opened["status"], "draft");
     assert_eq!(opened["draft"]["title"], webinar()["title"]);
-    assert_eq!(opened["draft"]["connection_url"], webinar()["connection_url"]);
+    assert_eq!(
+        opened["draft"]["connection_url"],
+        webinar()["connection_url"]
+    );
 }
 
 async fn a_cancelled_event_tells_everyone_and_calls_off_their_calendars(backend: Backend) {
@@ -449,7 +522,10 @@ async fn a_cancelled_event_tells_everyone_and_calls_off_their_calendars(backend:
         ("deux@creil.example.fr", "budgets-participatifs"),
         ("trois@creil.example.fr", "conseils-citoyens"),
     ] {
-        assert_eq!(register(&app, &slug, email, track).await, StatusCode::CREATED);
+        assert_eq!(
+            register(&app, &slug, email, track).await,
+            StatusCode::CREATED
+        );
     }
     // What registration sent first is out of the way.
     app.state
@@ -466,7 +542,12 @@ async fn a_cancelled_event_tells_everyone_and_calls_off_their_calendars(backend:
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
-    assert!(cancelled.json()["message"].as_str().unwrap().contains("3 personnes"));
+    assert!(
+        cancelled.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 personnes")
+    );
     let queued = app
         .state
         .store
@@ -494,7 +575,12 @@ async fn a_cancelled_event_tells_everyone_and_calls_off_their_calendars(backend:
         assert!(!email.email.body_text.contains("visio.example.org/mensuel"));
     }
     let page = app
-        .send(Method::GET, format!("/api/events/{slug}"), None, Browser::default())
+        .send(
+            Method::GET,
+            format!("/api/events/{slug}"),
+            None,
+            Browser::default(),
+        )
         .await
         .json();
     assert_eq!(page["cancelled"], true);
@@ -538,10 +624,20 @@ async fn only_an_event_nobody_registered_to_is_deleted(backend: Backend) {
         StatusCode::CREATED
     );
     let refused = app
-        .send(Method::DELETE, event("centre-a", &slug), None, alice.clone())
+        .send(
+            Method::DELETE,
+            event("centre-a", &slug),
+            None,
+            alice.clone(),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
-    assert!(refused.json()["message"].as_str().unwrap().contains("Annulez-le"));
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("Annulez-le")
+    );
     // Invitations and a code do not keep it: nobody registered.
     let edition = format!("{}/edition", event("centre-a", &copy));
     let mut draft = app
@@ -550,7 +646,9 @@ async fn only_an_event_nobody_registered_to_is_deleted(backend: Backend) {
         .json()["draft"]
         .clone();
     draft["members_only"] = json!(true);
-    let saved = app.send(Method::PUT, &edition, Some(draft), alice.clone()).await;
+    let saved = app
+        .send(Method::PUT, &edition, Some(draft), alice.clone())
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     let invited = app
         .send(
@@ -571,7 +669,12 @@ async fn only_an_event_nobody_registered_to_is_deleted(backend: Backend) {
         .await;
     assert!(code.status.is_success(), "{}", code.text);
     let deleted = app
-        .send(Method::DELETE, event("centre-a", &copy), None, alice.clone())
+        .send(
+            Method::DELETE,
+            event("centre-a", &copy),
+            None,
+            alice.clone(),
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
     let list = app
@@ -594,18 +697,47 @@ async fn another_organisation_s_events_are_out_of_reach(backend: Backend) {
     };
     let slug = created_and_published(&app, &alice).await;
     for (method, path, body) in [
-        (Method::GET, format!("{}/edition", event("centre-a", &slug)), None),
-        (Method::PUT, format!("{}/edition", event("centre-a", &slug)), Some(webinar())),
-        (Method::POST, format!("{}/annuler", event("centre-a", &slug)), Some(json!({}))),
+        (
+            Method::GET,
+            format!("{}/edition", event("centre-a", &slug)),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("{}/edition", event("centre-a", &slug)),
+            Some(webinar()),
+        ),
+        (
+            Method::POST,
+            format!("{}/annuler", event("centre-a", &slug)),
+            Some(json!({})),
+        ),
         (Method::DELETE, event("centre-a", &slug), None),
         // Their own organisation's address does not reach it either.
-        (Method::GET, format!("{}/edition", event("centre-b", &slug)), None),
-        (Method::POST, format!("{}/dupliquer", event("centre-b", &slug)), Some(json!({}))),
-        (Method::POST, format!("{}/annuler", event("centre-b", &slug)), Some(json!({}))),
+        (
+            Method::GET,
+            format!("{}/edition", event("centre-b", &slug)),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("{}/dupliquer", event("centre-b", &slug)),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("{}/annuler", event("centre-b", &slug)),
+            Some(json!({})),
+        ),
         (Method::DELETE, event("centre-b", &slug), None),
     ] {
         let reply = app.send(method.clone(), &path, body, bob.clone()).await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            reply.text
+        );
     }
     let list = app
         .send(Method::GET, events("centre-b"), None, bob.clone())
@@ -614,7 +746,12 @@ async fn another_organisation_s_events_are_out_of_reach(backend: Backend) {
     assert_eq!(list, json!([]));
     // Still published, still whole.
     let page = app
-        .send(Method::GET, format!("/api/events/{slug}"), None, Browser::default())
+        .send(
+            Method::GET,
+            format!("/api/events/{slug}"),
+            None,
+            Browser::default(),
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.json()["cancelled"], false);

@@ -261,8 +261,10 @@ impl Checker<'_> {
         }
         match input.parse::<u32>() {
             Ok(0) => {
-                self.errors
-                    .add(key, "Indiquez au moins 1 place, ou laissez vide.".to_owned());
+                self.errors.add(
+                    key,
+                    "Indiquez au moins 1 place, ou laissez vide.".to_owned(),
+                );
                 None
             }
             Ok(n) if n <= CAPACITY_MAX => Some(n),
@@ -328,8 +330,7 @@ impl Checker<'_> {
         if placed.is_none() {
             self.errors.add(
                 key,
-                "Cette heure n'existe pas à Paris ce jour-là (passage à l'heure d'été)."
-                    .to_owned(),
+                "Cette heure n'existe pas à Paris ce jour-là (passage à l'heure d'été).".to_owned(),
             );
         }
         placed
@@ -426,10 +427,8 @@ pub fn check(
             .filter_map(|line| c.optional("venue_address", line, LINE_MAX))
             .collect();
         if address.is_empty() {
-            c.errors.add(
-                "venue_address",
-                "Indiquez l'adresse du lieu.".to_owned(),
-            );
+            c.errors
+                .add("venue_address", "Indiquez l'adresse du lieu.".to_owned());
         }
         let city = c.required("venue_city", &draft.venue_city, LINE_MAX);
         Some(Venue {
@@ -465,8 +464,10 @@ pub fn check(
     let audience = c.optional("audience", &draft.audience, PARAGRAPH_MAX);
     let objectives = c.lines("objectives", &draft.objectives, PARAGRAPH_MAX);
     if draft.speakers.len() > ITEMS_MAX {
-        c.errors
-            .add("speakers", format!("Pas plus de {ITEMS_MAX} intervenant·es."));
+        c.errors.add(
+            "speakers",
+            format!("Pas plus de {ITEMS_MAX} intervenant·es."),
+        );
     }
     let speakers = draft
         .speakers
@@ -516,7 +517,10 @@ pub fn check(
         let start = c.time(&format!("{key}.start"), &session.start);
         let end = c.time(&format!("{key}.end"), &session.end);
         let all_day = session.start.trim().is_empty() && session.end.trim().is_empty();
-        match (session.start.trim().is_empty(), session.end.trim().is_empty()) {
+        match (
+            session.start.trim().is_empty(),
+            session.end.trim().is_empty(),
+        ) {
             (true, false) => c.errors.add(
                 &format!("{key}.start"),
                 "Indiquez l'heure de début, ou aucune heure pour une journée entière.".to_owned(),
@@ -565,8 +569,7 @@ pub fn check(
             let mut tracks = Vec::new();
             for (k, track) in slot.tracks.iter().enumerate().take(ITEMS_MAX) {
                 let track_key = format!("{slot_key}.tracks.{k}");
-                let track_title =
-                    c.required(&format!("{track_key}.title"), &track.title, LINE_MAX);
+                let track_title = c.required(&format!("{track_key}.title"), &track.title, LINE_MAX);
                 let id = if track.id.trim().is_empty() {
                     slugify(&track_title)
                 } else {
@@ -586,7 +589,11 @@ pub fn check(
                 tracks.push(Track {
                     id,
                     title: track_title,
-                    details: c.lines(&format!("{track_key}.details"), &track.details, PARAGRAPH_MAX),
+                    details: c.lines(
+                        &format!("{track_key}.details"),
+                        &track.details,
+                        PARAGRAPH_MAX,
+                    ),
                     capacity: c.capacity(&format!("{track_key}.capacity"), &track.capacity),
                 });
             }
@@ -688,7 +695,11 @@ pub fn check(
     let mut reminders = draft.reminders_minutes.clone();
     reminders.sort_unstable_by(|a, b| b.cmp(a));
     reminders.dedup();
-    if reminders.len() > 5 || reminders.iter().any(|&m| m == 0 || m > REMINDER_MAX_MINUTES) {
+    if reminders.len() > 5
+        || reminders
+            .iter()
+            .any(|&m| m == 0 || m > REMINDER_MAX_MINUTES)
+    {
         c.errors.add(
             "reminders_minutes",
             "Choisissez au plus 5 rappels, entre 1 minute et 30 jours avant.".to_owned(),
@@ -700,7 +711,9 @@ pub fn check(
     ) {
         (None, "") => None,
         (Some(title), url)
-            if url.starts_with('/') || url.starts_with("https://") || url.starts_with("http://") =>
+            if url.starts_with('/')
+                || url.starts_with("https://")
+                || url.starts_with("http://") =>
         {
             if url.chars().any(|ch| ch.is_whitespace() || ch.is_control()) || url.len() > 2_000 {
                 c.errors.add(

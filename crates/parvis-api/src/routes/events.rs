@@ -133,9 +133,7 @@ pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError>
         .await?
         .filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
         .ok_or_else(|| {
-            AppError::NotFound(
-                "Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned(),
-            )
+            AppError::NotFound("Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned())
         })?;
     event.public.registration_state = if event.public.cancelled {
         parvis_core::api::RegistrationState::Closed

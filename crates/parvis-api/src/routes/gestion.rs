@@ -26,8 +26,8 @@ use crate::routes::detached;
 use crate::store::accounts::{Account, SignInSecrets};
 use crate::token;
 use parvis_core::gestion::{
-    Accepted, AccountView, AuditLine, CodeSignIn, EndSessions, LinkSignIn, Me,
-    MembershipView, OrganisationView, SessionLine, SignInRequest,
+    Accepted, AccountView, AuditLine, CodeSignIn, EndSessions, LinkSignIn, Me, MembershipView,
+    OrganisationView, SessionLine, SignInRequest,
 };
 
 /// Who may call a route.

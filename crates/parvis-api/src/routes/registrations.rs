@@ -294,7 +294,10 @@ async fn register(
     if let Some(id) = code_id.filter(|_| !outcome.existing)
         && let Err(error) = state.store.count_invitation_code_use(id).await
     {
-        tracing::warn!(error = format!("{error:#}"), "invitation code use not counted");
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "invitation code use not counted"
+        );
     }
     state.email_queued().await;
     let seats = match outcome.status {

@@ -8,9 +8,9 @@
 //! queued in the same transaction as the write.
 
 pub mod accounts;
-pub mod editor;
 pub mod attendance;
 pub mod desk;
+pub mod editor;
 pub mod feedback;
 pub mod invitations;
 pub mod registrants;

@@ -84,10 +84,8 @@ struct Holder {
 
 impl SqlStore {
     async fn holders(&self, tx: &mut Tx<'_>, event_id: i64) -> Result<Vec<Holder>> {
-        let rows = sqlx::query(&self.q(
-            "SELECT id, status, tracks_json FROM registrations
-             WHERE event_id = ? AND status <> 'cancelled'",
-        ))
+        let rows = sqlx::query(&self.q("SELECT id, status, tracks_json FROM registrations
+             WHERE event_id = ? AND status <> 'cancelled'"))
         .bind(event_id)
         .fetch_all(&mut **tx)
         .await
@@ -192,7 +190,10 @@ impl SqlStore {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let first = public.sessions.first().context("an event needs a session")?;
+        let first = public
+            .sessions
+            .first()
+            .context("an event needs a session")?;
         let last = public.sessions.last().context("an event needs a session")?;
         sqlx::query(&self.q(
             "UPDATE events SET kind = ?, starts_at = ?, ends_at = ?, search_text = ?,
@@ -216,9 +217,11 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         for (idx, session) in public.sessions.iter().enumerate() {
-            sqlx::query(&self.q(
-                "INSERT INTO sessions (event_id, idx, starts_at, ends_at) VALUES (?, ?, ?, ?)",
-            ))
+            sqlx::query(
+                &self.q(
+                    "INSERT INTO sessions (event_id, idx, starts_at, ends_at) VALUES (?, ?, ?, ?)",
+                ),
+            )
             .bind(event.id)
             .bind(idx as i64)
             .bind(timestamp(session.starts_at.with_timezone(&Utc)))
@@ -408,11 +411,9 @@ impl SqlStore {
         &self,
         event_id: i64,
     ) -> Result<RegistrationCounts> {
-        let row = sqlx::query(&self.q(
-            "SELECT COUNT(*) AS all_count,
+        let row = sqlx::query(&self.q("SELECT COUNT(*) AS all_count,
                     COALESCE(SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END), 0) AS active
-             FROM registrations WHERE event_id = ?",
-        ))
+             FROM registrations WHERE event_id = ?"))
         .bind(event_id)
         .fetch_one(&self.pool)
         .await
@@ -424,15 +425,13 @@ impl SqlStore {
     }
 
     pub(super) async fn event_lines_sql(&self, organisation_id: i64) -> Result<Vec<EventLine>> {
-        let rows = sqlx::query(&self.q(
-            "SELECT e.slug, e.status, e.data_json,
+        let rows = sqlx::query(&self.q("SELECT e.slug, e.status, e.data_json,
                     (SELECT COUNT(*) FROM registrations r
                       WHERE r.event_id = e.id AND r.status = 'confirmed') AS confirmed,
                     (SELECT COUNT(*) FROM registrations r
                       WHERE r.event_id = e.id AND r.status = 'waitlisted') AS waitlisted
              FROM events e WHERE e.organisation_id = ?
-             ORDER BY e.starts_at DESC, e.id DESC",
-        ))
+             ORDER BY e.starts_at DESC, e.id DESC"))
         .bind(organisation_id)
         .fetch_all(&self.pool)
         .await

@@ -9,8 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
     Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
-    RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue,
-    When,
+    RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When,
 };
 use parvis_core::editor::EventStatus;
 use parvis_core::questions::Question;
@@ -614,8 +613,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventPublic>> {
         let now_text = timestamp(now);
-        let mut sql =
-            String::from("SELECT data_json, status FROM events WHERE status <> 'draft'");
+        let mut sql = String::from("SELECT data_json, status FROM events WHERE status <> 'draft'");
         let mut binds: Vec<String> = Vec::new();
         match filter.when {
             Some(When::Upcoming) => {

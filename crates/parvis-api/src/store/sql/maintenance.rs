@@ -7,10 +7,10 @@ use parvis_core::api::RegistrationStatus;
 use sqlx::Row;
 
 use super::events::StoredEvent;
-use parvis_core::editor::EventStatus;
 use super::seats::{queue_key, wish};
 use super::{SqlStore, decode_json};
 use crate::store::{StoreStats, parse_timestamp, timestamp};
+use parvis_core::editor::EventStatus;
 
 impl SqlStore {
     /// Fills in what rows older than the current schema lack: the queue of
