@@ -402,18 +402,17 @@ d'intérêt public.</p>"
              l'éditeur qui les supprime.</li>"
         ),
     };
-    let links = match site.token_retention_days {
-        0 => "<li>Le lien personnel reçu par courriel cesse de fonctionner à la fin de \
-              l'événement, puis est effacé.</li>"
-            .to_owned(),
-        1 => "<li>Le lien personnel reçu par courriel cesse de fonctionner 1 jour après la fin \
-              de l'événement, puis est effacé.</li>"
-            .to_owned(),
-        days => format!(
-            "<li>Le lien personnel reçu par courriel cesse de fonctionner {days} jours après la \
-             fin de l'événement, puis est effacé.</li>"
-        ),
+    let after_the_end = match site.token_retention_days {
+        0 => "à la fin de l'événement".to_owned(),
+        1 => "1 jour après la fin de l'événement".to_owned(),
+        days => format!("{days} jours après la fin de l'événement"),
     };
+    let links = format!(
+        "<li>Le lien personnel reçu par courriel cesse de fonctionner {after_the_end}, puis \
+         est effacé.</li>\n<li>L'adresse d'une personne invitée à un événement réservé aux \
+         membres, et son lien d'invitation, sont effacés {after_the_end}, qu'elle se soit \
+         inscrite ou non.</li>"
+    );
     format!(
         "<p>Cette page explique comment sont traitées les données personnelles recueillies par \
 ce site, conformément au règlement général sur la protection des données (RGPD) et à la loi \

@@ -640,6 +640,65 @@ async fn another_organisation_s_event_and_the_bounds(backend: Backend) {
     );
 }
 
+/// After the event and the retention period, the purge forgets the
+/// invitations: their links, and the addresses of whoever never registered.
+async fn invitations_are_forgotten_after_the_retention_period(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let event = members_only("oublis");
+    let end = event
+        .public
+        .sessions
+        .last()
+        .unwrap()
+        .ends_at
+        .with_timezone(&chrono::Utc);
+    let alice = setup(&app, &[event]).await;
+    let invited = app
+        .send(
+            Method::POST,
+            invitations("a", "oublis"),
+            Some(json!({"adresses": "une@creil.example.fr\ndeux@creil.example.fr"})),
+            alice.clone(),
+        )
+        .await;
+    assert!(invited.status.is_success(), "{}", invited.text);
+    let token = links_to(&app, "oublis", "une@creil.example.fr")
+        .await
+        .remove(0);
+    let store = &app.state.store;
+    // Within the retention period (90 days by default), nothing goes.
+    store
+        .purge_expired(end + chrono::Duration::days(89))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app, &alice, "oublis").await["invitations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .purge_expired(end + chrono::Duration::days(91))
+            .await
+            .unwrap()
+            >= 2
+    );
+    assert_eq!(list(&app, &alice, "oublis").await["invitations"], json!([]));
+    let opened = app
+        .send(
+            Method::POST,
+            "/api/events/oublis/invitation",
+            Some(json!({"jeton": token})),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::NOT_FOUND, "{}", opened.text);
+}
+
 macro_rules! store_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -656,4 +715,5 @@ store_tests!(
     codes_are_shown_once_stored_hashed_and_revocable,
     resends_renew_the_link_within_their_bound,
     another_organisation_s_event_and_the_bounds,
+    invitations_are_forgotten_after_the_retention_period,
 );

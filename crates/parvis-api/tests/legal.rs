@@ -334,6 +334,9 @@ async fn the_privacy_notice_follows_the_legal_basis_and_the_retention_settings()
     assert!(html.contains("droit à la portabilité"));
     assert!(html.contains("retirer votre consentement"));
     assert!(html.contains("cesse de fonctionner 30 jours après la fin de l'événement"));
+    assert!(html.contains(
+        "son lien d'invitation, sont effacés 30 jours après la fin de l'événement, qu'elle se soit inscrite ou non"
+    ));
     assert!(html.contains("Parvis ne les supprime pas automatiquement"));
     for right in ["droit d'accès", "rectification", "effacement", "limitation"] {
         assert!(html.contains(right), "{right}");

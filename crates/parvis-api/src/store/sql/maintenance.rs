@@ -101,7 +101,21 @@ impl SqlStore {
                 .await
                 .context("failed to forget old per-client counts")?
                 .rows_affected();
-        Ok(tokens + clients)
+        // Invitations of events over for longer than the retention period:
+        // their links, and the addresses of people who never registered.
+        let over = timestamp(now - self.token_retention);
+        let mut invitations = 0;
+        for table in ["invitation_sends", "invitations"] {
+            invitations += sqlx::query(&self.q(&format!(
+                "DELETE FROM {table} WHERE event_id IN (SELECT id FROM events WHERE ends_at <= ?)"
+            )))
+            .bind(&over)
+            .execute(&self.pool)
+            .await
+            .with_context(|| format!("failed to forget old {table}"))?
+            .rows_affected();
+        }
+        Ok(tokens + clients + invitations)
     }
 
     pub(super) async fn stats_sql(&self) -> Result<StoreStats> {
