@@ -42,13 +42,12 @@ use parvis_core::invitations::{
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::MemberEvent;
 use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::mail::invitation::invitation_email;
 use crate::routes::events::find;
 use crate::store::EventRecord;
-use crate::store::accounts::{Membership, Session};
 use crate::store::invitations::{
     InvitationCodeRecord, InvitationLink, InvitationRecord, Invited, Invitee, Resent,
 };
@@ -86,26 +85,6 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
 /// The public call opening an invitation link.
 pub fn router() -> Router<AppState> {
     Router::new().route("/events/{slug}/invitation", post(open))
-}
-
-fn unknown_event() -> AppError {
-    AppError::NotFound("Cet événement n'existe pas.".to_owned())
-}
-
-/// The member's organisation and its event `slug`: 404 otherwise.
-async fn owned_event(
-    state: &AppState,
-    session: &Session,
-    org: &str,
-    slug: &str,
-) -> Result<(Membership, EventRecord), AppError> {
-    let membership = member_of(state, session, org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(unknown_event)?;
-    Ok((membership, event))
 }
 
 fn members_only(event: &EventRecord) -> Result<(), AppError> {
@@ -342,10 +321,8 @@ fn code_line(record: InvitationCodeRecord) -> CodeLine {
 /// `GET …/invitations`.
 async fn list(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent,
 ) -> Result<Json<InvitationList>, AppError> {
-    let (_, event) = owned_event(&state, &session, &org, &slug).await?;
     let invitations = state.store.invitations(event.id).await?;
     let codes = state.store.invitation_codes(event.id).await?;
     let sent = state
@@ -371,11 +348,14 @@ fn plural(count: usize, one: &str, many: &str) -> String {
 /// `POST …/invitations`.
 async fn invite(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
     AppJson(request): AppJson<InviteRequest>,
 ) -> Result<Json<InviteReport>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     members_only(&event)?;
     let (found, problems) = parse_list(&request.adresses);
     let mut seen = HashSet::new();
@@ -500,10 +480,14 @@ async fn invite(
 /// `POST …/invitations/{id}/renvoyer`.
 async fn resend(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, id)): Path<(String, String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
+    Path((_, _, id)): Path<(String, String, String)>,
 ) -> Result<Json<Accepted>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     let id = id_of(&id, invitation_gone)?;
     let public_url = state.public_url.clone();
     let store = state.store.clone();
@@ -571,11 +555,14 @@ async fn resend(
 /// `POST …/codes-invitation`: the code is in this answer and nowhere else.
 async fn create_code(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
     AppJson(request): AppJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeCreated>), AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     members_only(&event)?;
     let label = request.libelle.trim().to_owned();
     let problem = if label.is_empty() {
@@ -640,10 +627,14 @@ async fn create_code(
 /// `POST …/codes-invitation/{id}/revoquer`.
 async fn revoke_code(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug, id)): Path<(String, String, String)>,
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent,
+    Path((_, _, id)): Path<(String, String, String)>,
 ) -> Result<Json<Accepted>, AppError> {
-    let (membership, event) = owned_event(&state, &session, &org, &slug).await?;
     let id = id_of(&id, code_gone)?;
     let now = Utc::now();
     let label = state
