@@ -10,6 +10,7 @@ use parvis_core::gestion::EventLine;
 use sqlx::Row;
 
 use super::events::StoredEvent;
+use super::registrations::parse_status;
 use super::seats::wish;
 use super::{SqlStore, Tx, decode_json};
 use crate::store::editor::RegistrationCounts;
@@ -83,24 +84,42 @@ struct Holder {
 }
 
 impl SqlStore {
+    /// The event's active registrations with their choices: two statements,
+    /// whatever their number.
     async fn holders(&self, tx: &mut Tx<'_>, event_id: i64) -> Result<Vec<Holder>> {
         let rows = sqlx::query(&self.q("SELECT id, status, tracks_json FROM registrations
-             WHERE event_id = ? AND status <> 'cancelled'"))
+             WHERE event_id = ? AND status <> 'cancelled' ORDER BY id"))
         .bind(event_id)
         .fetch_all(&mut **tx)
         .await
         .context("failed to read an event's registrations")?;
-        let mut holders = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let status: String = row.try_get("status")?;
-            holders.push(Holder {
-                holds_seats: status == "confirmed" || status == "pending",
-                tracks: decode_json(&row, "tracks_json")?,
-                sessions: self.sessions_of(&mut **tx, id).await?,
-            });
+        let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for row in sqlx::query(&self.q(
+            "SELECT s.registration_id, s.idx FROM registration_sessions s
+             JOIN registrations r ON r.id = s.registration_id
+             WHERE r.event_id = ? AND r.status <> 'cancelled' ORDER BY s.registration_id, s.idx",
+        ))
+        .bind(event_id)
+        .fetch_all(&mut **tx)
+        .await
+        .context("failed to read chosen days")?
+        {
+            let idx: i64 = row.try_get("idx")?;
+            days.entry(row.try_get("registration_id")?)
+                .or_default()
+                .push(usize::try_from(idx).unwrap_or_default());
         }
-        Ok(holders)
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let status: String = row.try_get("status")?;
+                Ok(Holder {
+                    holds_seats: parse_status(&status)?.holds_seats(),
+                    tracks: decode_json(row, "tracks_json")?,
+                    sessions: days.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     pub(super) async fn update_event_once(

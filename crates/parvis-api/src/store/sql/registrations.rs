@@ -717,7 +717,7 @@ impl SqlStore {
     }
 }
 
-fn parse_status(name: &str) -> Result<RegistrationStatus> {
+pub(super) fn parse_status(name: &str) -> Result<RegistrationStatus> {
     RegistrationStatus::parse(name)
         .with_context(|| format!("unknown registration status in the database: {name:?}"))
 }
