@@ -125,22 +125,17 @@ fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
 }
 
 /// Finds a public (published or cancelled) event or answers 404 in
-/// French: a draft is seen only in the back-office.
+/// French: a draft is seen only in the back-office. Where registration
+/// stands was computed by the store as it read the event.
 pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError> {
-    let mut event = state
+    state
         .store
         .event_by_slug(slug)
         .await?
         .filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
         .ok_or_else(|| {
             AppError::NotFound("Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned())
-        })?;
-    event.public.registration_state = if event.public.cancelled {
-        parvis_core::api::RegistrationState::Closed
-    } else {
-        event.public.registration.state_at(Utc::now())
-    };
-    Ok(event)
+        })
 }
 
 #[tracing::instrument(skip(state))]

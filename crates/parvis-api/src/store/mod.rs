@@ -323,7 +323,8 @@ pub trait Store:
         now: DateTime<Utc>,
     ) -> Result<Vec<EventPublic>>;
 
-    /// One event by its slug, with its availability.
+    /// One event by its slug, whatever its status, with its availability
+    /// and where registration stands now (closed once cancelled).
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;
 
     /// All publications, most recent first.
