@@ -125,6 +125,18 @@ where
     )
 }
 
+/// A top-level field of the draft.
+fn top<T>(
+    draft: RwSignal<EventDraft>,
+    get: fn(&EventDraft) -> &T,
+    set: fn(&mut EventDraft) -> &mut T,
+) -> Bound<T>
+where
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    part(draft, move |d| Some(get(d)), move |d| Some(set(d)))
+}
+
 /// A list of lines of the draft, as one text area (one per line).
 fn lines(
     draft: RwSignal<EventDraft>,
@@ -344,12 +356,6 @@ fn Editor(
     };
 
     // Bindings of the top-level fields.
-    let text = move |get: fn(&EventDraft) -> &String, set: fn(&mut EventDraft) -> &mut String| {
-        part(draft, move |d| Some(get(d)), move |d| Some(set(d)))
-    };
-    let flag = move |get: fn(&EventDraft) -> &bool, set: fn(&mut EventDraft) -> &mut bool| {
-        part(draft, move |d| Some(get(d)), move |d| Some(set(d)))
-    };
     let format = Memo::new(move |_| draft.with(|d| d.format.clone()));
     let in_person = move || format.get() != "en_ligne";
     let online = move || format.get() != "presentiel";
@@ -386,26 +392,26 @@ fn Editor(
                 <legend>"L'essentiel"</legend>
                 <SelectField name="kind" label="Type d'événement" errors
                     options=EventKind::ALL.iter().map(|k| (k.as_str().to_owned(), k.label().to_owned())).collect()
-                    value=text(|d| &d.kind, |d| &mut d.kind)/>
-                <TextField name="title" label="Titre" errors value=text(|d| &d.title, |d| &mut d.title)/>
+                    value=top(draft, |d| &d.kind, |d| &mut d.kind)/>
+                <TextField name="title" label="Titre" errors value=top(draft, |d| &d.title, |d| &mut d.title)/>
                 <TextField name="summary" label="Résumé" errors multiline=true
                     hint="Une ou deux phrases, reprises dans l'agenda."
-                    value=text(|d| &d.summary, |d| &mut d.summary)/>
+                    value=top(draft, |d| &d.summary, |d| &mut d.summary)/>
                 {is_new.then(|| view! {
                     <TextField name="slug" label="Adresse de la page" errors required=false
                         hint="Lettres minuscules sans accent, chiffres et tirets. Laissez vide pour la former à partir du titre. Elle ne change plus ensuite."
-                        value=text(|d| &d.slug, |d| &mut d.slug)/>
+                        value=top(draft, |d| &d.slug, |d| &mut d.slug)/>
                 })}
                 <TextField name="organiser" label="Organisateur affiché" errors required=false
                     hint="Laissez vide pour le nom de votre organisation."
-                    value=text(|d| &d.organiser, |d| &mut d.organiser)/>
+                    value=top(draft, |d| &d.organiser, |d| &mut d.organiser)/>
             </fieldset>
 
             <fieldset>
                 <legend>"Description"</legend>
                 <TextField name="description" label="Description" errors multiline=true required=false
                     hint="En Markdown : une ligne vide entre les paragraphes, **gras**, *italique*, « - » en début de ligne pour une liste, [texte du lien](https://…). Les images et le HTML ne sont pas repris."
-                    value=text(|d| &d.description, |d| &mut d.description)/>
+                    value=top(draft, |d| &d.description, |d| &mut d.description)/>
                 <button type="button" class="secondary"
                     on:click=move |_| { render_preview.dispatch(draft.with_untracked(|d| d.description.clone())); }>
                     "Afficher l'aperçu"
@@ -422,21 +428,21 @@ fn Editor(
                 <legend>"Format et lieu"</legend>
                 <SelectField name="format" label="Format" errors
                     options=[EventFormat::EnLigne, EventFormat::Presentiel, EventFormat::Hybride].iter().map(|f| (f.as_str().to_owned(), f.label().to_owned())).collect()
-                    value=text(|d| &d.format, |d| &mut d.format)/>
+                    value=top(draft, |d| &d.format, |d| &mut d.format)/>
                 <Show when=in_person>
                     <TextField name="venue_name" label="Nom du lieu et de la salle" errors required=false
                         hint="Laissez le lieu vide s'il n'est pas encore connu."
-                        value=text(|d| &d.venue_name, |d| &mut d.venue_name)/>
+                        value=top(draft, |d| &d.venue_name, |d| &mut d.venue_name)/>
                     <TextField name="venue_address" label="Adresse du lieu" errors required=false multiline=true
                         hint="Une ligne par ligne d'adresse."
-                        value=text(|d| &d.venue_address, |d| &mut d.venue_address)/>
+                        value=top(draft, |d| &d.venue_address, |d| &mut d.venue_address)/>
                     <TextField name="venue_city" label="Ville" errors required=false
-                        value=text(|d| &d.venue_city, |d| &mut d.venue_city)/>
+                        value=top(draft, |d| &d.venue_city, |d| &mut d.venue_city)/>
                 </Show>
                 <Show when=online>
                     <TextField name="connection_url" label="Lien de connexion" errors required=false kind="url"
                         hint="Envoyé aux seules personnes inscrites et confirmées, jamais affiché sur la page publique."
-                        value=text(|d| &d.connection_url, |d| &mut d.connection_url)/>
+                        value=top(draft, |d| &d.connection_url, |d| &mut d.connection_url)/>
                 </Show>
             </fieldset>
 
@@ -445,7 +451,7 @@ fn Editor(
             <fieldset>
                 <legend>"Public, objectifs, intervenant·es"</legend>
                 <TextField name="audience" label="Public" errors required=false multiline=true
-                    value=text(|d| &d.audience, |d| &mut d.audience)/>
+                    value=top(draft, |d| &d.audience, |d| &mut d.audience)/>
                 <TextField name="objectives" label="Objectifs" errors required=false multiline=true
                     hint="Un objectif par ligne."
                     value=lines(draft, |d| Some(&d.objectives), |d| Some(&mut d.objectives))/>
@@ -455,37 +461,37 @@ fn Editor(
             <fieldset>
                 <legend>"Contact"</legend>
                 <TextField name="contact_name" label="Nom du contact" errors
-                    value=text(|d| &d.contact_name, |d| &mut d.contact_name)/>
+                    value=top(draft, |d| &d.contact_name, |d| &mut d.contact_name)/>
                 <TextField name="contact_email" label="E-mail du contact" errors required=false kind="email"
                     hint="Affiché sur la page publique ; les réponses aux e-mails d'inscription y arrivent."
-                    value=text(|d| &d.contact_email, |d| &mut d.contact_email)/>
+                    value=top(draft, |d| &d.contact_email, |d| &mut d.contact_email)/>
                 <TextField name="contact_phone" label="Téléphone du contact" errors required=false kind="tel"
-                    value=text(|d| &d.contact_phone, |d| &mut d.contact_phone)/>
+                    value=top(draft, |d| &d.contact_phone, |d| &mut d.contact_phone)/>
             </fieldset>
 
             <fieldset>
                 <legend>"Inscriptions"</legend>
                 <TextField name="capacity" label="Places pour tout l'événement" errors required=false kind="number"
                     hint="Laissez vide pour ne pas limiter les places."
-                    value=text(|d| &d.capacity, |d| &mut d.capacity)/>
+                    value=top(draft, |d| &d.capacity, |d| &mut d.capacity)/>
                 <CheckboxField name="waitlist" label="Liste d'attente quand c'est complet" errors
                     hint="Les personnes en attente sont confirmées dans l'ordre dès qu'une place se libère."
-                    checked=flag(|d| &d.waitlist, |d| &mut d.waitlist)/>
+                    checked=top(draft, |d| &d.waitlist, |d| &mut d.waitlist)/>
                 <TextField name="opens_at" label="Ouverture des inscriptions" errors required=false kind="datetime-local"
                     hint="Heure de Paris. Laissez vide pour ouvrir dès la publication."
-                    value=text(|d| &d.opens_at, |d| &mut d.opens_at)/>
+                    value=top(draft, |d| &d.opens_at, |d| &mut d.opens_at)/>
                 <TextField name="closes_at" label="Clôture des inscriptions" errors required=false kind="datetime-local"
                     hint="Heure de Paris. Laissez vide pour clore au début de la première date."
-                    value=text(|d| &d.closes_at, |d| &mut d.closes_at)/>
+                    value=top(draft, |d| &d.closes_at, |d| &mut d.closes_at)/>
                 <CheckboxField name="address_confirmation" label="Demander de confirmer l'adresse e-mail" errors
                     hint="La place est gardée 30 minutes, le temps que la personne clique sur le lien reçu."
-                    checked=flag(|d| &d.address_confirmation, |d| &mut d.address_confirmation)/>
+                    checked=top(draft, |d| &d.address_confirmation, |d| &mut d.address_confirmation)/>
                 <CheckboxField name="members_only" label="Réservé aux membres (sur invitation)" errors
-                    checked=flag(|d| &d.members_only, |d| &mut d.members_only)/>
+                    checked=top(draft, |d| &d.members_only, |d| &mut d.members_only)/>
                 <Show when=move || members_only.get()>
                     <TextField name="access_note" label="Conditions d'accès" errors required=false multiline=true
                         hint="Affiché sur la page publique : qui peut participer."
-                        value=text(|d| &d.access_note, |d| &mut d.access_note)/>
+                        value=top(draft, |d| &d.access_note, |d| &mut d.access_note)/>
                 </Show>
                 <Reminders draft errors/>
             </fieldset>
@@ -495,10 +501,10 @@ fn Editor(
             <fieldset>
                 <legend>"Rapport d'étude"</legend>
                 <TextField name="report_title" label="Titre du rapport" errors required=false
-                    value=text(|d| &d.report_title, |d| &mut d.report_title)/>
+                    value=top(draft, |d| &d.report_title, |d| &mut d.report_title)/>
                 <TextField name="report_url" label="Adresse du rapport" errors required=false
                     hint="https://… ou /rapports/… ; envoyé avec la confirmation d'inscription."
-                    value=text(|d| &d.report_url, |d| &mut d.report_url)/>
+                    value=top(draft, |d| &d.report_url, |d| &mut d.report_url)/>
             </fieldset>
 
             <button type="submit" disabled=move || pending.get() aria-disabled=move || if pending.get() { "true" } else { "false" }>
@@ -551,7 +557,7 @@ fn Sessions(
             </Show>
             <CheckboxField name="day_selection" label="Les inscrit·es choisissent leurs dates (cycle)" errors
                 hint="Sinon, une inscription vaut pour toutes les dates."
-                checked=part(draft, |d| Some(&d.day_selection), |d| Some(&mut d.day_selection))/>
+                checked=top(draft, |d| &d.day_selection, |d| &mut d.day_selection)/>
             {move || (0..count.get()).map(|i| view! { <SessionEditor draft errors i day_selection/> }).collect_view()}
             <button type="button" class="secondary" on:click=add>"Ajouter une date"</button>
         </fieldset>
