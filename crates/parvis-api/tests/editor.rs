@@ -8,6 +8,7 @@ use axum::http::{Method, StatusCode};
 use parvis_api::store::accounts::Role;
 use serde_json::{Value, json};
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser};
 
@@ -755,17 +756,6 @@ async fn another_organisation_s_events_are_out_of_reach(backend: Backend) {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.json()["cancelled"], false);
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

@@ -15,6 +15,7 @@ use parvis_core::feedback::templates;
 use serde_json::{Value, json};
 use sqlx::Row;
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser, PUBLIC_URL};
 
@@ -733,17 +734,6 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
                 .contains("lien de questionnaire")
         );
     }
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

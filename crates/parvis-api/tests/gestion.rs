@@ -8,6 +8,7 @@ use parvis_api::routes::gestion::{Guard, admin_routes};
 use parvis_api::store::accounts::Role;
 use serde_json::json;
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser};
 
@@ -777,17 +778,6 @@ async fn an_organiser_cancels_a_registration_and_the_waiting_list_moves_up(backe
             .status,
         StatusCode::OK
     );
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

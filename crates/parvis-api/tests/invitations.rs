@@ -12,6 +12,7 @@ use parvis_api::store::accounts::Role;
 use parvis_api::{seed, token};
 use serde_json::{Value, json};
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, Browser, PUBLIC_URL, Reply};
 
@@ -697,17 +698,6 @@ async fn invitations_are_forgotten_after_the_retention_period(backend: Backend) 
         )
         .await;
     assert_eq!(opened.status, StatusCode::NOT_FOUND, "{}", opened.text);
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(

@@ -23,6 +23,7 @@ use parvis_core::registration::{RegistrationRequest, check_for_event};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[macro_use]
 mod common;
 use common::app::{App, Backend, PUBLIC_URL};
 
@@ -1133,17 +1134,6 @@ async fn exports_read_page_after_page_with_ranks_across_pages(backend: Backend) 
             || lines[0].ends_with(" : téléchargement interrompu après 0 ligne"),
         "{lines:?}"
     );
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 store_tests!(
