@@ -710,7 +710,7 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
     )
     .await;
     assert_eq!(cold["avis"], "a-froid");
-    assert!(cold["cold_send_at"].is_string(), "{cold}");
+    assert!(cold["send_at"].is_string(), "{cold}");
     let lines = ok(&app, Method::GET, &format!("{event}/avis"), None, &alice).await;
     assert_eq!(lines.as_array().unwrap().len(), 2);
     ok(&app, Method::DELETE, event, None, &alice).await;

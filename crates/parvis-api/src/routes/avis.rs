@@ -34,7 +34,7 @@
 //! Every write is committed before its answer and leaves an audit line
 //! (`avis`, `avis_envoi`, `avis_relance`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -43,12 +43,15 @@ use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{EventKind, FieldErrors};
 use parvis_core::dates;
-use parvis_core::feedback::results::{Comparison, Group, Summary, compare};
-use parvis_core::feedback::{
-    FeedbackAnswer, Questionnaire, QuestionnaireKind, Response, anonymity_notice, breakdown,
-    check_answers, prepare, summary, templates, visible,
+use parvis_core::feedback::api::{
+    Breakdowns, FormAnswers, FormView, NewQuestionnaire, NotAnswered, QuestionnaireLine,
+    QuestionnaireView, ResultsView, SentReport,
 };
-use serde::{Deserialize, Serialize};
+use parvis_core::feedback::results::compare;
+use parvis_core::feedback::{
+    Questionnaire, QuestionnaireKind, Response, anonymity_notice, breakdown, check_answers,
+    prepare, summary, templates, visible,
+};
 
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
@@ -198,41 +201,6 @@ fn closed_conflict() -> AppError {
     }
 }
 
-/// A questionnaire in the organisers' list.
-#[derive(Debug, Serialize)]
-struct QuestionnaireLine {
-    /// `a-chaud` or `a-froid`: its address under `…/avis/`.
-    avis: &'static str,
-    /// « Questionnaire à chaud »…
-    label: &'static str,
-    status: QuestionnaireStatus,
-    title: String,
-    anonymous: bool,
-    /// People asked.
-    invited: usize,
-    /// People who submitted.
-    answered: usize,
-}
-
-/// One questionnaire for the organisers.
-#[derive(Debug, Serialize)]
-struct QuestionnaireView {
-    avis: &'static str,
-    status: QuestionnaireStatus,
-    questionnaire: Questionnaire,
-    invited: usize,
-    answered: usize,
-    reminded: usize,
-    /// Submitted out of asked, in percent.
-    response_rate: Option<u32>,
-    /// Questions that have answers: they can be reworded, not removed.
-    answered_questions: Vec<String>,
-    /// For a cold questionnaire: when it is due (the event's end plus its
-    /// delay), in RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cold_send_at: Option<String>,
-}
-
 /// `GET …/avis`.
 async fn list(
     State(state): State<AppState>,
@@ -245,8 +213,8 @@ async fn list(
         let invitations = state.store.feedback_invitations(record.id).await?;
         let q = &record.questionnaire;
         lines.push(QuestionnaireLine {
-            avis: path_of(q.kind),
-            label: q.kind.label(),
+            avis: path_of(q.kind).to_owned(),
+            label: q.kind.label().to_owned(),
             status: record.status,
             title: q.title.clone(),
             anonymous: q.anonymous,
@@ -255,17 +223,6 @@ async fn list(
         });
     }
     Ok(Json(lines))
-}
-
-/// What `POST …/avis` takes.
-#[derive(Debug, Default, Deserialize)]
-struct NewQuestionnaire {
-    /// A template: `webinaire`, `journee`, `cycle`, `a-froid`.
-    #[serde(default)]
-    modele: Option<String>,
-    /// Or a questionnaire of one's own.
-    #[serde(default)]
-    questionnaire: Option<Questionnaire>,
 }
 
 /// The days of an event, as a cycle's matrix rows: « J1 – mardi 18 mars 2031 ».
@@ -391,12 +348,16 @@ async fn view_of(state: &AppState, scope: &Scope) -> Result<QuestionnaireView, A
     let responses = state.store.feedback_responses(record.id).await?;
     let answered = invitations.iter().filter(|i| i.answered).count();
     let q = &record.questionnaire;
-    let cold_send_at = (q.kind == QuestionnaireKind::Cold)
-        .then(|| scope.event.public.sessions.last())
-        .flatten()
-        .map(|last| q.cold_send_at(last.ends_at).to_rfc3339());
+    let send_at = scope
+        .event
+        .public
+        .sessions
+        .last()
+        .and_then(|last| q.send_due(last.ends_at))
+        .filter(|_| record.sent_at.is_none())
+        .map(|at| at.to_rfc3339());
     Ok(QuestionnaireView {
-        avis: path_of(q.kind),
+        avis: path_of(q.kind).to_owned(),
         status: record.status,
         questionnaire: q.clone(),
         invited: invitations.len(),
@@ -407,7 +368,10 @@ async fn view_of(state: &AppState, scope: &Scope) -> Result<QuestionnaireView, A
             .count(),
         response_rate: rate(answered, invitations.len()),
         answered_questions: answered_questions(&responses).into_iter().collect(),
-        cold_send_at,
+        send_at,
+        sent_at: record.sent_at.map(|at| at.to_rfc3339()),
+        public_link: None,
+        public_answers: 0,
     })
 }
 
@@ -508,19 +472,6 @@ async fn replace(
     )
     .await?;
     Ok(Json(view_of(&state, &scope).await?))
-}
-
-/// What sending or reminding did.
-#[derive(Debug, Serialize)]
-struct SentReport {
-    /// Emails queued now.
-    sent: usize,
-    /// For a sending: true when the recipients were those marked present
-    /// (attendance was taken), false for every confirmed registrant.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attendees_only: Option<bool>,
-    /// French summary, for the status message.
-    message: String,
 }
 
 fn people(n: usize) -> String {
@@ -703,46 +654,6 @@ async fn close(
     Ok(Json(view_of(&state, &scope).await?))
 }
 
-/// Someone asked who has not submitted (named mode only).
-#[derive(Debug, Serialize)]
-struct NotAnswered {
-    first_name: String,
-    last_name: String,
-    email: String,
-    reminded: bool,
-}
-
-/// Results in named mode, by group.
-#[derive(Debug, Serialize)]
-struct Breakdowns {
-    structure_type: Vec<Group>,
-    territory: Vec<Group>,
-    workshop: Vec<Group>,
-}
-
-/// `GET …/avis/{avis}/resultats`.
-#[derive(Debug, Serialize)]
-struct ResultsView {
-    avis: &'static str,
-    status: QuestionnaireStatus,
-    anonymous: bool,
-    invited: usize,
-    /// Submitted responses (the figures count these only).
-    submitted: usize,
-    /// Responses saved but not submitted yet.
-    in_progress: usize,
-    response_rate: Option<u32>,
-    summary: Summary,
-    /// Named mode only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    breakdowns: Option<Breakdowns>,
-    /// Named mode only (empty when anonymous).
-    not_answered: Vec<NotAnswered>,
-    /// Hot versus cold, when the event has both.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    comparison: Option<Vec<Comparison>>,
-}
-
 async fn submitted_of(state: &AppState, id: i64) -> Result<(Vec<Response>, usize), AppError> {
     let (submitted, in_progress): (Vec<Response>, Vec<Response>) = state
         .store
@@ -801,12 +712,13 @@ async fn results(
         None => None,
     };
     Ok(Json(ResultsView {
-        avis: path_of(q.kind),
+        avis: path_of(q.kind).to_owned(),
         status: scope.record.status,
         anonymous: q.anonymous,
         invited: invitations.len(),
         submitted: responses.len(),
         in_progress,
+        public_answers: 0,
         response_rate: rate(
             invitations.iter().filter(|i| i.answered).count(),
             invitations.len(),
@@ -825,30 +737,6 @@ fn unknown_link() -> AppError {
         "Ce lien de questionnaire n'est pas valide ou a expiré. Utilisez le lien reçu par e-mail."
             .to_owned(),
     )
-}
-
-/// What a personal link shows.
-#[derive(Debug, Serialize)]
-struct FormView {
-    /// The event's title and address.
-    event_title: String,
-    event_slug: String,
-    /// The whole questionnaire (the app settles the conditions as the
-    /// person answers, with the same `visible`).
-    questionnaire: Questionnaire,
-    /// The ids of the questions shown given the saved answers.
-    visible: Vec<String>,
-    /// The saved answers.
-    answers: BTreeMap<String, FeedbackAnswer>,
-    /// Whether they were submitted.
-    submitted: bool,
-    /// Whether answers may still be given or changed.
-    editable: bool,
-    /// Anonymous mode: this person already submitted with their other link
-    /// (the first one or the reminder's).
-    answered_elsewhere: bool,
-    /// The sentence saying whether answers are anonymous.
-    anonymity_notice: &'static str,
 }
 
 /// What a link opens, with the response saved under it.
@@ -943,12 +831,13 @@ impl Opened {
                 .into_iter()
                 .map(|q| q.id.clone())
                 .collect(),
-            anonymity_notice: anonymity_notice(&questionnaire),
+            anonymity_notice: anonymity_notice(&questionnaire).to_owned(),
             questionnaire,
             answers: self.saved.answers,
             submitted: self.saved.submitted,
             editable,
             answered_elsewhere,
+            public_link: false,
         }
     }
 }
@@ -959,17 +848,6 @@ async fn open_form(
     Path(token_text): Path<String>,
 ) -> Result<Json<FormView>, AppError> {
     Ok(Json(open_link(&state, &token_text).await?.view()))
-}
-
-/// What `PUT /api/avis/{token}` takes.
-#[derive(Debug, Deserialize)]
-struct FormAnswers {
-    answers: BTreeMap<String, FeedbackAnswer>,
-    /// Submission (every required question shown must be answered); a
-    /// save as one goes otherwise. A submitted response stays submitted:
-    /// later saves are checked as submissions.
-    #[serde(default)]
-    submit: bool,
 }
 
 /// `PUT /api/avis/{token}`.

@@ -22,38 +22,7 @@ use crate::outbox::OutgoingEmail;
 /// The outbox's name of a feedback invitation or reminder.
 pub const FEEDBACK_NOTICE: &str = "feedback";
 
-/// Where a questionnaire stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionnaireStatus {
-    /// Being prepared: nobody was asked yet.
-    Draft,
-    /// Sent: links accept answers (within `opens` and `closes`).
-    Open,
-    /// Closed by the organiser: responses are read-only.
-    Closed,
-}
-
-impl QuestionnaireStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionnaireStatus::Draft => "draft",
-            QuestionnaireStatus::Open => "open",
-            QuestionnaireStatus::Closed => "closed",
-        }
-    }
-
-    /// A stored name back; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "draft" => Some(QuestionnaireStatus::Draft),
-            "open" => Some(QuestionnaireStatus::Open),
-            "closed" => Some(QuestionnaireStatus::Closed),
-            _ => None,
-        }
-    }
-}
+pub use parvis_core::feedback::api::QuestionnaireStatus;
 
 /// A stored questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +40,12 @@ pub struct QuestionnaireRecord {
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
+    /// When its invitations first went out (by hand or by themselves).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When its automatic reminder went out.
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// The hash of its event-wide public link's token, once published.
+    pub public_token_hash: Option<String>,
 }
 
 /// Someone to ask.

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::FieldErrors;
 use crate::text::{ShortText, TextError};
 
+pub mod api;
 pub mod results;
 pub mod templates;
 
@@ -67,6 +68,14 @@ pub const ID_MAX: usize = 80;
 pub const COLD_DELAY_DEFAULT: u16 = 60;
 /// Longest delay before a cold questionnaire, in days.
 pub const COLD_DELAY_MAX: u16 = 365;
+/// Hours between the end of an event and its hot questionnaire, by default.
+pub const SEND_DELAY_DEFAULT: u16 = 2;
+/// Longest delay before a hot questionnaire, in hours (30 days).
+pub const SEND_DELAY_MAX: u16 = 720;
+/// Days between the invitations and the automatic reminder, by default.
+pub const REMINDER_DELAY_DEFAULT: u16 = 7;
+/// Longest delay before the automatic reminder, in days.
+pub const REMINDER_DELAY_MAX: u16 = 60;
 /// Longest answer to a short text question, and « Autre » text.
 pub const SHORT_ANSWER_MAX: usize = 200;
 /// Longest answer to a long text question.
@@ -103,6 +112,14 @@ impl QuestionnaireKind {
 
 fn default_cold_delay() -> u16 {
     COLD_DELAY_DEFAULT
+}
+
+fn default_send_delay() -> u16 {
+    SEND_DELAY_DEFAULT
+}
+
+fn default_reminder_delay() -> u16 {
+    REMINDER_DELAY_DEFAULT
 }
 
 fn is_false(value: &bool) -> bool {
@@ -142,6 +159,19 @@ pub struct Questionnaire {
     /// invitation (60 by default; Qualiopi asks for 1 to 3 months).
     #[serde(default = "default_cold_delay")]
     pub cold_delay_days: u16,
+    /// Sent by itself when due (see [`send_due`](Self::send_due)), with its
+    /// reminder [`reminder_delay_days`](Self::reminder_delay_days) later;
+    /// otherwise only when an organiser sends it.
+    #[serde(default)]
+    pub automatic: bool,
+    /// For a hot questionnaire sent automatically: hours between the end of
+    /// the event's last session and the invitations.
+    #[serde(default = "default_send_delay")]
+    pub send_delay_hours: u16,
+    /// For a questionnaire sent automatically: days between the invitations
+    /// and the one reminder to those who have not answered; 0 for none.
+    #[serde(default = "default_reminder_delay")]
+    pub reminder_delay_days: u16,
     /// The questions, in the order shown.
     pub questions: Vec<FeedbackQuestion>,
 }
@@ -158,6 +188,29 @@ impl Questionnaire {
     /// ending at `event_end`.
     pub fn cold_send_at(&self, event_end: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
         event_end + chrono::Duration::days(i64::from(self.cold_delay_days))
+    }
+
+    /// When an automatic questionnaire goes out by itself, for an event
+    /// ending at `event_end`: `None` when it is sent by hand, or not tied to
+    /// an event.
+    pub fn send_due(&self, event_end: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        if !self.automatic {
+            return None;
+        }
+        match self.kind {
+            QuestionnaireKind::Hot => {
+                Some(event_end + chrono::Duration::hours(i64::from(self.send_delay_hours)))
+            }
+            QuestionnaireKind::Cold => Some(self.cold_send_at(event_end)),
+            QuestionnaireKind::Stakeholder => None,
+        }
+    }
+
+    /// When the automatic reminder is due, for invitations sent at
+    /// `sent_at`: `None` when sent by hand or without a reminder.
+    pub fn reminder_due(&self, sent_at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        (self.automatic && self.reminder_delay_days > 0)
+            .then(|| sent_at + chrono::Duration::days(i64::from(self.reminder_delay_days)))
     }
 
     /// The question with this id.
@@ -649,7 +702,8 @@ impl Checker {
 /// Checks a questionnaire and returns it as it should be stored: texts
 /// trimmed, blank options dropped, blank ids made from the label (with
 /// [`crate::editor::slugify`]). Otherwise every problem, in French, keyed
-/// `title`, `intro`, `closes`, `cold_delay_days`, `questions` or
+/// `title`, `intro`, `closes`, `cold_delay_days`, `send_delay_hours`,
+/// `reminder_delay_days`, `questions` or
 /// `questions.{i}.{label, id, help, options, rows, min_label, max_label,
 /// max, condition}`.
 ///
@@ -666,6 +720,21 @@ pub fn prepare(questionnaire: &Questionnaire) -> Result<Questionnaire, FieldErro
         c.errors.add(
             "cold_delay_days",
             format!("Le délai doit être compris entre 1 et {COLD_DELAY_MAX} jours."),
+        );
+    }
+    if questionnaire.send_delay_hours > SEND_DELAY_MAX {
+        c.errors.add(
+            "send_delay_hours",
+            format!("Le délai doit être compris entre 0 et {SEND_DELAY_MAX} heures."),
+        );
+    }
+    if questionnaire.reminder_delay_days > REMINDER_DELAY_MAX {
+        c.errors.add(
+            "reminder_delay_days",
+            format!(
+                "Le délai de relance doit être compris entre 0 (pas de relance) et \
+                 {REMINDER_DELAY_MAX} jours."
+            ),
         );
     }
     if let (Some(opens), Some(closes)) = (questionnaire.opens, questionnaire.closes)
@@ -819,6 +888,9 @@ pub fn prepare(questionnaire: &Questionnaire) -> Result<Questionnaire, FieldErro
             opens: questionnaire.opens,
             closes: questionnaire.closes,
             cold_delay_days: questionnaire.cold_delay_days,
+            automatic: questionnaire.automatic,
+            send_delay_hours: questionnaire.send_delay_hours,
+            reminder_delay_days: questionnaire.reminder_delay_days,
             questions: checked,
         })
     } else {

@@ -11,7 +11,7 @@
 
 use super::{
     COLD_DELAY_DEFAULT, Condition, ConditionValue, FeedbackKind, FeedbackQuestion, ITEMS_MAX,
-    Questionnaire, QuestionnaireKind,
+    Questionnaire, QuestionnaireKind, REMINDER_DELAY_DEFAULT, SEND_DELAY_DEFAULT,
 };
 
 fn question(id: &str, label: &str, required: bool, kind: FeedbackKind) -> FeedbackQuestion {
@@ -63,6 +63,9 @@ fn questionnaire(
         opens: None,
         closes: None,
         cold_delay_days: COLD_DELAY_DEFAULT,
+        automatic: true,
+        send_delay_hours: SEND_DELAY_DEFAULT,
+        reminder_delay_days: REMINDER_DELAY_DEFAULT,
         questions,
     }
 }

@@ -66,6 +66,9 @@ fn form(questions: Vec<FeedbackQuestion>) -> Questionnaire {
         opens: None,
         closes: None,
         cold_delay_days: COLD_DELAY_DEFAULT,
+        automatic: false,
+        send_delay_hours: 2,
+        reminder_delay_days: 7,
         questions,
     }
 }

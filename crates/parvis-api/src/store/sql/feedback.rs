@@ -49,7 +49,21 @@ struct StoredQuestionnaire {
     )]
     closes: Option<DateTime<FixedOffset>>,
     cold_delay_days: u16,
+    #[serde(default)]
+    automatic: bool,
+    #[serde(default = "send_delay_default")]
+    send_delay_hours: u16,
+    #[serde(default = "reminder_delay_default")]
+    reminder_delay_days: u16,
     questions: Vec<FeedbackQuestion>,
+}
+
+fn send_delay_default() -> u16 {
+    parvis_core::feedback::SEND_DELAY_DEFAULT
+}
+
+fn reminder_delay_default() -> u16 {
+    parvis_core::feedback::REMINDER_DELAY_DEFAULT
 }
 
 impl StoredQuestionnaire {
@@ -62,6 +76,9 @@ impl StoredQuestionnaire {
             opens,
             closes,
             cold_delay_days,
+            automatic,
+            send_delay_hours,
+            reminder_delay_days,
             questions,
         } = questionnaire.clone();
         Self {
@@ -71,6 +88,9 @@ impl StoredQuestionnaire {
             opens,
             closes,
             cold_delay_days,
+            automatic,
+            send_delay_hours,
+            reminder_delay_days,
             questions,
         }
     }
@@ -83,6 +103,9 @@ impl StoredQuestionnaire {
             opens,
             closes,
             cold_delay_days,
+            automatic,
+            send_delay_hours,
+            reminder_delay_days,
             questions,
         } = self;
         Questionnaire {
@@ -93,6 +116,9 @@ impl StoredQuestionnaire {
             opens,
             closes,
             cold_delay_days,
+            automatic,
+            send_delay_hours,
+            reminder_delay_days,
             questions,
         }
     }
@@ -108,8 +134,14 @@ fn stored_kind(questionnaire: &Questionnaire) -> Result<&'static str> {
     kind_name(questionnaire.kind).ok_or_else(|| anyhow!("a stakeholder questionnaire has no event"))
 }
 
-const QUESTIONNAIRE_COLUMNS: &str =
-    "q.id, q.event_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at";
+const QUESTIONNAIRE_COLUMNS: &str = "q.id, q.event_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at, \
+     q.sent_at, q.reminded_at, q.public_token_hash";
+
+fn optional_timestamp(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| parse_timestamp(&text))
+        .transpose()
+}
 
 fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
     let kind: String = row.try_get("kind")?;
@@ -130,6 +162,9 @@ fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
         questionnaire: stored.into_questionnaire(kind),
         created_at: parse_timestamp(&row.try_get::<String, _>("created_at")?)?,
         updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
+        sent_at: optional_timestamp(row, "sent_at")?,
+        reminded_at: optional_timestamp(row, "reminded_at")?,
+        public_token_hash: row.try_get("public_token_hash")?,
     })
 }
 
@@ -419,9 +454,11 @@ impl SqlStore {
             asked.push(recipient.email.clone());
         }
         sqlx::query(&self.q(
-            "UPDATE feedback_questionnaires SET status = 'open', updated_at = ?
-             WHERE id = ? AND status = 'draft'",
+            "UPDATE feedback_questionnaires SET status = 'open', updated_at = ?,
+                 sent_at = COALESCE(sent_at, ?)
+             WHERE id = ? AND status <> 'closed'",
         ))
+        .bind(&now_text)
         .bind(&now_text)
         .bind(id)
         .execute(&mut *tx)

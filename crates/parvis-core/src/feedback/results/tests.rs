@@ -27,6 +27,9 @@ fn questionnaire() -> Questionnaire {
         opens: None,
         closes: None,
         cold_delay_days: 60,
+        automatic: false,
+        send_delay_hours: 2,
+        reminder_delay_days: 7,
         questions: vec![
             q(
                 "s",
