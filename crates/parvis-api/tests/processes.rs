@@ -1,6 +1,7 @@
 //! Tests with real endpoint processes (the `parvis-server` binary):
-//! crash safety under SIGKILL on both stores, and two replicas sharing one
-//! PostgreSQL database.
+//! crash safety under SIGKILL on both stores (registrations and their
+//! emails, feedback answers), and two replicas sharing one PostgreSQL
+//! database.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -405,4 +406,366 @@ async fn the_first_organisation_and_its_administrator_come_from_one_command() {
         "pole-ressources"
     );
     assert_eq!(me["organisations"][0]["role"], "administrateur");
+}
+
+// ---- Feedback answers under SIGKILL ----
+
+/// The event whose questionnaire the crash test answers.
+const AVIS_EVENT: &str = "webinaire-avis-crash";
+/// Its registrants, each asked once.
+const AVIS_PEOPLE: usize = 160;
+/// Concurrent participants' clients; each owns `AVIS_PEOPLE / AVIS_CLIENTS`
+/// personal links.
+const AVIS_CLIENTS: usize = 8;
+
+/// An organiser's browser: the session cookie and its CSRF proof.
+struct Organiser {
+    cookie: String,
+    csrf: String,
+}
+
+impl Organiser {
+    fn send(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: String,
+    ) -> reqwest::RequestBuilder {
+        client
+            .request(method, url)
+            .header("cookie", &self.cookie)
+            .header("x-parvis-csrf", &self.csrf)
+    }
+}
+
+/// An organisation `centre` owning the webinar `AVIS_EVENT`, and a session
+/// of its administrator, made in the store as the test app does.
+async fn feedback_organiser(store: &dyn Store) -> Organiser {
+    use parvis_api::store::accounts::Role;
+    let now = chrono::Utc::now();
+    let organisation = store
+        .create_organisation("centre", "Centre de ressources", now)
+        .await
+        .unwrap()
+        .unwrap();
+    let account = store
+        .account_for("alice@centre.example.org", "Alice Martin", now)
+        .await
+        .unwrap();
+    store
+        .set_member(organisation.id, account.id, Role::Administrateur, now)
+        .await
+        .unwrap();
+    let session = parvis_api::token::generate().unwrap();
+    let csrf = parvis_api::token::random_hex(32).unwrap();
+    store
+        .create_session(
+            account.id,
+            &session.hash,
+            &csrf,
+            "tests",
+            now + chrono::Duration::days(1),
+            now,
+        )
+        .await
+        .unwrap();
+    let day = now.date_naive() + chrono::Days::new(30);
+    store
+        .insert_event(&parvis_api::seed::webinar(AVIS_EVENT, day, None))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .assign_events(organisation.id, &[AVIS_EVENT])
+        .await
+        .unwrap();
+    Organiser {
+        cookie: format!("parvis_session={}", session.token),
+        csrf,
+    }
+}
+
+/// The personal feedback links in the `.eml` files of the outbox.
+fn feedback_tokens(outbox: &Path) -> BTreeMap<String, String> {
+    let mut tokens = BTreeMap::new();
+    let prefix = "https://parvis.example.org/avis/";
+    for entry in std::fs::read_dir(outbox).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let Ok(raw) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        // Quoted-printable: soft line breaks and `=3D` for `=`.
+        let text = raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        if let Some(after) = text.split(prefix).nth(1) {
+            let token: String = after.chars().take(64).collect();
+            assert!(
+                token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+                "a broken link in {}: {token}",
+                path.display()
+            );
+            let to = text
+                .lines()
+                .find_map(|line| line.strip_prefix("To: "))
+                .expect("a To header")
+                .trim()
+                .to_owned();
+            tokens.insert(token, to);
+        }
+    }
+    tokens
+}
+
+/// Every answer of the webinar template, the long text carrying `version`.
+fn answers(version: u32, submit: bool) -> serde_json::Value {
+    json!({
+        "answers": {
+            "satisfaction": 1 + version % 5, "objectifs": 4, "intervenants": 5, "utilite": 3,
+            "recommandation": version % 11, "approfondir": false,
+            "points-forts": format!("version {version}")
+        },
+        "submit": submit
+    })
+}
+
+/// What one personal link saw: the last version answered with a 200, and
+/// the last version sent (one more when a request was cut by the crash).
+#[derive(Debug, Clone, Copy, Default)]
+struct Answered {
+    acknowledged: Option<u32>,
+    sent: Option<u32>,
+}
+
+/// Answers through the links from [`AVIS_CLIENTS`] concurrent clients
+/// until `stop` is set or the server dies. Each client owns its links and
+/// alternates a first answer (a submission) on a new link and a new
+/// version on one it already answered, so that the crash lands among both.
+/// Counts the 200s in `acknowledged_count`; returns what each link saw.
+async fn stream_answers(
+    base: String,
+    tokens: Vec<String>,
+    stop: Arc<Mutex<bool>>,
+    acknowledged_count: Arc<std::sync::atomic::AtomicUsize>,
+) -> BTreeMap<String, Answered> {
+    let share = tokens.len() / AVIS_CLIENTS;
+    let clients: Vec<_> = tokens
+        .chunks(share)
+        .map(|own| {
+            let own = own.to_vec();
+            let (base, stop, count) = (base.clone(), stop.clone(), acknowledged_count.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut seen: Vec<Answered> = vec![Answered::default(); own.len()];
+                let mut started = 0;
+                let mut step = 0usize;
+                while !*stop.lock().unwrap() {
+                    step += 1;
+                    let index = if started == 0 || (step % 2 == 0 && started < own.len()) {
+                        started += 1;
+                        started - 1
+                    } else {
+                        (step * 7) % started
+                    };
+                    let version = seen[index].sent.map_or(1, |v| v + 1);
+                    seen[index].sent = Some(version);
+                    let sent = client
+                        .put(format!("{base}/api/avis/{}", own[index]))
+                        .json(&answers(version, true))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == 200 => {
+                            seen[index].acknowledged = Some(version);
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        Ok(response) => panic!(
+                            "unexpected status {}: {}",
+                            response.status(),
+                            response.text().await.unwrap_or_default()
+                        ),
+                        // The server was killed: this answer may or may not
+                        // have been stored, but it was never acknowledged.
+                        Err(_) => break,
+                    }
+                }
+                own.into_iter().zip(seen).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seen = BTreeMap::new();
+    for client in clients {
+        seen.extend(client.await.unwrap());
+    }
+    seen
+}
+
+async fn crash_mid_answers_loses_nothing(data: &TempDir, database_url: Option<String>) {
+    let store: Arc<dyn Store> = Arc::new(match &database_url {
+        Some(url) => SqlStore::open_postgres(url).await.unwrap(),
+        None => SqlStore::open_sqlite(&data.path().join("parvis.sqlite3"))
+            .await
+            .unwrap(),
+    });
+    let organiser = feedback_organiser(store.as_ref()).await;
+    let server = Server::start(data.path(), database_url.as_deref()).await;
+    let client = reqwest::Client::new();
+
+    // Registrants, through the public route.
+    let registrations: Vec<_> = (0..AVIS_PEOPLE)
+        .map(|n| {
+            let request = client
+                .post(server.url(&format!("/api/events/{AVIS_EVENT}/registrations")))
+                .json(&body(&format!("avis-{n}@exemple.fr")))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    for registration in registrations {
+        assert_eq!(registration.await.unwrap().unwrap().status(), 201);
+    }
+
+    // The questionnaire, from the webinar template, sent to all of them.
+    let avis = server.url(&format!(
+        "/api/gestion/organisations/centre/evenements/{AVIS_EVENT}/avis"
+    ));
+    let created = organiser
+        .send(&client, reqwest::Method::POST, avis.clone())
+        .json(&json!({"modele": "webinaire"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let sent = organiser
+        .send(
+            &client,
+            reqwest::Method::POST,
+            format!("{avis}/a-chaud/envoyer"),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let sent: serde_json::Value = sent.json().await.unwrap();
+    assert_eq!(sent["sent"], AVIS_PEOPLE, "{sent}");
+
+    // Each person's link, from the emails delivered to the outbox.
+    let outbox = data.path().join("outbox");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let tokens = loop {
+        let tokens = feedback_tokens(&outbox);
+        if tokens.len() == AVIS_PEOPLE {
+            break tokens;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} feedback links of {AVIS_PEOPLE} in {}",
+            tokens.len(),
+            outbox.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let tokens: Vec<String> = tokens.into_keys().collect();
+
+    // Answers flow; the process is killed once half the first answers
+    // and as many new versions are acknowledged.
+    let stop = Arc::new(Mutex::new(false));
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stream = tokio::spawn(stream_answers(
+        server.url(""),
+        tokens.clone(),
+        stop.clone(),
+        count.clone(),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count.load(std::sync::atomic::Ordering::SeqCst) < AVIS_PEOPLE && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.kill();
+    *stop.lock().unwrap() = true;
+    let seen = stream.await.unwrap();
+    let acknowledged: Vec<(&String, u32)> = seen
+        .iter()
+        .filter_map(|(token, answered)| answered.acknowledged.map(|v| (token, v)))
+        .collect();
+    assert!(
+        acknowledged.len() > 20,
+        "only {} links answered before the crash",
+        acknowledged.len()
+    );
+    assert!(
+        acknowledged.len() < AVIS_PEOPLE,
+        "the crash came after every link was answered: nothing was in flight"
+    );
+
+    // After restart, each acknowledged answer is there, submitted, at the
+    // version acknowledged or at the one in flight when the process died.
+    let restarted = Server::start(data.path(), database_url.as_deref()).await;
+    for (token, version) in &acknowledged {
+        let form = client
+            .get(restarted.url(&format!("/api/avis/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 200);
+        let form: serde_json::Value = form.json().await.unwrap();
+        assert_eq!(form["submitted"], true, "{token}: {form}");
+        let stored = form["answers"]["points-forts"].as_str().unwrap_or_default();
+        let in_flight = seen[*token].sent.filter(|sent| sent > version);
+        assert!(
+            stored == format!("version {version}")
+                || in_flight.is_some_and(|v| stored == format!("version {v}")),
+            "{token} acknowledged version {version}, found {stored:?}"
+        );
+    }
+    // The results count each of them, and at most the one in flight more
+    // per client.
+    let results = organiser
+        .send(
+            &client,
+            reqwest::Method::GET,
+            restarted.url(&format!(
+                "/api/gestion/organisations/centre/evenements/{AVIS_EVENT}/avis/a-chaud/resultats"
+            )),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(results.status(), 200);
+    let results: serde_json::Value = results.json().await.unwrap();
+    let submitted = results["submitted"].as_u64().unwrap() as usize;
+    assert_eq!(results["invited"], AVIS_PEOPLE, "{}", results["invited"]);
+    assert!(
+        (acknowledged.len()..=acknowledged.len() + AVIS_CLIENTS).contains(&submitted),
+        "{submitted} submitted responses for {} acknowledged",
+        acknowledged.len()
+    );
+    assert_eq!(
+        results["summary"]["questions"][0]["answered"].as_u64(),
+        Some(submitted as u64),
+        "{}",
+        results["summary"]["questions"][0]
+    );
+    drop(restarted);
+}
+
+#[tokio::test]
+async fn sqlite_a_crash_mid_stream_loses_no_acknowledged_feedback_answer() {
+    let data = TempDir::new().unwrap();
+    crash_mid_answers_loses_nothing(&data, None).await;
+}
+
+#[tokio::test]
+async fn postgres_a_crash_mid_stream_loses_no_acknowledged_feedback_answer() {
+    let Some((_database, url)) = common::throwaway_postgres().await else {
+        return;
+    };
+    let data = TempDir::new().unwrap();
+    crash_mid_answers_loses_nothing(&data, Some(url)).await;
 }
