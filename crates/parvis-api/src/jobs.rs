@@ -1,7 +1,7 @@
 //! Scheduled work behind one runner: releasing seats held for an address
 //! that was not confirmed in time, reminders before each session, forgetting
-//! expired personal links and per-client counts, and the outbox delivery;
-//! feedback invitations will join it.
+//! expired personal links and per-client counts, automatic feedback
+//! questionnaires and their reminders, and the outbox delivery.
 //!
 //! Locally, [`run_forever`] runs the jobs every few seconds and whenever an
 //! email is queued. Serverless, a scheduler calls `POST /api/jobs/run`
@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::mail::worker::{self, DeliveryReport};
+use crate::routes::avis::FeedbackRun;
 
 /// What one run of the jobs did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -23,6 +24,8 @@ pub struct JobReport {
     pub released: usize,
     /// Reminders queued (before each session, at the event's offsets).
     pub reminders: usize,
+    /// Automatic feedback invitations and reminders queued.
+    pub feedback: FeedbackRun,
     /// The outbox delivery.
     pub emails: DeliveryReport,
     /// Expired rows forgotten (personal links, per-client counts).
@@ -31,14 +34,21 @@ pub struct JobReport {
 
 /// Runs every job once: reminders first, so they leave in the same run.
 pub async fn run_once(state: &AppState) -> Result<JobReport> {
-    let now = chrono::Utc::now();
+    run_at(state, chrono::Utc::now()).await
+}
+
+/// Runs every job once as if it were `now` (tests move the clock past an
+/// event's end this way).
+pub async fn run_at(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<JobReport> {
     let compose = crate::mail::composer(state.public_url.clone(), move || now);
     let released = state.store.release_expired_holds(&compose, now).await?;
     let reminders = state.store.queue_due_reminders(&compose, now).await?;
+    let feedback = crate::routes::avis::run_due(state, now).await?;
     let purged = state.store.purge_expired(now).await?;
     Ok(JobReport {
         released,
         reminders,
+        feedback,
         emails: worker::deliver_due(state.store.as_ref(), state.mailer.as_ref()).await?,
         purged,
     })

@@ -58,7 +58,13 @@ async fn feedback_tokens(app: &App, email: &str) -> Vec<String> {
     let prefix = format!("{PUBLIC_URL}/avis/");
     app.state
         .store
-        .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 10_000)
+        // Emails the job runner queued at a later instant (`jobs::run_at`)
+        // are due then.
+        .claim_due_emails(
+            chrono::Utc::now() + chrono::Duration::days(400),
+            chrono::Duration::zero(),
+            10_000,
+        )
         .await
         .unwrap()
         .into_iter()
@@ -736,8 +742,335 @@ async fn a_questionnaire_past_its_closing_is_read_only(backend: Backend) {
     }
 }
 
+/// The end of the webinar's last session.
+async fn event_end(app: &App) -> chrono::DateTime<chrono::Utc> {
+    let event = app.state.store.event_by_slug(SLUG).await.unwrap().unwrap();
+    event.public.sessions.last().unwrap().ends_at.to_utc()
+}
+
+async fn automatic_questionnaires_go_out_after_the_event_and_remind_once(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (alice, _) = setup(&app).await;
+    let list = avis("centre-a");
+    let hot = ok(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "webinaire"})),
+        &alice,
+    )
+    .await;
+    assert_eq!(hot["questionnaire"]["automatic"], true, "{hot}");
+    assert_eq!(hot["questionnaire"]["send_delay_hours"], 2);
+    let end = event_end(&app).await;
+    let due = end + chrono::Duration::hours(2);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(hot["send_at"].as_str().unwrap()).unwrap(),
+        due,
+        "{hot}"
+    );
+    // The cold one is made manual: it never goes by itself.
+    let mut cold = ok(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "a-froid"})),
+        &alice,
+    )
+    .await;
+    cold["questionnaire"]["automatic"] = json!(false);
+    let cold = ok(
+        &app,
+        Method::PUT,
+        &format!("{list}/a-froid"),
+        Some(cold["questionnaire"].clone()),
+        &alice,
+    )
+    .await;
+    assert!(cold.get("send_at").is_none(), "{cold}");
+
+    let run = |at| parvis_api::jobs::run_at(&app.state, at);
+    let report = run(due - chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(report.feedback.invited, 0);
+    assert!(
+        feedback_tokens(&app, "ana@ville.example.fr")
+            .await
+            .is_empty()
+    );
+    let report = run(due + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(report.feedback.invited, 3);
+    let tokens = feedback_tokens(&app, "ana@ville.example.fr").await;
+    assert_eq!(tokens.len(), 1);
+    // Once: later runs, and a second runner, ask nobody again.
+    let (again, twin) = tokio::join!(
+        run(due + chrono::Duration::minutes(2)),
+        run(due + chrono::Duration::minutes(2))
+    );
+    assert_eq!(
+        again.unwrap().feedback.invited + twin.unwrap().feedback.invited,
+        0
+    );
+    let view = ok(&app, Method::GET, &format!("{list}/a-chaud"), None, &alice).await;
+    assert_eq!(view["status"], "open", "{view}");
+    assert_eq!(view["invited"], 3);
+    assert!(view.get("send_at").is_none(), "{view}");
+    assert!(view["sent_at"].is_string(), "{view}");
+
+    let reply = app
+        .send(
+            Method::PUT,
+            &format!("/api/avis/{}", tokens[0]),
+            Some(json!({"answers": full_answers(), "submit": true})),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    // The reminder: 7 days later, to the two who have not answered, once.
+    let sent = due + chrono::Duration::minutes(1);
+    let report = run(sent + chrono::Duration::days(7) - chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(report.feedback.reminded, 0);
+    let report = run(sent + chrono::Duration::days(7) + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(report.feedback.reminded, 2);
+    // (Every email queued so far: the invitation, then the reminder.)
+    assert_eq!(feedback_tokens(&app, "ben@ville.example.fr").await.len(), 2);
+    assert_eq!(feedback_tokens(&app, "ana@ville.example.fr").await.len(), 1);
+    let report = run(sent + chrono::Duration::days(8)).await.unwrap();
+    assert_eq!(report.feedback.reminded, 0);
+
+    // The manual cold questionnaire is still a draft 61 days on.
+    let report = run(end + chrono::Duration::days(61)).await.unwrap();
+    assert_eq!(report.feedback.invited, 0);
+    let cold = ok(&app, Method::GET, &format!("{list}/a-froid"), None, &alice).await;
+    assert_eq!(cold["status"], "draft", "{cold}");
+}
+
+/// A request to a feedback link from a browser with its own key.
+async fn from_browser(
+    app: &App,
+    method: Method,
+    token: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> common::app::Reply {
+    let mut request = axum::http::Request::builder()
+        .method(method)
+        .uri(format!("/api/avis/{token}"));
+    if let Some(key) = key {
+        request = request.header(parvis_core::feedback::api::BROWSER_HEADER, key);
+    }
+    let request = match body {
+        Some(body) => request
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body.to_string())),
+        None => request.body(axum::body::Body::empty()),
+    }
+    .unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    common::app::Reply {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&body).into_owned(),
+        body,
+    }
+}
+
+async fn the_public_link_takes_one_answer_per_browser_linked_to_nobody(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (alice, bruno) = setup(&app).await;
+    let list = avis("centre-a");
+    ok(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "webinaire"})),
+        &alice,
+    )
+    .await;
+    let link_route = format!("{list}/a-chaud/lien-public");
+    // Not for another organisation.
+    let reply = app
+        .send(
+            Method::POST,
+            avis("centre-b") + "/a-chaud/lien-public",
+            None,
+            &bruno,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
+    let view = ok(&app, Method::POST, &link_route, None, &alice).await;
+    assert_eq!(view["status"], "open", "{view}");
+    let link = view["public_link"].as_str().unwrap().to_owned();
+    let token = link
+        .strip_prefix(&format!("{PUBLIC_URL}/avis/"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 64, "{link}");
+
+    let first = "0123456789abcdef0123456789abcdef";
+    let second = "fedcba9876543210fedcba9876543210";
+    let reply = from_browser(&app, Method::GET, &token, None, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let form = reply.json();
+    assert_eq!(form["public_link"], true);
+    assert_eq!(form["answers"], json!({}));
+    assert_eq!(form["editable"], true);
+    // Without its key, a browser cannot save.
+    let reply = from_browser(
+        &app,
+        Method::PUT,
+        &token,
+        Some(json!({"answers": {"satisfaction": 4}})),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("navigateur"),
+        "{}",
+        reply.text
+    );
+    // Each browser its own response, kept as it goes.
+    let reply = from_browser(
+        &app,
+        Method::PUT,
+        &token,
+        Some(json!({"answers": {"satisfaction": 4}})),
+        Some(first),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let again = from_browser(&app, Method::GET, &token, None, Some(first))
+        .await
+        .json();
+    assert_eq!(again["answers"], json!({"satisfaction": 4}));
+    let other = from_browser(&app, Method::GET, &token, None, Some(second))
+        .await
+        .json();
+    assert_eq!(other["answers"], json!({}));
+    let reply = from_browser(
+        &app,
+        Method::PUT,
+        &token,
+        Some(json!({"answers": full_answers(), "submit": true})),
+        Some(second),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json()["submitted"], true);
+
+    let results = ok(
+        &app,
+        Method::GET,
+        &format!("{list}/a-chaud/resultats"),
+        None,
+        &alice,
+    )
+    .await;
+    assert_eq!(results["submitted"], 1, "{results}");
+    assert_eq!(results["public_answers"], 1, "{results}");
+    assert_eq!(results["in_progress"], 1, "{results}");
+    assert!(results["response_rate"].is_null(), "{results}");
+    let view = ok(&app, Method::GET, &format!("{list}/a-chaud"), None, &alice).await;
+    assert_eq!(view["public_answers"], 1, "{view}");
+    // Linked to nobody, and dated to the day only.
+    let rows = sqlx::query(
+        "SELECT registration_id, updated_at, source, structure_type FROM feedback_responses",
+    )
+    .fetch_all(app.pool().await)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert!(
+            row.try_get::<Option<i64>, _>("registration_id")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            row.try_get::<Option<String>, _>("structure_type")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(row.try_get::<String, _>("source").unwrap(), "public");
+        let updated: String = row.try_get("updated_at").unwrap();
+        assert!(updated.ends_with("T00:00:00.000000Z"), "{updated}");
+    }
+
+    // At most 50 new responses an hour from one address.
+    for i in 0..48 {
+        let key = format!("{i:032x}");
+        let reply = from_browser(
+            &app,
+            Method::PUT,
+            &token,
+            Some(json!({"answers": {}})),
+            Some(&key),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{i}: {}", reply.text);
+    }
+    let reply = from_browser(
+        &app,
+        Method::PUT,
+        &token,
+        Some(json!({"answers": {}})),
+        Some(&format!("{:032x}", 99)),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.text
+    );
+    // A browser that already has its response may still change it.
+    let reply = from_browser(
+        &app,
+        Method::PUT,
+        &token,
+        Some(json!({"answers": {"satisfaction": 3}})),
+        Some(first),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    // A new link replaces the old one; withdrawn, neither works.
+    let view = ok(&app, Method::POST, &link_route, None, &alice).await;
+    let renewed = view["public_link"].as_str().unwrap().to_owned();
+    assert_ne!(renewed, link);
+    let reply = from_browser(&app, Method::GET, &token, None, Some(first)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
+    let view = ok(&app, Method::DELETE, &link_route, None, &alice).await;
+    assert!(view.get("public_link").is_none(), "{view}");
+    let renewed_token = renewed.rsplit('/').next().unwrap();
+    let reply = from_browser(&app, Method::GET, renewed_token, None, Some(first)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
+}
+
 store_tests!(
     named_feedback_from_template_to_results,
     anonymous_feedback_to_confirmed_registrants_with_one_reminder,
     a_questionnaire_past_its_closing_is_read_only,
+    automatic_questionnaires_go_out_after_the_event_and_remind_once,
+    the_public_link_takes_one_answer_per_browser_linked_to_nobody,
 );

@@ -26,6 +26,18 @@
 //!   those who have not submitted, with a second link (the first keeps
 //!   working).
 //! - `POST …/avis/{avis}/fermer` closes it: answers become read-only.
+//! - `POST …/avis/{avis}/lien-public` publishes the event-wide link (for
+//!   a webinar's chat; a new one each time, the previous one stops
+//!   working; it opens a draft) and `DELETE` withdraws it. Through it,
+//!   each browser has one response, keyed by its own random key (header
+//!   `x-parvis-navigateur`), linked to nobody, marked « lien public » in
+//!   results, and each client address may start
+//!   PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR of them an hour.
+//! - Automatic questionnaires (`automatic`) go out by themselves: the job
+//!   runner ([`run_due`]) sends the invitations `send_delay_hours` after
+//!   the end of a published event's last session (a cold one
+//!   `cold_delay_days` after), then the reminder `reminder_delay_days`
+//!   later, each once (`sent_at`, `reminded_at`), as the routes would.
 //! - `GET …/avis/{avis}/resultats`: the figures of the submitted responses
 //!   (`parvis_core::feedback::summary`), the response rate, and in named
 //!   mode only the breakdowns by structure type, territory and workshop and
@@ -37,7 +49,7 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -65,9 +77,11 @@ use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
     FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
-    response_key,
+    public_response_key, response_key,
 };
 use crate::token;
+use parvis_core::editor::EventStatus;
+use parvis_core::feedback::api::BROWSER_HEADER;
 
 const LIST: &str = "/gestion/organisations/{org}/evenements/{slug}/avis";
 const ONE: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}";
@@ -75,6 +89,7 @@ const SEND: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/e
 const REMIND: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/relancer";
 const CLOSE: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/fermer";
 const RESULTS: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/resultats";
+const PUBLIC_LINK: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/lien-public";
 
 /// The organisers' feedback routes, with their guard.
 pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
@@ -92,6 +107,11 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         (route(Method::POST, REMIND), post(remind)),
         (route(Method::GET, RESULTS), get(results)),
         (route(Method::POST, CLOSE), post(close)),
+        (route(Method::POST, PUBLIC_LINK), post(publish_link)),
+        (
+            route(Method::DELETE, PUBLIC_LINK),
+            axum::routing::delete(withdraw_link),
+        ),
     ]
 }
 
@@ -370,8 +390,11 @@ async fn view_of(state: &AppState, scope: &Scope) -> Result<QuestionnaireView, A
         answered_questions: answered_questions(&responses).into_iter().collect(),
         send_at,
         sent_at: record.sent_at.map(|at| at.to_rfc3339()),
-        public_link: None,
-        public_answers: 0,
+        public_link: record
+            .public_token
+            .as_ref()
+            .map(|token| format!("{}/avis/{token}", state.public_url)),
+        public_answers: responses.iter().filter(|r| r.public && r.submitted).count(),
     })
 }
 
@@ -492,13 +515,52 @@ async fn send(
     if scope.record.status == QuestionnaireStatus::Closed {
         return Err(closed_conflict());
     }
-    let event_id = scope.event.id;
+    let (recipients, taken) = recipients_of(&state, scope.event.id).await?;
+    let sent = queue(
+        &state,
+        &scope.event,
+        &scope.record,
+        Some(recipients),
+        Utc::now(),
+    )
+    .await?;
+    let message = format!(
+        "Questionnaire envoyé à {} ({}).",
+        people(sent),
+        if taken {
+            "les personnes marquées présentes"
+        } else {
+            "les inscrit·es confirmé·es, la présence n'ayant pas été relevée"
+        }
+    );
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis_envoi",
+        &format!("{} envoyé à {}", scope.described(), people(sent)),
+    )
+    .await?;
+    Ok(Json(SentReport {
+        sent,
+        attendees_only: Some(taken),
+        message,
+    }))
+}
+
+/// Whom a sending asks: those marked present at one session at least, or
+/// when no attendance was taken, every confirmed registrant; and whether
+/// attendance was taken.
+async fn recipients_of(
+    state: &AppState,
+    event_id: i64,
+) -> Result<(Vec<Recipient>, bool), AppError> {
     let taken = !state
         .store
         .attendance_between(event_id, i64::MIN, i64::MAX)
         .await?
         .is_empty();
-    let recipients: Vec<Recipient> = if taken {
+    let recipients = if taken {
         state
             .store
             .attendees(event_id)
@@ -525,43 +587,80 @@ async fn send(
             })
             .collect()
     };
-    let sent = queue(&state, &scope, Some(recipients)).await?;
-    let message = format!(
-        "Questionnaire envoyé à {} ({}).",
-        people(sent),
-        if taken {
-            "les personnes marquées présentes"
-        } else {
-            "les inscrit·es confirmé·es, la présence n'ayant pas été relevée"
+    Ok((recipients, taken))
+}
+
+/// What the job runner did for feedback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FeedbackRun {
+    /// Invitations queued by automatic sendings.
+    pub invited: usize,
+    /// Automatic reminders queued.
+    pub reminded: usize,
+}
+
+/// Sends the automatic questionnaires due at `now`, and their reminders:
+/// each once, for published events only. Several runners may overlap: the
+/// store asks each person once and reminds each once.
+pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<FeedbackRun> {
+    let mut run = FeedbackRun::default();
+    for record in state.store.pending_feedback().await? {
+        let q = &record.questionnaire;
+        if !q.automatic {
+            continue;
         }
-    );
-    audit(
-        &state,
-        &scope.membership,
-        &session,
-        "avis_envoi",
-        &format!("{} envoyé à {}", scope.described(), people(sent)),
-    )
-    .await?;
-    Ok(Json(SentReport {
-        sent,
-        attendees_only: Some(taken),
-        message,
-    }))
+        let Some(slug) = state.store.slug_of(record.event_id).await? else {
+            continue;
+        };
+        let Some(event) = state.store.event_by_slug(&slug).await? else {
+            continue;
+        };
+        if event.status != EventStatus::Published {
+            continue;
+        }
+        let Some(end) = event.public.sessions.iter().map(|s| s.ends_at).max() else {
+            continue;
+        };
+        let now_fixed = now.fixed_offset();
+        let result = match record.sent_at {
+            None if q.send_due(end).is_some_and(|due| due <= now_fixed) => {
+                match recipients_of(state, event.id).await {
+                    Ok((recipients, _)) => queue(state, &event, &record, Some(recipients), now)
+                        .await
+                        .map(|n| run.invited += n),
+                    Err(error) => Err(error),
+                }
+            }
+            Some(sent)
+                if record.reminded_at.is_none()
+                    && q.reminder_due(sent.fixed_offset())
+                        .is_some_and(|due| due <= now_fixed) =>
+            {
+                queue(state, &event, &record, None, now)
+                    .await
+                    .map(|n| run.reminded += n)
+            }
+            _ => Ok(()),
+        };
+        result.map_err(|error| anyhow::anyhow!("automatic feedback of « {slug} »: {error:?}"))?;
+    }
+    Ok(run)
 }
 
 /// Queues the invitations (`Some` recipients) or the reminders (`None`)
 /// and says so to the outbox; the number of emails queued.
 async fn queue(
     state: &AppState,
-    scope: &Scope,
+    event: &EventRecord,
+    record: &QuestionnaireRecord,
     recipients: Option<Vec<Recipient>>,
+    now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let store = state.store.clone();
-    let event = scope.event.clone();
-    let questionnaire = scope.record.questionnaire.clone();
+    let event = event.clone();
+    let questionnaire = record.questionnaire.clone();
     let public_url = state.public_url.clone();
-    let id = scope.record.id;
+    let id = record.id;
     let queued = detached(async move {
         let compose = move |recipient: &Recipient, token: &str, reminder: bool| {
             feedback_email(
@@ -574,12 +673,8 @@ async fn queue(
             )
         };
         match recipients {
-            Some(recipients) => {
-                store
-                    .invite_feedback(id, &recipients, &compose, Utc::now())
-                    .await
-            }
-            None => store.remind_feedback(id, &compose, Utc::now()).await,
+            Some(recipients) => store.invite_feedback(id, &recipients, &compose, now).await,
+            None => store.remind_feedback(id, &compose, now).await,
         }
     })
     .await?;
@@ -608,7 +703,7 @@ async fn remind(
         }
         QuestionnaireStatus::Open => {}
     }
-    let sent = queue(&state, &scope, None).await?;
+    let sent = queue(&state, &scope.event, &scope.record, None, Utc::now()).await?;
     audit(
         &state,
         &scope.membership,
@@ -718,7 +813,7 @@ async fn results(
         invited: invitations.len(),
         submitted: responses.len(),
         in_progress,
-        public_answers: 0,
+        public_answers: responses.iter().filter(|r| r.public).count(),
         response_rate: rate(
             invitations.iter().filter(|i| i.answered).count(),
             invitations.len(),
@@ -728,6 +823,67 @@ async fn results(
         not_answered,
         comparison,
     }))
+}
+
+/// `POST …/avis/{avis}/lien-public`: publishes a new event-wide link (the
+/// previous one stops working) and opens a draft for answers.
+async fn publish_link(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<QuestionnaireView>, AppError> {
+    let mut scope = scope(&state, &session, &path).await?;
+    if scope.record.status == QuestionnaireStatus::Closed {
+        return Err(closed_conflict());
+    }
+    let token = token::generate()?.token;
+    let store = state.store.clone();
+    let (id, stored, status) = (scope.record.id, token.clone(), scope.record.status);
+    detached(async move {
+        let now = Utc::now();
+        store.set_public_feedback(id, Some(&stored), now).await?;
+        if status == QuestionnaireStatus::Draft {
+            store
+                .set_questionnaire_status(id, QuestionnaireStatus::Open, now)
+                .await?;
+        }
+        anyhow::Ok(())
+    })
+    .await?;
+    scope.record.public_token = Some(token);
+    scope.record.status = QuestionnaireStatus::Open;
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis",
+        &format!("{} : lien public publié", scope.described()),
+    )
+    .await?;
+    Ok(Json(view_of(&state, &scope).await?))
+}
+
+/// `DELETE …/avis/{avis}/lien-public`: the event-wide link stops working
+/// (answers given through it stay).
+async fn withdraw_link(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Result<Json<QuestionnaireView>, AppError> {
+    let mut scope = scope(&state, &session, &path).await?;
+    let store = state.store.clone();
+    let id = scope.record.id;
+    detached(async move { store.set_public_feedback(id, None, Utc::now()).await }).await?;
+    scope.record.public_token = None;
+    audit(
+        &state,
+        &scope.membership,
+        &session,
+        "avis",
+        &format!("{} : lien public retiré", scope.described()),
+    )
+    .await?;
+    Ok(Json(view_of(&state, &scope).await?))
 }
 
 // ---- The participants' side ----
@@ -742,7 +898,8 @@ fn unknown_link() -> AppError {
 /// What a link opens, with the response saved under it.
 struct Opened {
     link: FeedbackLink,
-    key: String,
+    /// `None` through the public link without a browser key.
+    key: Option<String>,
     saved: SavedResponse,
     event: EventRecord,
 }
@@ -751,16 +908,40 @@ fn now_fixed() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
-async fn open_link(state: &AppState, token_text: &str) -> Result<Opened, AppError> {
+/// A browser's own key, as the app sends it: 32 to 128 hexadecimal
+/// characters.
+fn browser_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(BROWSER_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| (32..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn open_link(
+    state: &AppState,
+    token_text: &str,
+    browser: Option<&str>,
+) -> Result<Opened, AppError> {
     // Tokens are 64 hexadecimal characters; anything else cannot match.
     if token_text.len() != 64 || !token_text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(unknown_link());
     }
-    let link = state
-        .store
-        .feedback_link(&token::hash(token_text))
-        .await?
-        .ok_or_else(unknown_link)?;
+    let link = match state.store.feedback_link(&token::hash(token_text)).await? {
+        Some(link) => link,
+        None => {
+            let questionnaire = state
+                .store
+                .public_feedback(token_text)
+                .await?
+                .ok_or_else(unknown_link)?;
+            FeedbackLink {
+                invitation_id: None,
+                registration_id: None,
+                answered: false,
+                questionnaire,
+            }
+        }
+    };
     // Links expire like registration links: the retention period after
     // the questionnaire closed (its closing instant, or its closing by the
     // organiser).
@@ -787,20 +968,22 @@ async fn open_link(state: &AppState, token_text: &str) -> Result<Opened, AppErro
         .event_by_slug(&slug)
         .await?
         .ok_or_else(unknown_link)?;
-    let key = response_key(
-        record.questionnaire.anonymous,
-        link.registration_id,
-        token_text,
-    );
-    let saved = state
-        .store
-        .feedback_response(record.id, &key)
-        .await?
-        .unwrap_or_default();
+    let key = match link.registration_id {
+        Some(registration_id) => Some(response_key(
+            record.questionnaire.anonymous,
+            registration_id,
+            token_text,
+        )),
+        None => browser.map(|browser| public_response_key(token_text, browser)),
+    };
+    let saved = match &key {
+        Some(key) => state.store.feedback_response(record.id, key).await?,
+        None => None,
+    };
     Ok(Opened {
         link,
         key,
-        saved,
+        saved: saved.unwrap_or_default(),
         event,
     })
 }
@@ -837,7 +1020,7 @@ impl Opened {
             submitted: self.saved.submitted,
             editable,
             answered_elsewhere,
-            public_link: false,
+            public_link: self.link.invitation_id.is_none(),
         }
     }
 }
@@ -845,15 +1028,21 @@ impl Opened {
 /// `GET /api/avis/{token}`.
 async fn open_form(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(token_text): Path<String>,
 ) -> Result<Json<FormView>, AppError> {
-    Ok(Json(open_link(&state, &token_text).await?.view()))
+    Ok(Json(
+        open_link(&state, &token_text, browser_key(&headers))
+            .await?
+            .view(),
+    ))
 }
 
 /// `PUT /api/avis/{token}`.
 async fn save_form(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    headers: HeaderMap,
     Path(token_text): Path<String>,
     AppJson(request): AppJson<FormAnswers>,
 ) -> Result<Json<FormView>, AppError> {
@@ -867,7 +1056,15 @@ async fn save_form(
                 wait,
             )
         })?;
-    let mut opened = open_link(&state, &token_text).await?;
+    let mut opened = open_link(&state, &token_text, browser_key(&headers)).await?;
+    let Some(key) = opened.key.clone() else {
+        return Err(AppError::BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            message: "Votre navigateur n'a pas transmis sa clé de réponse : rechargez la page, \
+                      et autorisez le stockage local pour ce site."
+                .to_owned(),
+        });
+    };
     if opened.answered_elsewhere() {
         return Err(answered_elsewhere());
     }
@@ -886,15 +1083,30 @@ async fn save_form(
     )
     .map_err(AppError::Validation)?;
     let store = state.store.clone();
-    let (link, key, stored) = (opened.link.clone(), opened.key.clone(), answers.clone());
+    let (link, stored) = (opened.link.clone(), answers.clone());
+    let client_hash = token::hash(&format!("client:{:032x}", rate_limit::client_key(client)));
+    let cap = state.registrations_per_client_per_hour;
     let saved = detached(async move {
+        let client = link
+            .invitation_id
+            .is_none()
+            .then_some((client_hash.as_str(), cap));
         store
-            .save_feedback(&link, &key, &stored, submit, Utc::now())
+            .save_feedback(&link, &key, &stored, submit, client, Utc::now())
             .await
     })
     .await?;
-    if saved == Saved::AnsweredElsewhere {
-        return Err(answered_elsewhere());
+    match saved {
+        Saved::Done => {}
+        Saved::AnsweredElsewhere => return Err(answered_elsewhere()),
+        Saved::TooManyFromClient => {
+            return Err(AppError::too_many(
+                "Trop de réponses à ce questionnaire depuis votre adresse au cours de la \
+                 dernière heure. Réessayez plus tard."
+                    .to_owned(),
+                3600,
+            ));
+        }
     }
     opened.saved = SavedResponse {
         answers,

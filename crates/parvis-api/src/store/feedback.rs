@@ -44,8 +44,8 @@ pub struct QuestionnaireRecord {
     pub sent_at: Option<DateTime<Utc>>,
     /// When its automatic reminder went out.
     pub reminded_at: Option<DateTime<Utc>>,
-    /// The hash of its event-wide public link's token, once published.
-    pub public_token_hash: Option<String>,
+    /// Its event-wide public link's token, once published.
+    pub public_token: Option<String>,
 }
 
 /// Someone to ask.
@@ -80,14 +80,16 @@ pub struct FeedbackInvitation {
     pub answered: bool,
 }
 
-/// What a personal link opens.
+/// What a personal link, or the event-wide public link, opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackLink {
-    /// The invitation's id.
-    pub invitation_id: i64,
-    /// The person's registration (never stored with an anonymous answer).
-    pub registration_id: i64,
-    /// Whether this invitation's person submitted.
+    /// The invitation's id; `None` for the public link.
+    pub invitation_id: Option<i64>,
+    /// The person's registration (never stored with an anonymous answer);
+    /// `None` for the public link.
+    pub registration_id: Option<i64>,
+    /// Whether this invitation's person submitted (always false for the
+    /// public link: each browser has its own response).
     pub answered: bool,
     /// The questionnaire.
     pub questionnaire: QuestionnaireRecord,
@@ -110,6 +112,9 @@ pub enum Saved {
     /// Anonymous mode: this person already submitted through their other
     /// link (the first one or the reminder's); nothing stored.
     AnsweredElsewhere,
+    /// Public link: this client started too many responses in the last
+    /// hour; nothing stored.
+    TooManyFromClient,
 }
 
 /// Feedback questionnaires, invitations and responses.
@@ -160,7 +165,9 @@ pub trait FeedbackStore: Send + Sync {
 
     /// Sends the one reminder to everyone asked who has not submitted and
     /// was not reminded yet, with a second link (the first keeps working),
-    /// in one transaction. Returns the addresses reminded.
+    /// in one transaction that also records the questionnaire's
+    /// `reminded_at` (the automatic reminder then never goes). Returns the
+    /// addresses reminded.
     async fn remind_feedback(
         &self,
         id: i64,
@@ -174,6 +181,22 @@ pub trait FeedbackStore: Send + Sync {
     /// What a link (the hash of its token) opens.
     async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>>;
 
+    /// The questionnaire whose event-wide public link has this token.
+    async fn public_feedback(&self, token: &str) -> Result<Option<QuestionnaireRecord>>;
+
+    /// Publishes (`Some`) or withdraws (`None`) a questionnaire's public
+    /// link; a new token makes the previous link stop working.
+    async fn set_public_feedback(
+        &self,
+        id: i64,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Questionnaires the job runner may have to send or remind: not
+    /// closed, and not both sent and reminded yet.
+    async fn pending_feedback(&self) -> Result<Vec<QuestionnaireRecord>>;
+
     /// The response stored under a key.
     async fn feedback_response(
         &self,
@@ -185,13 +208,19 @@ pub trait FeedbackStore: Send + Sync {
     /// one transaction: a submitted response stays submitted, and a
     /// submission sets the invitation's `answered`. In named mode the
     /// registration's id, structure type, territory and first workshop are
-    /// stored with it; in anonymous mode none of them, and the day only.
+    /// stored with it; in anonymous mode, and through the public link
+    /// (marked as such), none of them, and the day only.
+    ///
+    /// Through the public link, `client` is the hash of the client's
+    /// address and the most new responses it may start per hour (0: no
+    /// cap); a new response over the cap is not stored.
     async fn save_feedback(
         &self,
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
         submit: bool,
+        client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved>;
 
@@ -222,3 +251,11 @@ pub fn response_key(anonymous: bool, registration_id: i64, token: &str) -> Strin
         format!("inscription:{registration_id}")
     }
 }
+
+/// The key of a browser's response through the public link: the SHA-256
+/// of the link's token and the browser's own random key, so nothing stored
+/// names the browser.
+pub fn public_response_key(token: &str, browser: &str) -> String {
+    crate::token::hash(&format!("avis-public:{token}:{browser}"))
+}
+

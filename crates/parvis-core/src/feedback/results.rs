@@ -39,6 +39,10 @@ pub struct Response {
     /// The person's workshop, in named mode only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workshop: Option<String>,
+    /// Given through the event-wide public link (« lien public »), by
+    /// nobody in particular.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 impl Response {

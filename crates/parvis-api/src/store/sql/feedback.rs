@@ -135,7 +135,7 @@ fn stored_kind(questionnaire: &Questionnaire) -> Result<&'static str> {
 }
 
 const QUESTIONNAIRE_COLUMNS: &str = "q.id, q.event_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at, \
-     q.sent_at, q.reminded_at, q.public_token_hash";
+     q.sent_at, q.reminded_at, q.public_token";
 
 fn optional_timestamp(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
     row.try_get::<Option<String>, _>(column)?
@@ -164,7 +164,7 @@ fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
         updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
         sent_at: optional_timestamp(row, "sent_at")?,
         reminded_at: optional_timestamp(row, "reminded_at")?,
-        public_token_hash: row.try_get("public_token_hash")?,
+        public_token: row.try_get("public_token")?,
     })
 }
 
@@ -323,13 +323,57 @@ impl FeedbackStore for SqlStore {
         .context("failed to open a feedback link")?;
         row.map(|row| {
             Ok(FeedbackLink {
-                invitation_id: row.try_get("invitation_id")?,
-                registration_id: row.try_get("registration_id")?,
+                invitation_id: Some(row.try_get("invitation_id")?),
+                registration_id: Some(row.try_get("registration_id")?),
                 answered: row.try_get::<i64, _>("answered")? != 0,
                 questionnaire: questionnaire_of(&row)?,
             })
         })
         .transpose()
+    }
+
+    async fn public_feedback(&self, token: &str) -> Result<Option<QuestionnaireRecord>> {
+        let row = sqlx::query(&self.q(&format!(
+            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
+             WHERE q.public_token = ?"
+        )))
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to open a public feedback link")?;
+        row.as_ref().map(questionnaire_of).transpose()
+    }
+
+    async fn set_public_feedback(
+        &self,
+        id: i64,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            &self.q(
+                "UPDATE feedback_questionnaires SET public_token = ?, updated_at = ? WHERE id = ?",
+            ),
+        )
+        .bind(token)
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("failed to set a public feedback link")?;
+        Ok(())
+    }
+
+    async fn pending_feedback(&self) -> Result<Vec<QuestionnaireRecord>> {
+        let rows = sqlx::query(&self.q(&format!(
+            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
+             WHERE q.status <> 'closed' AND (q.sent_at IS NULL OR q.reminded_at IS NULL)
+             ORDER BY q.id"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read pending questionnaires")?;
+        rows.iter().map(questionnaire_of).collect()
     }
 
     async fn feedback_response(
@@ -361,14 +405,15 @@ impl FeedbackStore for SqlStore {
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
         submit: bool,
+        client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
-        retrying!(self.save_feedback_once(link, key, answers, submit, now))
+        retrying!(self.save_feedback_once(link, key, answers, submit, client, now))
     }
 
     async fn feedback_responses(&self, questionnaire_id: i64) -> Result<Vec<Response>> {
         let rows = sqlx::query(&self.q(
-            "SELECT answers_json, submitted, structure_type, territory, workshop
+            "SELECT answers_json, submitted, structure_type, territory, workshop, source
              FROM feedback_responses WHERE questionnaire_id = ? ORDER BY id",
         ))
         .bind(questionnaire_id)
@@ -383,6 +428,7 @@ impl FeedbackStore for SqlStore {
                     structure_type: row.try_get("structure_type")?,
                     territory: row.try_get("territory")?,
                     workshop: row.try_get("workshop")?,
+                    public: row.try_get::<String, _>("source")? == "public",
                 })
             })
             .collect()
@@ -495,6 +541,14 @@ impl SqlStore {
         .fetch_all(&mut *tx)
         .await
         .context("failed to read whom to remind")?;
+        sqlx::query(&self.q(
+            "UPDATE feedback_questionnaires SET reminded_at = COALESCE(reminded_at, ?) WHERE id = ?",
+        ))
+        .bind(&now_text)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .context("failed to record a questionnaire's reminder")?;
         let mut reminded = Vec::new();
         for row in &rows {
             let recipient = recipient_of(row)?;
@@ -525,12 +579,31 @@ impl SqlStore {
         Ok(reminded)
     }
 
+    /// Whether the response under `key` was submitted.
+    async fn submitted_under(
+        &self,
+        tx: &mut Tx<'_>,
+        link: &FeedbackLink,
+        key: &str,
+    ) -> Result<bool> {
+        let submitted: Option<i64> = sqlx::query_scalar(&self.q(
+            "SELECT submitted FROM feedback_responses WHERE questionnaire_id = ? AND response_key = ?",
+        ))
+        .bind(link.questionnaire.id)
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("failed to read a feedback response")?;
+        Ok(submitted.is_some_and(|s| s != 0))
+    }
+
     async fn save_feedback_once(
         &self,
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
         submit: bool,
+        client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
         let anonymous = link.questionnaire.questionnaire.anonymous;
@@ -539,53 +612,95 @@ impl SqlStore {
             .begin()
             .await
             .context("failed to begin a feedback save")?;
-        // The invitation's row first: the transaction's first statement
-        // writes (SQLite's write lock), and two saves of one person queue.
-        let answered: i64 = sqlx::query_scalar(&self.q(
-            "UPDATE feedback_invitations SET answered = answered WHERE id = ? RETURNING answered",
-        ))
-        .bind(link.invitation_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("failed to lock a feedback invitation")?;
-        let submitted: Option<i64> = sqlx::query_scalar(&self.q(
-            "SELECT submitted FROM feedback_responses WHERE questionnaire_id = ? AND response_key = ?",
-        ))
-        .bind(link.questionnaire.id)
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("failed to read a feedback response")?;
-        let already = submitted.is_some_and(|s| s != 0);
-        if answered != 0 && !already {
-            tx.rollback().await?;
-            return Ok(Saved::AnsweredElsewhere);
-        }
-        let (registration_id, structure_type, territory, workshop, updated_at) = if anonymous {
-            (None, None, None, None, day_of(now))
-        } else {
-            let row = sqlx::query(&self.q("SELECT r.structure_type, p.territory, r.tracks_json
-                 FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"))
-            .bind(link.registration_id)
-            .fetch_one(&mut *tx)
-            .await
-            .context("failed to read a registration for its feedback")?;
-            let tracks: String = row.try_get("tracks_json")?;
-            let tracks: Vec<String> = serde_json::from_str(&tracks).unwrap_or_default();
-            let structure_type: Option<String> = row.try_get("structure_type")?;
-            (
-                Some(link.registration_id),
-                structure_type.filter(|s| !s.is_empty()),
-                row.try_get::<Option<String>, _>("territory")?
-                    .filter(|t| !t.trim().is_empty()),
-                tracks.into_iter().next(),
-                timestamp(now),
-            )
+        let already = match link.invitation_id {
+            Some(invitation_id) => {
+                // The invitation's row first: the transaction's first
+                // statement writes (SQLite's write lock), and two saves of
+                // one person queue.
+                let answered: i64 = sqlx::query_scalar(&self.q(
+                    "UPDATE feedback_invitations SET answered = answered WHERE id = ? RETURNING answered",
+                ))
+                .bind(invitation_id)
+                .fetch_one(&mut *tx)
+                .await
+                .context("failed to lock a feedback invitation")?;
+                let already = self.submitted_under(&mut tx, link, key).await?;
+                if answered != 0 && !already {
+                    tx.rollback().await?;
+                    return Ok(Saved::AnsweredElsewhere);
+                }
+                already
+            }
+            None => {
+                self.lock_questionnaire(&mut tx, link.questionnaire.id)
+                    .await?;
+                let exists: Option<i64> =
+                    sqlx::query_scalar(&self.q("SELECT submitted FROM feedback_responses
+                     WHERE questionnaire_id = ? AND response_key = ?"))
+                    .bind(link.questionnaire.id)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .context("failed to read a feedback response")?;
+                if exists.is_none()
+                    && let Some((client_hash, cap)) = client
+                    && cap > 0
+                {
+                    let recent: i64 =
+                        sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM feedback_public_clients
+                         WHERE questionnaire_id = ? AND client_hash = ? AND created_at > ?"))
+                        .bind(link.questionnaire.id)
+                        .bind(client_hash)
+                        .bind(timestamp(now - chrono::Duration::hours(1)))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .context("failed to count a client's feedback")?;
+                    if recent >= i64::from(cap) {
+                        tx.rollback().await?;
+                        return Ok(Saved::TooManyFromClient);
+                    }
+                    sqlx::query(&self.q(
+                        "INSERT INTO feedback_public_clients (questionnaire_id, client_hash, created_at)
+                         VALUES (?, ?, ?)",
+                    ))
+                    .bind(link.questionnaire.id)
+                    .bind(client_hash)
+                    .bind(timestamp(now))
+                    .execute(&mut *tx)
+                    .await
+                    .context("failed to count a client's feedback")?;
+                }
+                exists.is_some_and(|s| s != 0)
+            }
         };
+        let public = link.registration_id.is_none();
+        let (registration_id, structure_type, territory, workshop, updated_at) =
+            if let Some(registration_id) = link.registration_id.filter(|_| !anonymous) {
+                let row =
+                    sqlx::query(&self.q("SELECT r.structure_type, p.territory, r.tracks_json
+                 FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"))
+                    .bind(registration_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context("failed to read a registration for its feedback")?;
+                let tracks: String = row.try_get("tracks_json")?;
+                let tracks: Vec<String> = serde_json::from_str(&tracks).unwrap_or_default();
+                let structure_type: Option<String> = row.try_get("structure_type")?;
+                (
+                    Some(registration_id),
+                    structure_type.filter(|s| !s.is_empty()),
+                    row.try_get::<Option<String>, _>("territory")?
+                        .filter(|t| !t.trim().is_empty()),
+                    tracks.into_iter().next(),
+                    timestamp(now),
+                )
+            } else {
+                (None, None, None, None, day_of(now))
+            };
         let submitted = i64::from(submit || already);
         sqlx::query(&self.q(
-            "INSERT INTO feedback_responses (questionnaire_id, response_key, registration_id, answers_json, submitted, updated_at, structure_type, territory, workshop)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO feedback_responses (questionnaire_id, response_key, registration_id, answers_json, submitted, updated_at, structure_type, territory, workshop, source)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (questionnaire_id, response_key) DO UPDATE SET
                  answers_json = excluded.answers_json, submitted = excluded.submitted,
                  updated_at = excluded.updated_at, structure_type = excluded.structure_type,
@@ -600,12 +715,13 @@ impl SqlStore {
         .bind(structure_type)
         .bind(territory)
         .bind(workshop)
+        .bind(if public { "public" } else { "invitation" })
         .execute(&mut *tx)
         .await
         .context("failed to save a feedback response")?;
-        if submitted != 0 {
+        if let Some(invitation_id) = link.invitation_id.filter(|_| submitted != 0) {
             sqlx::query(&self.q("UPDATE feedback_invitations SET answered = 1 WHERE id = ?"))
-                .bind(link.invitation_id)
+                .bind(invitation_id)
                 .execute(&mut *tx)
                 .await
                 .context("failed to record a feedback submission")?;
@@ -616,3 +732,4 @@ impl SqlStore {
         Ok(Saved::Done)
     }
 }
+

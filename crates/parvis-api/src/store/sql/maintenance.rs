@@ -100,7 +100,13 @@ impl SqlStore {
                 .execute(&self.pool)
                 .await
                 .context("failed to forget old per-client counts")?
-                .rows_affected();
+                .rows_affected()
+                + sqlx::query(&self.q("DELETE FROM feedback_public_clients WHERE created_at <= ?"))
+                    .bind(timestamp(now - chrono::Duration::hours(2)))
+                    .execute(&self.pool)
+                    .await
+                    .context("failed to forget old per-client feedback counts")?
+                    .rows_affected();
         // Invitations of events over for longer than the retention period:
         // their links, and the addresses of people who never registered.
         let over = timestamp(now - self.token_retention);
