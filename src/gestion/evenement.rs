@@ -58,6 +58,7 @@ pub fn EventNav(organisation: String, slug: String, current: &'static str) -> im
         ("/inscrits", "Inscrit·es"),
         ("/presence", "Présence"),
         ("/invitations", "Invitations"),
+        ("/avis", "Avis"),
     ];
     view! {
         <nav aria-label="Pages de l'événement" class="event-nav">

@@ -14,6 +14,7 @@ use parvis_core::gestion::{
 };
 use parvis_core::registration::field;
 
+pub mod avis;
 pub mod editeur;
 pub mod evenement;
 pub mod inscrits;
@@ -55,6 +56,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/presence") view=presence::AttendancePage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/invitations") view=invitations::InvitationsPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/emargement/:session") view=presence::SignInSheetPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis") view=avis::FeedbackPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis") view=avis::editeur::QuestionnaireEditorPage/>
+                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis/resultats") view=avis::resultats::ResultsPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
