@@ -6,13 +6,18 @@
 //! - [`components`]: prop-driven widgets.
 //! - [`gestion`]: the organisers' back-office, a bin of its own
 //!   (`src/bin/gestion.rs`, `gestion.html`).
+//! - [`avis`]: the participants' feedback page (`/avis/{token}`), a bin of
+//!   its own too (`src/bin/avis.rs`, `avis.html`); [`feedback_form`]: its
+//!   questions, shared with the back-office's preview.
 //!
 //! The app never depends on the endpoint crate: tokio, sqlx and lettre stay
 //! out of the wasm. Everything it shows in French comes from `parvis-core`
 //! (labels, dates) or is written in the views.
 
 pub mod api;
+pub mod avis;
 pub mod components;
+pub mod feedback_form;
 pub mod form;
 pub mod gestion;
 pub mod pages;
