@@ -98,8 +98,9 @@ pub fn tool_path(root: &Path) -> String {
     parts.join(":")
 }
 
-/// Builds the app in release into `dist/` and the back-office into
-/// `dist/gestion/` with trunk, offline, then precompresses every file.
+/// Builds the app in release into `dist/`, the back-office into
+/// `dist/gestion/` and the feedback page into `dist/avis/` with trunk,
+/// offline, then precompresses every file.
 pub fn build_app(root: &Path) -> Result<()> {
     let flags = wasm_rustflags(root);
     sh(Command::new("trunk")
@@ -120,6 +121,23 @@ pub fn build_app(root: &Path) -> Result<()> {
             "--public-url",
             "/gestion/",
             "gestion.html",
+        ])
+        .env("PATH", tool_path(root))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
+        .current_dir(root))?;
+    // The participants' feedback page (`/avis/{token}`), a build of its own
+    // too; its files share the prefix (`/avis/avis-<hash>.js`), which the
+    // shell tells from tokens by their dot.
+    sh(Command::new("trunk")
+        .args([
+            "build",
+            "--release=true",
+            "--offline=true",
+            "--dist",
+            "dist/avis",
+            "--public-url",
+            "/avis/",
+            "avis.html",
         ])
         .env("PATH", tool_path(root))
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)

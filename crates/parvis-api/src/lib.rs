@@ -213,22 +213,29 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
         .with_context(|| format!("failed to read {}", index.display()))?;
     // Every page says how accessible the site is (RGAA): the app's footer
     // reads it from this tag.
-    let html = html.replacen(
-        "</head>",
-        &format!(
-            "<meta name=\"parvis-accessibilite\" content=\"{}\">\n</head>",
-            state.legal.conformity().label()
-        ),
-        1,
-    );
-    let shell = Arc::new(shell::Shell::from_html(html));
+    let accessibility = |html: String| {
+        html.replacen(
+            "</head>",
+            &format!(
+                "<meta name=\"parvis-accessibilite\" content=\"{}\">\n</head>",
+                state.legal.conformity().label()
+            ),
+            1,
+        )
+    };
+    let shell = Arc::new(shell::Shell::from_html(accessibility(html)));
     // The back-office, built on its own into dist/gestion/.
     let gestion = std::fs::read_to_string(app_dir.join("gestion/index.html"))
         .ok()
         .map(|html| Arc::new(shell::Shell::from_html(html)));
+    // The feedback page (`/avis/{token}`), built on its own into dist/avis/;
+    // public, so it says how accessible the site is too.
+    let avis = std::fs::read_to_string(app_dir.join("avis/index.html"))
+        .ok()
+        .map(|html| Arc::new(shell::Shell::from_html(accessibility(html))));
     let mut script_hashes = shell.script_hashes().to_vec();
-    if let Some(gestion) = &gestion {
-        script_hashes.extend(gestion.script_hashes().iter().cloned());
+    for extra in [&gestion, &avis].into_iter().flatten() {
+        script_hashes.extend(extra.script_hashes().iter().cloned());
     }
     let app = routes::router()
         .with_state(state.clone())
@@ -237,6 +244,7 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
             state.clone(),
             shell.clone(),
             gestion,
+            avis,
             app_dir,
         ));
     Ok(http::finish(app, &state, &script_hashes))

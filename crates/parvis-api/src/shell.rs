@@ -8,6 +8,9 @@
 //!   checkers, previews and search engines see them as pages; an unknown
 //!   event, like any unknown address, answers 404 with the same shell, which
 //!   shows the "page not found" view.
+//! - The back-office (`/gestion/…`) and the feedback page (`/avis/{token}`)
+//!   are builds of their own (`dist/gestion/`, `dist/avis/`) with their own
+//!   shells; without them, their addresses are the app's 404.
 //! - An event page's shell carries the event's title, description and Open
 //!   Graph tags, so a link shared in a messaging tool previews the event.
 //! - Files are served precompressed (brotli, gzip) when the client accepts
@@ -201,6 +204,8 @@ struct ShellState {
     shell: Arc<Shell>,
     /// The back-office's own `index.html` (`dist/gestion/`), when built.
     gestion: Option<Arc<Shell>>,
+    /// The feedback page's own `index.html` (`dist/avis/`), when built.
+    avis: Option<Arc<Shell>>,
     files: ServeDir,
 }
 
@@ -208,6 +213,23 @@ struct ShellState {
 async fn gestion_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
     match &state.gestion {
         Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
+        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
+}
+
+/// `/avis/{token}`: the feedback page's shell. Its files live under the
+/// same prefix (`/avis/avis-<hash>.js`): a segment with a dot is a file,
+/// never a token (64 hexadecimal characters).
+async fn avis_page(
+    State(state): State<ShellState>,
+    UrlPath(token): UrlPath<String>,
+    request: Request,
+) -> Response {
+    if token.contains('.') {
+        return file_or_not_found(State(state), request).await;
+    }
+    match &state.avis {
+        Some(shell) => plain_shell(shell, request.headers(), StatusCode::OK),
         None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
     }
 }
@@ -353,6 +375,7 @@ pub fn router(
     state: AppState,
     shell: Arc<Shell>,
     gestion: Option<Arc<Shell>>,
+    avis: Option<Arc<Shell>>,
     app_dir: &Path,
 ) -> Router {
     // `cargo xtask` writes a brotli and a gzip copy of every text file at
@@ -365,6 +388,7 @@ pub fn router(
         app: state,
         shell,
         gestion,
+        avis,
         files,
     };
     Router::new()
@@ -377,6 +401,7 @@ pub fn router(
         .route("/gestion/", get(gestion_page))
         .route("/gestion/connexion", get(gestion_page))
         .route("/gestion/organisations/{*page}", get(gestion_page))
+        .route("/avis/{token}", get(avis_page))
         .fallback(file_or_not_found)
         .with_state(shell_state)
 }
