@@ -25,6 +25,7 @@ use crate::api::{call, json, read};
 use crate::components::{
     Bound, CheckboxField, ErrorNotice, Loading, SelectField, StatusNotice, TextField, bind,
 };
+use crate::feedback_form::QuestionnaireFields;
 use crate::form::input_id;
 use crate::gestion::evenement::{EventNav, event_params, signed_in};
 
@@ -446,7 +447,7 @@ fn Editor(
             <section class="preview questionnaire-preview" aria-labelledby="apercu-questionnaire">
                 <h2 id="apercu-questionnaire" tabindex="-1" node_ref=preview_ref>"Aperçu du formulaire"</h2>
                 <p class="hint">"Tel que les participant·es le verront (les réponses saisies ici ne sont pas enregistrées)."</p>
-                {move || view! { <Preview questionnaire=draft.get()/> }}
+                <Preview draft/>
             </section>
         </Show>
     }
@@ -874,52 +875,43 @@ fn ConditionField(
     }
 }
 
-/// The form as participants will see it.
+/// The questionnaire as the participants' form will show it: every
+/// question gets the id it will be saved with, those without a label yet
+/// are left out.
+fn for_preview(questionnaire: &Questionnaire) -> Questionnaire {
+    let mut shown = questionnaire.clone();
+    for question in &mut shown.questions {
+        question.id = key_of(question);
+    }
+    let mut seen = BTreeSet::new();
+    shown
+        .questions
+        .retain(|q| !q.id.is_empty() && seen.insert(q.id.clone()));
+    shown
+}
+
+/// The form as participants will see it, with the participants' own form
+/// component ([`crate::feedback_form::QuestionnaireFields`]); what is
+/// answered here is kept in this page only.
 #[component]
-fn Preview(questionnaire: Questionnaire) -> impl IntoView {
-    let notice = parvis_core::feedback::anonymity_notice(&questionnaire);
+fn Preview(draft: RwSignal<Questionnaire>) -> impl IntoView {
+    let answers = RwSignal::new(std::collections::BTreeMap::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let title = Memo::new(move |_| draft.with(|q| q.title.clone()));
+    let intro = Memo::new(move |_| draft.with(|q| q.intro.clone()));
+    let notice = Memo::new(move |_| draft.with(parvis_core::feedback::anonymity_notice));
+    let shown = Memo::new(move |_| draft.with(for_preview));
     view! {
-        <h3>{questionnaire.title.clone()}</h3>
-        {(!questionnaire.intro.is_empty()).then(|| view! { <p class="intro">{questionnaire.intro.clone()}</p> })}
+        <h3>{title}</h3>
+        <Show when=move || !intro.with(String::is_empty)>
+            <p class="intro">{intro}</p>
+        </Show>
         <p>{notice}</p>
-        <ol class="preview-questions">
-            {questionnaire.questions.iter().map(|q| {
-                let answer = match &q.kind {
-                    FeedbackKind::Scale { min_label, max_label } => format!("Note de 1 ({min_label}) à 5 ({max_label})"),
-                    FeedbackKind::Recommend => "Note de 0 (certainement pas) à 10 (certainement)".to_owned(),
-                    FeedbackKind::Single { options, other } => format!("Une réponse parmi : {}{}", options.join(" ; "), if *other { " ; Autre : …" } else { "" }),
-                    FeedbackKind::Multiple { options, other } => format!("Plusieurs réponses possibles parmi : {}{}", options.join(" ; "), if *other { " ; Autre : …" } else { "" }),
-                    FeedbackKind::YesNo => "Oui ou non".to_owned(),
-                    FeedbackKind::ShortText => "Texte court".to_owned(),
-                    FeedbackKind::LongText => "Texte libre, sur plusieurs lignes".to_owned(),
-                    FeedbackKind::Number { min, max } => match (min, max) {
-                        (Some(a), Some(b)) => format!("Un nombre entier de {a} à {b}"),
-                        (Some(a), None) => format!("Un nombre entier d'au moins {a}"),
-                        (None, Some(b)) => format!("Un nombre entier d'au plus {b}"),
-                        (None, None) => "Un nombre entier".to_owned(),
-                    },
-                    FeedbackKind::Matrix { rows, min_label, max_label } => format!("Une note de 1 ({min_label}) à 5 ({max_label}) pour : {}", rows.join(" ; ")),
-                };
-                let shown_if = q.condition.as_ref().map(|c| {
-                    let value = match &c.equals {
-                        ConditionValue::Bool(true) => "Oui".to_owned(),
-                        ConditionValue::Bool(false) => "Non".to_owned(),
-                        ConditionValue::Option(o) => o.clone(),
-                    };
-                    let target = questionnaire.questions.iter().find(|t| key_of(t) == c.question)
-                        .map(|t| t.label.clone()).unwrap_or_else(|| c.question.clone());
-                    format!("Posée seulement si la réponse à « {target} » est « {value} ».")
-                });
-                view! {
-                    <li>
-                        <p class="preview-label">{q.label.clone()}{if q.required { " (obligatoire)" } else { " (facultatif)" }}</p>
-                        {q.help.clone().map(|h| view! { <p class="hint">{h}</p> })}
-                        <p>{answer}</p>
-                        {shown_if.map(|s| view! { <p class="hint">{s}</p> })}
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
+        <form class="preview-form" novalidate on:submit=|ev| ev.prevent_default()>
+            {move || view! {
+                <QuestionnaireFields questionnaire=shown.get() answers errors/>
+            }}
+        </form>
     }
 }
 
