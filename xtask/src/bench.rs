@@ -11,9 +11,18 @@
 //!   duration, then it stops.
 //! - The same with one registration in five on a full workshop (waiting
 //!   list), and the reminder job over 10,000 registrations.
+//! - Throughput and p50/p99 latency of feedback answers
+//!   (`PUT /api/avis/{token}`, a whole questionnaire submitted through a
+//!   distinct personal link each, everyone registered above being asked by
+//!   the `feedback_links` example), beside the registrations.
 //! - The back-office's CSV and XLSX exports of 100,000 registrants through
 //!   the router: time, size and peak resident memory, against the budgets
 //!   (CSV ≤ 1 s, XLSX ≤ 5 s, 100 MB).
+//! - Feedback at scale, 100,000 responses to a 20-question questionnaire
+//!   (the `feedback_results` example): the results dashboard and the
+//!   responses' CSV and XLSX exports through the router, each in a fresh
+//!   process: time, size and peak resident memory, against the budgets
+//!   (dashboard ≤ 500 ms, CSV ≤ 1 s, XLSX ≤ 5 s, 100 MB).
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
@@ -120,6 +129,33 @@ pub fn all(root: &Path) -> Result<()> {
             )
         })?;
         mixed.print(&format!("{name:<10} POST 20 % liste d'attente"));
+        // Feedback answers: everyone registered above is asked, then each
+        // request submits a whole questionnaire through a link of its own.
+        let database =
+            database_url.unwrap_or_else(|| data.join("parvis.sqlite3").display().to_string());
+        let tokens = Arc::new(feedback_links(&data, &database)?);
+        let counter = Arc::new(AtomicU64::new(0));
+        let links = tokens.clone();
+        let answers = load(server.addr, connections, duration, move |_| {
+            let n = counter.fetch_add(1, Ordering::Relaxed) as usize;
+            (
+                "PUT",
+                format!("/api/avis/{}", links[n % links.len()]),
+                Some(format!(
+                    r#"{{"answers":{{"satisfaction":{},"objectifs":4,"intervenants":5,"utilite":3,"organisation":4,"recommandation":{},"points-forts":"Les retours d'expérience {n}","approfondir":true,"approfondir-comment":{{"choices":["Une formation"],"other":"Un atelier"}}}},"submit":true}}"#,
+                    1 + n % 5,
+                    n % 11
+                )),
+            )
+        })?;
+        answers.print(&format!("{name:<10} PUT /api/avis/{{jeton}} (réponses)"));
+        if answers.requests > tokens.len() {
+            println!(
+                "{:<52} ({} liens : au-delà, un lien répond une seconde fois)",
+                "",
+                tokens.len()
+            );
+        }
     }
     println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");
     example("reminder_job", "parvis_bench_rappels", postgres.as_ref())?;
@@ -133,6 +169,10 @@ pub fn all(root: &Path) -> Result<()> {
         "parvis_bench_export",
         postgres.as_ref(),
     )?;
+    println!(
+        "\n== Avis : 100 000 réponses à 20 questions (budgets : tableau de bord ≤ 500 ms, CSV ≤ 1 s, XLSX ≤ 5 s, mémoire ≤ 100 Mo) =="
+    );
+    example("feedback_results", "parvis_bench_avis", postgres.as_ref())?;
     drop(postgres);
 
     println!(
@@ -211,6 +251,36 @@ fn example(name: &str, database: &str, postgres: Option<&postgres::Postgres>) ->
         );
     }
     sh(&mut command)
+}
+
+/// Asks every confirmed registrant of the webinar to answer its feedback
+/// questionnaire, on the database of the running endpoint (`database`: its
+/// SQLite file or PostgreSQL URL), through the `feedback_links` example:
+/// their personal tokens.
+fn feedback_links(data: &Path, database: &str) -> Result<Vec<String>> {
+    let file = data.join("bench-feedback-tokens.txt");
+    sh(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "parvis-api",
+            "--example",
+            "feedback_links",
+            "--",
+            database,
+            WEBINAR,
+        ])
+        .arg(&file))?;
+    let tokens: Vec<String> = std::fs::read_to_string(&file)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    if tokens.is_empty() {
+        bail!("nobody to ask for feedback on {WEBINAR}");
+    }
+    Ok(tokens)
 }
 
 /// Starts the server 20 times on an existing data directory and prints the

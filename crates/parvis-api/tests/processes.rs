@@ -565,7 +565,7 @@ async fn stream_answers(
                 let mut step = 0usize;
                 while !*stop.lock().unwrap() {
                     step += 1;
-                    let index = if started == 0 || (step % 2 == 0 && started < own.len()) {
+                    let index = if started == 0 || (step.is_multiple_of(2) && started < own.len()) {
                         started += 1;
                         started - 1
                     } else {
