@@ -1067,10 +1067,200 @@ async fn the_public_link_takes_one_answer_per_browser_linked_to_nobody(backend: 
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
 }
 
+async fn stakeholders_are_asked_by_address_list_and_answer_by_their_own_link(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (alice, bruno) = setup(&app).await;
+    let list = "/api/gestion/organisations/centre-a/avis-partenaires";
+    let reply = app
+        .send(
+            Method::POST,
+            list,
+            Some(json!({"modele": "tombola"})),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.json()["fields"]["modele"].is_array(),
+        "{}",
+        reply.text
+    );
+    let created = app.send(Method::POST, list, Some(json!({})), &alice).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let created = created.json();
+    assert_eq!(created["questionnaire"]["kind"], "stakeholder", "{created}");
+    assert_eq!(created["status"], "draft");
+    // Never sent by itself: it has no event to follow.
+    assert!(created.get("send_at").is_none(), "{created}");
+    let id = created["avis"].as_str().unwrap().to_owned();
+    let one = format!("{list}/{id}");
+    // Another organisation sees none of it.
+    let theirs = format!("/api/gestion/organisations/centre-b/avis-partenaires/{id}");
+    assert_eq!(
+        app.send(Method::GET, &theirs, None, &bruno).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let listed = ok(
+        &app,
+        Method::GET,
+        "/api/gestion/organisations/centre-b/avis-partenaires",
+        None,
+        &bruno,
+    )
+    .await;
+    assert_eq!(listed, json!([]));
+    // An event's route does not take it.
+    let reply = app
+        .send(
+            Method::POST,
+            format!("{one}/envoyer"),
+            Some(json!({"adresses": ""})),
+            &alice,
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.json()["fields"]["adresses"][0]
+            .as_str()
+            .unwrap()
+            .contains("adresse")
+    );
+
+    let sent = ok(
+        &app,
+        Method::POST,
+        &format!("{one}/envoyer"),
+        Some(json!({"adresses": "Fanny Financeur <fanny@financeur.example.org>\nIgor@Intervenant.example.org; pas-une-adresse\nfanny@financeur.example.org"})),
+        &alice,
+    )
+    .await;
+    assert_eq!(sent["sent"], 2, "{sent}");
+    assert_eq!(sent["problems"].as_array().unwrap().len(), 1, "{sent}");
+    assert_eq!(sent["problems"][0]["line"], 2, "{sent}");
+    // Sending again reaches only the addresses added since.
+    let again = ok(
+        &app,
+        Method::POST,
+        &format!("{one}/envoyer"),
+        Some(json!({"adresses": "fanny@financeur.example.org\npaula@partenaire.example.org"})),
+        &alice,
+    )
+    .await;
+    assert_eq!(again["sent"], 1, "{again}");
+    assert_eq!(again["already"], 1, "{again}");
+
+    let email = app
+        .state
+        .store
+        .claim_due_emails(chrono::Utc::now(), chrono::Duration::zero(), 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.email.recipient == "fanny@financeur.example.org")
+        .unwrap()
+        .email;
+    let centre = app
+        .state
+        .store
+        .organisation("centre-a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(email.sender_name.as_deref(), Some(centre.name.as_str()));
+    assert!(
+        email.body_text.contains(&centre.name),
+        "{}",
+        email.body_text
+    );
+    let tokens = feedback_tokens(&app, "fanny@financeur.example.org").await;
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(
+        feedback_tokens(&app, "igor@intervenant.example.org")
+            .await
+            .len(),
+        1
+    );
+    let form = ok(
+        &app,
+        Method::GET,
+        &format!("/api/avis/{}", tokens[0]),
+        None,
+        &Browser::default(),
+    )
+    .await;
+    assert_eq!(form["event_slug"], "", "{form}");
+    assert_eq!(form["editable"], true, "{form}");
+    let answers = json!({"profil": "Financeur", "appreciation": 5, "recommandation": 10});
+    let reply = app
+        .send(
+            Method::PUT,
+            &format!("/api/avis/{}", tokens[0]),
+            Some(json!({"answers": answers, "submit": true})),
+            Browser::default(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    let results = ok(&app, Method::GET, &format!("{one}/resultats"), None, &alice).await;
+    assert_eq!(results["invited"], 3, "{results}");
+    assert_eq!(results["submitted"], 1, "{results}");
+    assert_eq!(results["response_rate"], 33, "{results}");
+    let waiting: Vec<&str> = results["not_answered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        waiting,
+        [
+            "igor@intervenant.example.org",
+            "paula@partenaire.example.org"
+        ],
+        "{results}"
+    );
+    assert!(results.get("comparison").is_none(), "{results}");
+    let reminded = ok(&app, Method::POST, &format!("{one}/relancer"), None, &alice).await;
+    assert_eq!(reminded["sent"], 2, "{reminded}");
+    let closed = ok(&app, Method::POST, &format!("{one}/fermer"), None, &alice).await;
+    assert_eq!(closed["status"], "closed");
+    let listed = ok(&app, Method::GET, list, None, &alice).await;
+    assert_eq!(listed[0]["answered"], 1, "{listed}");
+    assert_eq!(listed[0]["invited"], 3, "{listed}");
+    // The response is linked to its invitation, not to any registration.
+    let row = sqlx::query("SELECT registration_id, response_key FROM feedback_responses")
+        .fetch_one(app.pool().await)
+        .await
+        .unwrap();
+    assert!(
+        row.try_get::<Option<i64>, _>("registration_id")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        row.try_get::<String, _>("response_key")
+            .unwrap()
+            .starts_with("contact:")
+    );
+}
+
 store_tests!(
     named_feedback_from_template_to_results,
     anonymous_feedback_to_confirmed_registrants_with_one_reminder,
     a_questionnaire_past_its_closing_is_read_only,
     automatic_questionnaires_go_out_after_the_event_and_remind_once,
     the_public_link_takes_one_answer_per_browser_linked_to_nobody,
+    stakeholders_are_asked_by_address_list_and_answer_by_their_own_link,
 );

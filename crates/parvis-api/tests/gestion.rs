@@ -60,22 +60,38 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .await
         .json();
     let registration_id = listed["registrants"][0]["id"].to_string();
+    // Routes about one stakeholder questionnaire ({id} under
+    // avis-partenaires) name one of centre-a's.
+    let stakeholder_id = store
+        .create_stakeholder_questionnaire(
+            centre_a.id,
+            &parvis_core::feedback::templates::stakeholder(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .to_string();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
     for route in routes {
+        let id = if route.path.contains("/avis-partenaires/") {
+            &stakeholder_id
+        } else {
+            &registration_id
+        };
         let own = route
             .path
             .replace("{org}", "centre-a")
             .replace("{slug}", "webinaire-a")
-            .replace("{id}", &registration_id)
+            .replace("{id}", id)
             .replace("{session}", "0")
             .replace("{avis}", "a-chaud");
         let other = route
             .path
             .replace("{org}", "centre-b")
             .replace("{slug}", "webinaire-a")
-            .replace("{id}", &registration_id)
+            .replace("{id}", id)
             .replace("{session}", "0")
             .replace("{avis}", "a-chaud");
         assert!(

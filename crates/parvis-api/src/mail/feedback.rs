@@ -43,6 +43,91 @@ pub fn feedback_email(
             public.title
         )
     };
+    let subject = if reminder {
+        format!("Rappel : votre avis sur {}", public.title)
+    } else {
+        format!("Votre avis sur {}", public.title)
+    };
+    letter(
+        Letter {
+            questionnaire,
+            recipient,
+            reminder,
+            public_url,
+            opening,
+            subject,
+            sender_name: sender_name(event),
+            reply_to: public.contact.email.clone(),
+        },
+        &link,
+    )
+}
+
+/// The email asking a stakeholder (funder, speaker, partner) of
+/// `organisation` for their appreciation.
+pub fn stakeholder_email(
+    organisation: &str,
+    questionnaire: &Questionnaire,
+    recipient: &Recipient,
+    token: &str,
+    reminder: bool,
+    public_url: &str,
+) -> Result<OutgoingEmail> {
+    let link = feedback_link(public_url, token);
+    let opening = if reminder {
+        format!(
+            "Nous n'avons pas encore reçu votre appréciation. Elle compte pour le bilan \
+             annuel de {organisation} : quelques minutes suffisent."
+        )
+    } else {
+        format!(
+            "Partenaire, financeur ou intervenant·e de {organisation}, vous êtes invité·e à \
+             nous dire votre appréciation de notre action : quelques minutes suffisent."
+        )
+    };
+    let subject = if reminder {
+        format!("Rappel : {}", questionnaire.title)
+    } else {
+        questionnaire.title.clone()
+    };
+    letter(
+        Letter {
+            questionnaire,
+            recipient,
+            reminder,
+            public_url,
+            opening,
+            subject,
+            sender_name: Some(organisation.to_owned()),
+            reply_to: None,
+        },
+        &link,
+    )
+}
+
+/// What differs between the feedback emails.
+struct Letter<'a> {
+    questionnaire: &'a Questionnaire,
+    recipient: &'a Recipient,
+    reminder: bool,
+    public_url: &'a str,
+    opening: String,
+    subject: String,
+    sender_name: Option<String>,
+    reply_to: Option<String>,
+}
+
+fn letter(letter: Letter<'_>, link: &str) -> Result<OutgoingEmail> {
+    let Letter {
+        questionnaire,
+        recipient,
+        reminder,
+        public_url,
+        opening,
+        subject,
+        sender_name,
+        reply_to,
+    } = letter;
     let until = questionnaire.closes.map_or(String::new(), |closes| {
         format!(
             "Vous pouvez répondre jusqu'au {}.\n\n",
@@ -66,11 +151,6 @@ pub fn feedback_email(
         notice = anonymity_notice(questionnaire),
         title = questionnaire.title,
     );
-    let subject = if reminder {
-        format!("Rappel : votre avis sur {}", public.title)
-    } else {
-        format!("Votre avis sur {}", public.title)
-    };
     Ok(OutgoingEmail {
         message_id: format!("<{}@{}>", token::random_hex(16)?, host_of(public_url)),
         recipient: recipient.email.clone(),
@@ -78,7 +158,7 @@ pub fn feedback_email(
         body_text: text,
         ics: None,
         console_note: format!("questionnaire : {link}"),
-        sender_name: sender_name(event),
-        reply_to: public.contact.email.clone(),
+        sender_name,
+        reply_to,
     })
 }

@@ -46,7 +46,7 @@
 //! Every write is committed before its answer and leaves an audit line
 //! (`avis`, `avis_envoi`, `avis_relance`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -71,7 +71,7 @@ use crate::AppState;
 use crate::auth::{SignedIn, member_of};
 use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
-use crate::mail::feedback::feedback_email;
+use crate::mail::feedback::{feedback_email, stakeholder_email};
 use crate::rate_limit;
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
@@ -113,7 +113,12 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             axum::routing::delete(withdraw_link),
         ),
     ]
+    .into_iter()
+    .chain(partenaires::table())
+    .collect()
 }
+
+mod partenaires;
 
 /// The participants' personal pages.
 pub fn router() -> Router<AppState> {
@@ -125,6 +130,15 @@ fn path_of(kind: QuestionnaireKind) -> &'static str {
     match kind {
         QuestionnaireKind::Cold => "a-froid",
         _ => "a-chaud",
+    }
+}
+
+/// A questionnaire's last path segment: `a-chaud` or `a-froid` under its
+/// event's `…/avis/`, its id under `…/avis-partenaires/`.
+fn address_of(record: &QuestionnaireRecord) -> String {
+    match record.questionnaire.kind {
+        QuestionnaireKind::Stakeholder => record.id.to_string(),
+        kind => path_of(kind).to_owned(),
     }
 }
 
@@ -151,20 +165,86 @@ async fn event_scope(
     Ok((membership, event))
 }
 
-/// The member's organisation, its event and the questionnaire asked for.
-struct Scope {
-    membership: Membership,
-    event: EventRecord,
-    record: QuestionnaireRecord,
+/// What a questionnaire asks about: an event, or for a stakeholder
+/// questionnaire, its organisation's action.
+#[derive(Debug, Clone)]
+pub(crate) enum About {
+    /// An event's hot or cold questionnaire.
+    Event(Box<EventRecord>),
+    /// A stakeholder questionnaire, by the organisation's name.
+    Organisation(String),
 }
 
-async fn scope(
+impl About {
+    fn event(&self) -> Option<&EventRecord> {
+        match self {
+            About::Event(event) => Some(event),
+            About::Organisation(_) => None,
+        }
+    }
+}
+
+/// The signed-in member, their organisation, what the questionnaire asked
+/// for is about, and the questionnaire: the prologue of every route on one
+/// questionnaire, an event's (`…/evenements/{slug}/avis/{avis}`) or a
+/// stakeholder one (`…/avis-partenaires/{id}`). 404 for another
+/// organisation's, as for an unknown one.
+pub(crate) struct Scope {
+    pub(crate) session: Session,
+    pub(crate) membership: Membership,
+    pub(crate) about: About,
+    pub(crate) record: QuestionnaireRecord,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Scope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, AppError> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<BTreeMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| unknown_questionnaire())?;
+        let param = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
+        if params.contains_key("slug") {
+            event_questionnaire(state, session, param("org"), param("slug"), param("avis")).await
+        } else {
+            let membership = member_of(state, &session, param("org"), false).await?;
+            let unknown = || {
+                AppError::NotFound(
+                    "Ce questionnaire aux partenaires n'existe pas dans votre organisation."
+                        .to_owned(),
+                )
+            };
+            let id: i64 = param("id").parse().map_err(|_| unknown())?;
+            let record = state
+                .store
+                .stakeholder_questionnaires(membership.organisation.id)
+                .await?
+                .into_iter()
+                .find(|record| record.id == id)
+                .ok_or_else(unknown)?;
+            Ok(Scope {
+                session,
+                about: About::Organisation(membership.organisation.name.clone()),
+                membership,
+                record,
+            })
+        }
+    }
+}
+
+async fn event_questionnaire(
     state: &AppState,
-    session: &Session,
-    (org, slug, avis): &(String, String, String),
+    session: Session,
+    org: &str,
+    slug: &str,
+    avis: &str,
 ) -> Result<Scope, AppError> {
-    let (membership, event) = event_scope(state, session, org, slug).await?;
-    let kind = match avis.as_str() {
+    let (membership, event) = event_scope(state, &session, org, slug).await?;
+    let kind = match avis {
         "a-chaud" => QuestionnaireKind::Hot,
         "a-froid" => QuestionnaireKind::Cold,
         _ => return Err(unknown_questionnaire()),
@@ -177,20 +257,29 @@ async fn scope(
         .find(|record| record.questionnaire.kind == kind)
         .ok_or_else(unknown_questionnaire)?;
     Ok(Scope {
+        session,
         membership,
-        event,
+        about: About::Event(Box::new(event)),
         record,
     })
 }
 
 impl Scope {
-    /// « le questionnaire à chaud de « Titre » », for the audit log.
-    fn described(&self) -> String {
-        let kind = match self.record.questionnaire.kind {
-            QuestionnaireKind::Cold => "à froid",
-            _ => "à chaud",
-        };
-        format!("questionnaire {kind} de « {} »", self.event.public.title)
+    /// « questionnaire à chaud de « Titre » », for the audit log.
+    pub(crate) fn described(&self) -> String {
+        match &self.about {
+            About::Event(event) => {
+                let kind = match self.record.questionnaire.kind {
+                    QuestionnaireKind::Cold => "à froid",
+                    _ => "à chaud",
+                };
+                format!("questionnaire {kind} de « {} »", event.public.title)
+            }
+            About::Organisation(_) => format!(
+                "questionnaire aux partenaires « {} »",
+                self.record.questionnaire.title
+            ),
+        }
     }
 }
 
@@ -349,12 +438,13 @@ async fn create(
             .find(|r| r.questionnaire.kind == questionnaire.kind)
             .ok_or_else(unknown_questionnaire)?,
         membership,
-        event,
+        about: About::Event(Box::new(event)),
+        session,
     };
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis",
         &format!("{} créé", scope.described()),
     )
@@ -362,22 +452,24 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view_of(&state, &scope).await?)))
 }
 
-async fn view_of(state: &AppState, scope: &Scope) -> Result<QuestionnaireView, AppError> {
+pub(crate) async fn view_of(
+    state: &AppState,
+    scope: &Scope,
+) -> Result<QuestionnaireView, AppError> {
     let record = &scope.record;
     let invitations = state.store.feedback_invitations(record.id).await?;
     let responses = state.store.feedback_responses(record.id).await?;
     let answered = invitations.iter().filter(|i| i.answered).count();
     let q = &record.questionnaire;
     let send_at = scope
-        .event
-        .public
-        .sessions
-        .last()
-        .and_then(|last| q.send_due(last.ends_at))
+        .about
+        .event()
+        .and_then(|event| event.public.sessions.iter().map(|s| s.ends_at).max())
+        .and_then(|end| q.send_due(end))
         .filter(|_| record.sent_at.is_none())
         .map(|at| at.to_rfc3339());
     Ok(QuestionnaireView {
-        avis: path_of(q.kind).to_owned(),
+        avis: address_of(record),
         status: record.status,
         questionnaire: q.clone(),
         invited: invitations.len(),
@@ -412,21 +504,18 @@ fn answered_questions(responses: &[Response]) -> BTreeSet<String> {
 /// `GET …/avis/{avis}`.
 async fn read(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
 ) -> Result<Json<QuestionnaireView>, AppError> {
-    let scope = scope(&state, &session, &path).await?;
     Ok(Json(view_of(&state, &scope).await?))
 }
 
 /// `PUT …/avis/{avis}` with a questionnaire.
 async fn replace(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
     request: Result<AppJson<Questionnaire>, AppError>,
 ) -> Result<Json<QuestionnaireView>, AppError> {
-    let mut scope = scope(&state, &session, &path).await?;
+    let mut scope = scope;
     let AppJson(request) = request?;
     let prepared = prepare(&request).map_err(AppError::Validation)?;
     let stored = &scope.record.questionnaire;
@@ -489,7 +578,7 @@ async fn replace(
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis",
         &format!("{} modifié", scope.described()),
     )
@@ -506,19 +595,20 @@ fn people(n: usize) -> String {
 }
 
 /// `POST …/avis/{avis}/envoyer`.
-async fn send(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
-) -> Result<Json<SentReport>, AppError> {
-    let scope = scope(&state, &session, &path).await?;
+async fn send(State(state): State<AppState>, scope: Scope) -> Result<Json<SentReport>, AppError> {
     if scope.record.status == QuestionnaireStatus::Closed {
         return Err(closed_conflict());
     }
-    let (recipients, taken) = recipients_of(&state, scope.event.id).await?;
+    let Some(event) = scope.about.event() else {
+        return Err(AppError::Conflict {
+            code: "feedback_list",
+            message: "Un questionnaire aux partenaires s'envoie à une liste d'adresses.".to_owned(),
+        });
+    };
+    let (recipients, taken) = recipients_of(&state, event.id).await?;
     let sent = queue(
         &state,
-        &scope.event,
+        &scope.about,
         &scope.record,
         Some(recipients),
         Utc::now(),
@@ -536,7 +626,7 @@ async fn send(
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis_envoi",
         &format!("{} envoyé à {}", scope.described(), people(sent)),
     )
@@ -567,7 +657,7 @@ async fn recipients_of(
             .await?
             .into_iter()
             .map(|a| Recipient {
-                registration_id: a.registration_id,
+                registration_id: Some(a.registration_id),
                 first_name: a.first_name,
                 last_name: a.last_name,
                 email: a.email,
@@ -580,7 +670,7 @@ async fn recipients_of(
             .await?
             .into_iter()
             .map(|e| Recipient {
-                registration_id: e.registration_id,
+                registration_id: Some(e.registration_id),
                 first_name: e.first_name,
                 last_name: e.last_name,
                 email: e.email,
@@ -609,7 +699,27 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Fee
         if !q.automatic {
             continue;
         }
-        let Some(slug) = state.store.slug_of(record.event_id).await? else {
+        let now_fixed = now.fixed_offset();
+        // A stakeholder questionnaire is sent by hand; its reminder may
+        // follow by itself.
+        let Some(event_id) = record.event_id else {
+            let name = record.organisation_name.clone().unwrap_or_default();
+            if let Some(sent) = record.sent_at
+                && record.reminded_at.is_none()
+                && q.reminder_due(sent.fixed_offset())
+                    .is_some_and(|due| due <= now_fixed)
+            {
+                let about = About::Organisation(name);
+                run.reminded +=
+                    queue(state, &about, &record, None, now)
+                        .await
+                        .map_err(|error| {
+                            anyhow::anyhow!("automatic stakeholder reminder: {error:?}")
+                        })?;
+            }
+            continue;
+        };
+        let Some(slug) = state.store.slug_of(event_id).await? else {
             continue;
         };
         let Some(event) = state.store.event_by_slug(&slug).await? else {
@@ -621,11 +731,11 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Fee
         let Some(end) = event.public.sessions.iter().map(|s| s.ends_at).max() else {
             continue;
         };
-        let now_fixed = now.fixed_offset();
+        let about = About::Event(Box::new(event));
         let result = match record.sent_at {
             None if q.send_due(end).is_some_and(|due| due <= now_fixed) => {
-                match recipients_of(state, event.id).await {
-                    Ok((recipients, _)) => queue(state, &event, &record, Some(recipients), now)
+                match recipients_of(state, event_id).await {
+                    Ok((recipients, _)) => queue(state, &about, &record, Some(recipients), now)
                         .await
                         .map(|n| run.invited += n),
                     Err(error) => Err(error),
@@ -636,7 +746,7 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Fee
                     && q.reminder_due(sent.fixed_offset())
                         .is_some_and(|due| due <= now_fixed) =>
             {
-                queue(state, &event, &record, None, now)
+                queue(state, &about, &record, None, now)
                     .await
                     .map(|n| run.reminded += n)
             }
@@ -649,28 +759,36 @@ pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Fee
 
 /// Queues the invitations (`Some` recipients) or the reminders (`None`)
 /// and says so to the outbox; the number of emails queued.
-async fn queue(
+pub(crate) async fn queue(
     state: &AppState,
-    event: &EventRecord,
+    about: &About,
     record: &QuestionnaireRecord,
     recipients: Option<Vec<Recipient>>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let store = state.store.clone();
-    let event = event.clone();
+    let about = about.clone();
     let questionnaire = record.questionnaire.clone();
     let public_url = state.public_url.clone();
     let id = record.id;
     let queued = detached(async move {
-        let compose = move |recipient: &Recipient, token: &str, reminder: bool| {
-            feedback_email(
-                &event,
+        let compose = move |recipient: &Recipient, token: &str, reminder: bool| match &about {
+            About::Event(event) => feedback_email(
+                event,
                 &questionnaire,
                 recipient,
                 token,
                 reminder,
                 &public_url,
-            )
+            ),
+            About::Organisation(name) => stakeholder_email(
+                name,
+                &questionnaire,
+                recipient,
+                token,
+                reminder,
+                &public_url,
+            ),
         };
         match recipients {
             Some(recipients) => store.invite_feedback(id, &recipients, &compose, now).await,
@@ -685,12 +803,7 @@ async fn queue(
 }
 
 /// `POST …/avis/{avis}/relancer`.
-async fn remind(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
-) -> Result<Json<SentReport>, AppError> {
-    let scope = scope(&state, &session, &path).await?;
+async fn remind(State(state): State<AppState>, scope: Scope) -> Result<Json<SentReport>, AppError> {
     match scope.record.status {
         QuestionnaireStatus::Closed => return Err(closed_conflict()),
         QuestionnaireStatus::Draft => {
@@ -703,11 +816,11 @@ async fn remind(
         }
         QuestionnaireStatus::Open => {}
     }
-    let sent = queue(&state, &scope.event, &scope.record, None, Utc::now()).await?;
+    let sent = queue(&state, &scope.about, &scope.record, None, Utc::now()).await?;
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis_relance",
         &format!("{} : relance envoyée à {}", scope.described(), people(sent)),
     )
@@ -725,10 +838,9 @@ async fn remind(
 /// `POST …/avis/{avis}/fermer`.
 async fn close(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
 ) -> Result<Json<QuestionnaireView>, AppError> {
-    let mut scope = scope(&state, &session, &path).await?;
+    let mut scope = scope;
     let store = state.store.clone();
     let id = scope.record.id;
     detached(async move {
@@ -741,7 +853,7 @@ async fn close(
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis",
         &format!("{} clos", scope.described()),
     )
@@ -761,10 +873,8 @@ async fn submitted_of(state: &AppState, id: i64) -> Result<(Vec<Response>, usize
 
 async fn results(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
 ) -> Result<Json<ResultsView>, AppError> {
-    let scope = scope(&state, &session, &path).await?;
     let q = &scope.record.questionnaire;
     let (responses, in_progress) = submitted_of(&state, scope.record.id).await?;
     let invitations = state.store.feedback_invitations(scope.record.id).await?;
@@ -788,12 +898,15 @@ async fn results(
             })
             .collect()
     };
-    let other = state
-        .store
-        .questionnaires(scope.event.id)
-        .await?
-        .into_iter()
-        .find(|r| r.questionnaire.kind != q.kind);
+    let other = match scope.about.event() {
+        Some(event) => state
+            .store
+            .questionnaires(event.id)
+            .await?
+            .into_iter()
+            .find(|r| r.questionnaire.kind != q.kind),
+        None => None,
+    };
     let comparison = match other {
         Some(other) => {
             let (other_responses, _) = submitted_of(&state, other.id).await?;
@@ -807,7 +920,7 @@ async fn results(
         None => None,
     };
     Ok(Json(ResultsView {
-        avis: path_of(q.kind).to_owned(),
+        avis: address_of(&scope.record),
         status: scope.record.status,
         anonymous: q.anonymous,
         invited: invitations.len(),
@@ -829,10 +942,9 @@ async fn results(
 /// previous one stops working) and opens a draft for answers.
 async fn publish_link(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
 ) -> Result<Json<QuestionnaireView>, AppError> {
-    let mut scope = scope(&state, &session, &path).await?;
+    let mut scope = scope;
     if scope.record.status == QuestionnaireStatus::Closed {
         return Err(closed_conflict());
     }
@@ -855,7 +967,7 @@ async fn publish_link(
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis",
         &format!("{} : lien public publié", scope.described()),
     )
@@ -867,10 +979,9 @@ async fn publish_link(
 /// (answers given through it stay).
 async fn withdraw_link(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(path): Path<(String, String, String)>,
+    scope: Scope,
 ) -> Result<Json<QuestionnaireView>, AppError> {
-    let mut scope = scope(&state, &session, &path).await?;
+    let mut scope = scope;
     let store = state.store.clone();
     let id = scope.record.id;
     detached(async move { store.set_public_feedback(id, None, Utc::now()).await }).await?;
@@ -878,7 +989,7 @@ async fn withdraw_link(
     audit(
         &state,
         &scope.membership,
-        &session,
+        &scope.session,
         "avis",
         &format!("{} : lien public retiré", scope.described()),
     )
@@ -901,7 +1012,7 @@ struct Opened {
     /// `None` through the public link without a browser key.
     key: Option<String>,
     saved: SavedResponse,
-    event: EventRecord,
+    about: About,
 }
 
 fn now_fixed() -> DateTime<FixedOffset> {
@@ -958,23 +1069,32 @@ async fn open_link(
     if closed_at.is_some_and(|at| at + retention < Utc::now()) {
         return Err(unknown_link());
     }
-    let slug = state
-        .store
-        .slug_of(record.event_id)
-        .await?
-        .ok_or_else(unknown_link)?;
-    let event = state
-        .store
-        .event_by_slug(&slug)
-        .await?
-        .ok_or_else(unknown_link)?;
-    let key = match link.registration_id {
-        Some(registration_id) => Some(response_key(
-            record.questionnaire.anonymous,
-            registration_id,
-            token_text,
-        )),
-        None => browser.map(|browser| public_response_key(token_text, browser)),
+    let about = match record.event_id {
+        Some(event_id) => {
+            let slug = state
+                .store
+                .slug_of(event_id)
+                .await?
+                .ok_or_else(unknown_link)?;
+            About::Event(Box::new(
+                state
+                    .store
+                    .event_by_slug(&slug)
+                    .await?
+                    .ok_or_else(unknown_link)?,
+            ))
+        }
+        None => About::Organisation(record.organisation_name.clone().unwrap_or_default()),
+    };
+    let anonymous = record.questionnaire.anonymous;
+    let key = match (link.invitation_id, link.registration_id) {
+        (Some(_), Some(registration_id)) => {
+            Some(response_key(anonymous, registration_id, token_text))
+        }
+        // An address of a stakeholder list.
+        (Some(_), None) if anonymous => Some(response_key(true, 0, token_text)),
+        (Some(invitation_id), None) => Some(format!("contact:{invitation_id}")),
+        (None, _) => browser.map(|browser| public_response_key(token_text, browser)),
     };
     let saved = match &key {
         Some(key) => state.store.feedback_response(record.id, key).await?,
@@ -984,7 +1104,7 @@ async fn open_link(
         link,
         key,
         saved: saved.unwrap_or_default(),
-        event,
+        about,
     })
 }
 
@@ -1008,8 +1128,15 @@ impl Opened {
         let answered_elsewhere = self.answered_elsewhere();
         let questionnaire = self.link.questionnaire.questionnaire;
         FormView {
-            event_title: self.event.public.title,
-            event_slug: self.event.public.slug,
+            event_title: match &self.about {
+                About::Event(event) => event.public.title.clone(),
+                About::Organisation(name) => name.clone(),
+            },
+            event_slug: self
+                .about
+                .event()
+                .map(|event| event.public.slug.clone())
+                .unwrap_or_default(),
             visible: visible(&questionnaire, &self.saved.answers)
                 .into_iter()
                 .map(|q| q.id.clone())

@@ -29,12 +29,16 @@ pub use parvis_core::feedback::api::QuestionnaireStatus;
 pub struct QuestionnaireRecord {
     /// Its id.
     pub id: i64,
-    /// Its event.
-    pub event_id: i64,
+    /// Its event; `None` for a stakeholder questionnaire.
+    pub event_id: Option<i64>,
+    /// A stakeholder questionnaire's organisation (`None` for an event's,
+    /// which belongs to the event's organisation).
+    pub organisation_id: Option<i64>,
+    /// That organisation's name.
+    pub organisation_name: Option<String>,
     /// Draft, open or closed.
     pub status: QuestionnaireStatus,
-    /// The questionnaire, as `prepare` returned it (its `kind` is hot or
-    /// cold).
+    /// The questionnaire, as `prepare` returned it.
     pub questionnaire: Questionnaire,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -51,8 +55,9 @@ pub struct QuestionnaireRecord {
 /// Someone to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
-    /// Their registration to the event.
-    pub registration_id: i64,
+    /// Their registration to the event; `None` for an address of a
+    /// stakeholder list.
+    pub registration_id: Option<i64>,
     /// First name.
     pub first_name: String,
     /// Last name.
@@ -128,6 +133,21 @@ pub trait FeedbackStore: Send + Sync {
         questionnaire: &Questionnaire,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>>;
+
+    /// Stores a draft stakeholder questionnaire (not tied to an event) for
+    /// an organisation.
+    async fn create_stakeholder_questionnaire(
+        &self,
+        organisation_id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+
+    /// An organisation's stakeholder questionnaires, newest first.
+    async fn stakeholder_questionnaires(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<QuestionnaireRecord>>;
 
     /// An event's questionnaires, hot first.
     async fn questionnaires(&self, event_id: i64) -> Result<Vec<QuestionnaireRecord>>;

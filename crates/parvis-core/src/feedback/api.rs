@@ -55,7 +55,8 @@ impl QuestionnaireStatus {
 /// A questionnaire in the organisers' list (`GET …/avis`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuestionnaireLine {
-    /// `a-chaud` or `a-froid`: its address under `…/avis/`.
+    /// `a-chaud` or `a-froid`: its address under `…/avis/`; a stakeholder
+    /// questionnaire's id under `…/avis-partenaires/`.
     pub avis: String,
     /// « Questionnaire à chaud »…
     pub label: String,
@@ -170,7 +171,8 @@ pub struct ResultsView {
 /// What a personal link (or the public link) shows: `GET /api/avis/{token}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormView {
-    /// The event's title and address.
+    /// The event's title and address; for a stakeholder questionnaire (not
+    /// tied to an event), the organisation's name and an empty address.
     pub event_title: String,
     pub event_slug: String,
     /// The whole questionnaire (the app settles the conditions as the

@@ -134,8 +134,9 @@ fn stored_kind(questionnaire: &Questionnaire) -> Result<&'static str> {
     kind_name(questionnaire.kind).ok_or_else(|| anyhow!("a stakeholder questionnaire has no event"))
 }
 
-const QUESTIONNAIRE_COLUMNS: &str = "q.id, q.event_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at, \
-     q.sent_at, q.reminded_at, q.public_token";
+const QUESTIONNAIRE_COLUMNS: &str = "q.id, q.event_id, q.organisation_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at, \
+     q.sent_at, q.reminded_at, q.public_token, \
+     (SELECT o.name FROM organisations o WHERE o.id = q.organisation_id) AS organisation_name";
 
 fn optional_timestamp(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
     row.try_get::<Option<String>, _>(column)?
@@ -148,6 +149,7 @@ fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
     let kind = match kind.as_str() {
         "hot" => QuestionnaireKind::Hot,
         "cold" => QuestionnaireKind::Cold,
+        "stakeholder" => QuestionnaireKind::Stakeholder,
         other => anyhow::bail!("unknown questionnaire kind in the database: {other:?}"),
     };
     let status: String = row.try_get("status")?;
@@ -157,6 +159,8 @@ fn questionnaire_of(row: &AnyRow) -> Result<QuestionnaireRecord> {
     Ok(QuestionnaireRecord {
         id: row.try_get("id")?,
         event_id: row.try_get("event_id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        organisation_name: row.try_get("organisation_name")?,
         status: QuestionnaireStatus::parse(&status)
             .with_context(|| format!("unknown questionnaire status in the database: {status:?}"))?,
         questionnaire: stored.into_questionnaire(kind),
@@ -200,6 +204,41 @@ impl FeedbackStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .context("failed to store a questionnaire")
+    }
+
+    async fn create_stakeholder_questionnaire(
+        &self,
+        organisation_id: i64,
+        questionnaire: &Questionnaire,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let now = timestamp(now);
+        sqlx::query_scalar(&self.q(
+            "INSERT INTO feedback_questionnaires (organisation_id, kind, status, data_json, created_at, updated_at)
+             VALUES (?, 'stakeholder', 'draft', ?, ?, ?) RETURNING id",
+        ))
+        .bind(organisation_id)
+        .bind(data_json(questionnaire)?)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to store a stakeholder questionnaire")
+    }
+
+    async fn stakeholder_questionnaires(
+        &self,
+        organisation_id: i64,
+    ) -> Result<Vec<QuestionnaireRecord>> {
+        let rows = sqlx::query(&self.q(&format!(
+            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
+             WHERE q.organisation_id = ? AND q.kind = 'stakeholder' ORDER BY q.id DESC"
+        )))
+        .bind(organisation_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read stakeholder questionnaires")?;
+        rows.iter().map(questionnaire_of).collect()
     }
 
     async fn questionnaires(&self, event_id: i64) -> Result<Vec<QuestionnaireRecord>> {
@@ -285,11 +324,12 @@ impl FeedbackStore for SqlStore {
 
     async fn feedback_invitations(&self, id: i64) -> Result<Vec<FeedbackInvitation>> {
         let rows = sqlx::query(&self.q(
-            "SELECT i.registration_id, p.first_name, p.last_name, p.email, i.sent_at,
-                    i.reminded_at, i.answered
+            "SELECT i.registration_id, COALESCE(p.first_name, i.first_name) AS first_name,
+                    COALESCE(p.last_name, i.last_name) AS last_name,
+                    COALESCE(p.email, i.email) AS email, i.sent_at, i.reminded_at, i.answered
              FROM feedback_invitations i
-             JOIN registrations r ON r.id = i.registration_id
-             JOIN people p ON p.id = r.person_id
+             LEFT JOIN registrations r ON r.id = i.registration_id
+             LEFT JOIN people p ON p.id = r.person_id
              WHERE i.questionnaire_id = ? ORDER BY i.id",
         ))
         .bind(id)
@@ -324,7 +364,7 @@ impl FeedbackStore for SqlStore {
         row.map(|row| {
             Ok(FeedbackLink {
                 invitation_id: Some(row.try_get("invitation_id")?),
-                registration_id: Some(row.try_get("registration_id")?),
+                registration_id: row.try_get("registration_id")?,
                 answered: row.try_get::<i64, _>("answered")? != 0,
                 questionnaire: questionnaire_of(&row)?,
             })
@@ -473,17 +513,35 @@ impl SqlStore {
         let mut asked = Vec::new();
         for recipient in recipients {
             let token = crate::token::generate()?;
-            let inserted: Option<i64> = sqlx::query_scalar(&self.q(
-                "INSERT INTO feedback_invitations (questionnaire_id, registration_id, token_hash, sent_at)
-                 VALUES (?, ?, ?, ?)
-                 ON CONFLICT (questionnaire_id, registration_id) DO NOTHING RETURNING id",
-            ))
-            .bind(id)
-            .bind(recipient.registration_id)
-            .bind(&token.hash)
-            .bind(&now_text)
-            .fetch_optional(&mut *tx)
-            .await
+            let inserted: Option<i64> = match recipient.registration_id {
+                Some(registration_id) => sqlx::query_scalar(&self.q(
+                    "INSERT INTO feedback_invitations (questionnaire_id, registration_id, token_hash, sent_at)
+                     VALUES (?, ?, ?, ?)
+                     ON CONFLICT (questionnaire_id, registration_id) DO NOTHING RETURNING id",
+                ))
+                .bind(id)
+                .bind(registration_id)
+                .bind(&token.hash)
+                .bind(&now_text)
+                .fetch_optional(&mut *tx)
+                .await,
+                // An address of a stakeholder list, asked once.
+                None => sqlx::query_scalar(&self.q(
+                    "INSERT INTO feedback_invitations
+                         (questionnaire_id, email, first_name, last_name, token_hash, sent_at)
+                     VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (questionnaire_id, email) WHERE email IS NOT NULL
+                     DO NOTHING RETURNING id",
+                ))
+                .bind(id)
+                .bind(&recipient.email)
+                .bind(&recipient.first_name)
+                .bind(&recipient.last_name)
+                .bind(&token.hash)
+                .bind(&now_text)
+                .fetch_optional(&mut *tx)
+                .await,
+            }
             .context("failed to store a feedback invitation")?;
             if inserted.is_none() {
                 continue;
@@ -530,10 +588,12 @@ impl SqlStore {
             .context("failed to begin feedback reminders")?;
         self.lock_questionnaire(&mut tx, id).await?;
         let rows = sqlx::query(&self.q(
-            "SELECT i.id, i.registration_id, p.first_name, p.last_name, p.email
+            "SELECT i.id, i.registration_id, COALESCE(p.first_name, i.first_name) AS first_name,
+                    COALESCE(p.last_name, i.last_name) AS last_name,
+                    COALESCE(p.email, i.email) AS email
              FROM feedback_invitations i
-             JOIN registrations r ON r.id = i.registration_id
-             JOIN people p ON p.id = r.person_id
+             LEFT JOIN registrations r ON r.id = i.registration_id
+             LEFT JOIN people p ON p.id = r.person_id
              WHERE i.questionnaire_id = ? AND i.answered = 0 AND i.reminded_at IS NULL
              ORDER BY i.id",
         ))
@@ -673,7 +733,7 @@ impl SqlStore {
                 exists.is_some_and(|s| s != 0)
             }
         };
-        let public = link.registration_id.is_none();
+        let public = link.invitation_id.is_none();
         let (registration_id, structure_type, territory, workshop, updated_at) =
             if let Some(registration_id) = link.registration_id.filter(|_| !anonymous) {
                 let row =

@@ -31,7 +31,7 @@ impl SqlStore {
     pub(super) async fn queue(
         &self,
         tx: &mut Tx<'_>,
-        registration_id: i64,
+        registration_id: impl Into<Option<i64>>,
         notice: &str,
         email: &OutgoingEmail,
         now: &str,
@@ -41,7 +41,7 @@ impl SqlStore {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
         .bind(&email.message_id)
-        .bind(registration_id)
+        .bind(registration_id.into())
         .bind(notice)
         .bind(&email.recipient)
         .bind(&email.subject)
