@@ -279,3 +279,56 @@ pub fn public_response_key(token: &str, browser: &str) -> String {
     crate::token::hash(&format!("avis-public:{token}:{browser}"))
 }
 
+// ---- Exports: the responses a page at a time ----
+
+/// Who gave a named response, as the exports show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Respondent {
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Address.
+    pub email: String,
+}
+
+/// One response as the exports read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedResponse {
+    /// Its `response_key`: the order of the pages and the next page's
+    /// cursor. In anonymous mode a hash, so the order says nothing of who
+    /// answered when.
+    pub key: String,
+    /// The answers, keyed by question id.
+    pub answers: BTreeMap<String, FeedbackAnswer>,
+    /// Submitted (rather than saved on the way).
+    pub submitted: bool,
+    /// When it was last saved: the day only (midnight UTC) in anonymous
+    /// mode and through the public link.
+    pub updated_at: DateTime<Utc>,
+    /// Given through the event-wide public link.
+    pub public: bool,
+    /// Who gave it: named mode, personal link only.
+    pub respondent: Option<Respondent>,
+    /// Their type of structure, in named mode.
+    pub structure_type: Option<String>,
+    /// Their territory, in named mode.
+    pub territory: Option<String>,
+    /// Their (first) workshop's id, in named mode.
+    pub workshop: Option<String>,
+}
+
+/// The responses to a questionnaire, read a page at a time for its
+/// exports (a supertrait of [`crate::store::Store`]).
+#[async_trait]
+pub trait FeedbackExportStore: Send + Sync {
+    /// At most `limit` responses (submitted or not) whose key comes after
+    /// `after` (from the first when `None`), in the order of their keys;
+    /// a page shorter than `limit` is the last.
+    async fn feedback_response_page(
+        &self,
+        questionnaire_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ExportedResponse>>;
+}

@@ -302,6 +302,7 @@ pub trait Store:
     + editor::EditorStore
     + invitations::InvitationStore
     + feedback::FeedbackStore
+    + feedback::FeedbackExportStore
     + Send
     + Sync
 {

@@ -793,3 +793,63 @@ impl SqlStore {
     }
 }
 
+// ---- Exports: the responses a page at a time ----
+
+#[async_trait]
+impl crate::store::feedback::FeedbackExportStore for SqlStore {
+    async fn feedback_response_page(
+        &self,
+        questionnaire_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
+        // Keyset pagination on the unique (questionnaire_id, response_key)
+        // index; the person only through a registration, which anonymous
+        // and public responses do not have.
+        let rows = sqlx::query(&self.q(
+            "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
+                    f.structure_type, f.territory, f.workshop,
+                    p.first_name, p.last_name, p.email
+             FROM feedback_responses f
+             LEFT JOIN registrations r ON r.id = f.registration_id
+             LEFT JOIN people p ON p.id = r.person_id
+             WHERE f.questionnaire_id = ? AND f.response_key > ?
+             ORDER BY f.response_key
+             LIMIT ?",
+        ))
+        .bind(questionnaire_id)
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read a page of feedback responses")?;
+        rows.iter()
+            .map(|row| {
+                let first_name: Option<String> = row.try_get("first_name")?;
+                let last_name: Option<String> = row.try_get("last_name")?;
+                let email: Option<String> = row.try_get("email")?;
+                let respondent = match (first_name, last_name, email) {
+                    (Some(first_name), Some(last_name), Some(email)) => {
+                        Some(crate::store::feedback::Respondent {
+                            first_name,
+                            last_name,
+                            email,
+                        })
+                    }
+                    _ => None,
+                };
+                Ok(crate::store::feedback::ExportedResponse {
+                    key: row.try_get("response_key")?,
+                    answers: answers_of(row)?,
+                    submitted: row.try_get::<i64, _>("submitted")? != 0,
+                    updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
+                    public: row.try_get::<String, _>("source")? == "public",
+                    respondent,
+                    structure_type: row.try_get("structure_type")?,
+                    territory: row.try_get("territory")?,
+                    workshop: row.try_get("workshop")?,
+                })
+            })
+            .collect()
+    }
+}
