@@ -132,6 +132,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::guichet::table())
         .chain(super::invitations::table())
         .chain(super::avis::table())
+        .chain(super::avis_export::table())
         .collect()
 }
 

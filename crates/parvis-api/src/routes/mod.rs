@@ -5,6 +5,7 @@
 
 pub mod annulation;
 pub mod avis;
+pub mod avis_export;
 pub mod equipe;
 pub mod evenements;
 pub mod events;

@@ -11,7 +11,7 @@
 //! page read (the same on SQLite and PostgreSQL, with no normalised copy of
 //! every name to keep up to date).
 
-mod export;
+pub(crate) mod export;
 
 use std::sync::Arc;
 

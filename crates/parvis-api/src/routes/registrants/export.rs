@@ -379,7 +379,7 @@ impl Writer for JsonWriter {
     }
 }
 
-type Chunk = Result<Bytes, std::io::Error>;
+pub(crate) type Chunk = Result<Bytes, std::io::Error>;
 
 /// How an export went.
 enum Outcome {
@@ -531,7 +531,7 @@ fn file_name(slug: &str, format: ExportFormat) -> String {
 /// The body that streams what the channel receives. Fused: the compression
 /// layer polls a body once more after its end, and `unfold` panics when
 /// polled again, which cut every compressed download short.
-fn body_of(rx: mpsc::Receiver<Chunk>) -> Body {
+pub(crate) fn body_of(rx: mpsc::Receiver<Chunk>) -> Body {
     use futures_util::StreamExt;
     Body::from_stream(
         futures_util::stream::unfold(rx, |mut rx| async move {
@@ -751,7 +751,7 @@ fn write_workbook(
 }
 
 /// Streams a file a chunk at a time.
-fn file_body(mut file: std::fs::File) -> Body {
+pub(crate) fn file_body(mut file: std::fs::File) -> Body {
     let (tx, rx) = mpsc::channel::<Chunk>(2);
     tokio::task::spawn_blocking(move || {
         let mut buffer = vec![0u8; 64 * 1024];
