@@ -517,3 +517,33 @@ fn Form(token: String, view: FormView) -> impl IntoView {
         })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_token_shaped_path_is_a_token() {
+        let token = "ab".repeat(32);
+        assert_eq!(token_of(&format!("/avis/{token}")), Some(token.clone()));
+        assert_eq!(token_of(&format!("/avis/{token}/")), Some(token));
+        assert_eq!(token_of("/avis/abc"), None);
+        assert_eq!(token_of(&format!("/avis/{}", "zz".repeat(32))), None);
+        assert_eq!(token_of(&format!("/inscription/{}", "ab".repeat(32))), None);
+    }
+
+    #[test]
+    fn the_closing_date_is_said_in_french() {
+        let mut questionnaire: Questionnaire =
+            serde_json::from_str(r#"{"kind": "hot", "title": "Avis", "questions": []}"#).unwrap();
+        assert_eq!(
+            until(&questionnaire),
+            "tant que le questionnaire est ouvert"
+        );
+        questionnaire.closes = parvis_core::timestamp::parse("2099-12-20T23:59:00+01:00");
+        assert_eq!(
+            until(&questionnaire),
+            "jusqu'au dimanche 20 décembre 2099 à 23 h 59"
+        );
+    }
+}

@@ -600,3 +600,84 @@ impl Group {
         .into_any()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn questionnaire() -> Questionnaire {
+        serde_json::from_str(
+            r#"{"kind": "hot", "title": "Votre avis", "questions": [
+              {"id": "satisfaction", "label": "Satisfait·e ?", "required": true,
+               "kind": {"type": "scale", "min_label": "Non", "max_label": "Oui"}},
+              {"id": "suite", "label": "Une suite ?", "kind": {"type": "yes_no"}},
+              {"id": "sujets", "label": "Quels sujets ?", "required": true,
+               "kind": {"type": "long_text"}, "condition": {"question": "suite", "equals": true}},
+              {"id": "jours", "label": "Chaque journée", "required": true,
+               "kind": {"type": "matrix", "rows": ["Jour 1", "Jour 2"],
+                        "min_label": "Non", "max_label": "Oui"}}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_summary_follows_the_page_with_unknown_questions_last() {
+        let questionnaire = questionnaire();
+        let mut errors = FieldErrors::default();
+        errors.add("answers.jours", "Jours.".to_owned());
+        errors.add("answers.ancienne", "Ancienne.".to_owned());
+        errors.add("answers.satisfaction", "Satisfaction.".to_owned());
+        errors.add("answers.sujets", "Sujets.".to_owned());
+        let answers = BTreeMap::from([("suite".to_owned(), FeedbackAnswer::Bool(true))]);
+        let keys: Vec<String> = summary_lines(&questionnaire, &answers, &errors)
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "answers.satisfaction",
+                "answers.sujets",
+                "answers.jours",
+                "answers.ancienne"
+            ]
+        );
+        // A question hidden by its condition is no longer in page order
+        // (its error, if any, still shows, last).
+        let answers = BTreeMap::from([("suite".to_owned(), FeedbackAnswer::Bool(false))]);
+        assert!(!shown_ids(&questionnaire, &answers).contains("sujets"));
+        let lines = summary_lines(&questionnaire, &answers, &errors);
+        assert_eq!(lines[1], ("answers.jours".to_owned(), "Jours.".to_owned()));
+    }
+
+    #[test]
+    fn answers_read_back_into_their_controls() {
+        assert_eq!(text_of(Some(&FeedbackAnswer::Number(12))), "12");
+        assert_eq!(text_of(Some(&FeedbackAnswer::Text("3".into()))), "3");
+        assert_eq!(
+            choice_of(Some(&FeedbackAnswer::Choice {
+                choices: vec!["Emploi".into()],
+                other: "Santé".into()
+            })),
+            (vec!["Emploi".to_owned()], Some("Santé".to_owned()))
+        );
+        assert_eq!(
+            choice_of(Some(&FeedbackAnswer::Text("Habitat".into()))),
+            (vec!["Habitat".to_owned()], None)
+        );
+        assert_eq!(end_label(1, 1, 5, "Non", "Oui"), "1 – Non");
+        assert_eq!(end_label(3, 1, 5, "Non", "Oui"), "3");
+        assert_eq!(
+            number_hint(
+                &FeedbackKind::Number {
+                    min: Some(0),
+                    max: Some(100)
+                },
+                Some("Environ.".into())
+            )
+            .as_deref(),
+            Some("Environ. Un nombre entier de 0 à 100.")
+        );
+    }
+}
