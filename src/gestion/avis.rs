@@ -322,6 +322,7 @@ enum Act {
     Remind,
     Close,
     Publish,
+    Withdraw,
 }
 
 impl Act {
@@ -330,7 +331,7 @@ impl Act {
             Act::Send => "/envoyer",
             Act::Remind => "/relancer",
             Act::Close => "/fermer",
-            Act::Publish => "/lien-public",
+            Act::Publish | Act::Withdraw => "/lien-public",
         }
     }
 }
@@ -365,10 +366,15 @@ fn QuestionnaireCard(
             what.path(),
         );
         let proof = csrf.get_value();
+        let method = if what == Act::Withdraw {
+            Method::DELETE
+        } else {
+            Method::POST
+        };
         async move {
             (
                 what,
-                call(Method::POST, &url, Some("{}".to_owned()), Some(&proof)).await,
+                call(method, &url, Some("{}".to_owned()), Some(&proof)).await,
             )
         }
     });
@@ -387,6 +393,10 @@ fn QuestionnaireCard(
             }
             (Act::Publish, Ok(_)) => {
                 "Le lien public est publié : une réponse par navigateur, marquée « lien public » dans les résultats."
+                    .to_owned()
+            }
+            (Act::Withdraw, Ok(_)) => {
+                "Le lien public est retiré : il ne fonctionne plus ; les réponses données par ce lien restent."
                     .to_owned()
             }
             (_, Err(error)) => error.message,
@@ -428,7 +438,8 @@ fn QuestionnaireCard(
                                 <dt>"Lien public"</dt>
                                 <dd>{match public_link {
                                     Some(path) => {
-                                        let full = format!("{origin}{path}");
+                                        // A path, or already a whole address.
+                                        let full = if path.starts_with('/') { format!("{origin}{path}") } else { path };
                                         view! {
                                             <a href=full.clone() rel="external" class="public-link">{full.clone()}</a>
                                             {format!(" — {}", count(view.public_answers, "réponse par ce lien", "réponses par ce lien"))}
@@ -450,6 +461,9 @@ fn QuestionnaireCard(
                                 })}
                                 {(status != QuestionnaireStatus::Closed && view.public_link.is_none()).then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| { act.dispatch(Act::Publish); }>"Publier un lien public"</button>
+                                })}
+                                {view.public_link.is_some().then(|| view! {
+                                    <button type="button" class="secondary" on:click=move |_| { act.dispatch(Act::Withdraw); }>"Retirer le lien public"</button>
                                 })}
                                 {(status != QuestionnaireStatus::Closed).then(|| view! {
                                     <button type="button" id=format!("clore-{a}") class="secondary danger" on:click=move |_| ask(Act::Close)>"Clore le questionnaire…"</button>
@@ -477,9 +491,11 @@ fn QuestionnaireCard(
                     Act::Close => format!("clore-{}", avis.get_value()),
                     _ => format!("envoyer-{}", avis.get_value()),
                 };
+                let heading = format!("confirmation-{}", avis.get_value());
+                let labelled_by = heading.clone();
                 view! {
-                    <div class="confirm" role="group" aria-labelledby="confirmation-avis">
-                        <h3 id="confirmation-avis" tabindex="-1" node_ref=confirm_ref>{title}</h3>
+                    <div class="confirm" role="group" aria-labelledby=labelled_by>
+                        <h3 id=heading tabindex="-1" node_ref=confirm_ref>{title}</h3>
                         <p>{text}</p>
                         <div class="actions">
                             <button type="button" class:danger=what == Act::Close disabled=move || act.pending().get()

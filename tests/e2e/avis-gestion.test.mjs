@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, browserForTests, expectAccessible, registerByApi, signInAsOrganiser, waitForEmail,
+  BASE, browserForTests, emailsTo, expectAccessible, registerByApi, signInAsOrganiser, waitForEmail,
 } from './helpers.mjs';
 
 const DEMO = 'webinaire-ceq-2030-ctg-restitution';
@@ -174,13 +174,22 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   // Sent after a confirmation step saying who receives it.
   await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis`);
   await page.getByRole('button', { name: 'Envoyer le questionnaire…' }).press('Enter');
-  await page.waitForFunction(() => document.activeElement?.id === 'confirmation-avis');
+  await page.waitForFunction(() => document.activeElement?.id === 'confirmation-a-chaud');
   assert.equal((await focused(page)).text, "Confirmer l'envoi");
   await page.getByText(/toutes les personnes inscrites et confirmées/).waitFor();
   await page.getByRole('button', { name: 'Oui, envoyer maintenant' }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
     && document.activeElement.textContent.includes('Questionnaire envoyé à 4 personnes'));
   await page.getByRole('region', { name: 'Questionnaire à chaud' }).locator('dl.facts').getByText(/^Envoyé le /).waitFor();
+
+  // The event-wide link, for a webinar's chat: published, shown, withdrawn.
+  const sentCard = page.getByRole('region', { name: 'Questionnaire à chaud' });
+  await sentCard.getByRole('button', { name: 'Publier un lien public' }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Le lien public est publié'));
+  assert.match(await sentCard.locator('a.public-link').textContent(), /^http:\/\/[^/]+\/avis\/[0-9a-f]{64}$/);
+  await sentCard.getByRole('button', { name: 'Retirer le lien public' }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Le lien public est retiré'));
+  await sentCard.getByText('Pas de lien public').waitFor();
 
   // Three submit, the fourth only saves on the way.
   const tokens = [];
@@ -246,9 +255,39 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   await waitForEmail(people[3].email, /^Rappel : votre avis sur/);
   await page.getByRole('region', { name: "Personnes qui n'ont pas répondu (1)" }).getByText('déjà relancé·e', { exact: false }).waitFor();
 
+  // A cold follow-up on the same event, sent and answered once: both
+  // dashboards compare the questions the two share.
+  await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis`);
+  await page.getByLabel('Modèle de départ (obligatoire)').selectOption('a-froid');
+  await page.getByRole('button', { name: 'Créer le questionnaire' }).click();
+  await page.waitForFunction(() => /questionnaire à froid est créé/.test(document.activeElement?.textContent ?? ''));
+  const cold = page.getByRole('region', { name: 'Questionnaire à froid' });
+  await cold.getByText("60 jours après la fin de l'événement").waitFor();
+  await cold.getByRole('button', { name: 'Envoyer le questionnaire…' }).click();
+  await page.waitForFunction(() => document.activeElement?.id === 'confirmation-a-froid');
+  await page.getByRole('button', { name: 'Oui, envoyer maintenant' }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Questionnaire envoyé à 4 personnes'));
+  let coldToken;
+  for (let tries = 0; tries < 100 && !coldToken; tries += 1) {
+    coldToken = (await emailsTo(people[0].email)).map(({ email }) => email.text.match(/\/avis\/([0-9a-f]{64})/)?.[1])
+      .find((t) => t && t !== tokens[0]);
+    if (!coldToken) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(coldToken, 'the cold questionnaire is emailed with a link of its own');
+  await answer(coldToken, { satisfaction: 2 }, true);
+  for (const avis of ['a-chaud', 'a-froid']) {
+    await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis/${avis}/resultats`);
+    const compared = page.getByRole('table', { name: "Les mêmes questions, à la fin de l'événement et quelques semaines après" });
+    await compared.waitFor();
+    const cells = await compared.locator('tbody tr').first().locator('th, td').allTextContents();
+    assert.deepEqual(cells, ['Êtes-vous satisfait·e de ce webinaire ?', 'moyenne 4 sur 5', '3', 'moyenne 2 sur 5', '1']);
+  }
+  await expectAccessible(page, 'the cold results dashboard with its comparison');
+
   // Printed, the tools are left out and the figures kept.
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.getByRole('button', { name: 'Imprimer le bilan' }).isVisible(), false);
-  assert.equal(await ratings.isVisible(), true);
+  assert.equal(await page.locator('table.figures').first().isVisible(), true);
+  assert.equal(await page.getByRole('link', { name: 'Réponses : JSON' }).isVisible(), false);
   await page.emulateMedia({ media: 'screen' });
 });
