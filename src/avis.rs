@@ -344,7 +344,8 @@ fn Form(token: String, view: FormView) -> impl IntoView {
                     } else {
                         stop(&error);
                         save_state.set(SaveState::Failed(format!(
-                            "Réponses non enregistrées. {}",
+                            "Réponses non enregistrées. {} Elles seront envoyées à votre \
+                             prochaine modification, ou avec « Envoyer mes réponses ».",
                             error.message
                         )));
                     }
@@ -394,6 +395,35 @@ fn Form(token: String, view: FormView) -> impl IntoView {
         .ok();
         timer.set_value(handle);
     });
+
+    // A change still waiting for its pause is saved at once when the page
+    // is hidden (another tab, another app, the tab closing).
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        use wasm_bindgen::JsCast;
+        let hidden_document = document.clone();
+        let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            if hidden_document.hidden()
+                && let Some(handle) = timer.get_value()
+            {
+                handle.clear();
+                timer.set_value(None);
+                save_now(
+                    token,
+                    answers,
+                    in_flight,
+                    again,
+                    save_state,
+                    errors,
+                    settle_errors,
+                    stop,
+                );
+            }
+        });
+        let _ = document
+            .add_event_listener_with_callback("visibilitychange", flush.as_ref().unchecked_ref());
+        // The page lives as long as the document.
+        flush.forget();
+    }
 
     let sending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -469,6 +499,7 @@ fn Form(token: String, view: FormView) -> impl IntoView {
         .map(str::to_owned)
         .collect();
     let answered_elsewhere = view.answered_elsewhere;
+    let public_link = view.public_link;
     let fields_questionnaire = view.questionnaire.clone();
 
     view! {
@@ -503,7 +534,14 @@ fn Form(token: String, view: FormView) -> impl IntoView {
                     </Show>
                 </div>
                 <Show when=move || editable.get()>
-                    <p class="hint">"Les questions marquées « (obligatoire) » demandent une réponse. Vos réponses sont enregistrées au fur et à mesure : vous pouvez revenir plus tard avec le même lien."</p>
+                    <p class="hint">
+                        "Les questions marquées « (obligatoire) » demandent une réponse. "
+                        {if public_link {
+                            "Vos réponses sont enregistrées au fur et à mesure : vous pouvez revenir plus tard avec le même lien, depuis ce navigateur."
+                        } else {
+                            "Vos réponses sont enregistrées au fur et à mesure : vous pouvez revenir plus tard avec le même lien."
+                        }}
+                    </p>
                 </Show>
                 <QuestionnaireFields questionnaire=fields_questionnaire.clone() answers errors
                     read_only=Signal::derive(move || !editable.get())/>
