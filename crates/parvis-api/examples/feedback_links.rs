@@ -75,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .into_iter()
         .map(|e| Recipient {
-            registration_id: e.registration_id.into(),
+            registration_id: Some(e.registration_id),
             first_name: e.first_name,
             last_name: e.last_name,
             email: e.email,
