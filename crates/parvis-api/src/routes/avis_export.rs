@@ -439,40 +439,58 @@ fn answer_cell(question: &FeedbackQuestion, part: &Part, answer: Option<&Feedbac
 
 // ---- Streaming ----
 
-/// The responses, a page at a time in the order of their keys.
+/// A page read, or the end (`None`), or why reading stopped.
+type Read = anyhow::Result<Option<Vec<ExportedResponse>>>;
+
+/// The responses, a page at a time in the order of their keys, read one
+/// page ahead by a task of their own: reading and decoding a page overlaps
+/// writing the one before. The task stops at the end, at an error, or
+/// when the export is dropped (its client left).
 struct Pages {
-    store: Arc<dyn Store>,
-    questionnaire_id: i64,
-    after: Option<String>,
-    done: bool,
+    rx: mpsc::Receiver<Read>,
 }
 
 impl Pages {
     fn new(store: Arc<dyn Store>, questionnaire_id: i64) -> Self {
-        Self {
-            store,
-            questionnaire_id,
-            after: None,
-            done: false,
-        }
+        let (tx, rx) = mpsc::channel::<Read>(1);
+        tokio::spawn(async move {
+            let mut after: Option<String> = None;
+            loop {
+                let read = store
+                    .feedback_response_page(questionnaire_id, after.as_deref(), PAGE)
+                    .await;
+                let (item, more) = match read {
+                    Ok(page) if page.is_empty() => (Ok(None), false),
+                    Ok(page) => {
+                        let more = page.len() >= PAGE as usize;
+                        after = page.last().map(|last| last.key.clone());
+                        (Ok(Some(page)), more)
+                    }
+                    Err(error) => (Err(error), false),
+                };
+                let ended = matches!(item, Ok(None));
+                if tx.send(item).await.is_err() {
+                    return;
+                }
+                if ended {
+                    return;
+                }
+                if !more {
+                    let _ = tx.send(Ok(None)).await;
+                    return;
+                }
+            }
+        });
+        Self { rx }
     }
 
-    async fn next(&mut self) -> anyhow::Result<Option<Vec<ExportedResponse>>> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = self
-            .store
-            .feedback_response_page(self.questionnaire_id, self.after.as_deref(), PAGE)
-            .await?;
-        self.done = page.len() < PAGE as usize;
-        match page.last() {
-            Some(last) => {
-                self.after = Some(last.key.clone());
-                Ok(Some(page))
-            }
-            None => Ok(None),
-        }
+    /// The next page; `None` at the end. A reader gone without saying the
+    /// end (it panicked) is an error, never a shorter export.
+    async fn next(&mut self) -> Read {
+        self.rx
+            .recv()
+            .await
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the responses' reader stopped")))
     }
 }
 
@@ -516,7 +534,12 @@ impl Csv {
     fn rows(&self, rows: impl IntoIterator<Item = Vec<Cell>>) -> anyhow::Result<Vec<u8>> {
         let mut csv = self.builder.from_writer(Vec::new());
         for row in rows {
-            csv.write_record(row.iter().map(|c| c.csv(self.dialect).into_owned()))?;
+            // Field by field: a text cell is written from where it is,
+            // without a copy.
+            for cell in &row {
+                csv.write_field(cell.csv(self.dialect).as_bytes())?;
+            }
+            csv.write_record(None::<&[u8]>)?;
         }
         csv.into_inner()
             .map_err(|error| anyhow::anyhow!("{}", error.error()))
