@@ -277,6 +277,7 @@ fn Form(token: String, view: FormView) -> impl IntoView {
     let save_state = RwSignal::new(SaveState::Idle);
     let summary_ref = NodeRef::<leptos::html::Div>::new();
     let confirm_ref = NodeRef::<leptos::html::H2>::new();
+    let notice_ref = NodeRef::<leptos::html::Div>::new();
     let token = StoredValue::new(token);
     let until = until(&view.questionnaire);
 
@@ -453,8 +454,15 @@ fn Form(token: String, view: FormView) -> impl IntoView {
                     just_sent.set(true);
                     crate::focus_when_shown(confirm_ref);
                 }
-                Err(error) => {
+                Err(error) if error.code.starts_with("feedback_") => {
+                    // Closed meanwhile, or sent with the other link: the
+                    // form turns read-only and says why.
                     stop(&error);
+                    errors.set(FieldErrors::default());
+                    general.set(None);
+                    crate::focus_when_shown(notice_ref);
+                }
+                Err(error) => {
                     if error.fields.is_empty() {
                         errors.set(FieldErrors::default());
                         general.set(Some(error.message));
@@ -508,7 +516,7 @@ fn Form(token: String, view: FormView) -> impl IntoView {
         {intro.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
         <p class="notice anonymity">{view.anonymity_notice.clone()}</p>
         {move || read_only_message.get().map(|message| view! {
-            <div class="notice notice-error read-only" role="status"><p>{message}</p></div>
+            <div class="notice notice-error read-only" role="status" tabindex="-1" node_ref=notice_ref><p>{message}</p></div>
         })}
         <Show when=move || just_sent.get()>
             <div class="confirm">

@@ -7,7 +7,9 @@
 // summary whose links lead to each faulty question), completes and submits
 // by keyboard (a focused confirmation saying answers can still be changed
 // until the closing date), then finds the form read-only once the
-// organiser closes it. A second questionnaire, anonymous, states so.
+// organiser closes it (a send after closing says so, focused). A second
+// questionnaire, anonymous, states so; once submitted with the first link,
+// the reminder's link says to use that one.
 // axe-core on the fresh form, with errors, submitted and read-only; no
 // horizontal scroll at 320 px.
 import { test } from 'node:test';
@@ -203,10 +205,17 @@ test('a participant answers as they go, comes back, submits by keyboard, and rea
   assert.equal(await recommend.getByRole('radio', { name: '9', exact: true }).isChecked(), true);
   assert.equal(await page.getByLabel('Combien de collègues informerez-vous ? (facultatif)').inputValue(), '3');
 
-  // Closed by the organiser: read-only, with the answers given.
+  // Closed by the organiser while the page is open: sending again says so
+  // (focused) and the form turns read-only; so it stays, answers shown.
   const { headers, base } = await organiserApi(page);
   const closed = await page.request.post(`${base}/${slug}/avis/a-chaud/fermer`, { headers, data: {} });
   assert.equal(closed.status(), 200, await closed.text());
+  await page.getByLabel('Nom de votre structure (facultatif)').fill('Ville de Creil');
+  await page.getByRole('button', { name: 'Envoyer mes réponses' }).press('Enter');
+  await page.waitForFunction(() => document.activeElement?.classList.contains('read-only')
+    && document.activeElement.textContent === 'Ce questionnaire est clos : vos réponses ne peuvent plus être modifiées.');
+  assert.equal(await page.getByLabel('Nom de votre structure (facultatif)').isDisabled(), true);
+  assert.equal(await page.locator('.error-summary').isHidden(), true);
   await page.reload();
   await page.getByText('Ce questionnaire est clos : vos réponses ne peuvent plus être modifiées.').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Envoyer mes réponses' }).count(), 0);
@@ -237,10 +246,24 @@ test('an anonymous questionnaire says so; an unknown link says why it opens noth
   const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().includes('/api/avis/'));
   await page.getByRole('radio', { name: 'Oui' }).press('Space');
   assert.equal((await put).headers()['x-parvis-navigateur'], key);
+  // The one reminder, with a second link, goes out before submission.
+  const { headers, base } = await organiserApi(page);
+  const reminded = await page.request.post(`${base}/${slug}/avis/a-chaud/relancer`, { headers, data: {} });
+  assert.equal(reminded.status(), 200, await reminded.text());
+  const { email: reminder } = await waitForEmail(email, /^Rappel : votre avis sur/);
+  const second = `${BASE}${reminder.text.match(/\/avis\/[0-9a-f]{64}/)[0]}`;
+  assert.notEqual(second, link);
   await page.getByRole('button', { name: 'Envoyer mes réponses' }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.textContent === 'Merci, vos réponses ont été envoyées');
   await page.getByText(/Vous pouvez encore les modifier tant que le questionnaire est ouvert/).waitFor();
   await expectAccessible(page, 'the anonymous feedback form, submitted');
+
+  // Submitted with the first link: the reminder's link says to use that one.
+  await page.goto(second);
+  await page.getByText("Vous avez déjà envoyé vos réponses avec l'autre lien reçu par e-mail", { exact: false }).waitFor();
+  assert.equal(await page.getByRole('radio').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Envoyer mes réponses' }).count(), 0);
+  await expectAccessible(page, 'a reminder link once answered with the other');
 
   await page.goto(`${BASE}/avis/${'0'.repeat(64)}`);
   await page.getByRole('heading', { level: 1, name: 'Questionnaire introuvable' }).waitFor();
