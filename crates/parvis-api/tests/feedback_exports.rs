@@ -283,25 +283,33 @@ const ANA_ANSWERS: [&str; 12] = [
     "4",
 ];
 
-/// Adds a submitted response given through the event-wide public link.
-async fn public_response(app: &App, answers: &Value) {
-    let pool = app.pool().await;
-    let id: i64 = sqlx::query("SELECT id FROM feedback_questionnaires")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        .try_get("id")
+/// Publishes the event-wide public link and submits `answers` through it
+/// from one browser.
+async fn public_response(app: &App, alice: &Browser, answers: &Value) {
+    let view = ok(
+        app,
+        Method::POST,
+        &format!("{}/a-chaud/lien-public", avis("centre-a")),
+        None,
+        alice,
+    )
+    .await;
+    let link = view["public_link"].as_str().unwrap();
+    let token = link.strip_prefix(&format!("{PUBLIC_URL}/avis/")).unwrap();
+    let request = Request::builder()
+        .method(Method::PUT)
+        .uri(format!("/api/avis/{token}"))
+        .header(
+            parvis_core::feedback::api::BROWSER_HEADER,
+            "0123456789abcdef0123456789abcdef",
+        )
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"answers": answers, "submit": true}).to_string(),
+        ))
         .unwrap();
-    let day = Utc::now().format("%Y-%m-%dT00:00:00.000000Z");
-    sqlx::query(&format!(
-        "INSERT INTO feedback_responses
-             (questionnaire_id, response_key, answers_json, submitted, updated_at, source)
-         VALUES ({id}, '{}', '{answers}', 1, '{day}', 'public')",
-        parvis_api::token::hash("un navigateur")
-    ))
-    .execute(pool)
-    .await
-    .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 fn moment_is_now(text: &str, format: &str) {
@@ -327,7 +335,12 @@ async fn named_exports_have_a_typed_column_per_question(backend: Backend) {
         false,
     )
     .await;
-    public_response(&app, &json!({"note": 5, "reco": 10, "format": "Visio"})).await;
+    public_response(
+        &app,
+        &alice,
+        &json!({"note": 5, "reco": 10, "format": "Visio"}),
+    )
+    .await;
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::Paris)
         .format("%Y-%m-%d")
