@@ -8,6 +8,8 @@
 // counts, the distribution table, mean, median and the recommendation
 // score; the one who has not submitted is reminded from there. axe-core on
 // the list, the editor and the dashboard; no horizontal scroll at 320 px.
+// A cold follow-up is compared with the hot questionnaire, and a cycle's
+// questionnaire, answered day by day, gives one row per day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -290,4 +292,60 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   assert.equal(await page.locator('table.figures').first().isVisible(), true);
   assert.equal(await page.getByRole('link', { name: 'Réponses : JSON' }).isVisible(), false);
   await page.emulateMedia({ media: 'screen' });
+});
+
+test("a cycle's questionnaire rates each day, answered day by day, and its dashboard gives one row per day", async () => {
+  const page = await pages.newPage();
+  await signInAsOrganiser(page);
+  const me = await (await page.request.get(`${BASE}/api/gestion/moi`)).json();
+  const headers = { 'x-parvis-csrf': me.csrf_token };
+  const base = `${BASE}/api/gestion/organisations/demo/evenements`;
+  const { draft } = await (await page.request.get(`${base}/cycle-qualification-contrat-de-ville-prochaine-session/edition`)).json();
+  const slug = `avis-cycle-${Date.now().toString(36)}`;
+  const created = await page.request.post(base, {
+    headers,
+    data: {
+      ...draft, slug, title: 'Cycle : avis jour par jour', questions: [], day_selection: false, members_only: false, waitlist: false,
+      address_confirmation: false, sessions: draft.sessions.map((s) => ({ ...s, programme: [], capacity: '' })),
+    },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  assert.equal((await page.request.post(`${base}/${slug}/publier`, { headers, data: {} })).status(), 200);
+  const stamp = Date.now().toString(36);
+  const emails = [`avis-cycle-a-${stamp}@exemple.fr`, `avis-cycle-b-${stamp}@exemple.fr`];
+  for (const email of emails) await registerByApi(slug, { email, first_name: 'Cycliste' });
+
+  await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis`);
+  await page.getByLabel('Modèle de départ (obligatoire)').selectOption('cycle');
+  await page.getByRole('button', { name: 'Créer le questionnaire' }).click();
+  await page.waitForFunction(() => /questionnaire à chaud est créé/.test(document.activeElement?.textContent ?? ''));
+  await page.getByRole('button', { name: 'Envoyer le questionnaire…' }).click();
+  await page.getByRole('button', { name: 'Oui, envoyer maintenant' }).click();
+  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Questionnaire envoyé à 2 personnes'));
+
+  const tokens = [];
+  for (const email of emails) tokens.push(tokenIn((await waitForEmail(email, /^Votre avis sur/)).email));
+  const form = await (await fetch(`${BASE}/api/avis/${tokens[0]}`)).json();
+  const days = form.questionnaire.questions.find((q) => q.id === 'journees').kind.rows;
+  assert.equal(days.length, 4);
+  assert.match(days[0], /^J1 – jeudi \d+ \S+ \d{4}$/);
+  await answer(tokens[0], { journees: { [days[0]]: 5, [days[1]]: 4 } }, true);
+  // Day by day: the first day saved, then the next ones, then submitted.
+  await answer(tokens[1], { journees: { [days[0]]: 3 } }, false);
+  await answer(tokens[1], { journees: { [days[0]]: 3, [days[1]]: 4 } }, false);
+  await answer(tokens[1], { journees: { [days[0]]: 3, [days[1]]: 4, [days[2]]: 2 } }, true);
+
+  await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis/a-chaud/resultats`);
+  const perDay = page.getByRole('table', { name: 'Notes par ligne : Votre appréciation de chaque journée' });
+  await perDay.waitFor();
+  const rows = await perDay.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(rows, [
+    [days[0], '0', '0', '1', '0', '1', '2', '4', '4'],
+    [days[1], '0', '0', '0', '2', '0', '2', '4', '4'],
+    [days[2], '0', '1', '0', '0', '0', '1', '2', '2'],
+    [days[3], '0', '0', '0', '0', '0', '0', '—', '—'],
+  ]);
+  await page.getByRole('img', { name: /^Moyenne de chaque ligne, sur 5 : Votre appréciation de chaque journée/ }).waitFor();
+  await expectAccessible(page, "a cycle's results dashboard");
+  await assertNoHorizontalScroll(page, "a cycle's results dashboard");
 });
