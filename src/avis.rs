@@ -511,7 +511,8 @@ fn Form(token: String, view: FormView) -> impl IntoView {
     let fields_questionnaire = view.questionnaire.clone();
 
     view! {
-        <p class="kind">{view.event_title.clone()}</p>
+        // The event, or the organisation asking for a stakeholder questionnaire.
+        {(!view.event_title.is_empty()).then(|| view! { <p class="kind">{view.event_title.clone()}</p> })}
         <h1>{view.questionnaire.title.clone()}</h1>
         {intro.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
         <p class="notice anonymity">{view.anonymity_notice.clone()}</p>
