@@ -48,6 +48,16 @@ async function eventOfOurOwn(page) {
   return slug;
 }
 
+/// Takes an event of this file off the public agenda, which the other files
+/// read (its questionnaires and results stay).
+async function unpublish(page, slug) {
+  const me = await (await page.request.get(`${BASE}/api/gestion/moi`)).json();
+  const done = await page.request.post(`${BASE}/api/gestion/organisations/demo/evenements/${slug}/depublier`, {
+    headers: { 'x-parvis-csrf': me.csrf_token }, data: {},
+  });
+  assert.equal(done.status(), 200, await done.text());
+}
+
 async function assertNoHorizontalScroll(page, what) {
   await page.setViewportSize({ width: 320, height: 800 });
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -292,6 +302,7 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   assert.equal(await page.locator('table.figures').first().isVisible(), true);
   assert.equal(await page.getByRole('link', { name: 'Réponses : JSON' }).isVisible(), false);
   await page.emulateMedia({ media: 'screen' });
+  await unpublish(page, slug);
 });
 
 test("a cycle's questionnaire rates each day, answered day by day, and its dashboard gives one row per day", async () => {
@@ -348,4 +359,5 @@ test("a cycle's questionnaire rates each day, answered day by day, and its dashb
   await page.getByRole('img', { name: /^Moyenne de chaque ligne, sur 5 : Votre appréciation de chaque journée/ }).waitFor();
   await expectAccessible(page, "a cycle's results dashboard");
   await assertNoHorizontalScroll(page, "a cycle's results dashboard");
+  await unpublish(page, slug);
 });
