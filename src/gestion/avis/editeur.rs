@@ -666,7 +666,7 @@ fn QuestionEditor(
             <TextField name=key("label") label="Intitulé" errors value=label/>
             {move || if locked.get() {
                 view! {
-                    <p class="hint" id=input_id(&key("kind"))>
+                    <p class="hint" id=input_id(&key("kind")) tabindex="-1">
                         {move || format!("Type de réponse : {}. ", draft.with(|q| q.questions.get(i).map(|q| q.kind.label()).unwrap_or_default()))}
                         "Cette question a déjà des réponses : elle ne peut être ni retirée ni changer de type ; son intitulé, son aide et ses réponses proposées peuvent encore être précisés."
                     </p>
