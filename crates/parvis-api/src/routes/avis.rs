@@ -59,10 +59,9 @@ use parvis_core::feedback::api::{
     Breakdowns, FormAnswers, FormView, NewQuestionnaire, NotAnswered, QuestionnaireLine,
     QuestionnaireView, ResultsView, SentReport,
 };
-use parvis_core::feedback::results::compare;
+use parvis_core::feedback::results::{Breakdown, Summary, Tally, compare};
 use parvis_core::feedback::{
-    Questionnaire, QuestionnaireKind, Response, anonymity_notice, breakdown, check_answers,
-    prepare, summary, templates, visible,
+    Questionnaire, QuestionnaireKind, anonymity_notice, check_answers, prepare, templates, visible,
 };
 
 use super::detached;
@@ -76,8 +75,8 @@ use crate::rate_limit;
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
-    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
-    public_response_key, response_key,
+    ExportedResponse, FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
+    SavedResponse, public_response_key, response_key,
 };
 use crate::token;
 use parvis_core::editor::EventStatus;
@@ -458,7 +457,12 @@ pub(crate) async fn view_of(
 ) -> Result<QuestionnaireView, AppError> {
     let record = &scope.record;
     let invitations = state.store.feedback_invitations(record.id).await?;
-    let responses = state.store.feedback_responses(record.id).await?;
+    let (mut questions, mut public_answers) = (BTreeSet::new(), 0);
+    each_response(state, record.id, |response| {
+        answered_in(response, &mut questions);
+        public_answers += usize::from(response.public && response.submitted);
+    })
+    .await?;
     let answered = invitations.iter().filter(|i| i.answered).count();
     let q = &record.questionnaire;
     let send_at = scope
@@ -479,14 +483,14 @@ pub(crate) async fn view_of(
             .filter(|i| i.reminded_at.is_some())
             .count(),
         response_rate: rate(answered, invitations.len()),
-        answered_questions: answered_questions(&responses).into_iter().collect(),
+        answered_questions: questions.into_iter().collect(),
         send_at,
         sent_at: record.sent_at.map(|at| at.to_rfc3339()),
         public_link: record
             .public_token
             .as_ref()
             .map(|token| format!("{}/avis/{token}", state.public_url)),
-        public_answers: responses.iter().filter(|r| r.public && r.submitted).count(),
+        public_answers,
     })
 }
 
@@ -494,12 +498,38 @@ fn rate(part: usize, whole: usize) -> Option<u32> {
     parvis_core::feedback::results::percent(part, whole)
 }
 
-fn answered_questions(responses: &[Response]) -> BTreeSet<String> {
-    responses
-        .iter()
-        .flat_map(|r| r.answers.keys().cloned())
-        .collect()
+/// Adds the questions a response answers to `questions`.
+fn answered_in(response: &ExportedResponse, questions: &mut BTreeSet<String>) {
+    for id in response.answers.keys() {
+        if !questions.contains(id) {
+            questions.insert(id.clone());
+        }
+    }
 }
+
+/// Hands every response to a questionnaire (submitted or not) to `each`,
+/// read a page at a time: the dashboard and the editor never hold them all.
+async fn each_response(
+    state: &AppState,
+    questionnaire_id: i64,
+    mut each: impl FnMut(&ExportedResponse),
+) -> Result<(), AppError> {
+    let mut after: Option<String> = None;
+    loop {
+        let page = state
+            .store
+            .feedback_response_page(questionnaire_id, after.as_deref(), RESPONSES_PAGE)
+            .await?;
+        page.iter().for_each(&mut each);
+        match page.last() {
+            Some(last) if page.len() == RESPONSES_PAGE as usize => after = Some(last.key.clone()),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Responses read at once by [`each_response`].
+const RESPONSES_PAGE: u32 = 1_000;
 
 /// `GET …/avis/{avis}`.
 async fn read(
@@ -536,8 +566,12 @@ async fn replace(
             "L'anonymat ne peut plus changer : des participant·es ont reçu le questionnaire avec cette promesse.".to_owned(),
         );
     }
-    let responses = state.store.feedback_responses(scope.record.id).await?;
-    for id in answered_questions(&responses) {
+    let mut questions = BTreeSet::new();
+    each_response(&state, scope.record.id, |response| {
+        answered_in(response, &mut questions)
+    })
+    .await?;
+    for id in questions {
         let Some(before) = stored.question(&id) else {
             continue;
         };
@@ -861,14 +895,16 @@ async fn close(
     Ok(Json(view_of(&state, &scope).await?))
 }
 
-async fn submitted_of(state: &AppState, id: i64) -> Result<(Vec<Response>, usize), AppError> {
-    let (submitted, in_progress): (Vec<Response>, Vec<Response>) = state
-        .store
-        .feedback_responses(id)
-        .await?
-        .into_iter()
-        .partition(|r| r.submitted);
-    Ok((submitted, in_progress.len()))
+/// The figures of a questionnaire's submitted responses.
+async fn figures_of(state: &AppState, record: &QuestionnaireRecord) -> Result<Summary, AppError> {
+    let mut tally = Tally::new(&record.questionnaire);
+    each_response(state, record.id, |response| {
+        if response.submitted {
+            tally.add(&response.answers, true);
+        }
+    })
+    .await?;
+    Ok(tally.finish())
 }
 
 async fn results(
@@ -876,13 +912,33 @@ async fn results(
     scope: Scope,
 ) -> Result<Json<ResultsView>, AppError> {
     let q = &scope.record.questionnaire;
-    let (responses, in_progress) = submitted_of(&state, scope.record.id).await?;
     let invitations = state.store.feedback_invitations(scope.record.id).await?;
-    let figures = summary(q, &responses);
+    // One pass over the responses, a page at a time: the figures, and in
+    // named mode the three breakdowns (texts counted, not repeated).
+    let mut tally = Tally::new(q);
+    let mut groups = [Breakdown::new(q), Breakdown::new(q), Breakdown::new(q)];
+    let (mut in_progress, mut public_answers) = (0, 0);
+    each_response(&state, scope.record.id, |response| {
+        if !response.submitted {
+            in_progress += 1;
+            return;
+        }
+        public_answers += usize::from(response.public);
+        tally.add(&response.answers, true);
+        if !q.anonymous {
+            let [structure, territory, workshop] = &mut groups;
+            structure.add(response.structure_type.as_deref(), &response.answers, true);
+            territory.add(response.territory.as_deref(), &response.answers, true);
+            workshop.add(response.workshop.as_deref(), &response.answers, true);
+        }
+    })
+    .await?;
+    let figures = tally.finish();
+    let [structure, territory, workshop] = groups;
     let breakdowns = (!q.anonymous).then(|| Breakdowns {
-        structure_type: breakdown(q, &responses, Response::by_structure_type),
-        territory: breakdown(q, &responses, Response::by_territory),
-        workshop: breakdown(q, &responses, Response::by_workshop),
+        structure_type: structure.finish(),
+        territory: territory.finish(),
+        workshop: workshop.finish(),
     });
     let not_answered = if q.anonymous {
         Vec::new()
@@ -909,8 +965,7 @@ async fn results(
     };
     let comparison = match other {
         Some(other) => {
-            let (other_responses, _) = submitted_of(&state, other.id).await?;
-            let other_figures = summary(&other.questionnaire, &other_responses);
+            let other_figures = figures_of(&state, &other).await?;
             Some(if q.kind == QuestionnaireKind::Cold {
                 compare(&other_figures, &figures)
             } else {
@@ -924,9 +979,9 @@ async fn results(
         status: scope.record.status,
         anonymous: q.anonymous,
         invited: invitations.len(),
-        submitted: responses.len(),
+        submitted: figures.responses,
         in_progress,
-        public_answers: responses.iter().filter(|r| r.public).count(),
+        public_answers,
         response_rate: rate(
             invitations.iter().filter(|i| i.answered).count(),
             invitations.len(),

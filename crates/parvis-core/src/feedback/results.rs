@@ -312,55 +312,99 @@ fn summarise<'r>(
     questionnaire: &Questionnaire,
     responses: impl Iterator<Item = &'r Response>,
 ) -> Summary {
-    let questions = &questionnaire.questions;
-    let mut answered = vec![0usize; questions.len()];
-    let mut accs: Vec<Acc> = questions
-        .iter()
-        .map(|q| match &q.kind {
-            FeedbackKind::Scale { .. } => Acc::Figures(Figures::Scale(Ratings::new(5))),
-            FeedbackKind::Recommend => Acc::Figures(Figures::Recommend(Recommendation {
-                ratings: Ratings::new(11),
-                ..Recommendation::default()
-            })),
-            FeedbackKind::Single { options, .. } | FeedbackKind::Multiple { options, .. } => {
-                Acc::Figures(Figures::Choice(Choices {
-                    options: options
-                        .iter()
-                        .map(|o| OptionCount {
-                            option: o.clone(),
-                            count: 0,
+    let mut tally = Tally::new(questionnaire);
+    for response in responses {
+        tally.add(&response.answers, response.submitted);
+    }
+    tally.finish()
+}
+
+/// The results of a questionnaire, counted one response at a time, so that
+/// a caller reading the responses a page at a time never holds them all:
+/// [`summary`] is `new`, `add` each response, then `finish`.
+pub struct Tally<'q> {
+    questionnaire: &'q Questionnaire,
+    /// The questions in the order of their ids, to walk each response's
+    /// answers (sorted by id too) alongside them, one comparison a step.
+    by_id: Vec<usize>,
+    accs: Vec<Acc>,
+    answered: Vec<usize>,
+    count: usize,
+    submitted: usize,
+    /// Whether text answers (and « Autre » texts) are kept, or only counted.
+    texts: bool,
+}
+
+impl<'q> Tally<'q> {
+    /// A tally that keeps the text answers.
+    pub fn new(questionnaire: &'q Questionnaire) -> Self {
+        let questions = &questionnaire.questions;
+        let accs = questions
+            .iter()
+            .map(|q| match &q.kind {
+                FeedbackKind::Scale { .. } => Acc::Figures(Figures::Scale(Ratings::new(5))),
+                FeedbackKind::Recommend => Acc::Figures(Figures::Recommend(Recommendation {
+                    ratings: Ratings::new(11),
+                    ..Recommendation::default()
+                })),
+                FeedbackKind::Single { options, .. } | FeedbackKind::Multiple { options, .. } => {
+                    Acc::Figures(Figures::Choice(Choices {
+                        options: options
+                            .iter()
+                            .map(|o| OptionCount {
+                                option: o.clone(),
+                                count: 0,
+                            })
+                            .collect(),
+                        other: 0,
+                        other_texts: Vec::new(),
+                    }))
+                }
+                FeedbackKind::YesNo => Acc::Figures(Figures::YesNo { yes: 0, no: 0 }),
+                FeedbackKind::ShortText | FeedbackKind::LongText => {
+                    Acc::Figures(Figures::Text(Vec::new()))
+                }
+                FeedbackKind::Number { .. } => Acc::Numbers(Vec::new()),
+                FeedbackKind::Matrix { rows, .. } => Acc::Figures(Figures::Matrix(
+                    rows.iter()
+                        .map(|row| RowRatings {
+                            row: row.clone(),
+                            ratings: Ratings::new(5),
                         })
                         .collect(),
-                    other: 0,
-                    other_texts: Vec::new(),
-                }))
-            }
-            FeedbackKind::YesNo => Acc::Figures(Figures::YesNo { yes: 0, no: 0 }),
-            FeedbackKind::ShortText | FeedbackKind::LongText => {
-                Acc::Figures(Figures::Text(Vec::new()))
-            }
-            FeedbackKind::Number { .. } => Acc::Numbers(Vec::new()),
-            FeedbackKind::Matrix { rows, .. } => Acc::Figures(Figures::Matrix(
-                rows.iter()
-                    .map(|row| RowRatings {
-                        row: row.clone(),
-                        ratings: Ratings::new(5),
-                    })
-                    .collect(),
-            )),
-        })
-        .collect();
+                )),
+            })
+            .collect();
+        let mut by_id: Vec<usize> = (0..questions.len()).collect();
+        by_id.sort_by(|&a, &b| questions[a].id.cmp(&questions[b].id));
+        Tally {
+            questionnaire,
+            by_id,
+            accs,
+            answered: vec![0; questions.len()],
+            count: 0,
+            submitted: 0,
+            texts: true,
+        }
+    }
 
-    // The questions in the order of their ids, to walk each response's
-    // answers (sorted by id too) alongside them, one comparison a step.
-    let mut by_id: Vec<usize> = (0..questions.len()).collect();
-    by_id.sort_by(|&a, &b| questions[a].id.cmp(&questions[b].id));
-    let (mut count, mut submitted) = (0, 0);
-    for response in responses {
-        count += 1;
-        submitted += usize::from(response.submitted);
-        let mut answers = response.answers.iter().peekable();
-        'questions: for &i in &by_id {
+    /// A tally that counts the text answers without keeping them (their
+    /// figures are then empty lists): for breakdowns, whose groups would
+    /// otherwise repeat every text of the whole results.
+    pub fn counting_texts(questionnaire: &'q Questionnaire) -> Self {
+        Tally {
+            texts: false,
+            ..Tally::new(questionnaire)
+        }
+    }
+
+    /// Counts one response's answers.
+    pub fn add(&mut self, answers: &BTreeMap<String, FeedbackAnswer>, submitted: bool) {
+        let questions = &self.questionnaire.questions;
+        self.count += 1;
+        self.submitted += usize::from(submitted);
+        let mut answers = answers.iter().peekable();
+        'questions: for &i in &self.by_id {
             let id = questions[i].id.as_str();
             while let Some((key, answer)) = answers.peek() {
                 match key.as_str().cmp(id) {
@@ -368,8 +412,8 @@ fn summarise<'r>(
                         answers.next();
                     }
                     Ordering::Equal => {
-                        if add(&questions[i].kind, &mut accs[i], answer) {
-                            answered[i] += 1;
+                        if add(&questions[i].kind, &mut self.accs[i], answer, self.texts) {
+                            self.answered[i] += 1;
                         }
                         continue 'questions;
                     }
@@ -380,26 +424,96 @@ fn summarise<'r>(
         }
     }
 
-    let questions = questions
-        .iter()
-        .zip(accs)
-        .zip(answered)
-        .map(|((question, acc), answered)| QuestionSummary {
-            id: question.id.clone(),
-            label: question.label.clone(),
-            answered,
-            figures: finish(acc),
-        })
-        .collect();
-    Summary {
-        responses: count,
-        submitted,
-        questions,
+    /// The results.
+    pub fn finish(self) -> Summary {
+        let questions = self
+            .questionnaire
+            .questions
+            .iter()
+            .zip(self.accs)
+            .zip(self.answered)
+            .map(|((question, acc), answered)| QuestionSummary {
+                id: question.id.clone(),
+                label: question.label.clone(),
+                answered,
+                figures: finish(acc),
+            })
+            .collect();
+        Summary {
+            responses: self.count,
+            submitted: self.submitted,
+            questions,
+        }
+    }
+}
+
+/// Results per group, counted one response at a time (see [`breakdown`]);
+/// text answers are counted, not kept.
+pub struct Breakdown<'q> {
+    questionnaire: &'q Questionnaire,
+    named: BTreeMap<String, Tally<'q>>,
+    unnamed: Option<Tally<'q>>,
+}
+
+impl<'q> Breakdown<'q> {
+    /// No group yet.
+    pub fn new(questionnaire: &'q Questionnaire) -> Self {
+        Breakdown {
+            questionnaire,
+            named: BTreeMap::new(),
+            unnamed: None,
+        }
+    }
+
+    /// Counts one response in its group (`None`: the responses without).
+    pub fn add(
+        &mut self,
+        group: Option<&str>,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submitted: bool,
+    ) {
+        let questionnaire = self.questionnaire;
+        let tally = match group {
+            Some(name) => {
+                if !self.named.contains_key(name) {
+                    self.named
+                        .insert(name.to_owned(), Tally::counting_texts(questionnaire));
+                }
+                self.named.get_mut(name).expect("inserted above")
+            }
+            None => self
+                .unnamed
+                .get_or_insert_with(|| Tally::counting_texts(questionnaire)),
+        };
+        tally.add(answers, submitted);
+    }
+
+    /// The groups in alphabetical order, then the responses without one;
+    /// empty for an anonymous questionnaire.
+    pub fn finish(self) -> Vec<Group> {
+        if self.questionnaire.anonymous {
+            return Vec::new();
+        }
+        let mut groups: Vec<Group> = self
+            .named
+            .into_iter()
+            .map(|(name, tally)| Group {
+                name: Some(name),
+                summary: tally.finish(),
+            })
+            .collect();
+        if let Some(tally) = self.unnamed {
+            groups.push(Group {
+                name: None,
+                summary: tally.finish(),
+            });
+        }
+        groups
     }
 }
 
 /// Counts one answer; false when it does not fit the question.
-fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer) -> bool {
+fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer, keep: bool) -> bool {
     use FeedbackAnswer as A;
     match (kind, acc, answer) {
         (FeedbackKind::Scale { .. }, Acc::Figures(Figures::Scale(ratings)), A::Number(n))
@@ -423,7 +537,9 @@ fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer) -> bool {
             Acc::Figures(Figures::Text(texts)),
             A::Text(text),
         ) if !text.trim().is_empty() => {
-            texts.push(text.clone());
+            if keep {
+                texts.push(text.clone());
+            }
             true
         }
         (FeedbackKind::Number { min, max }, Acc::Numbers(numbers), A::Number(n))
@@ -455,7 +571,9 @@ fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer) -> bool {
             }
             if let Some(other) = other {
                 choices.other += 1;
-                choices.other_texts.push(other.clone());
+                if keep {
+                    choices.other_texts.push(other.clone());
+                }
                 counted = true;
             }
             counted
@@ -542,39 +660,21 @@ pub struct Group {
 
 /// The results per group of responses, `by` naming each response's group
 /// (see [`Response::by_territory`] and the like): groups in alphabetical
-/// order, then the responses without a group, if any. Empty for an
+/// order, then the responses without a group, if any, their text answers
+/// counted but not repeated (the whole results list them). Empty for an
 /// anonymous questionnaire, whose responses must not be told apart.
-///
-/// Cost: one pass to group, then [`summary`] per group (O(R × Q) in all).
 pub fn breakdown<F>(questionnaire: &Questionnaire, responses: &[Response], by: F) -> Vec<Group>
 where
     F: for<'r> Fn(&'r Response) -> Option<&'r str>,
 {
+    let mut groups = Breakdown::new(questionnaire);
     if questionnaire.anonymous {
         return Vec::new();
     }
-    let mut named: BTreeMap<&str, Vec<&Response>> = BTreeMap::new();
-    let mut unnamed = Vec::new();
     for response in responses {
-        match by(response) {
-            Some(name) => named.entry(name).or_default().push(response),
-            None => unnamed.push(response),
-        }
+        groups.add(by(response), &response.answers, response.submitted);
     }
-    let mut groups: Vec<Group> = named
-        .into_iter()
-        .map(|(name, group)| Group {
-            name: Some(name.to_owned()),
-            summary: summarise(questionnaire, group.into_iter()),
-        })
-        .collect();
-    if !unnamed.is_empty() {
-        groups.push(Group {
-            name: None,
-            summary: summarise(questionnaire, unnamed.into_iter()),
-        });
-    }
-    groups
+    groups.finish()
 }
 
 /// The headline figure of a question, for comparisons.

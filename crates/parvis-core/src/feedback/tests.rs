@@ -196,6 +196,10 @@ fn a_questionnaire_reads_back_and_has_its_defaults() {
     .unwrap();
     assert_eq!(minimal.kind, QuestionnaireKind::Cold);
     assert_eq!(minimal.cold_delay_days, 60);
+    assert_eq!(
+        (minimal.automatic, minimal.send_delay_hours, minimal.reminder_delay_days),
+        (false, 2, 7)
+    );
     assert!(!minimal.anonymous);
     assert_eq!((minimal.opens, minimal.closes), (None, None));
     assert_eq!(minimal.questions[0].id, "");
@@ -203,7 +207,7 @@ fn a_questionnaire_reads_back_and_has_its_defaults() {
     // Compact: what is empty or absent is not written.
     assert_eq!(
         serde_json::to_string(&minimal).unwrap(),
-        r#"{"kind":"cold","title":"T","anonymous":false,"cold_delay_days":60,"questions":[{"id":"","label":"L","kind":{"type":"recommend"}}]}"#
+        r#"{"kind":"cold","title":"T","anonymous":false,"cold_delay_days":60,"automatic":false,"send_delay_hours":2,"reminder_delay_days":7,"questions":[{"id":"","label":"L","kind":{"type":"recommend"}}]}"#
     );
     assert!(
         serde_json::from_str::<Questionnaire>(r#"{"kind":"tiède","title":"T","questions":[]}"#)

@@ -85,6 +85,7 @@ fn response(
         structure_type: None,
         territory: territory.map(str::to_owned),
         workshop: None,
+        public: false,
     }
 }
 
@@ -493,6 +494,16 @@ fn breakdown_by_territory_in_named_mode_only() {
         groups.iter().map(|g| g.name.as_deref()).collect::<Vec<_>>(),
         [Some("En cours"), Some("Envoyé")]
     );
+    // Groups count text answers without repeating them.
+    for group in &groups {
+        for question in &group.summary.questions {
+            match &question.figures {
+                Figures::Text(texts) => assert!(texts.is_empty(), "{texts:?}"),
+                Figures::Choice(choices) => assert!(choices.other_texts.is_empty()),
+                _ => {}
+            }
+        }
+    }
     // Anonymous: no breakdown at all.
     let mut anonymous = questionnaire;
     anonymous.anonymous = true;
@@ -614,4 +625,29 @@ fn a_large_volume_is_counted_exactly() {
         panic!();
     };
     assert_eq!((*yes, *no), (1_250, 3_750));
+}
+
+#[test]
+fn a_tally_fed_a_page_at_a_time_gives_the_summary() {
+    let questionnaire = questionnaire();
+    let all = responses();
+    let mut tally = Tally::new(&questionnaire);
+    for page in all.chunks(2) {
+        for response in page {
+            tally.add(&response.answers, response.submitted);
+        }
+    }
+    assert_eq!(tally.finish(), summary(&questionnaire, &all));
+    let mut groups = Breakdown::new(&questionnaire);
+    for response in &all {
+        groups.add(
+            response.by_territory(),
+            &response.answers,
+            response.submitted,
+        );
+    }
+    assert_eq!(
+        groups.finish(),
+        breakdown(&questionnaire, &all, Response::by_territory)
+    );
 }
