@@ -15,10 +15,11 @@
 //!   workshop) and the time of the last change; in anonymous mode nothing
 //!   personal at all, and the day only (the store keeps no more).
 //! - `GET …/avis/{avis}/synthese.csv?dialecte=…` and `…/synthese.xlsx`: the
-//!   dashboard's figures ([`parvis_core::feedback::summary`] over the
-//!   submitted responses), one line per question and option: question,
-//!   type, option or row, count, percent, mean, median, and the
-//!   « recommanderiez-vous » score, for annual activity reports.
+//!   dashboard's figures over the submitted responses
+//!   ([`parvis_core::feedback::summary`]), one line per question and
+//!   option: question, type, option or row, count,
+//!   percent, mean, median, and the « recommanderiez-vous » score, for
+//!   annual activity reports.
 //!
 //! The machinery is the registrants exports' ([`super::registrants::export`]):
 //! the same CSV dialects, formula injection neutralised the same way
@@ -1222,11 +1223,11 @@ fn question_rows(
             rows.push(line("Oui".into(), *yes, yes + no));
             rows.push(line("Non".into(), *no, yes + no));
         }
-        Figures::Text(texts) => {
+        Figures::Text(_) => {
             rows.push(
                 Line {
                     option: "Réponses écrites".into(),
-                    count: Some(texts.len()),
+                    count: Some(summary.answered),
                     question: base.question,
                     kind: base.kind,
                     ..Line::default()
@@ -1287,11 +1288,13 @@ async fn respond_summary(
         .into_iter()
         .filter(|r| r.submitted)
         .collect();
-    let invitations = state.store.feedback_invitations(scope.record.id).await?;
-    let answered = invitations.iter().filter(|i| i.answered).count();
     let figures = summary(questionnaire, &responses);
     drop(responses);
-    let rows = summary_rows(questionnaire, &figures, invitations.len(), answered);
+    let (invited, answered) = state
+        .store
+        .feedback_invitation_counts(scope.record.id)
+        .await?;
+    let rows = summary_rows(questionnaire, &figures, invited, answered);
     let count = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     let headers: Vec<String> = SUMMARY.iter().map(|(h, _)| (*h).to_owned()).collect();
     let written: anyhow::Result<(Body, &'static str, u64)> = match format {

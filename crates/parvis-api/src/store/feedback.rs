@@ -331,4 +331,8 @@ pub trait FeedbackExportStore: Send + Sync {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ExportedResponse>>;
+
+    /// How many people a questionnaire asked, and how many of them
+    /// submitted, without reading who they are.
+    async fn feedback_invitation_counts(&self, questionnaire_id: i64) -> Result<(usize, usize)>;
 }

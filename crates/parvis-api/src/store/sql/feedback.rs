@@ -852,4 +852,19 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
             })
             .collect()
     }
+
+    async fn feedback_invitation_counts(&self, questionnaire_id: i64) -> Result<(usize, usize)> {
+        let row = sqlx::query(&self.q(
+            "SELECT COUNT(*) AS invited, COUNT(CASE WHEN answered = 1 THEN 1 END) AS answered
+             FROM feedback_invitations WHERE questionnaire_id = ?",
+        ))
+        .bind(questionnaire_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to count feedback invitations")?;
+        let count = |column: &str| -> Result<usize> {
+            Ok(usize::try_from(row.try_get::<i64, _>(column)?)?)
+        };
+        Ok((count("invited")?, count("answered")?))
+    }
 }
