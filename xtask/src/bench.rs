@@ -50,6 +50,10 @@ pub fn all(root: &Path) -> Result<()> {
     sizes(&root.join("dist"), Some(250))?;
     println!("\n== Taille de l'espace de gestion (dist/gestion/, jamais chargé par le public) ==");
     sizes(&root.join("dist/gestion"), None)?;
+    println!(
+        "\n== Taille de la page d'avis (dist/avis/, chargée par le seul lien d'un questionnaire) =="
+    );
+    sizes(&root.join("dist/avis"), None)?;
 
     println!(
         "\n== Première visite de l'agenda depuis le serveur de Parvis (brotli, octets reçus) =="
