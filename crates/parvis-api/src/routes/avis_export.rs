@@ -15,9 +15,9 @@
 //!   workshop) and the time of the last change; in anonymous mode nothing
 //!   personal at all, and the day only (the store keeps no more).
 //! - `GET …/avis/{avis}/synthese.csv?dialecte=…` and `…/synthese.xlsx`: the
-//!   dashboard's figures over the submitted responses
-//!   ([`parvis_core::feedback::summary`]), one line per question and
-//!   option: question, type, option or row, count,
+//!   dashboard's figures over the submitted responses (counted a page at a
+//!   time by `parvis_core::feedback::results::Tally`, texts not kept), one
+//!   line per question and option: question, type, option or row, count,
 //!   percent, mean, median, and the « recommanderiez-vous » score, for
 //!   annual activity reports.
 //!
@@ -45,9 +45,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Europe::Paris;
-use parvis_core::feedback::results::{Centi, Figures, QuestionSummary, Summary, percent};
+use parvis_core::feedback::results::{Centi, Figures, QuestionSummary, Summary, Tally, percent};
 use parvis_core::feedback::{
-    FeedbackAnswer, FeedbackKind, FeedbackQuestion, Questionnaire, QuestionnaireKind, summary,
+    FeedbackAnswer, FeedbackKind, FeedbackQuestion, Questionnaire, QuestionnaireKind,
 };
 use parvis_core::gestion::{CsvDialect, ExportFormat, ExportOptions, structure_label};
 use rust_xlsxwriter::{Format, Workbook};
@@ -1281,15 +1281,16 @@ async fn respond_summary(
     let described = Described::of(&scope, "de la synthèse", format, dialect);
     let name = file_name(&scope.event.public.slug, scope.avis(), true, format);
     let questionnaire = &scope.record.questionnaire;
-    let responses: Vec<parvis_core::feedback::Response> = state
-        .store
-        .feedback_responses(scope.record.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.submitted)
-        .collect();
-    let figures = summary(questionnaire, &responses);
-    drop(responses);
+    // The dashboard's figures, counted a page at a time: only the tally
+    // (and no text answer) is held.
+    let mut tally = Tally::counting_texts(questionnaire);
+    let mut pages = Pages::new(state.store.clone(), scope.record.id);
+    while let Some(page) = pages.next().await? {
+        for response in page.iter().filter(|r| r.submitted) {
+            tally.add(&response.answers, true);
+        }
+    }
+    let figures = tally.finish();
     let (invited, answered) = state
         .store
         .feedback_invitation_counts(scope.record.id)
