@@ -220,5 +220,7 @@ test('invited by the job runner after a time-shifted event, two participants ans
       }
     }
   }
+  // Out of the agenda again, whose past events other files count.
+  await ok(await page.request.post(`${base}/${slug}/depublier`, { headers, data: {} }));
   await page.close();
 });
