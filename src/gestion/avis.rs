@@ -24,7 +24,113 @@ use crate::api::{call, json, read};
 use crate::components::{ErrorNotice, Loading, SelectField, StatusNotice};
 
 pub mod editeur;
+pub mod partenaires;
 pub mod resultats;
+
+/// Whose questionnaire a page shows: an event's (`…/evenements/{slug}/avis/{avis}`)
+/// or a stakeholder one (`…/avis-partenaires/{id}`). The editor and the
+/// dashboard serve both; what does not apply to stakeholders (automatic
+/// sending, public link, hot versus cold, exports) is left out for them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Target {
+    /// `avis` is `a-chaud` or `a-froid`.
+    Event {
+        organisation: String,
+        slug: String,
+        avis: String,
+    },
+    /// `id` is the questionnaire's id.
+    Stakeholder { organisation: String, id: String },
+}
+
+impl Target {
+    /// The questionnaire named by the route: `:org/:slug/:avis` or `:org/:id`.
+    pub fn from_params() -> Memo<Target> {
+        let params = leptos_router::hooks::use_params_map();
+        Memo::new(move |_| {
+            params.with(|p| {
+                let organisation = p.get("org").unwrap_or_default();
+                match p.get("slug") {
+                    Some(slug) => Target::Event {
+                        organisation,
+                        slug,
+                        avis: p.get("avis").unwrap_or_default(),
+                    },
+                    None => Target::Stakeholder {
+                        organisation,
+                        id: p.get("id").unwrap_or_default(),
+                    },
+                }
+            })
+        })
+    }
+
+    /// The endpoint's address of the questionnaire; `action` as for [`url`].
+    pub fn api(&self, action: &str) -> String {
+        match self {
+            Target::Event {
+                organisation,
+                slug,
+                avis,
+            } => url(organisation, slug, avis, action),
+            Target::Stakeholder { organisation, id } => partenaires::url(organisation, id, action),
+        }
+    }
+
+    /// The back-office page listing the questionnaire.
+    pub fn list_page(&self) -> String {
+        match self {
+            Target::Event {
+                organisation, slug, ..
+            } => page_href(organisation, slug),
+            Target::Stakeholder { organisation, .. } => partenaires::page_href(organisation),
+        }
+    }
+
+    /// The questionnaire's own back-office page, then `action` (`""`, `/resultats`).
+    pub fn page(&self, action: &str) -> String {
+        let id = match self {
+            Target::Event { avis, .. } => avis,
+            Target::Stakeholder { id, .. } => id,
+        };
+        format!("{}/{id}{action}", self.list_page())
+    }
+
+    /// « ← Questionnaires de l'événement ».
+    pub fn back(&self) -> &'static str {
+        match self {
+            Target::Event { .. } => "← Questionnaires de l'événement",
+            Target::Stakeholder { .. } => "← Questionnaires aux partenaires",
+        }
+    }
+
+    /// « à chaud », « à froid », « aux partenaires », for headings.
+    pub fn words(&self) -> &'static str {
+        match self {
+            Target::Event { avis, .. } => kind_words(avis),
+            Target::Stakeholder { .. } => "aux partenaires",
+        }
+    }
+
+    /// Whether this is an event's questionnaire.
+    pub fn is_event(&self) -> bool {
+        matches!(self, Target::Event { .. })
+    }
+
+    /// The navigation above the page: the event's tabs, or the way back to
+    /// the organisation's dashboard.
+    pub fn nav(&self) -> AnyView {
+        match self {
+            Target::Event {
+                organisation, slug, ..
+            } => view! { <EventNav organisation=organisation.clone() slug=slug.clone() current="/avis"/> }
+                .into_any(),
+            Target::Stakeholder { .. } => {
+                view! { <p><a href="/gestion/">"← Espace de gestion"</a></p> }.into_any()
+            }
+        }
+    }
+}
 
 /// `GET` an event's questionnaires; `POST` a [`NewQuestionnaire`].
 pub fn list_url(organisation: &str, slug: &str) -> String {
@@ -121,6 +227,9 @@ pub fn sending(view: &QuestionnaireView) -> String {
     if let Some(sent) = &view.sent_at {
         return format!("Envoyé le {}", french_text(sent));
     }
+    if q.kind == QuestionnaireKind::Stakeholder {
+        return "Envoi à la main : le questionnaire part quand vous collez la liste des adresses sur la page des questionnaires aux partenaires".to_owned();
+    }
     if let Some(at) = &view.send_at {
         return format!("Envoi automatique prévu le {}", french_text(at));
     }
@@ -133,7 +242,7 @@ pub fn sending(view: &QuestionnaireView) -> String {
 
 /// The automatic sending's delay, in French.
 pub fn delay(q: &Questionnaire) -> String {
-    if !q.automatic {
+    if !q.automatic || q.kind == QuestionnaireKind::Stakeholder {
         return "Aucun envoi automatique".to_owned();
     }
     match q.kind {

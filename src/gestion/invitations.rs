@@ -19,7 +19,7 @@ use crate::api::{call, json, read};
 use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 
 /// The text of the file chosen in `input`, read as UTF-8 by the browser.
-async fn file_text(input: web_sys::HtmlInputElement) -> Option<(String, String)> {
+pub(crate) async fn file_text(input: web_sys::HtmlInputElement) -> Option<(String, String)> {
     let files = js_sys::Reflect::get(&input, &"files".into()).ok()?;
     let file = js_sys::Reflect::get(&files, &0.into()).ok()?;
     if file.is_undefined() || file.is_null() {

@@ -59,6 +59,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis") view=avis::FeedbackPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis") view=avis::editeur::QuestionnaireEditorPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis/resultats") view=avis::resultats::ResultsPage/>
+                    <Route path=path!("/gestion/organisations/:org/avis-partenaires") view=avis::partenaires::StakeholderPage/>
+                    <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id") view=avis::editeur::QuestionnaireEditorPage/>
+                    <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id/resultats") view=avis::resultats::ResultsPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -259,6 +262,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     <p>{format!("Votre rôle : {}", membership.role)}</p>
                     <h3>"Événements"</h3>
                     <p><a class="button" href=format!("/gestion/organisations/{}/evenements/nouveau", organisation.get_value())>"Créer un événement"</a></p>
+                    <p><a href=avis::partenaires::page_href(&organisation.get_value())>"Questionnaires aux partenaires"</a></p>
                     <Transition fallback=|| view! { <Loading text="Chargement des événements…"/> }>
                         {move || events.get().map(|result| match result {
                             Ok(list) if list.is_empty() => view! { <p>"Aucun événement pour l'instant."</p> }.into_any(),

@@ -20,39 +20,39 @@ use parvis_core::feedback::{
     check_questionnaire,
 };
 
-use super::{avis_param, from_local_input, kind_words, page_href, sending, to_local_input, url};
+use super::{Target, from_local_input, sending, to_local_input};
 use crate::api::{call, json, read};
 use crate::components::{
     Bound, CheckboxField, ErrorNotice, Loading, SelectField, StatusNotice, TextField, bind,
 };
 use crate::feedback_form::QuestionnaireFields;
 use crate::form::input_id;
-use crate::gestion::evenement::{EventNav, event_params, signed_in};
+use crate::gestion::evenement::signed_in;
 
-/// `/gestion/organisations/{org}/evenements/{slug}/avis/{avis}`.
+/// `/gestion/organisations/{org}/evenements/{slug}/avis/{avis}` and
+/// `/gestion/organisations/{org}/avis-partenaires/{id}` (see [`Target`]).
 #[component]
 pub fn QuestionnaireEditorPage() -> impl IntoView {
-    let (organisation, slug) = event_params();
-    let avis = avis_param();
+    let target = Target::from_params();
     crate::set_title("Modifier le questionnaire");
     signed_in(move |me| {
         let csrf = me.csrf_token.clone();
         let loaded = LocalResource::new(move || {
-            let url = url(&organisation.get(), &slug.get(), &avis.get(), "");
+            let url = target.get().api("");
             async move { read::<QuestionnaireView>(&call(Method::GET, &url, None, None).await?) }
         });
-        let heading = format!("Modifier le questionnaire {}", kind_words(&avis.get()));
+        let heading = format!("Modifier le questionnaire {}", target.get().words());
         crate::set_title(&heading);
         view! {
-            <EventNav organisation=organisation.get() slug=slug.get() current="/avis"/>
-            <p><a href=page_href(&organisation.get(), &slug.get())>"← Questionnaires de l'événement"</a></p>
+            {target.get().nav()}
+            <p><a href=target.get().list_page()>{target.get().back()}</a></p>
             <h1>{heading}</h1>
             <Transition fallback=|| view! { <Loading text="Chargement du questionnaire…"/> }>
                 {
                     let csrf = csrf.clone();
                     move || loaded.get().map(|result: Result<QuestionnaireView, ApiError>| match result {
                         Ok(view) => view! {
-                            <Editor organisation=organisation.get() slug=slug.get() avis=avis.get() view csrf=csrf.clone()/>
+                            <Editor target=target.get() view csrf=csrf.clone()/>
                         }.into_any(),
                         Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
                     })
@@ -275,13 +275,7 @@ fn focus_soon(id: String) {
 
 /// The form, bound to one questionnaire.
 #[component]
-fn Editor(
-    organisation: String,
-    slug: String,
-    avis: String,
-    view: QuestionnaireView,
-    csrf: String,
-) -> impl IntoView {
+fn Editor(target: Target, view: QuestionnaireView, csrf: String) -> impl IntoView {
     let draft = RwSignal::new(view.questionnaire.clone());
     let answered = RwSignal::new(
         view.answered_questions
@@ -299,8 +293,9 @@ fn Editor(
     let previewing = RwSignal::new(false);
     let preview_ref = NodeRef::<leptos::html::H2>::new();
     let csrf = StoredValue::new(csrf);
-    let save_url = StoredValue::new(url(&organisation, &slug, &avis, ""));
-    let results = format!("{}/{avis}/resultats", page_href(&organisation, &slug));
+    let save_url = StoredValue::new(target.api(""));
+    let results = target.page("/resultats");
+    let for_event = target.is_event();
 
     let save = Action::new_local(move |questionnaire: &Questionnaire| {
         let body = json(questionnaire);
@@ -402,11 +397,23 @@ fn Editor(
             <fieldset>
                 <legend>"Envoi et relance"</legend>
                 <p>{move || schedule.get()}</p>
-                <CheckboxField name="automatic" label="Envoyer automatiquement après l'événement, avec une relance" errors
-                    hint="Sinon, le questionnaire part quand vous cliquez sur « Envoyer le questionnaire »."
-                    checked=bind(draft, |q| q.automatic, |q, v| q.automatic = v)/>
+                {if for_event {
+                    view! {
+                        <CheckboxField name="automatic" label="Envoyer automatiquement après l'événement, avec une relance" errors
+                            hint="Sinon, le questionnaire part quand vous cliquez sur « Envoyer le questionnaire »."
+                            checked=bind(draft, |q| q.automatic, |q, v| q.automatic = v)/>
+                    }.into_any()
+                } else {
+                    view! {
+                        <CheckboxField name="automatic" label="Relancer automatiquement les personnes qui n'ont pas répondu" errors
+                            hint="Le questionnaire part quand vous envoyez la liste des adresses ; sans relance automatique, vous relancez à la main."
+                            checked=bind(draft, |q| q.automatic, |q, v| q.automatic = v)/>
+                    }.into_any()
+                }}
                 <Show when=move || automatic.get()>
-                    {if kind == QuestionnaireKind::Cold {
+                    {if !for_event {
+                        ().into_any()
+                    } else if kind == QuestionnaireKind::Cold {
                         view! {
                             <TextField name="cold_delay_days" label="Délai après la fin de l'événement, en jours" errors kind="number"
                                 hint="Entre 1 et 365 jours ; un à trois mois pour un suivi à froid."

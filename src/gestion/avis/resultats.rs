@@ -20,48 +20,38 @@ use parvis_core::feedback::results::{
 };
 use parvis_core::feedback::{FeedbackKind, Questionnaire};
 
-use super::{avis_param, count, kind_words, page_href, url};
+use super::{Target, count};
 use crate::api::{call, read};
 use crate::components::{ErrorNotice, Loading, StatusNotice};
-use crate::gestion::evenement::{EventNav, event_params, signed_in};
+use crate::gestion::evenement::signed_in;
 
-/// `/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/resultats`.
+/// `/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/resultats`
+/// and `/gestion/organisations/{org}/avis-partenaires/{id}/resultats` (see
+/// [`Target`]; a stakeholder questionnaire has no comparison, and no
+/// exports until the endpoint has them).
 #[component]
 pub fn ResultsPage() -> impl IntoView {
-    let (organisation, slug) = event_params();
-    let avis = avis_param();
-    let heading = format!("Résultats du questionnaire {}", kind_words(&avis.get()));
+    let target = Target::from_params();
+    let heading = format!("Résultats du questionnaire {}", target.get().words());
     crate::set_title(&heading);
     signed_in(move |me| {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let version = RwSignal::new(0u32);
         let loaded = LocalResource::new(move || {
             version.track();
-            let (org, event, a) = (organisation.get(), slug.get(), avis.get());
+            let t = target.get();
             async move {
                 let view: QuestionnaireView =
-                    read(&call(Method::GET, &url(&org, &event, &a, ""), None, None).await?)?;
-                let results: ResultsView = read(
-                    &call(
-                        Method::GET,
-                        &url(&org, &event, &a, "/resultats"),
-                        None,
-                        None,
-                    )
-                    .await?,
-                )?;
+                    read(&call(Method::GET, &t.api(""), None, None).await?)?;
+                let results: ResultsView =
+                    read(&call(Method::GET, &t.api("/resultats"), None, None).await?)?;
                 Ok::<_, ApiError>((view, results))
             }
         });
         let status = RwSignal::new(None::<String>);
         let status_ref = NodeRef::<leptos::html::Div>::new();
         let remind = Action::new_local(move |_: &()| {
-            let url = url(
-                &organisation.get_untracked(),
-                &slug.get_untracked(),
-                &avis.get_untracked(),
-                "/relancer",
-            );
+            let url = target.get_untracked().api("/relancer");
             let proof = csrf.get_value();
             async move {
                 read::<SentReport>(
@@ -79,16 +69,15 @@ pub fn ResultsPage() -> impl IntoView {
                 crate::focus_when_shown(status_ref);
             }
         });
-        let exports = StoredValue::new(url(
-            &organisation.get_untracked(),
-            &slug.get_untracked(),
-            &avis.get_untracked(),
-            "",
-        ));
+        // Stakeholder exports only once the endpoint serves them.
+        let exports = StoredValue::new(
+            (target.get_untracked().is_event() || super::partenaires::EXPORTS)
+                .then(|| target.get_untracked().api("")),
+        );
         let heading = heading.clone();
         view! {
-            <EventNav organisation=organisation.get() slug=slug.get() current="/avis"/>
-            <p class="results-tools"><a href=page_href(&organisation.get(), &slug.get())>"← Questionnaires de l'événement"</a></p>
+            {target.get().nav()}
+            <p class="results-tools"><a href=target.get().list_page()>{target.get().back()}</a></p>
             <h1>{heading}</h1>
             <StatusNotice text=status node=status_ref/>
             <Transition fallback=|| view! { <Loading text="Chargement des résultats…"/> }>
@@ -108,7 +97,7 @@ pub fn ResultsPage() -> impl IntoView {
 fn Dashboard(
     view: QuestionnaireView,
     results: ResultsView,
-    exports: String,
+    exports: Option<String>,
     on_remind: impl Fn() + Copy + Send + Sync + 'static,
     reminding: Memo<bool>,
 ) -> impl IntoView {
@@ -155,7 +144,7 @@ fn Dashboard(
                 }>"Imprimer le bilan"</button>
             </div>
         </section>
-        <Exports base=exports/>
+        {exports.map(|base| view! { <Exports base/> })}
         {questions}
         {comparison.map(|rows| view! { <ComparisonTable rows/> })}
         {breakdowns.map(|b| {
