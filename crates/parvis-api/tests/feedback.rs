@@ -1232,6 +1232,38 @@ async fn stakeholders_are_asked_by_address_list_and_answer_by_their_own_link(bac
         "{results}"
     );
     assert!(results.get("comparison").is_none(), "{results}");
+    // The exports name the stakeholder who answered, from the list.
+    let csv = app
+        .send(
+            Method::GET,
+            format!("{one}/export.csv?dialecte=standard"),
+            None,
+            &alice,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let line = csv
+        .text
+        .lines()
+        .find(|line| line.contains("fanny@financeur.example.org"))
+        .unwrap_or_else(|| panic!("{}", csv.text));
+    assert!(line.contains("Financeur"), "{line}");
+    assert!(!csv.text.contains("igor@"), "{}", csv.text);
+    let summary = app
+        .send(
+            Method::GET,
+            format!("{one}/synthese.csv?dialecte=standard"),
+            None,
+            &alice,
+        )
+        .await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.text);
+    assert!(summary.text.contains("Financeur"), "{}", summary.text);
+    let theirs = format!("/api/gestion/organisations/centre-b/avis-partenaires/{id}/export.csv");
+    assert_eq!(
+        app.send(Method::GET, &theirs, None, &bruno).await.status,
+        StatusCode::NOT_FOUND
+    );
     let reminded = ok(&app, Method::POST, &format!("{one}/relancer"), None, &alice).await;
     assert_eq!(reminded["sent"], 2, "{reminded}");
     let closed = ok(&app, Method::POST, &format!("{one}/fermer"), None, &alice).await;

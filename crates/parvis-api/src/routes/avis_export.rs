@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -54,12 +54,12 @@ use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use super::avis::{self, About};
 use super::gestion::{AdminRoute, Guard};
 use super::registrants::export::{Chunk, body_of, file_body, neutralise};
 use crate::AppState;
-use crate::auth::MemberEvent;
 use crate::error::AppError;
-use crate::store::feedback::{ExportedResponse, QuestionnaireRecord};
+use crate::store::feedback::{ExportedResponse, QuestionnaireRecord, Respondent};
 use crate::store::{EventRecord, Store};
 
 /// Responses read from the database at a time.
@@ -73,6 +73,16 @@ const RESPONSES_JSON: &str =
 const SUMMARY_CSV: &str = "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/synthese.csv";
 const SUMMARY_XLSX: &str =
     "/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/synthese.xlsx";
+const STAKEHOLDER_RESPONSES_CSV: &str =
+    "/gestion/organisations/{org}/avis-partenaires/{id}/export.csv";
+const STAKEHOLDER_RESPONSES_XLSX: &str =
+    "/gestion/organisations/{org}/avis-partenaires/{id}/export.xlsx";
+const STAKEHOLDER_RESPONSES_JSON: &str =
+    "/gestion/organisations/{org}/avis-partenaires/{id}/export.json";
+const STAKEHOLDER_SUMMARY_CSV: &str =
+    "/gestion/organisations/{org}/avis-partenaires/{id}/synthese.csv";
+const STAKEHOLDER_SUMMARY_XLSX: &str =
+    "/gestion/organisations/{org}/avis-partenaires/{id}/synthese.xlsx";
 
 /// The feedback exports' routes, with their guard.
 pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
@@ -87,117 +97,145 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         (route(RESPONSES_JSON), get(responses_json)),
         (route(SUMMARY_CSV), get(summary_csv)),
         (route(SUMMARY_XLSX), get(summary_xlsx)),
+        (route(STAKEHOLDER_RESPONSES_CSV), get(responses_csv)),
+        (route(STAKEHOLDER_RESPONSES_XLSX), get(responses_xlsx)),
+        (route(STAKEHOLDER_RESPONSES_JSON), get(responses_json)),
+        (route(STAKEHOLDER_SUMMARY_CSV), get(summary_csv)),
+        (route(STAKEHOLDER_SUMMARY_XLSX), get(summary_xlsx)),
     ]
 }
 
 // ---- Scope ----
 
-/// The member's organisation, its event and the questionnaire asked for.
+/// The member's organisation, what the questionnaire is about and the
+/// questionnaire: from the feedback routes' shared prologue
+/// ([`avis::Scope`]), for an event's questionnaire or a stakeholder one.
 struct Scope {
     organisation_id: i64,
     account_id: i64,
-    event: EventRecord,
+    about: About,
     record: QuestionnaireRecord,
 }
 
-async fn scope(state: &AppState, found: MemberEvent, avis: &str) -> Result<Scope, AppError> {
-    let unknown = || AppError::NotFound("Cet événement n'a pas ce questionnaire.".to_owned());
-    let kind = match avis {
-        "a-chaud" => QuestionnaireKind::Hot,
-        "a-froid" => QuestionnaireKind::Cold,
-        _ => return Err(unknown()),
-    };
-    let record = state
-        .store
-        .questionnaires(found.event.id)
-        .await?
-        .into_iter()
-        .find(|record| record.questionnaire.kind == kind)
-        .ok_or_else(unknown)?;
-    Ok(Scope {
-        organisation_id: found.membership.organisation.id,
-        account_id: found.session.account.id,
-        event: found.event,
-        record,
-    })
-}
-
-impl Scope {
-    /// `a-chaud` or `a-froid`.
-    fn avis(&self) -> &'static str {
-        match self.record.questionnaire.kind {
-            QuestionnaireKind::Cold => "a-froid",
-            _ => "a-chaud",
+impl From<avis::Scope> for Scope {
+    fn from(scope: avis::Scope) -> Self {
+        Scope {
+            organisation_id: scope.membership.organisation.id,
+            account_id: scope.session.account.id,
+            about: scope.about,
+            record: scope.record,
         }
     }
 }
 
-type AvisPath = Path<(String, String, String)>;
+impl Scope {
+    /// `a-chaud`, `a-froid`, or `partenaires` for a stakeholder
+    /// questionnaire.
+    fn avis(&self) -> &'static str {
+        match self.record.questionnaire.kind {
+            QuestionnaireKind::Cold => "a-froid",
+            QuestionnaireKind::Hot => "a-chaud",
+            QuestionnaireKind::Stakeholder => "partenaires",
+        }
+    }
 
-/// `GET …/avis/{avis}/export.csv?dialecte=excel|standard`.
+    /// The event's address, or for a stakeholder questionnaire its number:
+    /// the file name's first part.
+    fn slug(&self) -> String {
+        match &self.about {
+            About::Event(event) => event.public.slug.clone(),
+            About::Organisation(_) => self.record.id.to_string(),
+        }
+    }
+
+    /// The event's title, or the organisation's name.
+    fn title(&self) -> String {
+        match &self.about {
+            About::Event(event) => event.public.title.clone(),
+            About::Organisation(name) => name.clone(),
+        }
+    }
+
+    fn event(&self) -> Option<&EventRecord> {
+        match &self.about {
+            About::Event(event) => Some(event),
+            About::Organisation(_) => None,
+        }
+    }
+}
+
+/// `GET …/export.csv?dialecte=excel|standard`.
 async fn responses_csv(
     State(state): State<AppState>,
-    found: MemberEvent,
-    Path((_, _, avis)): AvisPath,
+    scope: avis::Scope,
     options: Result<Query<ExportOptions>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, found, &avis).await?;
     let Query(options) = options?;
     respond_responses(
         &state,
-        scope,
+        scope.into(),
         ExportFormat::Csv,
         options.dialecte.unwrap_or_default(),
     )
     .await
 }
 
-/// `GET …/avis/{avis}/export.xlsx`.
+/// `GET …/export.xlsx`.
 async fn responses_xlsx(
     State(state): State<AppState>,
-    found: MemberEvent,
-    Path((_, _, avis)): AvisPath,
+    scope: avis::Scope,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, found, &avis).await?;
-    respond_responses(&state, scope, ExportFormat::Xlsx, CsvDialect::default()).await
+    respond_responses(
+        &state,
+        scope.into(),
+        ExportFormat::Xlsx,
+        CsvDialect::default(),
+    )
+    .await
 }
 
-/// `GET …/avis/{avis}/export.json`.
+/// `GET …/export.json`.
 async fn responses_json(
     State(state): State<AppState>,
-    found: MemberEvent,
-    Path((_, _, avis)): AvisPath,
+    scope: avis::Scope,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, found, &avis).await?;
-    respond_responses(&state, scope, ExportFormat::Json, CsvDialect::default()).await
+    respond_responses(
+        &state,
+        scope.into(),
+        ExportFormat::Json,
+        CsvDialect::default(),
+    )
+    .await
 }
 
-/// `GET …/avis/{avis}/synthese.csv?dialecte=excel|standard`.
+/// `GET …/synthese.csv?dialecte=excel|standard`.
 async fn summary_csv(
     State(state): State<AppState>,
-    found: MemberEvent,
-    Path((_, _, avis)): AvisPath,
+    scope: avis::Scope,
     options: Result<Query<ExportOptions>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, found, &avis).await?;
     let Query(options) = options?;
     respond_summary(
         &state,
-        scope,
+        scope.into(),
         ExportFormat::Csv,
         options.dialecte.unwrap_or_default(),
     )
     .await
 }
 
-/// `GET …/avis/{avis}/synthese.xlsx`.
+/// `GET …/synthese.xlsx`.
 async fn summary_xlsx(
     State(state): State<AppState>,
-    found: MemberEvent,
-    Path((_, _, avis)): AvisPath,
+    scope: avis::Scope,
 ) -> Result<Response, AppError> {
-    let scope = scope(&state, found, &avis).await?;
-    respond_summary(&state, scope, ExportFormat::Xlsx, CsvDialect::default()).await
+    respond_summary(
+        &state,
+        scope.into(),
+        ExportFormat::Xlsx,
+        CsvDialect::default(),
+    )
+    .await
 }
 
 // ---- Cells ----
@@ -300,7 +338,7 @@ const PERSON: [(&str, f64); 6] = [
 ];
 
 impl Columns {
-    fn new(event: &EventRecord, questionnaire: &Questionnaire) -> Self {
+    fn new(event: Option<&EventRecord>, questionnaire: &Questionnaire) -> Self {
         let anonymous = questionnaire.anonymous;
         let mut headers = Vec::new();
         let mut widths = Vec::new();
@@ -359,10 +397,14 @@ impl Columns {
             widths,
             answers,
             tracks: event
-                .public
-                .tracks()
-                .map(|t| (t.id.clone(), t.title.clone()))
-                .collect(),
+                .map(|event| {
+                    event
+                        .public
+                        .tracks()
+                        .map(|t| (t.id.clone(), t.title.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -452,7 +494,13 @@ struct Pages {
 }
 
 impl Pages {
-    fn new(store: Arc<dyn Store>, questionnaire_id: i64) -> Self {
+    /// Reads the pages in a task, one ahead; `contacts` names the people of
+    /// a stakeholder list by their responses' keys (named mode).
+    fn new(
+        store: Arc<dyn Store>,
+        questionnaire_id: i64,
+        contacts: Arc<BTreeMap<String, Respondent>>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<Read>(1);
         tokio::spawn(async move {
             let mut after: Option<String> = None;
@@ -462,9 +510,16 @@ impl Pages {
                     .await;
                 let (item, more) = match read {
                     Ok(page) if page.is_empty() => (Ok(None), false),
-                    Ok(page) => {
+                    Ok(mut page) => {
                         let more = page.len() >= PAGE as usize;
                         after = page.last().map(|last| last.key.clone());
+                        if !contacts.is_empty() {
+                            for response in &mut page {
+                                if response.respondent.is_none() {
+                                    response.respondent = contacts.get(&response.key).cloned();
+                                }
+                            }
+                        }
                         (Ok(Some(page)), more)
                     }
                     Err(error) => (Err(error), false),
@@ -731,7 +786,8 @@ impl Described {
         };
         let kind = match scope.record.questionnaire.kind {
             QuestionnaireKind::Cold => "à froid",
-            _ => "à chaud",
+            QuestionnaireKind::Hot => "à chaud",
+            QuestionnaireKind::Stakeholder => "aux partenaires",
         };
         Self {
             organisation_id: scope.organisation_id,
@@ -739,7 +795,8 @@ impl Described {
             format,
             what: format!(
                 "{what} du questionnaire {kind} de « {} » ({})",
-                scope.event.public.title, scope.event.public.slug
+                scope.title(),
+                scope.slug()
             ),
         }
     }
@@ -824,6 +881,28 @@ fn download(
     Ok(response)
 }
 
+/// For a named stakeholder questionnaire, its people by their responses'
+/// keys (`contact:{invitation}`): they have no registration to be read
+/// through. Empty otherwise.
+async fn contacts_of(
+    state: &AppState,
+    scope: &Scope,
+) -> Result<Arc<BTreeMap<String, Respondent>>, AppError> {
+    let q = &scope.record.questionnaire;
+    if q.kind != QuestionnaireKind::Stakeholder || q.anonymous {
+        return Ok(Arc::default());
+    }
+    Ok(Arc::new(
+        state
+            .store
+            .feedback_contacts(scope.record.id)
+            .await?
+            .into_iter()
+            .map(|(id, person)| (format!("contact:{id}"), person))
+            .collect(),
+    ))
+}
+
 /// Answers an export of the scope's responses.
 async fn respond_responses(
     state: &AppState,
@@ -832,9 +911,13 @@ async fn respond_responses(
     dialect: CsvDialect,
 ) -> Result<Response, AppError> {
     let described = Described::of(&scope, "des réponses", format, dialect);
-    let name = file_name(&scope.event.public.slug, scope.avis(), false, format);
-    let columns = Columns::new(&scope.event, &scope.record.questionnaire);
-    let pages = Pages::new(state.store.clone(), scope.record.id);
+    let name = file_name(&scope.slug(), scope.avis(), false, format);
+    let columns = Columns::new(scope.event(), &scope.record.questionnaire);
+    let pages = Pages::new(
+        state.store.clone(),
+        scope.record.id,
+        contacts_of(state, &scope).await?,
+    );
     match format {
         ExportFormat::Csv => {
             let writer = CsvWriter {
@@ -847,8 +930,8 @@ async fn respond_responses(
         ExportFormat::Json => {
             let writer = JsonWriter {
                 event: JsonEvent {
-                    slug: scope.event.public.slug.clone(),
-                    title: scope.event.public.title.clone(),
+                    slug: scope.slug(),
+                    title: scope.title(),
                 },
                 avis: scope.avis(),
                 questionnaire: scope.record.questionnaire.clone(),
@@ -1279,12 +1362,12 @@ async fn respond_summary(
     dialect: CsvDialect,
 ) -> Result<Response, AppError> {
     let described = Described::of(&scope, "de la synthèse", format, dialect);
-    let name = file_name(&scope.event.public.slug, scope.avis(), true, format);
+    let name = file_name(&scope.slug(), scope.avis(), true, format);
     let questionnaire = &scope.record.questionnaire;
     // The dashboard's figures, counted a page at a time: only the tally
     // (and no text answer) is held.
     let mut tally = Tally::counting_texts(questionnaire);
-    let mut pages = Pages::new(state.store.clone(), scope.record.id);
+    let mut pages = Pages::new(state.store.clone(), scope.record.id, Arc::default());
     while let Some(page) = pages.next().await? {
         for response in page.iter().filter(|r| r.submitted) {
             tally.add(&response.answers, true);

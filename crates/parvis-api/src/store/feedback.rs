@@ -322,6 +322,9 @@ pub struct ExportedResponse {
 /// exports (a supertrait of [`crate::store::Store`]).
 #[async_trait]
 pub trait FeedbackExportStore: Send + Sync {
+    /// The people of a stakeholder list, by invitation id.
+    async fn feedback_contacts(&self, questionnaire_id: i64) -> Result<Vec<(i64, Respondent)>>;
+
     /// At most `limit` responses (submitted or not) whose key comes after
     /// `after` (from the first when `None`), in the order of their keys;
     /// a page shorter than `limit` is the last.

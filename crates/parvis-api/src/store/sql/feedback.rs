@@ -797,6 +797,36 @@ impl SqlStore {
 
 #[async_trait]
 impl crate::store::feedback::FeedbackExportStore for SqlStore {
+    async fn feedback_contacts(
+        &self,
+        questionnaire_id: i64,
+    ) -> Result<Vec<(i64, crate::store::feedback::Respondent)>> {
+        let rows = sqlx::query(&self.q(
+            "SELECT id, first_name, last_name, email FROM feedback_invitations
+             WHERE questionnaire_id = ? AND email IS NOT NULL ORDER BY id",
+        ))
+        .bind(questionnaire_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read a stakeholder list")?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    crate::store::feedback::Respondent {
+                        first_name: row
+                            .try_get::<Option<String>, _>("first_name")?
+                            .unwrap_or_default(),
+                        last_name: row
+                            .try_get::<Option<String>, _>("last_name")?
+                            .unwrap_or_default(),
+                        email: row.try_get("email")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn feedback_response_page(
         &self,
         questionnaire_id: i64,
