@@ -518,7 +518,7 @@ async fn each_response(
     loop {
         let page = state
             .store
-            .feedback_response_page(questionnaire_id, after.as_deref(), RESPONSES_PAGE)
+            .feedback_answer_page(questionnaire_id, after.as_deref(), RESPONSES_PAGE)
             .await?;
         page.iter().for_each(&mut each);
         match page.last() {
@@ -912,7 +912,10 @@ async fn results(
     scope: Scope,
 ) -> Result<Json<ResultsView>, AppError> {
     let q = &scope.record.questionnaire;
-    let invitations = state.store.feedback_invitations(scope.record.id).await?;
+    let (invited, answered) = state
+        .store
+        .feedback_invitation_counts(scope.record.id)
+        .await?;
     // One pass over the responses, a page at a time: the figures, and in
     // named mode the three breakdowns (texts counted, not repeated).
     let mut tally = Tally::new(q);
@@ -943,13 +946,15 @@ async fn results(
     let not_answered = if q.anonymous {
         Vec::new()
     } else {
-        invitations
-            .iter()
-            .filter(|i| !i.answered)
+        state
+            .store
+            .feedback_waiting(scope.record.id)
+            .await?
+            .into_iter()
             .map(|i| NotAnswered {
-                first_name: i.recipient.first_name.clone(),
-                last_name: i.recipient.last_name.clone(),
-                email: i.recipient.email.clone(),
+                first_name: i.recipient.first_name,
+                last_name: i.recipient.last_name,
+                email: i.recipient.email,
                 reminded: i.reminded_at.is_some(),
             })
             .collect()
@@ -978,14 +983,11 @@ async fn results(
         avis: address_of(&scope.record),
         status: scope.record.status,
         anonymous: q.anonymous,
-        invited: invitations.len(),
+        invited,
         submitted: figures.responses,
         in_progress,
         public_answers,
-        response_rate: rate(
-            invitations.iter().filter(|i| i.answered).count(),
-            invitations.len(),
-        ),
+        response_rate: rate(answered, invited),
         summary: figures,
         breakdowns,
         not_answered,

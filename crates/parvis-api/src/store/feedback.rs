@@ -198,6 +198,9 @@ pub trait FeedbackStore: Send + Sync {
     /// Everyone asked, in the order they were asked.
     async fn feedback_invitations(&self, id: i64) -> Result<Vec<FeedbackInvitation>>;
 
+    /// Those asked who have not submitted, in the order they were asked.
+    async fn feedback_waiting(&self, id: i64) -> Result<Vec<FeedbackInvitation>>;
+
     /// What a link (the hash of its token) opens.
     async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>>;
 
@@ -329,6 +332,15 @@ pub trait FeedbackExportStore: Send + Sync {
     /// `after` (from the first when `None`), in the order of their keys;
     /// a page shorter than `limit` is the last.
     async fn feedback_response_page(
+        &self,
+        questionnaire_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ExportedResponse>>;
+
+    /// As [`feedback_response_page`](Self::feedback_response_page), without
+    /// the person: what the results need.
+    async fn feedback_answer_page(
         &self,
         questionnaire_id: i64,
         after: Option<&str>,

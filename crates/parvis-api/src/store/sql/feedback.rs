@@ -323,30 +323,11 @@ impl FeedbackStore for SqlStore {
     }
 
     async fn feedback_invitations(&self, id: i64) -> Result<Vec<FeedbackInvitation>> {
-        let rows = sqlx::query(&self.q(
-            "SELECT i.registration_id, COALESCE(p.first_name, i.first_name) AS first_name,
-                    COALESCE(p.last_name, i.last_name) AS last_name,
-                    COALESCE(p.email, i.email) AS email, i.sent_at, i.reminded_at, i.answered
-             FROM feedback_invitations i
-             LEFT JOIN registrations r ON r.id = i.registration_id
-             LEFT JOIN people p ON p.id = r.person_id
-             WHERE i.questionnaire_id = ? ORDER BY i.id",
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("failed to read the people asked for feedback")?;
-        rows.iter()
-            .map(|row| {
-                let reminded: Option<String> = row.try_get("reminded_at")?;
-                Ok(FeedbackInvitation {
-                    recipient: recipient_of(row)?,
-                    sent_at: parse_timestamp(&row.try_get::<String, _>("sent_at")?)?,
-                    reminded_at: reminded.as_deref().map(parse_timestamp).transpose()?,
-                    answered: row.try_get::<i64, _>("answered")? != 0,
-                })
-            })
-            .collect()
+        self.invitations_where(id, "").await
+    }
+
+    async fn feedback_waiting(&self, id: i64) -> Result<Vec<FeedbackInvitation>> {
+        self.invitations_where(id, "AND i.answered = 0").await
     }
 
     async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>> {
@@ -485,6 +466,34 @@ fn recipient_of(row: &AnyRow) -> Result<Recipient> {
 }
 
 impl SqlStore {
+    /// The people a questionnaire asked, `filter` narrowing them.
+    async fn invitations_where(&self, id: i64, filter: &str) -> Result<Vec<FeedbackInvitation>> {
+        let rows = sqlx::query(&self.q(&format!(
+            "SELECT i.registration_id, COALESCE(p.first_name, i.first_name) AS first_name,
+                    COALESCE(p.last_name, i.last_name) AS last_name,
+                    COALESCE(p.email, i.email) AS email, i.sent_at, i.reminded_at, i.answered
+             FROM feedback_invitations i
+             LEFT JOIN registrations r ON r.id = i.registration_id
+             LEFT JOIN people p ON p.id = r.person_id
+             WHERE i.questionnaire_id = ? {filter} ORDER BY i.id"
+        )))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .context("failed to read the people asked for feedback")?;
+        rows.iter()
+            .map(|row| {
+                let reminded: Option<String> = row.try_get("reminded_at")?;
+                Ok(FeedbackInvitation {
+                    recipient: recipient_of(row)?,
+                    sent_at: parse_timestamp(&row.try_get::<String, _>("sent_at")?)?,
+                    reminded_at: reminded.as_deref().map(parse_timestamp).transpose()?,
+                    answered: row.try_get::<i64, _>("answered")? != 0,
+                })
+            })
+            .collect()
+    }
+
     /// Takes the questionnaire's row for the transaction (SQLite's write
     /// lock at once, PostgreSQL's row lock).
     async fn lock_questionnaire(&self, tx: &mut Tx<'_>, id: i64) -> Result<()> {
@@ -833,10 +842,50 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
+        self.response_page(questionnaire_id, after, limit, true)
+            .await
+    }
+
+    async fn feedback_answer_page(
+        &self,
+        questionnaire_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
+        self.response_page(questionnaire_id, after, limit, false)
+            .await
+    }
+
+    async fn feedback_invitation_counts(&self, questionnaire_id: i64) -> Result<(usize, usize)> {
+        let row = sqlx::query(&self.q(
+            "SELECT COUNT(*) AS invited, COUNT(CASE WHEN answered = 1 THEN 1 END) AS answered
+             FROM feedback_invitations WHERE questionnaire_id = ?",
+        ))
+        .bind(questionnaire_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("failed to count feedback invitations")?;
+        let count = |column: &str| -> Result<usize> {
+            Ok(usize::try_from(row.try_get::<i64, _>(column)?)?)
+        };
+        Ok((count("invited")?, count("answered")?))
+    }
+}
+
+impl SqlStore {
+    /// A page of responses in the order of their keys; the person (read
+    /// through the registration) only when `people`.
+    async fn response_page(
+        &self,
+        questionnaire_id: i64,
+        after: Option<&str>,
+        limit: u32,
+        people: bool,
+    ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
         // Keyset pagination on the unique (questionnaire_id, response_key)
         // index; the person only through a registration, which anonymous
         // and public responses do not have.
-        let rows = sqlx::query(&self.q(
+        let sql = if people {
             "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
                     f.structure_type, f.territory, f.workshop,
                     p.first_name, p.last_name, p.email
@@ -845,14 +894,23 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
              LEFT JOIN people p ON p.id = r.person_id
              WHERE f.questionnaire_id = ? AND f.response_key > ?
              ORDER BY f.response_key
-             LIMIT ?",
-        ))
-        .bind(questionnaire_id)
-        .bind(after.unwrap_or(""))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .context("failed to read a page of feedback responses")?;
+             LIMIT ?"
+        } else {
+            "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
+                    f.structure_type, f.territory, f.workshop,
+                    NULL AS first_name, NULL AS last_name, NULL AS email
+             FROM feedback_responses f
+             WHERE f.questionnaire_id = ? AND f.response_key > ?
+             ORDER BY f.response_key
+             LIMIT ?"
+        };
+        let rows = sqlx::query(&self.q(sql))
+            .bind(questionnaire_id)
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .context("failed to read a page of feedback responses")?;
         rows.iter()
             .map(|row| {
                 let first_name: Option<String> = row.try_get("first_name")?;
@@ -881,20 +939,5 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn feedback_invitation_counts(&self, questionnaire_id: i64) -> Result<(usize, usize)> {
-        let row = sqlx::query(&self.q(
-            "SELECT COUNT(*) AS invited, COUNT(CASE WHEN answered = 1 THEN 1 END) AS answered
-             FROM feedback_invitations WHERE questionnaire_id = ?",
-        ))
-        .bind(questionnaire_id)
-        .fetch_one(&self.pool)
-        .await
-        .context("failed to count feedback invitations")?;
-        let count = |column: &str| -> Result<usize> {
-            Ok(usize::try_from(row.try_get::<i64, _>(column)?)?)
-        };
-        Ok((count("invited")?, count("answered")?))
     }
 }
