@@ -30,7 +30,7 @@ pub mod resultats;
 /// Whose questionnaire a page shows: an event's (`…/evenements/{slug}/avis/{avis}`)
 /// or a stakeholder one (`…/avis-partenaires/{id}`). The editor and the
 /// dashboard serve both; what does not apply to stakeholders (automatic
-/// sending, public link, hot versus cold, exports) is left out for them.
+/// sending, public link, hot versus cold) is left out for them.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Target {
     /// `avis` is `a-chaud` or `a-froid`.

@@ -5,8 +5,8 @@
 // after a confirmation step (focused), and reads the focused report: sent,
 // already asked, the line left out with its number. A partner answers
 // through the emailed personal link; the dashboard (the event
-// questionnaires' own) shows exactly that answer's figures, with no export
-// links nor comparison. Sending the same address again asks nobody twice;
+// questionnaires' own) shows exactly that answer's figures, with the
+// stakeholder exports and no comparison. Sending the same address again asks nobody twice;
 // reminding and closing are confirmed. axe-core on the list, the editor and
 // the dashboard; no horizontal scroll at 320 px.
 import { test } from 'node:test';
@@ -175,9 +175,16 @@ test('an organiser creates, edits and sends a stakeholder questionnaire to a pas
   // Named: the speaker has not answered.
   const missing = page.getByRole('region', { name: "Personnes qui n'ont pas répondu (1)" });
   assert.match(await missing.locator('li').first().textContent(), new RegExp(speaker.replace(/[.]/g, '\\.')));
-  // No exports for stakeholders yet, no hot / cold comparison.
-  assert.equal(await page.getByRole('region', { name: 'Exporter' }).count(), 0);
-  assert.equal(await page.locator('a[href*="/export."]').count(), 0);
+  // The stakeholder exports, and no hot / cold comparison.
+  const base = `/api/gestion/organisations/demo/avis-partenaires/${id}`;
+  const exported = await page.getByRole('region', { name: 'Exporter' }).getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  assert.deepEqual(exported, [
+    `${base}/export.csv?dialecte=excel`, `${base}/export.csv?dialecte=standard`, `${base}/export.xlsx`, `${base}/export.json`,
+    `${base}/synthese.csv?dialecte=excel`, `${base}/synthese.csv?dialecte=standard`, `${base}/synthese.xlsx`,
+  ]);
+  const csv = await page.request.get(`${BASE}${base}/export.csv?dialecte=standard`);
+  assert.equal(csv.status(), 200, await csv.text());
+  assert.match(await csv.text(), /Plus de visites de terrain\./);
   assert.equal(await page.getByRole('table', { name: /Les mêmes questions/ }).count(), 0);
   await expectAccessible(page, 'the stakeholder results dashboard');
   await assertNoHorizontalScroll(page, 'the stakeholder results dashboard');

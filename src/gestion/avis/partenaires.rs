@@ -29,11 +29,6 @@ use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 use crate::gestion::evenement::signed_in;
 use crate::gestion::invitations::file_text;
 
-/// Whether the endpoint serves a stakeholder questionnaire's exports
-/// (`…/avis-partenaires/{id}/export.csv`…): not yet, so the dashboard
-/// shows no export links for them.
-pub const EXPORTS: bool = false;
-
 /// `GET` an organisation's stakeholder questionnaires; `POST` a new one.
 pub fn list_url(organisation: &str) -> String {
     format!("/api/gestion/organisations/{organisation}/avis-partenaires")

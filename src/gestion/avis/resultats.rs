@@ -27,8 +27,7 @@ use crate::gestion::evenement::signed_in;
 
 /// `/gestion/organisations/{org}/evenements/{slug}/avis/{avis}/resultats`
 /// and `/gestion/organisations/{org}/avis-partenaires/{id}/resultats` (see
-/// [`Target`]; a stakeholder questionnaire has no comparison, and no
-/// exports until the endpoint has them).
+/// [`Target`]; a stakeholder questionnaire has no comparison).
 #[component]
 pub fn ResultsPage() -> impl IntoView {
     let target = Target::from_params();
@@ -69,11 +68,7 @@ pub fn ResultsPage() -> impl IntoView {
                 crate::focus_when_shown(status_ref);
             }
         });
-        // Stakeholder exports only once the endpoint serves them.
-        let exports = StoredValue::new(
-            (target.get_untracked().is_event() || super::partenaires::EXPORTS)
-                .then(|| target.get_untracked().api("")),
-        );
+        let exports = StoredValue::new(target.get_untracked().api(""));
         let heading = heading.clone();
         view! {
             {target.get().nav()}
@@ -97,7 +92,7 @@ pub fn ResultsPage() -> impl IntoView {
 fn Dashboard(
     view: QuestionnaireView,
     results: ResultsView,
-    exports: Option<String>,
+    exports: String,
     on_remind: impl Fn() + Copy + Send + Sync + 'static,
     reminding: Memo<bool>,
 ) -> impl IntoView {
@@ -144,7 +139,7 @@ fn Dashboard(
                 }>"Imprimer le bilan"</button>
             </div>
         </section>
-        {exports.map(|base| view! { <Exports base/> })}
+        <Exports base=exports/>
         {questions}
         {comparison.map(|rows| view! { <ComparisonTable rows/> })}
         {breakdowns.map(|b| {
