@@ -6,8 +6,9 @@
 // already asked, the line left out with its number. A partner answers
 // through the emailed personal link; the dashboard (the event
 // questionnaires' own) shows exactly that answer's figures, with the
-// stakeholder exports and no comparison. Sending the same address again asks nobody twice;
-// reminding and closing are confirmed. axe-core on the list, the editor and
+// stakeholder exports and no comparison. Sending the same address again,
+// from a CSV file read in the browser, asks nobody twice; reminding and
+// closing are confirmed. axe-core on the list, the editor and
 // the dashboard; no horizontal scroll at 320 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,8 +115,14 @@ test('an organiser creates, edits and sends a stakeholder questionnaire to a pas
   await expectAccessible(page, 'the stakeholder questionnaires with a report');
   await assertNoHorizontalScroll(page, 'the stakeholder questionnaires with a report');
 
-  // The same address again: nobody is asked twice.
-  await sent.getByLabel('Adresses e-mail des partenaires (obligatoire)').fill(funder);
+  // The same address again, from a CSV file read into the list: nobody is
+  // asked twice.
+  await sent.getByLabel('Importer un fichier CSV (facultatif)').setInputFiles({
+    name: 'partenaires.csv', mimeType: 'text/csv', buffer: Buffer.from(`nom;email\nFanny Financeur;${funder}\n`),
+  });
+  await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
+    && document.activeElement.textContent.includes('Fichier « partenaires.csv » lu'));
+  assert.equal(await sent.getByLabel('Adresses e-mail des partenaires (obligatoire)').inputValue(), `nom;email\nFanny Financeur;${funder}\n`);
   await sent.getByRole('button', { name: 'Envoyer le questionnaire…' }).click();
   await page.waitForFunction((id) => document.activeElement?.id === `confirmation-${id}`, id);
   await sent.getByRole('button', { name: 'Oui, envoyer maintenant' }).click();
