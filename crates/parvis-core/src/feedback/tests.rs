@@ -197,7 +197,11 @@ fn a_questionnaire_reads_back_and_has_its_defaults() {
     assert_eq!(minimal.kind, QuestionnaireKind::Cold);
     assert_eq!(minimal.cold_delay_days, 60);
     assert_eq!(
-        (minimal.automatic, minimal.send_delay_hours, minimal.reminder_delay_days),
+        (
+            minimal.automatic,
+            minimal.send_delay_hours,
+            minimal.reminder_delay_days
+        ),
         (false, 2, 7)
     );
     assert!(!minimal.anonymous);
