@@ -32,6 +32,11 @@ function inDays(days) {
   return new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
 }
 
+/// Waits for the focus to land on the element with this id.
+async function focusOn(page, id) {
+  await page.waitForFunction((expected) => document.activeElement?.id === expected, id);
+}
+
 /// The file an export link gives, fetched with the page's session.
 async function download(page, linkName, dir, name) {
   const href = await page.getByRole('link', { name: linkName }).getAttribute('href');
@@ -59,15 +64,20 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   await page.locator('#champ-sessions-0-start').fill('10:00');
   await page.locator('#champ-sessions-0-end').fill('11:30');
   await page.getByRole('button', { name: 'Ajouter un temps de programme à la date 1' }).press('Enter');
+  // The focus lands on the new row (a frame later): only then is it typed
+  // into, or the move would take the typing elsewhere.
+  await focusOn(page, 'champ-sessions-0-programme-0-start');
   await page.locator('#champ-sessions-0-programme-0-title').fill('Ateliers au choix');
   const workshops = [['Jardins au pied des immeubles', '1'], ['Compostage collectif', '20']];
   for (const [k, [title, seats]] of workshops.entries()) {
     await page.getByRole('button', { name: /Ajouter un atelier en parallèle \(date 1, temps 1\)/ }).press('Enter');
+    await focusOn(page, `champ-sessions-0-programme-0-tracks-${k}-title`);
     await page.locator(`#champ-sessions-0-programme-0-tracks-${k}-title`).fill(title);
     await page.locator(`#champ-sessions-0-programme-0-tracks-${k}-capacity`).fill(seats);
   }
   await page.getByLabel("Liste d'attente quand c'est complet").press('Space');
   await page.getByRole('button', { name: 'Ajouter une question' }).press('Enter');
+  await focusOn(page, 'champ-questions-0-label');
   await page.locator('#champ-questions-0-label').fill('Votre commune a-t-elle un jardin partagé ?');
   await page.getByLabel('Type de réponse (obligatoire)').selectOption('single_choice');
   await page.getByLabel('Réponses proposées (obligatoire)').fill('Oui\nNon\nEn projet');
