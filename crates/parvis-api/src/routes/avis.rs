@@ -67,7 +67,7 @@ use parvis_core::feedback::{
 use super::detached;
 use super::gestion::{AdminRoute, Guard};
 use crate::AppState;
-use crate::auth::{SignedIn, member_of};
+use crate::auth::{MemberEvent, SignedIn, UnknownEvent, member_of};
 use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::mail::feedback::{feedback_email, stakeholder_email};
@@ -141,27 +141,17 @@ fn address_of(record: &QuestionnaireRecord) -> String {
     }
 }
 
-fn unknown_event() -> AppError {
-    AppError::NotFound("Cet événement n'existe pas dans votre organisation.".to_owned())
+/// The 404 of the feedback routes for an event that is not one of the
+/// organisation's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FeedbackEvent;
+
+impl UnknownEvent for FeedbackEvent {
+    const MESSAGE: &'static str = "Cet événement n'existe pas dans votre organisation.";
 }
 
 fn unknown_questionnaire() -> AppError {
     AppError::NotFound("Cet événement n'a pas ce questionnaire.".to_owned())
-}
-
-async fn event_scope(
-    state: &AppState,
-    session: &Session,
-    org: &str,
-    slug: &str,
-) -> Result<(Membership, EventRecord), AppError> {
-    let membership = member_of(state, session, org, false).await?;
-    let event = state
-        .store
-        .organisation_event(membership.organisation.id, slug)
-        .await?
-        .ok_or_else(unknown_event)?;
-    Ok((membership, event))
 }
 
 /// What a questionnaire asks about: an event, or for a stakeholder
@@ -202,14 +192,15 @@ impl axum::extract::FromRequestParts<AppState> for Scope {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, AppError> {
-        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
         let Path(params) = Path::<BTreeMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| unknown_questionnaire())?;
         let param = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
         if params.contains_key("slug") {
-            event_questionnaire(state, session, param("org"), param("slug"), param("avis")).await
+            let found = MemberEvent::<FeedbackEvent>::from_request_parts(parts, state).await?;
+            event_questionnaire(state, found, param("avis")).await
         } else {
+            let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
             let membership = member_of(state, &session, param("org"), false).await?;
             let unknown = || {
                 AppError::NotFound(
@@ -237,12 +228,15 @@ impl axum::extract::FromRequestParts<AppState> for Scope {
 
 async fn event_questionnaire(
     state: &AppState,
-    session: Session,
-    org: &str,
-    slug: &str,
+    found: MemberEvent<FeedbackEvent>,
     avis: &str,
 ) -> Result<Scope, AppError> {
-    let (membership, event) = event_scope(state, &session, org, slug).await?;
+    let MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    } = found;
     let kind = match avis {
         "a-chaud" => QuestionnaireKind::Hot,
         "a-froid" => QuestionnaireKind::Cold,
@@ -280,26 +274,16 @@ impl Scope {
             ),
         }
     }
-}
 
-async fn audit(
-    state: &AppState,
-    membership: &Membership,
-    session: &Session,
-    action: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    state
-        .store
-        .audit(
-            Some(membership.organisation.id),
-            Some(session.account.id),
-            action,
-            detail,
-            Utc::now(),
-        )
-        .await?;
-    Ok(())
+    /// An audit line in the member's name, for their organisation.
+    pub(crate) async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        crate::auth::audit(state, &self.membership, &self.session, action, detail).await
+    }
 }
 
 fn closed_conflict() -> AppError {
@@ -312,10 +296,8 @@ fn closed_conflict() -> AppError {
 /// `GET …/avis`.
 async fn list(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    MemberEvent { event, .. }: MemberEvent<FeedbackEvent>,
 ) -> Result<Json<Vec<QuestionnaireLine>>, AppError> {
-    let (_, event) = event_scope(&state, &session, &org, &slug).await?;
     let mut lines = Vec::new();
     for record in state.store.questionnaires(event.id).await? {
         let invitations = state.store.feedback_invitations(record.id).await?;
@@ -380,12 +362,15 @@ fn prefixed(errors: FieldErrors, prefix: &str) -> FieldErrors {
 /// `POST …/avis`.
 async fn create(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path((org, slug)): Path<(String, String)>,
+    // The organisation first: a stranger learns nothing from the body.
+    MemberEvent {
+        session,
+        membership,
+        event,
+        ..
+    }: MemberEvent<FeedbackEvent>,
     request: Result<AppJson<NewQuestionnaire>, AppError>,
 ) -> Result<(StatusCode, Json<QuestionnaireView>), AppError> {
-    // The organisation first: a stranger learns nothing from the body.
-    let (membership, event) = event_scope(&state, &session, &org, &slug).await?;
     let AppJson(request) = request?;
     let questionnaire = match (request.modele.as_deref(), request.questionnaire) {
         (_, Some(questionnaire)) => {
@@ -440,14 +425,9 @@ async fn create(
         about: About::Event(Box::new(event)),
         session,
     };
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} créé", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(&state, "avis", &format!("{} créé", scope.described()))
+        .await?;
     Ok((StatusCode::CREATED, Json(view_of(&state, &scope).await?)))
 }
 
@@ -609,14 +589,9 @@ async fn replace(
     let (id, saved) = (scope.record.id, prepared.clone());
     detached(async move { store.replace_questionnaire(id, &saved, Utc::now()).await }).await?;
     scope.record.questionnaire = prepared;
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} modifié", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(&state, "avis", &format!("{} modifié", scope.described()))
+        .await?;
     Ok(Json(view_of(&state, &scope).await?))
 }
 
@@ -657,14 +632,13 @@ async fn send(State(state): State<AppState>, scope: Scope) -> Result<Json<SentRe
             "les inscrit·es confirmé·es, la présence n'ayant pas été relevée"
         }
     );
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis_envoi",
-        &format!("{} envoyé à {}", scope.described(), people(sent)),
-    )
-    .await?;
+    scope
+        .audit(
+            &state,
+            "avis_envoi",
+            &format!("{} envoyé à {}", scope.described(), people(sent)),
+        )
+        .await?;
     Ok(Json(SentReport {
         sent,
         attendees_only: Some(taken),
@@ -851,14 +825,13 @@ async fn remind(State(state): State<AppState>, scope: Scope) -> Result<Json<Sent
         QuestionnaireStatus::Open => {}
     }
     let sent = queue(&state, &scope.about, &scope.record, None, Utc::now()).await?;
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis_relance",
-        &format!("{} : relance envoyée à {}", scope.described(), people(sent)),
-    )
-    .await?;
+    scope
+        .audit(
+            &state,
+            "avis_relance",
+            &format!("{} : relance envoyée à {}", scope.described(), people(sent)),
+        )
+        .await?;
     Ok(Json(SentReport {
         sent,
         attendees_only: None,
@@ -884,14 +857,9 @@ async fn close(
     })
     .await?;
     scope.record.status = QuestionnaireStatus::Closed;
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} clos", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(&state, "avis", &format!("{} clos", scope.described()))
+        .await?;
     Ok(Json(view_of(&state, &scope).await?))
 }
 
@@ -1021,14 +989,13 @@ async fn publish_link(
     .await?;
     scope.record.public_token = Some(token);
     scope.record.status = QuestionnaireStatus::Open;
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} : lien public publié", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(
+            &state,
+            "avis",
+            &format!("{} : lien public publié", scope.described()),
+        )
+        .await?;
     Ok(Json(view_of(&state, &scope).await?))
 }
 
@@ -1043,14 +1010,13 @@ async fn withdraw_link(
     let id = scope.record.id;
     detached(async move { store.set_public_feedback(id, None, Utc::now()).await }).await?;
     scope.record.public_token = None;
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} : lien public retiré", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(
+            &state,
+            "avis",
+            &format!("{} : lien public retiré", scope.described()),
+        )
+        .await?;
     Ok(Json(view_of(&state, &scope).await?))
 }
 

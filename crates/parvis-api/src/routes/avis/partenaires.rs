@@ -29,7 +29,7 @@ use parvis_core::invitations::{InviteRequest, LineProblem};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    About, Scope, address_of, audit, closed_conflict, field_error, people, prefixed, queue,
+    About, Scope, address_of, closed_conflict, field_error, people, prefixed, queue,
     unknown_questionnaire, view_of,
 };
 use crate::AppState;
@@ -143,14 +143,9 @@ async fn create(
         membership,
         record,
     };
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis",
-        &format!("{} créé", scope.described()),
-    )
-    .await?;
+    scope
+        .audit(&state, "avis", &format!("{} créé", scope.described()))
+        .await?;
     Ok((StatusCode::CREATED, Json(view_of(&state, &scope).await?)))
 }
 
@@ -235,14 +230,13 @@ async fn send(
             if problems.len() > 1 { "s" } else { "" },
         ));
     }
-    audit(
-        &state,
-        &scope.membership,
-        &scope.session,
-        "avis_envoi",
-        &format!("{} envoyé à {}", scope.described(), people(sent)),
-    )
-    .await?;
+    scope
+        .audit(
+            &state,
+            "avis_envoi",
+            &format!("{} envoyé à {}", scope.described(), people(sent)),
+        )
+        .await?;
     Ok(Json(ListSent {
         sent,
         already,
