@@ -29,6 +29,7 @@ pub mod gestion;
 pub mod ics;
 pub mod invitations;
 pub mod presence;
+pub mod publications;
 pub mod questions;
 pub mod registration;
 pub mod search;
