@@ -177,6 +177,26 @@ pub fn calendar(method: Method, entries: &[CalendarEntry], stamp: DateTime<Utc>)
     out
 }
 
+/// A calendar that calendar applications subscribe to (a feed, not an
+/// invitation): the [`Method::Publish`] file of `entries`, named `name`
+/// (RFC 7986 `NAME`, and `X-WR-CALNAME` for the applications that only
+/// read that one), shown in Paris time (`X-WR-TIMEZONE`; times stay in
+/// UTC, so no `VTIMEZONE` is needed), and read again every six hours
+/// (RFC 7986 `REFRESH-INTERVAL`, and `X-PUBLISHED-TTL`).
+pub fn subscription(name: &str, entries: &[CalendarEntry], stamp: DateTime<Utc>) -> String {
+    let mut out = calendar(Method::Publish, entries, stamp);
+    let mut head = String::new();
+    line(&mut head, &format!("NAME:{}", escape(name)));
+    line(&mut head, &format!("X-WR-CALNAME:{}", escape(name)));
+    line(&mut head, "X-WR-TIMEZONE:Europe/Paris");
+    line(&mut head, "REFRESH-INTERVAL;VALUE=DURATION:PT6H");
+    line(&mut head, "X-PUBLISHED-TTL:PT6H");
+    let method = "\r\nMETHOD:PUBLISH\r\n";
+    let at = out.find(method).map_or(out.len(), |at| at + method.len());
+    out.insert_str(at, &head);
+    out
+}
+
 fn utc(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
@@ -391,6 +411,21 @@ mod tests {
             Some(Method::Publish)
         );
         assert_eq!(Method::of("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), None);
+    }
+
+    #[test]
+    fn a_subscription_is_named_and_refreshed() {
+        let ics = subscription("Agenda — Pôle, Ressources", &[webinar()], stamp());
+        assert!(
+            ics.starts_with(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Parvis//Agenda//FR\r\n\
+                 CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nNAME:Agenda — Pôle\\, Ressources\r\n\
+                 X-WR-CALNAME:Agenda — Pôle\\, Ressources\r\nX-WR-TIMEZONE:Europe/Paris\r\n\
+                 REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\nX-PUBLISHED-TTL:PT6H\r\nBEGIN:VEVENT\r\n"
+            ),
+            "{ics}"
+        );
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
     }
 
     #[test]
