@@ -33,7 +33,7 @@ async fn run(name: &str, store: SqlStore, outbox: std::path::PathBuf) -> anyhow:
         Arc::new(store),
         Arc::new(FileMailer::new(outbox, &config.mail_from)?),
         &config,
-    );
+    )?;
     let record = state
         .store
         .event_by_slug("bench-rappels")

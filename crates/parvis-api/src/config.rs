@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 pub struct Config {
     /// `PARVIS_ADDR`: where to listen (default `127.0.0.1:8080`).
     pub addr: SocketAddr,
-    /// `PARVIS_DATA_DIR`: the SQLite file and the outbox directory (default `./data`).
+    /// `PARVIS_DATA_DIR`: the SQLite file, the outbox directory and the
+    /// uploaded files (`fichiers/`) (default `./data`).
     pub data_dir: PathBuf,
     /// `PARVIS_PUBLIC_URL`: base of the links in emails (default `http://{addr}`).
     pub public_url: String,
@@ -68,6 +69,105 @@ pub struct Config {
     /// What the legal pages say: `PARVIS_PUBLISHER_*`, `PARVIS_HOST_*`,
     /// `PARVIS_DPO_EMAIL`, `PARVIS_ACCESSIBILITY_*`... (see [`LegalSettings`]).
     pub legal: LegalSettings,
+    /// `PARVIS_S3_BUCKET` and the rest of [`S3Settings`]: uploaded files go
+    /// to this S3-compatible bucket instead of `{data_dir}/fichiers`.
+    pub s3: Option<S3Settings>,
+}
+
+/// Where uploaded files go when they are not kept on the local disk: an
+/// S3-compatible bucket (see [`crate::files`]).
+#[derive(Clone)]
+pub struct S3Settings {
+    /// `PARVIS_S3_BUCKET`: the bucket.
+    pub bucket: String,
+    /// `PARVIS_S3_ENDPOINT`: an S3-compatible server's address
+    /// (`https://s3.fr-par.scw.cloud`); AWS when unset. Plain `http://` is
+    /// accepted only when written so (a test server).
+    pub endpoint: Option<String>,
+    /// `PARVIS_S3_REGION`: the bucket's region (default `eu-west-3`, Paris).
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`: with the secret below, the credentials; when
+    /// unset, the AWS defaults apply (instance or container role).
+    pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<String>,
+    /// `AWS_SESSION_TOKEN`: temporary credentials' token (AWS Lambda sets it).
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secrets are never printed.
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "…"))
+            .field("session_token", &self.session_token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+impl S3Settings {
+    /// Reads the S3 settings; `None` without `PARVIS_S3_BUCKET`.
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
+        let Some(bucket) = get("PARVIS_S3_BUCKET").map(|v| v.trim().to_owned()) else {
+            for key in ["PARVIS_S3_ENDPOINT", "PARVIS_S3_REGION"] {
+                if get(key).is_some() {
+                    anyhow::bail!("{key} is set but PARVIS_S3_BUCKET is not: which bucket?");
+                }
+            }
+            return Ok(None);
+        };
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid_bucket {
+            anyhow::bail!(
+                "PARVIS_S3_BUCKET must be a bucket name (3 to 63 lower-case letters, digits, dots or hyphens)"
+            );
+        }
+        let endpoint = get("PARVIS_S3_ENDPOINT")
+            .map(|v| v.trim().trim_end_matches('/').to_owned())
+            .map(|endpoint| {
+                let host = endpoint
+                    .strip_prefix("https://")
+                    .or_else(|| endpoint.strip_prefix("http://"));
+                match host {
+                    Some(host) if !host.is_empty() && !host.chars().any(char::is_whitespace) => {
+                        Ok(endpoint)
+                    }
+                    _ => anyhow::bail!(
+                        "PARVIS_S3_ENDPOINT must be an http(s) address such as https://s3.fr-par.scw.cloud"
+                    ),
+                }
+            })
+            .transpose()?;
+        let region = get("PARVIS_S3_REGION")
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| "eu-west-3".to_owned());
+        if !region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            anyhow::bail!("PARVIS_S3_REGION must be a region name such as eu-west-3");
+        }
+        let access_key_id = get("AWS_ACCESS_KEY_ID");
+        let secret_access_key = get("AWS_SECRET_ACCESS_KEY");
+        if access_key_id.is_some() != secret_access_key.is_some() {
+            anyhow::bail!("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither");
+        }
+        Ok(Some(Self {
+            bucket,
+            endpoint,
+            region,
+            access_key_id,
+            secret_access_key,
+            session_token: get("AWS_SESSION_TOKEN"),
+        }))
+    }
 }
 
 /// The shortest secret `PARVIS_JOBS_TOKEN` may be.
@@ -131,8 +231,10 @@ impl Config {
         };
         let seed_demo = get("PARVIS_DEMO").is_none_or(|v| v != "0");
         let legal = LegalSettings::from_lookup(&get, seed_demo)?;
+        let s3 = S3Settings::from_lookup(&get)?;
         Ok(Self {
             legal,
+            s3,
             trusted_proxies,
             registrations_per_client_per_hour: u32::try_from(number(
                 "PARVIS_REGISTRATIONS_PER_CLIENT_PER_HOUR",
@@ -183,6 +285,11 @@ impl Config {
     /// Where the file transport writes `.eml` files.
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+
+    /// Where uploaded files are kept without `PARVIS_S3_BUCKET`.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("fichiers")
     }
 }
 

@@ -23,12 +23,15 @@
 //! - [`legal`]: the legal pages (mentions légales, données personnelles,
 //!   déclaration d'accessibilité), plain HTML rendered at start-up.
 //! - [`rate_limit`]: registration attempts per client address.
+//! - [`files`]: uploaded files (study reports), in a local directory or an
+//!   S3-compatible bucket, and their downloads (ranges, ETags).
 
 pub mod auth;
 pub mod client;
 pub mod config;
 pub mod editor;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod lambda;
@@ -132,12 +135,22 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// What the legal pages say about the organisation.
     pub legal: Arc<config::LegalSettings>,
+    /// Uploaded files: a local directory or an S3-compatible bucket.
+    pub files: Arc<files::Files>,
 }
 
 impl AppState {
-    /// Builds the state from a store, a mail transport and the settings.
-    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, config: &Config) -> Self {
-        Self {
+    /// Builds the state from a store, a mail transport and the settings;
+    /// fails when the file storage cannot be opened (an unwritable data
+    /// directory, an unusable bucket setting).
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        config: &Config,
+    ) -> anyhow::Result<Self> {
+        let files = files::Files::from_config(config)?;
+        tracing::debug!(backend = files.backend(), "file storage opened");
+        Ok(Self {
             store,
             public_url: config.public_url.trim_end_matches('/').into(),
             outbox_wakeup: Arc::new(Notify::new()),
@@ -154,7 +167,8 @@ impl AppState {
             token_retention_days: config.token_retention_days,
             body_timeout: config.body_timeout,
             legal: Arc::new(config.legal.clone()),
-        }
+            files: Arc::new(files),
+        })
     }
 
     /// Says an email was queued: the background runner is woken, or, without
@@ -185,7 +199,7 @@ impl AppState {
     pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
         let store = store::open(config).await?;
         let mailer = mail::transport::from_config(config)?;
-        Ok(Self::new(store, mailer, config))
+        Self::new(store, mailer, config)
     }
 
     /// True when the site is served over https (HSTS, `Secure` cookies).
