@@ -26,6 +26,10 @@ pub struct OutgoingEmail {
     pub sender_name: Option<String>,
     /// Where replies go: the event's contact, when it has an address.
     pub reply_to: Option<String>,
+    /// A newsletter email's `List-Unsubscribe` value (`<https://…>`): the
+    /// transport then adds it with `List-Unsubscribe-Post:
+    /// List-Unsubscribe=One-Click` (RFC 2369, RFC 8058).
+    pub list_unsubscribe: Option<String>,
 }
 
 /// An email waiting in the outbox.

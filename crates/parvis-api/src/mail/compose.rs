@@ -385,6 +385,7 @@ pub fn compose(
             .or_else(|| Some(public.organiser.clone()))
             .filter(|name| !name.trim().is_empty()),
         reply_to: public.contact.email.clone(),
+        list_unsubscribe: None,
     })
 }
 

@@ -160,5 +160,6 @@ fn letter(letter: Letter<'_>, link: &str) -> Result<OutgoingEmail> {
         console_note: format!("questionnaire : {link}"),
         sender_name,
         reply_to,
+        list_unsubscribe: None,
     })
 }

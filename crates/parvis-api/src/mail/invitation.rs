@@ -51,5 +51,6 @@ pub fn invitation_email(
         console_note: format!("invitation : {link}"),
         sender_name: sender_name(event),
         reply_to: public.contact.email.clone(),
+        list_unsubscribe: None,
     })
 }

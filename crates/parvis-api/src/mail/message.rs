@@ -49,5 +49,6 @@ pub fn message_email(
         console_note: format!("message : {subject} | gérer : {manage_url}"),
         sender_name: sender_name(event),
         reply_to: public.contact.email.clone(),
+        list_unsubscribe: None,
     })
 }

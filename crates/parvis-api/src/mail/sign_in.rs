@@ -35,5 +35,6 @@ pub fn sign_in_email(
         console_note: format!("connexion : {link} | code : {code}"),
         sender_name: None,
         reply_to: None,
+        list_unsubscribe: None,
     })
 }

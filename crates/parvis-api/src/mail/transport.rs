@@ -66,6 +66,9 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
     {
         builder = builder.reply_to(reply_to);
     }
+    if let Some(unsubscribe) = &email.list_unsubscribe {
+        builder = with_list_unsubscribe(builder, unsubscribe);
+    }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(email.body_text.clone());
@@ -89,6 +92,25 @@ pub fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message> {
         None => builder.singlepart(text),
     };
     message.context("failed to build the email")
+}
+
+/// A newsletter's unsubscribe headers: `List-Unsubscribe` (RFC 2369) with
+/// the link, and `List-Unsubscribe-Post` (RFC 8058), which tells mail
+/// clients they may unsubscribe in one click by POSTing to it.
+fn with_list_unsubscribe(
+    builder: lettre::message::MessageBuilder,
+    value: &str,
+) -> lettre::message::MessageBuilder {
+    use lettre::message::header::{HeaderName, HeaderValue};
+    builder
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            value.to_owned(),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click".to_owned(),
+        ))
 }
 
 /// The transport the configuration asks for: SMTP when `PARVIS_SMTP_URL`

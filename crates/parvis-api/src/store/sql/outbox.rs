@@ -23,6 +23,7 @@ fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
             console_note: row.try_get("console_note")?,
             sender_name: row.try_get("sender_name")?,
             reply_to: row.try_get("reply_to")?,
+            list_unsubscribe: row.try_get("list_unsubscribe")?,
         },
     })
 }
@@ -37,8 +38,8 @@ impl SqlStore {
         now: &str,
     ) -> Result<()> {
         sqlx::query(&self.q(
-            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, created_at, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
         .bind(&email.message_id)
         .bind(registration_id.into())
@@ -50,6 +51,7 @@ impl SqlStore {
         .bind(&email.console_note)
         .bind(&email.sender_name)
         .bind(&email.reply_to)
+        .bind(&email.list_unsubscribe)
         .bind(now)
         .bind(now)
         .execute(&mut **tx)
@@ -78,7 +80,7 @@ impl SqlStore {
                  WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
                    AND (claimed_until IS NULL OR claimed_until <= ?)
                  ORDER BY attempts, id LIMIT ?{lock})
-             RETURNING id, message_id, recipient, subject, body_text, ics, console_note, sender_name, reply_to, attempts"
+             RETURNING id, message_id, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, attempts"
         ));
         let rows = sqlx::query(&sql)
             .bind(timestamp(now + lease))
@@ -99,7 +101,7 @@ impl SqlStore {
     pub(super) async fn mark_sent_sql(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
         sqlx::query(&self.q(
             "UPDATE outbox SET sent_at = ?, claimed_until = NULL, last_error = NULL,
-                    body_text = '', ics = NULL, console_note = ''
+                    body_text = '', ics = NULL, console_note = '', list_unsubscribe = NULL
              WHERE id = ?",
         ))
         .bind(timestamp(now))
