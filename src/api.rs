@@ -65,6 +65,43 @@ pub(crate) async fn call(
     )
 }
 
+/// Sends `body` as it is (a `File` the browser reads and streams), with
+/// its content type and the CSRF proof; the answer is read as [`call`]
+/// reads it.
+pub(crate) async fn call_raw(
+    url: &str,
+    body: wasm_bindgen::JsValue,
+    content_type: &str,
+    csrf: &str,
+) -> Result<String, ApiError> {
+    let response = RequestBuilder::new(url)
+        .method(Method::POST)
+        .header("x-parvis-csrf", csrf)
+        .header("content-type", content_type)
+        .body(body)
+        .map_err(|_| network_error())?
+        .send()
+        .await
+        .map_err(|_| network_error())?;
+    let ok = response.ok();
+    let status = response.status();
+    let text = response.text().await.map_err(|_| network_error())?;
+    if ok {
+        return Ok(text);
+    }
+    Err(
+        serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| ApiError {
+            code: if status == 413 { "too_large" } else { "http" }.to_owned(),
+            message: if status == 413 {
+                "Le fichier est trop volumineux pour être reçu.".to_owned()
+            } else {
+                format!("Le serveur a répondu par une erreur ({status}). Réessayez plus tard.")
+            },
+            fields: Default::default(),
+        }),
+    )
+}
+
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|_| unreadable())
 }

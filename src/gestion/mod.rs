@@ -20,6 +20,7 @@ pub mod evenement;
 pub mod inscrits;
 pub mod invitations;
 pub mod presence;
+pub mod publications;
 
 use crate::api::{call, json, read};
 use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires") view=avis::partenaires::StakeholderPage/>
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id") view=avis::editeur::QuestionnaireEditorPage/>
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id/resultats") view=avis::resultats::ResultsPage/>
+                    <Route path=path!("/gestion/organisations/:org/publications/:slug?") view=publications::PublicationsPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -263,6 +265,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     <h3>"Événements"</h3>
                     <p><a class="button" href=format!("/gestion/organisations/{}/evenements/nouveau", organisation.get_value())>"Créer un événement"</a></p>
                     <p><a href=avis::partenaires::page_href(&organisation.get_value())>"Questionnaires aux partenaires"</a></p>
+                    <p><a href=publications::page_href(&organisation.get_value())>"Publications"</a></p>
                     <Transition fallback=|| view! { <Loading text="Chargement des événements…"/> }>
                         {move || events.get().map(|result| match result {
                             Ok(list) if list.is_empty() => view! { <p>"Aucun événement pour l'instant."</p> }.into_any(),
