@@ -567,22 +567,31 @@ fn Files(
     let input = NodeRef::<leptos::html::Input>::new();
     let label = RwSignal::new("Rapport".to_owned());
     let accessible = RwSignal::new(false);
+    // The label's error, shown by its TextField; the checkbox has none.
+    let label_errors = RwSignal::new(FieldErrors::default());
     let no_errors = RwSignal::new(FieldErrors::default());
     let status = RwSignal::new(None::<String>);
     let status_ref = NodeRef::<leptos::html::Div>::new();
-    let problem = RwSignal::new(None::<String>);
+    // What stopped the upload: on the label (`true`) or on the file.
+    let problem = RwSignal::new(None::<(bool, String)>);
     let problem_ref = NodeRef::<leptos::html::Div>::new();
     let pending = RwSignal::new(false);
     let asking = RwSignal::new(None::<PublicationFile>);
     let confirm_ref = NodeRef::<leptos::html::Div>::new();
 
-    let refuse = move |message: String| {
+    let refuse = move |on_label: bool, message: String| {
         status.set(None);
-        problem.set(Some(message));
+        let mut errors = FieldErrors::default();
+        if on_label {
+            errors.0.insert("libelle".to_owned(), vec![message.clone()]);
+        }
+        label_errors.set(errors);
+        problem.set(Some((on_label, message)));
         crate::focus_when_shown(problem_ref);
     };
-    let done = move |message: String| {
+    let say = move |message: String| {
         problem.set(None);
+        label_errors.set(FieldErrors::default());
         status.set(Some(message));
         crate::focus_when_shown(status_ref);
     };
@@ -592,22 +601,34 @@ fn Files(
             return;
         };
         let Some((file, name, size)) = chosen_file(&element) else {
-            refuse("Choisissez le fichier PDF à envoyer.".to_owned());
+            refuse(false, "Choisissez le fichier PDF à envoyer.".to_owned());
             return;
         };
         #[allow(clippy::cast_precision_loss)]
         if size > MAX_FILE_BYTES as f64 {
-            refuse(format!(
-                "Le fichier dépasse {} : réduisez-le (export PDF « taille réduite ») puis envoyez-le de nouveau.",
-                limit()
-            ));
+            refuse(
+                false,
+                format!(
+                    "Le fichier dépasse {} : réduisez-le (export PDF « taille réduite ») puis envoyez-le de nouveau.",
+                    limit()
+                ),
+            );
+            return;
+        }
+        let caption = label.get_untracked().trim().to_owned();
+        if caption.is_empty() {
+            refuse(
+                true,
+                "Indiquez l'intitulé du fichier, le texte de son lien : « Rapport », par exemple."
+                    .to_owned(),
+            );
             return;
         }
         let mut url = format!(
             "{}?nom={}&libelle={}",
             paths::upload(&organisation.get_value(), &slug.get_value()),
             encode_query_value(&name),
-            encode_query_value(label.get_untracked().trim()),
+            encode_query_value(&caption),
         );
         if accessible.get_untracked() {
             url.push_str("&accessible=1");
@@ -628,9 +649,11 @@ fn Files(
                         files.update(|list| list.push(f));
                     }
                     element.set_value("");
-                    done(message);
+                    say(message);
                 }
                 Err(error) => {
+                    // The endpoint names the label's field, or the file's.
+                    let on_label = error.fields.0.keys().any(|k| k.contains("libel"));
                     let message = error
                         .fields
                         .0
@@ -639,7 +662,7 @@ fn Files(
                         .next()
                         .cloned()
                         .unwrap_or(error.message);
-                    refuse(message);
+                    refuse(on_label, message);
                 }
             }
         });
@@ -658,12 +681,15 @@ fn Files(
         match result {
             Ok(_) => {
                 files.update(|list| list.retain(|f| f.id != file.id));
-                done(format!("Fichier supprimé : {}.", file.name));
+                say(format!("Fichier supprimé : {}.", file.name));
             }
-            Err(error) => refuse(error.message),
+            Err(error) => say(error.message),
         }
     });
-    let invalid = move || problem.with(Option::is_some);
+    let invalid = move || problem.with(|p| matches!(p, Some((false, _))));
+    let refused = move || problem.with(Option::is_some);
+    let problem_text =
+        move || problem.with(|p| p.as_ref().map(|(_, m)| m.clone()).unwrap_or_default());
     let slug_for_links = slug;
     view! {
         <section aria-labelledby="fichiers-titre">
@@ -709,12 +735,17 @@ fn Files(
                 }
             })}
             <h3>"Ajouter un fichier"</h3>
-            <div class="error-summary" tabindex="-1" node_ref=problem_ref role="alert" hidden=move || !invalid()>
-                <Show when=invalid>
+            <div class="error-summary" tabindex="-1" node_ref=problem_ref role="alert" hidden=move || !refused()>
+                <Show when=refused>
                     <h4>"Le fichier n'a pas été envoyé"</h4>
-                    <ul><li><a href=format!("#{FILE_INPUT}") on:click=move |ev| crate::follow_in_page_link(ev, FILE_INPUT)>
-                        {move || format!("Fichier PDF : {}", problem.get().unwrap_or_default())}
-                    </a></li></ul>
+                    <ul><li>{move || {
+                        let (id, name) = if invalid() { (FILE_INPUT, "Fichier PDF") } else { ("champ-libelle", "Intitulé du fichier") };
+                        view! {
+                            <a href=format!("#{id}") on:click=move |ev| crate::follow_in_page_link(ev, id)>
+                                {format!("{name} : {}", problem_text())}
+                            </a>
+                        }
+                    }}</li></ul>
                 </Show>
             </div>
             <form class="editor" novalidate on:submit=submit>
@@ -722,13 +753,13 @@ fn Files(
                     <label for=FILE_INPUT>"Fichier PDF (obligatoire)"</label>
                     <p class="hint" id="champ-fichier-aide">{format!("PDF, {} au plus.", limit())}</p>
                     <Show when=invalid>
-                        <p class="field-error" id="champ-fichier-erreur">{move || problem.get().unwrap_or_default()}</p>
+                        <p class="field-error" id="champ-fichier-erreur">{problem_text}</p>
                     </Show>
                     <input type="file" id=FILE_INPUT name="fichier" node_ref=input accept="application/pdf,.pdf"
                         aria-invalid=move || if invalid() { "true" } else { "false" }
                         aria-describedby=move || if invalid() { "champ-fichier-aide champ-fichier-erreur" } else { "champ-fichier-aide" }/>
                 </div>
-                <TextField name="libelle" label="Intitulé du fichier" errors=no_errors value=label
+                <TextField name="libelle" label="Intitulé du fichier" errors=label_errors value=label
                     hint="Le texte du lien de téléchargement : « Rapport », « Programme », « Synthèse »…"/>
                 <CheckboxField name="accessible" label="Version accessible (PDF balisé)" errors=no_errors checked=accessible/>
                 <button type="submit" disabled=move || pending.get()>"Envoyer le fichier"</button>
