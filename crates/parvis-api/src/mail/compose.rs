@@ -53,37 +53,47 @@ pub fn calendar_entries(
     connection_url: Option<&str>,
     sessions: &[usize],
 ) -> Vec<CalendarEntry> {
-    let page = format!("{public_url}/evenements/{}", event.public.slug);
+    event_calendar_entries(&event.public, public_url, connection_url, sessions)
+}
+
+/// [`calendar_entries`] of an event's public page (the agenda's calendar
+/// subscription passes no connection link).
+pub fn event_calendar_entries(
+    event: &parvis_core::api::EventPublic,
+    public_url: &str,
+    connection_url: Option<&str>,
+    sessions: &[usize],
+) -> Vec<CalendarEntry> {
+    let page = format!("{public_url}/evenements/{}", event.slug);
     let host = host_of(public_url);
     let location = location(event, connection_url);
-    let count = event.public.sessions.len();
-    let organizer = event.public.contact.email.as_ref().map(|email| Organizer {
-        name: if event.public.organiser.trim().is_empty() {
-            event.public.contact.name.clone()
+    let count = event.sessions.len();
+    let organizer = event.contact.email.as_ref().map(|email| Organizer {
+        name: if event.organiser.trim().is_empty() {
+            event.contact.name.clone()
         } else {
-            event.public.organiser.clone()
+            event.organiser.clone()
         },
         email: email.clone(),
     });
     event
-        .public
         .sessions
         .iter()
         .enumerate()
         .filter(|(index, _)| sessions.contains(index))
         .map(|(index, session)| {
             let summary = match (&session.title, count) {
-                (Some(title), _) => format!("{} — {title}", event.public.title),
-                (None, 1) => event.public.title.clone(),
-                (None, _) => format!("{} ({}/{count})", event.public.title, index + 1),
+                (Some(title), _) => format!("{} — {title}", event.title),
+                (None, 1) => event.title.clone(),
+                (None, _) => format!("{} ({}/{count})", event.title, index + 1),
             };
-            let mut description = event.public.summary.clone();
+            let mut description = event.summary.clone();
             if let Some(link) = connection_url {
                 description.push_str(&format!("\n\nLien de connexion : {link}"));
             }
             description.push_str(&format!("\n\nPage de l'événement : {page}"));
             CalendarEntry {
-                uid: format!("{}-{}@{host}", event.public.slug, index + 1),
+                uid: format!("{}-{}@{host}", event.slug, index + 1),
                 summary,
                 starts_at: session.starts_at,
                 ends_at: session.ends_at,
@@ -115,8 +125,8 @@ pub fn versioned(
         .collect()
 }
 
-fn location(event: &EventRecord, connection_url: Option<&str>) -> String {
-    match (&event.public.venue, event.public.format, connection_url) {
+fn location(event: &parvis_core::api::EventPublic, connection_url: Option<&str>) -> String {
+    match (&event.venue, event.format, connection_url) {
         (Some(venue), _, _) => std::iter::once(venue.name.as_str())
             .chain(venue.address.iter().map(String::as_str))
             .collect::<Vec<_>>()

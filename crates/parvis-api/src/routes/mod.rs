@@ -9,6 +9,7 @@ pub mod avis_export;
 pub mod equipe;
 pub mod evenements;
 pub mod events;
+pub mod flux;
 pub mod gestion;
 pub mod guichet;
 pub mod health;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(jobs::router())
         .merge(events::router())
+        .merge(flux::router())
         .merge(publications::router())
         .merge(registrations::router())
         .merge(invitations::router())

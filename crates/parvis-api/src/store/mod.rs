@@ -12,6 +12,7 @@ pub mod attendance;
 pub mod desk;
 pub mod editor;
 pub mod feedback;
+pub mod feeds;
 pub mod invitations;
 pub mod registrants;
 pub mod sql;
@@ -303,6 +304,7 @@ pub trait Store:
     + invitations::InvitationStore
     + feedback::FeedbackStore
     + feedback::FeedbackExportStore
+    + feeds::FeedStore
     + Send
     + Sync
 {

@@ -70,6 +70,7 @@ mod desk;
 mod editor;
 mod events;
 mod feedback;
+mod feeds;
 mod invitations;
 mod maintenance;
 mod notices;
