@@ -23,12 +23,11 @@ use parvis_core::publications::{
     Access, MAX_FILE_BYTES, ManagedPublication, MonthlyDownloads, PublicationDraft,
     PublicationFile, PublicationKind, check_draft, encode_query_value, paths,
 };
-use serde::Deserialize;
 
 use crate::api::{call, call_raw, json, read};
 use crate::components::{
-    CheckboxField, Choice, ChoiceGroup, ErrorNotice, Loading, SelectField, StatusNotice, TextField,
-    bind,
+    Bound, CheckboxField, Choice, ChoiceGroup, ErrorNotice, Loading, SelectField, StatusNotice,
+    TextField, bind,
 };
 use crate::form::input_id;
 use crate::gestion::evenement::signed_in;
@@ -327,18 +326,14 @@ fn summary_lines(errors: &FieldErrors) -> Vec<(String, String)> {
         .collect()
 }
 
-/// What a creation answers: the publication (or its view), for its slug.
-#[derive(Deserialize)]
-struct Created {
-    #[serde(default)]
-    slug: Option<String>,
-    #[serde(default)]
-    publication: Option<SlugOnly>,
-}
-
-#[derive(Deserialize)]
-struct SlugOnly {
-    slug: String,
+/// A text field of the draft: one function for them all, so the form
+/// carries one copy of the binding's code.
+fn text(
+    draft: RwSignal<PublicationDraft>,
+    get: fn(&PublicationDraft) -> &String,
+    set: fn(&mut PublicationDraft) -> &mut String,
+) -> Bound<String> {
+    bind(draft, move |d| get(d).clone(), move |d, v| *set(d) = v)
 }
 
 /// The form, bound to one draft.
@@ -386,11 +381,10 @@ fn Editor(
                 errors.set(FieldErrors::default());
                 general.set(None);
                 if is_new {
-                    let created = read::<Created>(&text).ok().and_then(|c| {
-                        c.slug
-                            .or(c.publication.map(|p| p.slug))
-                            .filter(|s| !s.is_empty())
-                    });
+                    // The created publication, for its address.
+                    let created = read::<ManagedPublication>(&text)
+                        .ok()
+                        .map(|m| m.publication.slug);
                     match created {
                         Some(slug) => {
                             navigate(&format!("{base}/{slug}?cree=1"), Default::default())
@@ -467,29 +461,29 @@ fn Editor(
             <fieldset>
                 <legend>"La publication"</legend>
                 <TextField name="title" label="Titre" errors
-                    value=bind(draft, |d| d.title.clone(), |d, v| d.title = v)/>
+                    value=text(draft, |d| &d.title, |d| &mut d.title)/>
                 <SelectField name="kind" label="Type" errors
                     options=PublicationKind::ALL.iter().map(|k| (k.as_str().to_owned(), k.label().to_owned())).collect()
-                    value=bind(draft, |d| d.kind.clone(), |d, v| d.kind = v)/>
+                    value=text(draft, |d| &d.kind, |d| &mut d.kind)/>
                 <TextField name="authors" label="Auteur·rices ou organisme" errors
                     hint="Par exemple : Odas, avec le soutien du CGET."
-                    value=bind(draft, |d| d.authors.clone(), |d, v| d.authors = v)/>
+                    value=text(draft, |d| &d.authors, |d| &mut d.authors)/>
                 <div class="field-row">
                     <TextField name="published_on" label="Date de publication" errors kind="date"
-                        value=bind(draft, |d| d.published_on.clone(), |d, v| d.published_on = v)/>
+                        value=text(draft, |d| &d.published_on, |d| &mut d.published_on)/>
                     <TextField name="period" label="Période couverte" errors required=false
                         hint="Par exemple : octobre 2015 – octobre 2017."
-                        value=bind(draft, |d| d.period.clone(), |d, v| d.period = v)/>
+                        value=text(draft, |d| &d.period, |d| &mut d.period)/>
                 </div>
                 <TextField name="summary" label="Résumé" errors multiline=true
                     hint="Une ligne vide entre deux paragraphes."
-                    value=bind(draft, |d| d.summary.clone(), |d, v| d.summary = v)/>
+                    value=text(draft, |d| &d.summary, |d| &mut d.summary)/>
                 <TextField name="themes" label="Thèmes" errors multiline=true required=false
                     hint="Un thème par ligne ; ils servent de filtres dans le catalogue."
-                    value=bind(draft, |d| d.themes.clone(), |d, v| d.themes = v)/>
+                    value=text(draft, |d| &d.themes, |d| &mut d.themes)/>
                 <TextField name="territories" label="Territoires" errors multiline=true required=false
                     hint="Un territoire par ligne."
-                    value=bind(draft, |d| d.territories.clone(), |d, v| d.territories = v)/>
+                    value=text(draft, |d| &d.territories, |d| &mut d.territories)/>
             </fieldset>
             <fieldset>
                 <legend>"Accès et diffusion"</legend>
@@ -519,7 +513,7 @@ fn Editor(
                     hint="Une publication réservée se télécharge depuis la page personnelle des inscrit·es ou par le lien de leur e-mail.".to_owned()/>
                 <TextField name="accessible_url" label="Version accessible en HTML (adresse)" errors kind="url" required=false
                     hint="Si la publication existe aussi en page web : une adresse commençant par https:// ou /."
-                    value=bind(draft, |d| d.accessible_url.clone(), |d, v| d.accessible_url = v)/>
+                    value=text(draft, |d| &d.accessible_url, |d| &mut d.accessible_url)/>
                 <CheckboxField name="published" label="Visible dans le catalogue public" errors
                     hint="Non cochée, la publication reste un brouillon que seule votre équipe voit."
                     checked=bind(draft, |d| d.published, |d, v| d.published = v)/>
@@ -695,28 +689,35 @@ fn Files(
         <section aria-labelledby="fichiers-titre">
             <h2 id="fichiers-titre">"Fichiers"</h2>
             <StatusNotice text=status node=status_ref/>
-            {move || files.with(Vec::is_empty).then(|| view! { <p>"Aucun fichier pour l'instant."</p> })}
-            <ul class="event-lines">
-                <For each=move || files.get() key=|f| f.id.clone() let:file>
-                    {
+            {move || {
+                let list = files.get();
+                if list.is_empty() {
+                    return view! { <p>"Aucun fichier pour l'instant."</p> }.into_any();
+                }
+                view! {
+                    <ul class="event-lines">{list.into_iter().map(|file| {
                         let href = paths::file(&slug_for_links.get_value(), &file.id);
                         let button_id = format!("supprimer-fichier-{}", file.id);
-                        let asked = file.clone();
+                        let hidden = format!(" le fichier « {} »", file.label);
+                        let details = format!(" ({}) — {}", file.description(), file.name);
+                        let accessible = file.accessible;
+                        let name = file.name.clone();
+                        let label = file.label.clone();
                         view! {
                             <li>
-                                <a href=href rel="external" download=file.name.clone()>{file.label.clone()}</a>
-                                <span class="meta">{format!(" ({}) — {}", file.description(), file.name)}</span>
-                                {file.accessible.then(|| view! { <span class="meta">" — version accessible (PDF balisé)"</span> })}
+                                <a href=href rel="external" download=name>{label}</a>
+                                <span class="meta">{details}</span>
+                                {accessible.then(|| view! { <span class="meta">" — version accessible (PDF balisé)"</span> })}
                                 " "
                                 <button type="button" id=button_id class="secondary danger" on:click=move |_| {
-                                    asking.set(Some(asked.clone()));
+                                    asking.set(Some(file.clone()));
                                     crate::focus_when_shown(confirm_ref);
-                                }>"Supprimer"<span class="sr-only">{format!(" le fichier « {} »", file.label)}</span></button>
+                                }>"Supprimer"<span class="sr-only">{hidden}</span></button>
                             </li>
                         }
-                    }
-                </For>
-            </ul>
+                    }).collect_view()}</ul>
+                }.into_any()
+            }}
             {move || asking.get().map(|file| {
                 let back = format!("supprimer-fichier-{}", file.id);
                 let question = format!("Supprimer le fichier « {} » ({}) ? Il ne sera plus téléchargeable. Cette action ne peut pas être défaite.", file.label, file.name);
