@@ -28,6 +28,7 @@ pub mod feedback;
 pub mod gestion;
 pub mod ics;
 pub mod invitations;
+pub mod lettre;
 pub mod presence;
 pub mod publications;
 pub mod questions;
