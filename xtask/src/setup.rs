@@ -127,6 +127,12 @@ pub fn test_tools(root: &Path) -> Result<()> {
     if output(Command::new("python3").args(["-c", "import openpyxl"])).is_none() {
         sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "openpyxl"]))?;
     }
+    // A real S3-compatible server for the file storage test.
+    if output(Command::new("moto_server").arg("--help")).is_none()
+        && output(Command::new("python3").args(["-c", "import moto.server"])).is_none()
+    {
+        sh(Command::new("python3").args(["-m", "pip", "install", "--quiet", "moto[server]"]))?;
+    }
     if !Path::new(&format!("{}/.cargo/config.toml", root.display())).exists() {
         bail!(".cargo/config.toml is missing");
     }
