@@ -99,6 +99,7 @@ test('an organiser publishes a study report with its PDF, and sees its downloads
   assert.equal(new URL(page.url()).pathname, '/gestion/organisations/demo/publications');
   await page.getByRole('link', { name: 'Nouvelle publication' }).waitFor();
   await page.locator('.loading').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.notice-error').count(), 0, await page.locator('main').innerText());
   await checkBothWidths(page, 'the publications list');
 
   // The form, sent without a title.
