@@ -123,6 +123,7 @@ pub fn Agenda() -> impl IntoView {
                 Ok(list) => agenda_sections(list).into_any(),
             })}
         </Transition>
+        <p>"S'abonner : "<a href="/api/flux/evenements.xml" rel="external">"flux RSS de l'agenda"</a>" · "<a href="/api/agenda.ics" rel="external">"calendrier (iCal)"</a></p>
     }
 }
 
