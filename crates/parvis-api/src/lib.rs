@@ -39,6 +39,7 @@ pub mod legal;
 pub mod mail;
 pub mod markdown;
 pub mod outbox;
+pub mod pdf;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;

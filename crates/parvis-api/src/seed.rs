@@ -2,12 +2,16 @@
 //!
 //! The events are data files (`seed/events/*.json`), each an
 //! [`EventDraft`]: the event editor's own input, checked by the same rules
-//! ([`crate::editor::event_of`]) as what an organiser types. The study
-//! report is `seed/publications/*.json`. The files are compiled into the
-//! binary: a Lambda function needs no file system.
+//! ([`crate::editor::event_of`]) as what an organiser types. The
+//! publications are `seed/publications/*.json`, each a [`PublicationDraft`]
+//! checked by parvis-core's [`check_draft`] with the text of its files,
+//! which [`crate::pdf`] makes into small real PDFs stored through
+//! [`crate::files::Files`]. The data files are compiled into the binary: a
+//! Lambda function needs no file system.
 //!
 //! On first start with an empty database, Parvis stores the events of the
-//! seed documents with their real dates and the study report. Because those
+//! seed documents with their real dates, the demo organisation that owns
+//! them, and its publications with their files. Because those
 //! events are past, three files are upcoming copies (the webinar, the
 //! steering committee, the qualification cycle): their dates move by whole
 //! weeks to the first of their weekdays some weeks after the day of
@@ -17,10 +21,13 @@
 use anyhow::Result;
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, Utc, Weekday};
 use chrono_tz::Europe::Paris;
-use parvis_core::api::Publication;
 use parvis_core::editor::{EventDraft, EventStatus};
+use parvis_core::publications::{CheckedPublication, PublicationDraft, check_draft};
+use serde::Deserialize;
 
+use crate::AppState;
 use crate::store::accounts::Role;
+use crate::store::publications::NewFile;
 use crate::store::{EventPrivate, NewEvent, Store};
 
 /// Slug of the upcoming copy of the webinar, used by the README and tests.
@@ -66,9 +73,20 @@ const DEMO_FILES: [DemoFile; 7] = [
     demo_file!("journee-regionale-cohesion-sociale-paca-2011-06-15", None),
 ];
 
-const PUBLICATIONS: [&str; 1] = [include_str!(
-    "../seed/publications/villes-et-vivre-ensemble-gouvernance-locale-cohesion-sociale.json"
-)];
+/// The demo publications: the research-action's report (seed 001), the
+/// PACA regional day's programme and proceedings (seed 003), and the Pôle
+/// ressources' 2025 study, reserved to its webinars' registrants (seed 004).
+const PUBLICATIONS: [&str; 4] = [
+    include_str!(
+        "../seed/publications/villes-et-vivre-ensemble-gouvernance-locale-cohesion-sociale.json"
+    ),
+    include_str!("../seed/publications/programme-journee-regionale-cohesion-sociale-paca-2011.json"),
+    include_str!("../seed/publications/actes-journee-regionale-cohesion-sociale-paca-2011.json"),
+    include_str!("../seed/publications/etude-ceq-2030-ctg-2025.json"),
+];
+
+/// Slug of the reserved study of the Pôle ressources (seed 004).
+pub const RESERVED_STUDY: &str = "etude-ceq-2030-ctg-2025";
 
 /// The name every demo event is organised under when its file names none.
 const DEMO_ORGANISER_NAME: &str = "Centre de ressources (démonstration)";
@@ -179,17 +197,102 @@ pub fn demo_events(today: NaiveDate, now: DateTime<Utc>) -> Vec<NewEvent> {
         .collect()
 }
 
-/// The study report of the research-action.
-pub fn publications() -> Vec<Publication> {
+/// A demo publication: the back-office's draft, and its files' text.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoPublication {
+    /// What an organiser would type.
+    #[serde(flatten)]
+    pub draft: PublicationDraft,
+    /// Its files, each made into a PDF.
+    pub files: Vec<DemoPublicationFile>,
+}
+
+/// One file of a demo publication.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoPublicationFile {
+    /// What the link says.
+    pub label: String,
+    /// The name offered to the browser.
+    pub name: String,
+    /// A tagged, accessible version.
+    #[serde(default)]
+    pub accessible: bool,
+    /// Its paragraphs, after the publication's title.
+    pub text: Vec<String>,
+}
+
+impl DemoPublication {
+    /// The draft checked by the back-office's rules.
+    pub fn checked(&self) -> CheckedPublication {
+        check_draft(&self.draft)
+            .unwrap_or_else(|errors| panic!("demo publication {}: {errors:?}", self.draft.slug))
+    }
+
+    /// A file's PDF: the publication's title, then the file's text.
+    pub fn pdf(&self, file: &DemoPublicationFile) -> Vec<u8> {
+        let mut paragraphs = vec![file.label.as_str(), self.draft.authors.as_str()];
+        paragraphs.extend(file.text.iter().map(String::as_str));
+        crate::pdf::document(&self.draft.title, &paragraphs)
+    }
+}
+
+/// The demo publications.
+pub fn publications() -> Vec<DemoPublication> {
     PUBLICATIONS
         .iter()
         .map(|json| serde_json::from_str(json).expect("a demo publication"))
         .collect()
 }
 
-/// Seeds the demo content when the database has no event yet.
-/// Returns whether it did. Safe when replicas start together: inserts are
-/// keyed by slug and do nothing when the row exists.
+/// Stores the demo publications of `organisation` with their files. A
+/// publication another replica stored first is left as it is.
+async fn seed_publications(state: &AppState, organisation: i64) -> Result<()> {
+    let now = Utc::now();
+    for publication in publications() {
+        let fields = publication.checked();
+        let Some(id) = state
+            .store
+            .create_publication(organisation, &publication.draft.slug, &fields, now)
+            .await?
+        else {
+            continue;
+        };
+        for file in &publication.files {
+            let bytes = publication.pdf(file);
+            let file_id = crate::token::random_hex(12)?;
+            let new = NewFile {
+                storage_key: format!("publications/{id}/{file_id}.pdf"),
+                id: file_id,
+                label: file.label.clone(),
+                name: file.name.clone(),
+                size: bytes.len() as u64,
+                sha256: crate::files::content_hash(&bytes),
+                accessible: file.accessible,
+            };
+            state.files.put(&new.storage_key, bytes.into()).await?;
+            state.store.add_publication_file(id, &new, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Seeds the whole demo when the database has no event yet: the events
+/// and their organisation ([`seed_if_empty`]), then its publications with
+/// their files. Returns whether it did. The binaries call this.
+pub async fn seed_demo(state: &AppState) -> Result<bool> {
+    if !seed_if_empty(state.store.as_ref()).await? {
+        return Ok(false);
+    }
+    if let Some(organisation) = state.store.organisation(DEMO_ORGANISATION).await? {
+        seed_publications(state, organisation.id).await?;
+    }
+    Ok(true)
+}
+
+/// Seeds the demo events and their organisation (not the publications,
+/// which need the file storage: see [`seed_demo`]) when the database has no
+/// event yet. Returns whether it did. Safe when replicas start together:
+/// inserts are keyed by slug and do nothing when the row exists.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<bool> {
     if !store.is_empty().await? {
         return Ok(false);
@@ -199,9 +302,6 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<bool> {
     let events = demo_events(today, now);
     for event in &events {
         store.insert_event(event).await?;
-    }
-    for publication in publications() {
-        store.insert_publication(&publication).await?;
     }
     // A demo organisation owns the demo events; its administrator signs in
     // with the link printed on the console (see the README).
@@ -261,7 +361,37 @@ mod tests {
             let event = checked(&draft);
             assert!(!event.public.description_html.is_empty() || file.name.contains("paca"));
         }
-        assert_eq!(publications().len(), 1);
+    }
+
+    #[test]
+    fn every_demo_publication_passes_the_back_offices_rules_and_links_demo_events() {
+        let events: Vec<String> = DEMO_FILES.iter().map(|f| f.name.to_owned()).collect();
+        let publications = publications();
+        assert_eq!(publications.len(), 4);
+        for publication in &publications {
+            let checked = publication.checked();
+            assert_eq!(
+                parvis_core::editor::slugify(&publication.draft.slug),
+                publication.draft.slug
+            );
+            assert!(checked.published);
+            assert!(!publication.files.is_empty());
+            for slug in &checked.events {
+                assert!(events.contains(slug), "{slug} is a demo event");
+            }
+            for file in &publication.files {
+                let pdf = publication.pdf(file);
+                assert!(parvis_core::publications::looks_like_pdf(&pdf));
+                assert!(pdf.len() < 20_000, "a small file");
+            }
+        }
+        let reserved: Vec<&DemoPublication> = publications
+            .iter()
+            .filter(|p| p.checked().access == parvis_core::publications::Access::Inscrits)
+            .collect();
+        assert_eq!(reserved.len(), 1);
+        assert_eq!(reserved[0].draft.slug, RESERVED_STUDY);
+        assert_eq!(reserved[0].checked().events, [WEBINAR_2025, UPCOMING_WEBINAR]);
     }
 
     #[test]

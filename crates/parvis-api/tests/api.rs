@@ -109,7 +109,7 @@ impl TestApp {
         }
         let config = Config::from_lookup(|key| vars.get(key).cloned()).unwrap();
         let state = AppState::from_config(&config).await.unwrap();
-        assert!(seed::seed_if_empty(state.store.as_ref()).await.unwrap());
+        assert!(seed::seed_demo(&state).await.unwrap());
         let router = router(state.clone());
         Some(Self {
             dir,
@@ -346,9 +346,11 @@ async fn an_event_page_is_public_but_never_shows_the_connection_link(backend: Ba
         "guillaume.dejardin@lepoleressources.fr"
     );
     assert_eq!(event["registration_state"], "closed");
+    // Its report is its linked publication's page (the file itself is
+    // reserved to registrants).
     assert_eq!(
         event["report"]["url"],
-        "/rapports/etude-ceq-2030-ctg-2025.pdf"
+        format!("/publications/{}", seed::RESERVED_STUDY)
     );
 }
 
@@ -441,10 +443,14 @@ async fn a_registration_is_stored_and_its_confirmation_queued_without_leaking_se
             .body_text
             .contains("https://visio.example.org/parvis/")
     );
+    // The reserved study, through a link signed for registrants.
     assert!(
-        email
-            .body_text
-            .contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf")
+        email.body_text.contains(&format!(
+            "https://parvis.example.org/api/publications/{}/fichiers/",
+            seed::RESERVED_STUDY
+        )) && email.body_text.contains("&signature="),
+        "{}",
+        email.body_text
     );
     // The personal link carries a token whose hash, and only its hash, is stored.
     let token = email
@@ -665,10 +671,14 @@ async fn the_confirmation_writes_dates_the_french_way_and_carries_every_link(bac
             .body_text
             .contains("https://parvis.example.org/inscription/abc123")
     );
+    // The reserved study, through a link signed for registrants.
     assert!(
-        email
-            .body_text
-            .contains("https://parvis.example.org/rapports/etude-ceq-2030-ctg-2025.pdf")
+        email.body_text.contains(&format!(
+            "https://parvis.example.org/api/publications/{}/fichiers/",
+            seed::RESERVED_STUDY
+        )) && email.body_text.contains("&signature="),
+        "{}",
+        email.body_text
     );
     assert!(
         email
@@ -895,6 +905,7 @@ async fn seeding_again_or_concurrently_changes_nothing(backend: Backend) {
         return;
     };
     assert!(!seed::seed_if_empty(app.store()).await.unwrap());
+    assert!(!seed::seed_demo(&app.state).await.unwrap());
     let now = chrono::Utc::now();
     for event in seed::demo_events(now.date_naive(), now) {
         assert_eq!(app.store().insert_event(&event).await.unwrap(), None);
@@ -908,15 +919,7 @@ async fn seeding_again_or_concurrently_changes_nothing(backend: Backend) {
             .len(),
         7
     );
-    assert_eq!(
-        app.get("/api/publications")
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.get("/api/publications").await.json()["total"], 4);
 }
 
 async fn lambda_events_are_answered_by_the_same_router(backend: Backend) {

@@ -19,8 +19,6 @@ pub mod paths {
     pub const HEALTH: &str = "/api/health";
     /// The agenda: `GET` lists event summaries.
     pub const EVENTS: &str = "/api/events";
-    /// The publications (study reports).
-    pub const PUBLICATIONS: &str = "/api/publications";
     /// The organisations that publish events, for the agenda's filter.
     pub const ORGANISATIONS: &str = "/api/organisations";
 
@@ -374,7 +372,9 @@ pub struct Venue {
     pub city: String,
 }
 
-/// A study report attached to an event or listed among the publications.
+/// A study report attached to an event: its own address, or its linked
+/// publication's page (`/publications/{slug}`), or for a confirmed
+/// registrant that publication's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportLink {
     /// Title of the report.
@@ -420,6 +420,10 @@ pub struct EventSummary {
     /// Called off by its organiser.
     #[serde(default)]
     pub cancelled: bool,
+    /// A study report goes with it: its own, or a published publication
+    /// linked to it (« Rapport disponible »).
+    #[serde(default)]
+    pub report_available: bool,
 }
 
 /// The public page of an event. It never carries the connection link of an
@@ -810,23 +814,6 @@ pub struct RegistrationAccepted {
     /// Calendar links of the chosen sessions, once a seat is held.
     #[serde(default)]
     pub calendar: Vec<CalendarLinks>,
-}
-
-/// A study report in the publications list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Publication {
-    /// Stable identifier.
-    pub slug: String,
-    /// Title.
-    pub title: String,
-    /// Abstract, one paragraph each.
-    pub summary: Vec<String>,
-    /// Who wrote or published it.
-    pub authors: String,
-    /// Year or period covered.
-    pub period: String,
-    /// The file, when one is hosted.
-    pub report: Option<ReportLink>,
 }
 
 #[cfg(test)]

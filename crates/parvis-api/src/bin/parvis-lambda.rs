@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let mut state = AppState::from_config(&config).await?;
     state.deliver_inline = true;
     if config.seed_demo {
-        seed::seed_if_empty(state.store.as_ref()).await?;
+        seed::seed_demo(&state).await?;
     }
     lambda_http::run(lambda::router(router(state))).await
 }

@@ -98,7 +98,7 @@ async fn main() -> Result<()> {
             ),
         };
     }
-    if config.seed_demo && seed::seed_if_empty(state.store.as_ref()).await? {
+    if config.seed_demo && seed::seed_demo(&state).await? {
         println!("Base vide : contenu de démonstration ajouté.");
     }
     if config.jobs_interval_seconds > 0 {

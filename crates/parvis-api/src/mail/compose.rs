@@ -305,7 +305,10 @@ pub fn compose(
             "\nLien de connexion (personnel, ne le transférez pas) :\n{link}\n"
         ));
     }
-    if let Some(report) = public.report.as_ref().filter(|_| active) {
+    // A confirmed registrant gets the linked publication's file, signed
+    // when it is reserved to registrants; others its page.
+    let report = crate::store::publications::registrant_report(event, confirmed);
+    if let Some(report) = report.as_ref().filter(|_| active) {
         let url = if report.url.starts_with('/') {
             format!("{public_url}{}", report.url)
         } else {

@@ -64,6 +64,7 @@ pub fn summary(event: &EventPublic, now: DateTime<Utc>) -> EventSummary {
         registration_state: event.registration_state,
         is_past: last.is_some_and(|s| s.ends_at <= now),
         cancelled: event.cancelled,
+        report_available: event.report.is_some(),
     }
 }
 
@@ -111,8 +112,9 @@ async fn list(
 }
 
 /// The words to look for, once the search is known to be of a reasonable
-/// size: an oversized one is a 422 naming `q`, before any database work.
-fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
+/// size: an oversized one is a 422 naming `q`, before any database work
+/// (the agenda's and the publications catalogue's).
+pub(crate) fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
     let Some(q) = q else {
         return Ok(Vec::new());
     };
@@ -143,7 +145,10 @@ async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<EventPublic>, AppError> {
-    Ok(Json(find(&state, &slug).await?.public))
+    // Without a report of its own, the page links to its publication's.
+    Ok(Json(crate::store::publications::public_page(
+        find(&state, &slug).await?,
+    )))
 }
 
 #[tracing::instrument(skip(state))]

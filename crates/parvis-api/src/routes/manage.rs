@@ -141,6 +141,12 @@ async fn view_of(
         active && open && (event.public.day_selection || !event.public.choice_blocks().is_empty());
     let can_cancel = active && !started(&event);
     let (answers, accessibility_needs) = state.store.answers_of(record.id).await?;
+    // A confirmed registrant's report is its linked publication's file
+    // (signed when reserved to registrants); others see the report's page.
+    let report = crate::store::publications::registrant_report(
+        &event,
+        record.status == Status::Confirmed,
+    );
     Ok(RegistrationView {
         status: record.status.kind(),
         rank: match record.status {
@@ -160,7 +166,11 @@ async fn view_of(
         accessibility_needs: accessibility_needs.unwrap_or_default(),
         answers,
         can_edit_answers: active && open,
-        event: event.public,
+        event: {
+            let mut public = event.public;
+            public.report = report;
+            public
+        },
     })
 }
 

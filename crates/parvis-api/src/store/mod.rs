@@ -14,6 +14,7 @@ pub mod editor;
 pub mod feedback;
 pub mod feeds;
 pub mod invitations;
+pub mod publications;
 pub mod registrants;
 pub mod sql;
 
@@ -22,7 +23,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, Publication, RegistrationStatus, When};
+use parvis_core::api::{EventPublic, RegistrationStatus, When};
 use parvis_core::editor::EventStatus;
 use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
@@ -64,6 +65,9 @@ pub struct EventRecord {
     pub description_markdown: String,
     /// The organisation it belongs to.
     pub organisation_id: Option<i64>,
+    /// Its linked publication's page and, for its confirmed registrants,
+    /// file (see [`publications::EventReport`]).
+    pub linked_report: Option<publications::EventReport>,
 }
 
 /// An event to insert (the demo content, the organisers' editor).
@@ -304,6 +308,7 @@ pub trait Store:
     + invitations::InvitationStore
     + feedback::FeedbackStore
     + feedback::FeedbackExportStore
+    + publications::PublicationStore
     + feeds::FeedStore
     + Send
     + Sync
@@ -314,9 +319,6 @@ pub trait Store:
     /// Inserts an event with its sessions and quotas; `None` when one with
     /// the same slug exists.
     async fn insert_event(&self, event: &NewEvent) -> Result<Option<i64>>;
-
-    /// Inserts a publication.
-    async fn insert_publication(&self, publication: &Publication) -> Result<()>;
 
     /// The agenda: upcoming events soonest first, then past events most
     /// recent first, as (summary-ready) public pages.
@@ -329,9 +331,6 @@ pub trait Store:
     /// One event by its slug, whatever its status, with its availability
     /// and where registration stands now (closed once cancelled).
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;
-
-    /// All publications, most recent first.
-    async fn list_publications(&self) -> Result<Vec<Publication>>;
 
     /// Stores a registration (or recognises an existing one): takes its
     /// seats or puts it on the waiting list, records `token_hash`, and

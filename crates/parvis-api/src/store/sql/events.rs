@@ -1,5 +1,6 @@
-//! Events and publications: an event inserted with its sessions and
-//! quotas, the agenda, one event with its seats, publications.
+//! Events: an event inserted with its sessions and quotas, the agenda
+//! (with each event's linked publication), one event with its seats and
+//! its linked publication (`publications.rs`).
 //!
 //! An event's page is stored as [`StoredEvent`], never as the API's
 //! [`EventPublic`]: what is computed on read is not stored, and the
@@ -8,8 +9,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
-    Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, Publication,
-    RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When,
+    Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When,
 };
 use parvis_core::editor::EventStatus;
 use parvis_core::questions::Question;
@@ -595,25 +595,17 @@ impl SqlStore {
         Ok(Some(id))
     }
 
-    pub(super) async fn insert_publication_sql(&self, publication: &Publication) -> Result<()> {
-        sqlx::query(&self.q(
-            "INSERT INTO publications (slug, data_json) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING",
-        ))
-        .bind(&publication.slug)
-        .bind(serde_json::to_string(publication)?)
-        .execute(&self.pool)
-        .await
-        .with_context(|| format!("failed to insert publication {}", publication.slug))?;
-        Ok(())
-    }
-
     pub(super) async fn list_events_sql(
         &self,
         filter: &EventFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventPublic>> {
         let now_text = timestamp(now);
-        let mut sql = String::from("SELECT data_json, status FROM events WHERE status <> 'draft'");
+        // An event without a report of its own links to its publication's.
+        let mut sql = format!(
+            "SELECT data_json, status, {} FROM events WHERE status <> 'draft'",
+            Self::linked_report_columns()
+        );
         let mut binds: Vec<String> = Vec::new();
         match filter.when {
             Some(When::Upcoming) => {
@@ -657,7 +649,15 @@ impl SqlStore {
             .fetch_all(&self.pool)
             .await
             .context("failed to list events")?;
-        rows.iter().map(|row| public_of(row, now)).collect()
+        rows.iter()
+            .map(|row| {
+                let mut public = public_of(row, now)?;
+                if public.report.is_none() {
+                    public.report = Self::linked_report_of(row)?;
+                }
+                Ok(public)
+            })
+            .collect()
     }
 
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
@@ -692,6 +692,13 @@ impl SqlStore {
             };
             public.availability.0.insert(quota.try_get("key")?, seats);
         }
+        let ends_at = public
+            .sessions
+            .last()
+            .map_or(public.registration.closes_at, |s| s.ends_at);
+        let linked_report = self
+            .linked_report_sql(id, ends_at.with_timezone(&Utc))
+            .await?;
         Ok(Some(EventRecord {
             id,
             public,
@@ -701,17 +708,8 @@ impl SqlStore {
             status,
             description_markdown,
             organisation_id: row.try_get("organisation_id")?,
+            linked_report,
         }))
-    }
-
-    pub(super) async fn list_publications_sql(&self) -> Result<Vec<Publication>> {
-        let rows = sqlx::query("SELECT data_json FROM publications ORDER BY id DESC")
-            .fetch_all(&self.pool)
-            .await
-            .context("failed to list publications")?;
-        rows.iter()
-            .map(|row| decode_json(row, "data_json"))
-            .collect()
     }
 
     pub(super) async fn slug_of_sql(&self, event_id: i64) -> Result<Option<String>> {
@@ -808,6 +806,12 @@ mod tests {
                 public.registration_state = public.registration.state_at(now);
                 public.availability = Availability::default();
                 public.description_html = crate::markdown::paragraphs(&old_paragraphs(row));
+                // The webinars' report address of then: their study is now a
+                // publication reserved to registrants (the rows keep theirs).
+                public.report = serde_json::from_value(
+                    serde_json::from_str::<serde_json::Value>(row).expect("JSON")["report"].clone(),
+                )
+                .expect("a report or null");
                 public
             })
             .collect();
@@ -866,6 +870,12 @@ mod tests {
                 .as_object_mut()
                 .expect("an object")
                 .remove("description");
+            // The webinars no longer carry their study's address: it is a
+            // publication reserved to registrants now.
+            if event.public.slug.starts_with("webinaire-ceq-2030-ctg") {
+                assert!(before["report"].is_object());
+                before["report"] = serde_json::Value::Null;
+            }
             assert_eq!(written, before, "{}", event.public.slug);
         }
         // And that is what an insert writes.

@@ -32,7 +32,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, Publication};
+use parvis_core::api::EventPublic;
 use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -75,6 +75,7 @@ mod invitations;
 mod maintenance;
 mod notices;
 mod outbox;
+mod publications;
 mod registrants;
 mod registrations;
 mod seats;
@@ -321,10 +322,6 @@ impl super::Store for SqlStore {
         self.insert_event_sql(event).await
     }
 
-    async fn insert_publication(&self, publication: &Publication) -> Result<()> {
-        self.insert_publication_sql(publication).await
-    }
-
     async fn list_events(
         &self,
         filter: &EventFilter,
@@ -335,10 +332,6 @@ impl super::Store for SqlStore {
 
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>> {
         self.event_by_slug_sql(slug).await
-    }
-
-    async fn list_publications(&self) -> Result<Vec<Publication>> {
-        self.list_publications_sql().await
     }
 
     async fn register(
