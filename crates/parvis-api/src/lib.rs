@@ -36,6 +36,7 @@ pub mod http;
 pub mod jobs;
 pub mod lambda;
 pub mod legal;
+pub mod lettre_pages;
 pub mod mail;
 pub mod markdown;
 pub mod outbox;
@@ -215,7 +216,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let app = routes::router()
         .with_state(state.clone())
-        .merge(legal::router(&state, None));
+        .merge(legal::router(&state, None))
+        .merge(lettre_pages::router(&state, None));
     http::finish(app, &state, &[])
 }
 
@@ -255,6 +257,7 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
     let app = routes::router()
         .with_state(state.clone())
         .merge(legal::router(&state, Some(shell.template())))
+        .merge(lettre_pages::router(&state, Some(shell.template())))
         .merge(shell::router(
             state.clone(),
             shell.clone(),

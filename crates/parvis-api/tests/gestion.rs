@@ -71,6 +71,22 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .await
         .unwrap()
         .to_string();
+    // Routes about one newsletter issue ({numero}) name one of centre-a's.
+    let alice_account = store
+        .account_for("alice@a.example.org", "Alice", chrono::Utc::now())
+        .await
+        .unwrap();
+    let issue_id = store
+        .newsletter_create_issue(
+            centre_a.id,
+            alice_account.id,
+            "Lettre",
+            "Bonjour",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .to_string();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
@@ -85,6 +101,7 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .replace("{org}", "centre-a")
             .replace("{slug}", "webinaire-a")
             .replace("{id}", id)
+            .replace("{numero}", &issue_id)
             .replace("{session}", "0")
             .replace("{avis}", "a-chaud");
         let other = route
@@ -92,6 +109,7 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .replace("{org}", "centre-b")
             .replace("{slug}", "webinaire-a")
             .replace("{id}", id)
+            .replace("{numero}", &issue_id)
             .replace("{session}", "0")
             .replace("{avis}", "a-chaud");
         assert!(

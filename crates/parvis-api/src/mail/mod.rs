@@ -9,6 +9,7 @@ pub mod compose;
 pub mod feedback;
 pub mod invitation;
 pub mod message;
+pub mod newsletter;
 pub mod sign_in;
 pub mod transport;
 pub mod worker;

@@ -133,6 +133,7 @@ fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         .chain(super::invitations::table())
         .chain(super::avis::table())
         .chain(super::avis_export::table())
+        .chain(super::lettre::table())
         .chain(super::publications::table())
         .collect()
 }

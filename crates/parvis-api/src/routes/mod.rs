@@ -15,6 +15,7 @@ pub mod guichet;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+pub mod lettre;
 pub mod manage;
 pub mod presence;
 pub mod publications;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(publications::router())
         .merge(registrations::router())
         .merge(invitations::router())
+        .merge(lettre::router())
         .merge(manage::router())
         .merge(avis::router())
         .merge(gestion::router())

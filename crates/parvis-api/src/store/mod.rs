@@ -14,6 +14,7 @@ pub mod editor;
 pub mod feedback;
 pub mod feeds;
 pub mod invitations;
+pub mod lettre;
 pub mod publications;
 pub mod registrants;
 pub mod sql;
@@ -308,6 +309,7 @@ pub trait Store:
     + invitations::InvitationStore
     + feedback::FeedbackStore
     + feedback::FeedbackExportStore
+    + lettre::NewsletterStore
     + publications::PublicationStore
     + feeds::FeedStore
     + Send

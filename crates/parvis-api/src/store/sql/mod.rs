@@ -72,6 +72,7 @@ mod events;
 mod feedback;
 mod feeds;
 mod invitations;
+mod lettre;
 mod maintenance;
 mod notices;
 mod outbox;
