@@ -17,6 +17,7 @@
 //!   browser as a page of the site's origin, whatever its bytes.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,7 +28,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use object_store::path::Path as Key;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt as _, PutPayload,
+};
 use parvis_core::api::{ApiError, FieldErrors};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest as _, Sha256};
@@ -255,17 +258,69 @@ impl Files {
         let length = result.range.end - result.range.start;
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         let backend = self.backend;
-        let stream = result.into_stream().map(move |chunk| {
-            chunk.inspect_err(|error| {
-                tracing::error!(
-                    error = %error,
-                    backend,
-                    "a file download broke off while reading the store"
-                );
-            })
-        });
-        Ok((status, headers, Body::from_stream(stream)).into_response())
+        let body = match result.payload {
+            // object_store reads a local file 8 KiB per blocking task; in
+            // larger chunks, a download goes several times faster.
+            GetResultPayload::File(file, _) => Body::from_stream(
+                read_file(file, result.range).map(move |chunk| broke_off(chunk, backend)),
+            ),
+            GetResultPayload::Stream(stream) => {
+                Body::from_stream(stream.map(move |chunk| broke_off(chunk, backend)))
+            }
+        };
+        Ok((status, headers, body).into_response())
     }
+}
+
+/// What a download reads from a local file at a time.
+const FILE_CHUNK: usize = 128 * 1024;
+
+/// `range` of a local file, [`FILE_CHUNK`] bytes per blocking read.
+fn read_file(
+    file: std::fs::File,
+    range: Range<u64>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    let file = Arc::new(file);
+    futures_util::stream::try_unfold(range, move |range| {
+        let file = file.clone();
+        async move {
+            if range.start >= range.end {
+                return Ok(None);
+            }
+            let want = usize::try_from(range.end - range.start)
+                .unwrap_or(usize::MAX)
+                .min(FILE_CHUNK);
+            let at = range.start;
+            let chunk = tokio::task::spawn_blocking(move || {
+                use std::os::unix::fs::FileExt as _;
+                let mut buffer = vec![0; want];
+                let read = file.read_at(&mut buffer, at)?;
+                if read == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the file ended before its recorded size",
+                    ));
+                }
+                buffer.truncate(read);
+                Ok(Bytes::from(buffer))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            let next = range.start + chunk.len() as u64;
+            Ok(Some((chunk, next..range.end)))
+        }
+    })
+}
+
+/// Logs a chunk that could not be read: the download breaks off there.
+fn broke_off<T, E: fmt::Display>(chunk: Result<T, E>, backend: &'static str) -> Result<T, E> {
+    chunk.inspect_err(|error| {
+        tracing::error!(
+            error = %error,
+            backend,
+            "a file download broke off while reading the store"
+        );
+    })
 }
 
 /// The French 404 of a missing file.
