@@ -5,7 +5,8 @@
 //! events, never a draft, a connection link or a registrant; the
 //! organisation filter, an unknown organisation's 404, stable UIDs (those
 //! of the event's own calendar file), accents, 75-octet lines, the cache
-//! headers and the 304 of an unchanged feed, and bounded reads.
+//! headers and the 304 of an unchanged feed, and bounded reads; the
+//! publications feed: published ones only, newest first, as the catalogue.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,7 @@ use parvis_api::seed;
 use parvis_api::store::NewEvent;
 use parvis_core::api::EventSummary;
 use parvis_core::editor::EventStatus;
+use parvis_core::publications::{Catalogue, PublicationDraft, check_draft};
 use tower::ServiceExt;
 
 #[macro_use]
@@ -582,7 +584,130 @@ async fn feeds_read_a_bounded_number_of_events(backend: Backend) {
     assert_eq!(calendar.entries.len(), 70);
 }
 
+/// A publication of `organisation` stored as the back-office stores it.
+async fn publication(
+    app: &App,
+    organisation: i64,
+    slug: &str,
+    title: &str,
+    on: NaiveDate,
+    published: bool,
+) {
+    let draft = PublicationDraft {
+        title: title.to_owned(),
+        kind: "synthese".to_owned(),
+        authors: "Équipe d'études".to_owned(),
+        published_on: on.format("%Y-%m-%d").to_string(),
+        summary: "Ce que l'étude a montré, en quelques lignes.".to_owned(),
+        themes: "Participation des habitants".to_owned(),
+        access: "public".to_owned(),
+        published,
+        ..PublicationDraft::default()
+    };
+    let checked = check_draft(&draft).unwrap_or_else(|errors| panic!("{errors:?}"));
+    app.state
+        .store
+        .create_publication(organisation, slug, &checked, Utc::now())
+        .await
+        .unwrap()
+        .expect("a new address");
+}
+
+async fn the_publications_feed_lists_the_newest_published_ones(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    assert!(seed::seed_demo(&app.state).await.unwrap());
+    let demo = organisation_id(&app, seed::DEMO_ORGANISATION).await;
+    let today = paris_today();
+    publication(
+        &app,
+        demo,
+        "brouillon-de-rapport",
+        "Brouillon de rapport",
+        today,
+        false,
+    )
+    .await;
+    app.organisation("autre-centre", &[]).await;
+    let other = organisation_id(&app, "autre-centre").await;
+    let newest = "Synthèse « cœur de ville » à Saint-Étienne";
+    publication(&app, other, "synthese-saint-etienne", newest, today, true).await;
+
+    // The catalogue's first page, newest first: the feed lists the same.
+    let catalogue: Catalogue = fetch(&app, "/api/publications", None).await.read();
+    let feed = rss(&app, "/api/flux/publications.xml").await;
+    let expected: Vec<String> = catalogue.items.iter().map(|c| c.title.clone()).collect();
+    assert_eq!(titles(&feed), expected);
+    // The four demo publications and the other centre's; no draft.
+    assert_eq!(feed.entries.len(), 5, "{:?}", titles(&feed));
+    assert_eq!(titles(&feed)[0], newest);
+    assert!(!titles(&feed).iter().any(|t| t.contains("Brouillon")));
+    let dates: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|entry| entry.published.expect("a pubDate"))
+        .collect();
+    assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "{dates:?}");
+    assert_eq!(
+        dates[0]
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .date_naive(),
+        today
+    );
+    for (entry, card) in feed.entries.iter().zip(&catalogue.items) {
+        let page = format!("{PUBLIC_URL}/publications/{}", card.slug);
+        assert_eq!(entry.id, page);
+        assert_eq!(entry.links[0].href, page);
+        let summary = &entry.summary.as_ref().expect("a description").content;
+        assert!(summary.contains(card.kind.label()), "{summary}");
+        if let Some(file) = &card.file {
+            assert!(summary.contains(&file.description()), "{summary}");
+            assert!(file.description().starts_with("PDF – "));
+        }
+    }
+    let reserved = feed
+        .entries
+        .iter()
+        .find(|entry| entry.id.ends_with(seed::RESERVED_STUDY))
+        .expect("the reserved study is listed, as in the catalogue");
+    assert!(
+        reserved
+            .summary
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("Réservée aux inscrit·es"),
+        "{reserved:?}"
+    );
+    assert_eq!(
+        feed.title.as_ref().unwrap().content,
+        "Publications — Parvis"
+    );
+
+    let theirs = rss(&app, "/api/flux/publications.xml?organisation=autre-centre").await;
+    assert_eq!(titles(&theirs), [newest]);
+    assert_eq!(
+        theirs.title.as_ref().unwrap().content,
+        "Publications — Centre autre-centre"
+    );
+    let ours = rss(&app, "/api/flux/publications.xml?organisation=demo").await;
+    assert_eq!(ours.entries.len(), 4);
+    let unknown = fetch(
+        &app,
+        "/api/flux/publications.xml?organisation=inconnue",
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.json()["message"],
+        "Cette organisation n'existe pas."
+    );
+}
+
 store_tests!(
+    the_publications_feed_lists_the_newest_published_ones,
     the_events_feed_is_the_upcoming_public_agenda,
     the_agenda_calendar_is_a_subscription_without_private_data,
     feeds_are_filtered_by_organisation,

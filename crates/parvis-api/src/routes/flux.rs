@@ -17,9 +17,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Europe::Paris;
 use parvis_core::api::{EventFormat, EventPublic};
 use parvis_core::ics::{self, EntryStatus};
+use parvis_core::publications::{Access, PublicationCard, paths};
 use rss::extension::atom::{AtomExtension, Link};
 use rss::{Category, Channel, Guid, Item};
 use serde::Deserialize;
@@ -30,6 +32,7 @@ use crate::error::AppError;
 use crate::mail::compose::{event_calendar_entries, versioned};
 use crate::store::accounts::Organisation;
 use crate::store::feeds::FeedCursor;
+use crate::store::publications::CatalogueFilter;
 
 /// Events in the RSS feed, soonest first.
 pub const FEED_EVENTS: usize = 50;
@@ -57,6 +60,7 @@ const SITE_NAME: &str = "Parvis";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/flux/evenements.xml", get(events_feed))
+        .route("/flux/publications.xml", get(publications_feed))
         .route("/agenda.ics", get(agenda))
         .route("/organisations/{org}/agenda.ics", get(organisation_agenda))
 }
@@ -180,8 +184,8 @@ fn answer(
 const RSS: &str = "application/rss+xml; charset=utf-8";
 const CALENDAR: &str = "text/calendar; charset=utf-8";
 
-/// Escapes text for HTML (an RSS description is HTML, then escaped again
-/// as XML by the writer).
+/// Escapes text for HTML element content (an RSS description is HTML,
+/// then escaped again as XML by the writer).
 fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -189,8 +193,6 @@ fn html(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -318,6 +320,86 @@ async fn events_feed(
     Ok(answer(&headers, RSS, &body, body.clone()))
 }
 
+/// One publication of the catalogue as an RSS item, dated by its
+/// publication day (midnight in Paris).
+fn publication_item(card: &PublicationCard, public_url: &str) -> Item {
+    let page = format!("{public_url}{}", paths::page(&card.slug));
+    let mut description = format!("<p>{}", html(card.kind.label()));
+    if !card.authors.trim().is_empty() {
+        description.push_str(&format!(" — {}", html(&card.authors)));
+    }
+    description.push_str("</p>");
+    if !card.summary.trim().is_empty() {
+        description.push_str(&format!("<p>{}</p>", html(&card.summary)));
+    }
+    if let Some(file) = &card.file {
+        description.push_str(&format!("<p>{}</p>", html(&file.description())));
+    }
+    if card.access == Access::Inscrits {
+        description.push_str(&format!("<p>{}.</p>", html(Access::Inscrits.label())));
+    }
+    let mut item = Item::default();
+    item.set_title(card.title.clone());
+    item.set_link(page.clone());
+    item.set_description(description);
+    item.set_guid(Guid {
+        value: page,
+        permalink: true,
+    });
+    let published = NaiveDate::parse_from_str(&card.published_on, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| midnight.and_local_timezone(Paris).earliest());
+    if let Some(published) = published {
+        item.set_pub_date(published.to_rfc2822());
+    }
+    item.set_categories(
+        std::iter::once(card.kind.label().to_owned())
+            .chain(card.themes.iter().cloned())
+            .map(|name| Category { name, domain: None })
+            .collect::<Vec<_>>(),
+    );
+    item
+}
+
+/// `GET /api/flux/publications.xml[?organisation={slug}]`: the newest
+/// published publications of the catalogue, newest first.
+#[tracing::instrument(skip(state, headers))]
+async fn publications_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(query) = query?;
+    let organisation = organisation_of(&state, query.organisation.as_deref()).await?;
+    let filter = CatalogueFilter {
+        organisation: organisation.as_ref().map(|o| o.slug.clone()),
+        ..CatalogueFilter::default()
+    };
+    let page = state
+        .store
+        .catalogue_page(&filter, 0, FEED_PUBLICATIONS as u32)
+        .await?;
+    let public_url = &state.public_url;
+    let suffix = organisation_suffix(organisation.as_ref());
+    let name = organisation.as_ref().map_or(SITE_NAME, |o| o.name.as_str());
+    let mut channel = channel(
+        format!("Publications — {name}"),
+        format!("{public_url}/publications{suffix}"),
+        format!("Les dernières publications — {name}."),
+        format!("{public_url}/api/flux/publications.xml{suffix}"),
+    );
+    channel.set_items(
+        page.items
+            .iter()
+            .take(FEED_PUBLICATIONS)
+            .map(|card| publication_item(card, public_url))
+            .collect::<Vec<_>>(),
+    );
+    let body = channel.to_string();
+    Ok(answer(&headers, RSS, &body, body.clone()))
+}
+
 /// The calendar subscription of `organisation`'s agenda (or everyone's).
 async fn calendar_of(
     state: &AppState,
@@ -378,7 +460,7 @@ mod tests {
     fn etags_match_with_or_without_weakness() {
         let mut headers = HeaderMap::new();
         let (etag, held) = etag_of(&headers, "corps");
-        assert!(etag.starts_with("W/\"") && etag.len() == 35, "{etag}");
+        assert!(etag.starts_with("W/\"") && etag.len() == 36, "{etag}");
         assert!(!held);
         headers.insert(header::IF_NONE_MATCH, etag.parse().unwrap());
         assert!(etag_of(&headers, "corps").1);
@@ -392,7 +474,7 @@ mod tests {
     fn html_is_escaped() {
         assert_eq!(
             html("<b>A & B</b> \"l'été\""),
-            "&lt;b&gt;A &amp; B&lt;/b&gt; &quot;l&#39;été&quot;"
+            "&lt;b&gt;A &amp; B&lt;/b&gt; \"l'été\""
         );
     }
 }
