@@ -9,6 +9,9 @@
 //! - [`avis`]: the participants' feedback page (`/avis/{token}`), a bin of
 //!   its own too (`src/bin/avis.rs`, `avis.html`); [`feedback_form`]: its
 //!   questions, shared with the back-office's preview.
+//! - [`publications`]: the study reports catalogue (`/publications`), a bin
+//!   of its own too (`src/bin/publications.rs`, `publications.html`), in
+//!   the site's frame ([`layout`]).
 //!
 //! The app never depends on the endpoint crate: tokio, sqlx and lettre stay
 //! out of the wasm. Everything it shows in French comes from `parvis-core`
@@ -20,7 +23,10 @@ pub mod components;
 pub mod feedback_form;
 pub mod form;
 pub mod gestion;
+pub mod lettre;
+pub mod layout;
 pub mod pages;
+pub mod publications;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -144,23 +150,12 @@ pub mod saved {
     pub const STRUCTURE: &str = "parvis:structure";
 }
 
-/// The whole app: skip link, header, routed main content, footer.
+/// The whole app: skip link, header, routed main content, footer. The
+/// publications bundle draws the same frame ([`layout::frame`]); this one
+/// stays written out here, as sharing it costs bytes on every first visit.
 #[component]
 pub fn App() -> impl IntoView {
-    // « Accessibilité : partiellement conforme », as the endpoint's settings
-    // say in the page's head (RGAA: on every page).
-    let accessibility = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector("meta[name=parvis-accessibilite]")
-                .ok()
-                .flatten()
-        })
-        .and_then(|meta| meta.get_attribute("content"))
-        .map_or_else(
-            || "Accessibilité".to_owned(),
-            |status| format!("Accessibilité : {status}"),
-        );
+    let accessibility = layout::accessibility_status();
     view! {
         <Router>
             <a class="skip-link" href="#contenu"
@@ -172,6 +167,8 @@ pub fn App() -> impl IntoView {
                     <nav aria-label="Menu principal">
                         <ul>
                             <li><A href="/">"Agenda"</A></li>
+                            // Another bundle: a full page load.
+                            <li><a href="/publications" rel="external">"Publications"</a></li>
                         </ul>
                     </nav>
                 </div>
