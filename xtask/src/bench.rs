@@ -23,6 +23,10 @@
 //!   responses' CSV and XLSX exports through the router, each in a fresh
 //!   process: time, size and peak resident memory, against the budgets
 //!   (dashboard ≤ 500 ms, CSV ≤ 1 s, XLSX ≤ 5 s, 100 MB).
+//! - Downloads of a 10 MB PDF from the local file store through
+//!   `GET /api/publications/{slug}/fichiers/{id}`, against the same file
+//!   served as a static file by the same server (the `file_download`
+//!   example): MB/s and downloads per second, sequential and concurrent.
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
@@ -177,6 +181,10 @@ pub fn all(root: &Path) -> Result<()> {
         "\n== Avis : 100 000 réponses à 20 questions (budgets : tableau de bord ≤ 500 ms, CSV ≤ 1 s, XLSX ≤ 5 s, mémoire ≤ 100 Mo) =="
     );
     example("feedback_results", "parvis_bench_avis", postgres.as_ref())?;
+    println!(
+        "\n== Téléchargement d'un PDF de 10 Mo : stockage local par la route des publications, puis fichier statique =="
+    );
+    example("file_download", "parvis_bench_fichiers", None)?;
     drop(postgres);
 
     println!(
