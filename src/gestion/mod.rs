@@ -19,6 +19,7 @@ pub mod editeur;
 pub mod evenement;
 pub mod inscrits;
 pub mod invitations;
+pub mod lettre;
 pub mod presence;
 pub mod publications;
 
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis") view=avis::editeur::QuestionnaireEditorPage/>
                     <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis/resultats") view=avis::resultats::ResultsPage/>
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires") view=avis::partenaires::StakeholderPage/>
+                    <Route path=path!("/gestion/organisations/:org/lettre") view=lettre::NewsletterPage/>
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id") view=avis::editeur::QuestionnaireEditorPage/>
                     <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id/resultats") view=avis::resultats::ResultsPage/>
                     <Route path=path!("/gestion/organisations/:org/publications/:slug?") view=publications::PublicationsPage/>
@@ -265,6 +267,7 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     <h3>"Événements"</h3>
                     <p><a class="button" href=format!("/gestion/organisations/{}/evenements/nouveau", organisation.get_value())>"Créer un événement"</a></p>
                     <p><a href=avis::partenaires::page_href(&organisation.get_value())>"Questionnaires aux partenaires"</a></p>
+                    <p><a href=parvis_core::lettre::paths::page(&organisation.get_value())>"Lettre d'information"</a></p>
                     <p><a href=publications::page_href(&organisation.get_value())>"Publications"</a></p>
                     <Transition fallback=|| view! { <Loading text="Chargement des événements…"/> }>
                         {move || events.get().map(|result| match result {
