@@ -103,7 +103,10 @@ impl std::fmt::Debug for S3Settings {
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "…"))
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "…"),
+            )
             .field("session_token", &self.session_token.as_ref().map(|_| "…"))
             .finish()
     }
@@ -157,7 +160,9 @@ impl S3Settings {
         let access_key_id = get("AWS_ACCESS_KEY_ID");
         let secret_access_key = get("AWS_SECRET_ACCESS_KEY");
         if access_key_id.is_some() != secret_access_key.is_some() {
-            anyhow::bail!("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither");
+            anyhow::bail!(
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither"
+            );
         }
         Ok(Some(Self {
             bucket,
