@@ -58,6 +58,8 @@ pub fn all(root: &Path) -> Result<()> {
         "\n== Taille de la page d'avis (dist/avis/, chargée par le seul lien d'un questionnaire) =="
     );
     sizes(&root.join("dist/avis"), None)?;
+    println!("\n== Taille du catalogue des publications (dist/publications/) ==");
+    sizes(&root.join("dist/publications"), None)?;
 
     println!(
         "\n== Première visite de l'agenda depuis le serveur de Parvis (brotli, octets reçus) =="

@@ -99,7 +99,8 @@ pub fn tool_path(root: &Path) -> String {
 }
 
 /// Builds the app in release into `dist/`, the back-office into
-/// `dist/gestion/` and the feedback page into `dist/avis/` with trunk,
+/// `dist/gestion/`, the feedback page into `dist/avis/` and the publications
+/// catalogue into `dist/publications/` with trunk,
 /// offline, then precompresses every file.
 pub fn build_app(root: &Path) -> Result<()> {
     let flags = wasm_rustflags(root);
@@ -138,6 +139,22 @@ pub fn build_app(root: &Path) -> Result<()> {
             "--public-url",
             "/avis/",
             "avis.html",
+        ])
+        .env("PATH", tool_path(root))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
+        .current_dir(root))?;
+    // The publications catalogue (`/publications`, `/publications/{slug}`),
+    // a build of its own as well, its files under the same prefix.
+    sh(Command::new("trunk")
+        .args([
+            "build",
+            "--release=true",
+            "--offline=true",
+            "--dist",
+            "dist/publications",
+            "--public-url",
+            "/publications/",
+            "publications.html",
         ])
         .env("PATH", tool_path(root))
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)

@@ -250,8 +250,12 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
     let avis = std::fs::read_to_string(app_dir.join("avis/index.html"))
         .ok()
         .map(|html| Arc::new(shell::Shell::from_html(accessibility(html))));
+    // The publications catalogue, built on its own into dist/publications/.
+    let publications = std::fs::read_to_string(app_dir.join("publications/index.html"))
+        .ok()
+        .map(|html| Arc::new(shell::Shell::from_html(accessibility(html))));
     let mut script_hashes = shell.script_hashes().to_vec();
-    for extra in [&gestion, &avis].into_iter().flatten() {
+    for extra in [&gestion, &avis, &publications].into_iter().flatten() {
         script_hashes.extend(extra.script_hashes().iter().cloned());
     }
     let app = routes::router()
@@ -263,6 +267,7 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
             shell.clone(),
             gestion,
             avis,
+            publications,
             app_dir,
         ));
     Ok(http::finish(app, &state, &script_hashes))

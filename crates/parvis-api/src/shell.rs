@@ -8,9 +8,11 @@
 //!   checkers, previews and search engines see them as pages; an unknown
 //!   event, like any unknown address, answers 404 with the same shell, which
 //!   shows the "page not found" view.
-//! - The back-office (`/gestion/…`) and the feedback page (`/avis/{token}`)
-//!   are builds of their own (`dist/gestion/`, `dist/avis/`) with their own
-//!   shells; without them, their addresses are the app's 404.
+//! - The back-office (`/gestion/…`), the feedback page (`/avis/{token}`) and
+//!   the publications catalogue (`/publications`, `/publications/{slug}`)
+//!   are builds of their own (`dist/gestion/`, `dist/avis/`,
+//!   `dist/publications/`) with their own shells; without them, their
+//!   addresses are the app's 404.
 //! - An event page's shell carries the event's title, description and Open
 //!   Graph tags, so a link shared in a messaging tool previews the event.
 //! - Files are served precompressed (brotli, gzip) when the client accepts
@@ -206,6 +208,9 @@ struct ShellState {
     gestion: Option<Arc<Shell>>,
     /// The feedback page's own `index.html` (`dist/avis/`), when built.
     avis: Option<Arc<Shell>>,
+    /// The publications catalogue's own `index.html` (`dist/publications/`),
+    /// when built.
+    publications: Option<Arc<Shell>>,
     files: ServeDir,
 }
 
@@ -231,6 +236,52 @@ async fn avis_page(
     match &state.avis {
         Some(shell) => plain_shell(shell, request.headers(), StatusCode::OK),
         None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
+}
+
+/// `/publications`: the catalogue's shell.
+async fn catalogue_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
+    match &state.publications {
+        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
+        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
+}
+
+/// `/publications/{slug}`: a publication's page, the catalogue's shell with
+/// its title, summary and Open Graph tags; an unknown or unpublished one is
+/// a 404 with the same shell, which says « Publication introuvable ». Its
+/// files live under the same prefix (`/publications/publications-<hash>.js`):
+/// a segment with a dot is a file, never a slug (letters, digits, hyphens).
+async fn publication_page(
+    State(state): State<ShellState>,
+    UrlPath(slug): UrlPath<String>,
+    request: Request,
+) -> Response {
+    if slug.contains('.') {
+        return file_or_not_found(State(state), request).await;
+    }
+    let Some(shell) = state.publications.clone() else {
+        return page(StatusCode::NOT_FOUND, state.shell.render(None));
+    };
+    match state.app.store.publication(&slug).await {
+        Ok(Some(record)) if record.fields.published => {
+            let summary = record.fields.summary.first().cloned().unwrap_or_default();
+            let description = match summary.char_indices().nth(300) {
+                Some((at, _)) => format!("{}…", summary[..at].trim_end()),
+                None => summary,
+            };
+            let meta = PageMeta {
+                title: record.fields.title.clone(),
+                description,
+                url: format!("{}/publications/{}", state.app.public_url, record.slug),
+            };
+            page(StatusCode::OK, shell.render(Some(&meta)))
+        }
+        Ok(_) => plain_shell(&shell, request.headers(), StatusCode::NOT_FOUND),
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "publication page shell");
+            page(StatusCode::INTERNAL_SERVER_ERROR, shell.render(None))
+        }
     }
 }
 
@@ -376,6 +427,7 @@ pub fn router(
     shell: Arc<Shell>,
     gestion: Option<Arc<Shell>>,
     avis: Option<Arc<Shell>>,
+    publications: Option<Arc<Shell>>,
     app_dir: &Path,
 ) -> Router {
     // `cargo xtask` writes a brotli and a gzip copy of every text file at
@@ -389,6 +441,7 @@ pub fn router(
         shell,
         gestion,
         avis,
+        publications,
         files,
     };
     Router::new()
@@ -402,6 +455,8 @@ pub fn router(
         .route("/gestion/connexion", get(gestion_page))
         .route("/gestion/organisations/{*page}", get(gestion_page))
         .route("/avis/{token}", get(avis_page))
+        .route("/publications", get(catalogue_page))
+        .route("/publications/{slug}", get(publication_page))
         .fallback(file_or_not_found)
         .with_state(shell_state)
 }
