@@ -10,6 +10,7 @@ use parvis_core::dates;
 use parvis_core::publications::{Access, Catalogue, CatalogueQuery, Facet, PublicationCard, paths};
 
 use crate::components::{ErrorNotice, Loading};
+use crate::lettre::Inscription;
 use crate::pages::agenda::count;
 
 use super::catalogue_url;
@@ -138,6 +139,18 @@ pub fn CataloguePage() -> impl IntoView {
             crate::focus_when_shown(count_ref);
         }
     });
+    // The newsletter of the organisation the search is filtered on, or of
+    // the first publisher; the form is only made anew when that changes.
+    let newsletter = Memo::new(move |_| {
+        let wanted = applied.with(|q| q.organisation.clone());
+        facets.with(|f| {
+            let publishers = &f.as_ref()?.organisations;
+            let facet = wanted
+                .and_then(|slug| publishers.iter().find(|o| o.value == slug))
+                .or_else(|| publishers.first())?;
+            Some((facet.value.clone(), facet.label.clone()))
+        })
+    });
     let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -244,7 +257,9 @@ pub fn CataloguePage() -> impl IntoView {
             }
             Some((query, Ok(catalogue))) => results_view(catalogue, query, focus_for).into_any(),
         }}
-        {crate::publications::newsletter()}
+        {move || newsletter.get().map(|(organisation, organisation_name)| view! {
+            <Inscription organisation organisation_name/>
+        })}
     }
 }
 

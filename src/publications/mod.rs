@@ -71,6 +71,3 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
-
-/// The newsletter sign-up at the bottom of the catalogue.
-pub fn newsletter() -> impl IntoView {}
