@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
@@ -178,6 +178,18 @@ impl Files {
         file: &Served<'_>,
         request: &HeaderMap,
     ) -> Result<Response, AppError> {
+        self.serve_method(key, file, &Method::GET, request).await
+    }
+
+    /// [`Files::serve`], knowing the method: a `HEAD` only asks the store
+    /// whether the file is there, instead of starting to read it.
+    pub async fn serve_method(
+        &self,
+        key: &str,
+        file: &Served<'_>,
+        method: &Method,
+        request: &HeaderMap,
+    ) -> Result<Response, AppError> {
         let path = parse_key(key)?;
         let etag = HeaderValue::from_str(&format!("\"{}\"", file.etag))
             .context("an ETag is a hex digest")?;
@@ -234,17 +246,22 @@ impl Files {
                 return Ok(unsatisfiable(file.size, headers));
             }
         };
+        if method == Method::HEAD {
+            let length = match options.range {
+                Some(GetRange::Bounded(range)) => range.end - range.start,
+                _ => file.size,
+            };
+            return match self.store.head(&path).await {
+                Ok(_) => {
+                    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+                    Ok((status, headers).into_response())
+                }
+                Err(error) => Err(self.read_error(key, error)),
+            };
+        }
         let result = match self.store.get_opts(&path, options).await {
             Ok(result) => result,
-            Err(object_store::Error::NotFound { .. }) => {
-                tracing::warn!(key, backend = self.backend, "a recorded file is missing");
-                return Err(missing());
-            }
-            Err(error) => {
-                return Err(AppError::Internal(anyhow::Error::new(error).context(
-                    format!("failed to read the file {key} ({})", self.backend),
-                )));
-            }
+            Err(error) => return Err(self.read_error(key, error)),
         };
         if result.meta.size != file.size {
             tracing::error!(
@@ -269,6 +286,22 @@ impl Files {
             }
         };
         Ok((status, headers, body).into_response())
+    }
+}
+
+impl Files {
+    /// The error of a file that cannot be read: 404 when it is missing.
+    fn read_error(&self, key: &str, error: object_store::Error) -> AppError {
+        match error {
+            object_store::Error::NotFound { .. } => {
+                tracing::warn!(key, backend = self.backend, "a recorded file is missing");
+                missing()
+            }
+            error => AppError::Internal(
+                anyhow::Error::new(error)
+                    .context(format!("failed to read the file {key} ({})", self.backend)),
+            ),
+        }
     }
 }
 

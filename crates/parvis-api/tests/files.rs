@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
@@ -53,6 +53,7 @@ type Records = Arc<std::sync::Mutex<HashMap<String, Record>>>;
 async fn download(
     State((state, records)): State<(AppState, Records)>,
     Path(id): Path<String>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let record = records
@@ -67,10 +68,17 @@ async fn download(
         etag: &record.etag,
         content_type: "application/pdf",
     };
-    state
-        .files
-        .serve(&format!("essais/{id}.pdf"), &served, &headers)
-        .await
+    let key = format!("essais/{id}.pdf");
+    // `serve` for a GET, `serve_method` for a HEAD (which `serve` answers
+    // too, through axum, by reading the file and dropping the body).
+    if method == Method::HEAD {
+        state
+            .files
+            .serve_method(&key, &served, &method, &headers)
+            .await
+    } else {
+        state.files.serve(&key, &served, &headers).await
+    }
 }
 
 impl Site {
@@ -225,6 +233,16 @@ async fn scenarios(site: &Site, backend: &str) {
     assert_eq!(head.header(header::ETAG), etag);
     assert_eq!(head.header(header::CONTENT_DISPOSITION), DISPOSITION);
     assert!(head.body.is_empty());
+    let head_part = site
+        .request(reqwest::Method::HEAD, "rapport", &[("range", "bytes=0-99")])
+        .await;
+    assert_eq!(head_part.status, StatusCode::PARTIAL_CONTENT, "{backend}");
+    assert_eq!(head_part.header(header::CONTENT_LENGTH), "100");
+    assert_eq!(
+        head_part.header(header::CONTENT_RANGE),
+        format!("bytes 0-99/{size}")
+    );
+    assert!(head_part.body.is_empty());
 
     // Ranges: first bytes, suffix, open-ended, one across chunks, one
     // running past the end.
@@ -343,6 +361,8 @@ async fn scenarios(site: &Site, backend: &str) {
         "Ce fichier n'existe pas ou a été retiré."
     );
     assert_eq!(gone.header(header::CONTENT_DISPOSITION), "");
+    let head_gone = site.request(reqwest::Method::HEAD, "rapport", &[]).await;
+    assert_eq!(head_gone.status, StatusCode::NOT_FOUND, "{backend}");
     site.state.files.delete("essais/rapport.pdf").await.unwrap();
     site.state.files.delete("essais/jamais.pdf").await.unwrap();
 }
