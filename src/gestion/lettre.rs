@@ -243,9 +243,9 @@ pub fn NewsletterPage() -> impl IntoView {
                     {move || overview.get().map(|result| match result {
                         Ok(overview) if overview.issues.is_empty() => view! { <p>"Aucune lettre pour l'instant."</p> }.into_any(),
                         Ok(overview) => view! {
-                            <div class="table-scroll" role="region" aria-labelledby="envoyees-titre" tabindex="0">
+                            <div class="table-scroll" role="region" aria-labelledby="envoyees-legende" tabindex="0">
                                 <table>
-                                    <caption>"Lettres, la plus récente d'abord"</caption>
+                                    <caption id="envoyees-legende">"Lettres, la plus récente d'abord"</caption>
                                     <thead><tr>
                                         <th scope="col">"Objet"</th>
                                         <th scope="col">"Écrite le"</th>
@@ -276,9 +276,9 @@ pub fn NewsletterPage() -> impl IntoView {
                     {move || bounces.get().map(|result| match result {
                         Ok(list) if list.is_empty() => view! { <p>"Aucun échec d'envoi."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-scroll" role="region" aria-labelledby="retours-titre" tabindex="0">
+                            <div class="table-scroll" role="region" aria-labelledby="retours-legende" tabindex="0">
                                 <table>
-                                    <caption>"E-mails en échec, le plus récent d'abord"</caption>
+                                    <caption id="retours-legende">"E-mails en échec, le plus récent d'abord"</caption>
                                     <thead><tr>
                                         <th scope="col">"Adresse"</th>
                                         <th scope="col">"Lettre"</th>
