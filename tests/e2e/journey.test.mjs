@@ -125,7 +125,9 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   assert.match(text, /Bonjour Camille,/);
   assert.match(text, /(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2}(er)? [a-zéû]+ \d{4}, 16 h 30 – 18 h/);
   assert.match(text, /https:\/\/visio\.example\.org\/parvis\/webinaire-ceq-2030-ctg-restitution/);
-  assert.ok(text.includes(`${BASE}/rapports/etude-ceq-2030-ctg-2025.pdf`), text);
+  // The study, reserved to registrants: a link signed for this confirmed registrant.
+  const reportLink = text.match(/https?:\/\/\S+\/api\/publications\/etude-ceq-2030-ctg-2025\/fichiers\/\S+\?expire=\d+&signature=[0-9a-f]{64}/);
+  assert.ok(reportLink, text);
   assert.match(text, new RegExp(`${BASE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/inscription/[0-9a-f]{64}`));
   assert.match(text, /guillaume\.dejardin@lepoleressources\.fr/);
   const ics = email.attachments.find((a) => a.filename === 'invitation.ics');
@@ -135,8 +137,8 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   assert.match(calendar, /DTSTART:\d{8}T1[45]3000Z\r\n/, 'a 16:30 Paris start is 14:30 or 15:30 UTC');
   assert.match(calendar.replace(/\r\n /g, ''), /visio\.example\.org/);
 
-  // The study report is really served.
-  const report = await page.request.get(`${BASE}/rapports/etude-ceq-2030-ctg-2025.pdf`);
+  // The study report is really served through that link.
+  const report = await page.request.get(reportLink[0].replace(/^https?:\/\/[^/]+/, BASE));
   assert.equal(report.status(), 200);
   assert.match(report.headers()['content-type'], /application\/pdf/);
 

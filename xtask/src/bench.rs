@@ -27,6 +27,9 @@
 //!   `GET /api/publications/{slug}/fichiers/{id}`, against the same file
 //!   served as a static file by the same server (the `file_download`
 //!   example): MB/s and downloads per second, sequential and concurrent.
+//! - Catalogue search p99 over 10,000 publications (the `catalogue_search`
+//!   example): 400 varied searches and filters through the router, on
+//!   SQLite and PostgreSQL (target p99 ≤ 20 ms).
 //! - Cold start: process exec to the first 200 on `/api/health`, median of 20.
 //! - Size of the Lambda function binary.
 
@@ -183,6 +186,14 @@ pub fn all(root: &Path) -> Result<()> {
         "\n== Avis : 100 000 réponses à 20 questions (budgets : tableau de bord ≤ 500 ms, CSV ≤ 1 s, XLSX ≤ 5 s, mémoire ≤ 100 Mo) =="
     );
     example("feedback_results", "parvis_bench_avis", postgres.as_ref())?;
+    println!(
+        "\n== Catalogue des publications : recherche sur 10 000 publications (cible p99 ≤ 20 ms) =="
+    );
+    example(
+        "catalogue_search",
+        "parvis_bench_catalogue",
+        postgres.as_ref(),
+    )?;
     println!(
         "\n== Téléchargement d'un PDF de 10 Mo : stockage local par la route des publications, puis fichier statique =="
     );

@@ -145,7 +145,8 @@ async fn add_headers(
 ) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    if api && response.status().as_u16() >= 400 {
+    if api && response.status().as_u16() >= 400 && response.extensions().get::<OwnPage>().is_none()
+    {
         response = error_as_json(response);
     }
     let set = headers.for_answer(response.headers());
@@ -164,6 +165,12 @@ async fn add_headers(
     }
     response
 }
+
+/// Marks an error answer under `/api/` that is a page of its own, for an
+/// address browsers open (a reserved file's explanation): kept as it is,
+/// not put in the JSON error shape.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnPage;
 
 /// True when the body is declared JSON (`application/json`, any parameters).
 fn is_json(headers: &HeaderMap) -> bool {

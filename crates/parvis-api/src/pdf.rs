@@ -129,9 +129,7 @@ fn layout(title: &str, paragraphs: &[&str]) -> Vec<Vec<u8>> {
             ("F1", BODY_SIZE, BODY_LEADING)
         };
         *y -= leading;
-        page.extend_from_slice(
-            format!("BT /{font} {size} Tf {MARGIN} {y:.1} Td ").as_bytes(),
-        );
+        page.extend_from_slice(format!("BT /{font} {size} Tf {MARGIN} {y:.1} Td ").as_bytes());
         page.extend_from_slice(&literal(text));
         page.extend_from_slice(b" Tj ET\n");
     };
@@ -183,11 +181,16 @@ fn text_width(text: &str, size: f32) -> f32 {
 /// (the font's AFM metrics; accented letters take their base letter's).
 fn advance(c: char) -> u32 {
     const ASCII: [u16; 95] = [
-        278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // ' '..'/'
-        556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // '0'..'?'
-        1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // '@'..'O'
-        667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // 'P'..'_'
-        333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // '`'..'o'
+        278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278,
+        278, // ' '..'/'
+        556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584,
+        556, // '0'..'?'
+        1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722,
+        778, // '@'..'O'
+        667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469,
+        556, // 'P'..'_'
+        333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556,
+        556, // '`'..'o'
         556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // 'p'..'~'
     ];
     let base = match c {
@@ -299,7 +302,11 @@ mod tests {
         assert!(flat.contains("cohésion sociale"), "accents: {flat}");
         assert!(flat.contains("« la participation »"), "{flat}");
         // The information dictionary names it.
-        let info = pdf.trailer.get(b"Info").and_then(|i| i.as_reference()).unwrap();
+        let info = pdf
+            .trailer
+            .get(b"Info")
+            .and_then(|i| i.as_reference())
+            .unwrap();
         let title = pdf.get_dictionary(info).unwrap().get(b"Title").unwrap();
         assert_eq!(lopdf::decode_text_string(title).unwrap(), TITLE);
     }
@@ -322,8 +329,16 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(start, xref);
-        let entries: Vec<&str> = tail.lines().skip(3).take_while(|l| l.ends_with(" n ")).collect();
-        assert_eq!(entries.len(), 7, "five objects and one page with its stream");
+        let entries: Vec<&str> = tail
+            .lines()
+            .skip(3)
+            .take_while(|l| l.ends_with(" n "))
+            .collect();
+        assert_eq!(
+            entries.len(),
+            7,
+            "five objects and one page with its stream"
+        );
         for (n, line) in entries.iter().enumerate() {
             let offset: usize = line[..10].parse().unwrap();
             assert!(
@@ -345,7 +360,11 @@ mod tests {
     #[test]
     fn padding_reaches_the_size_asked_for_and_stays_a_pdf() {
         let bytes = padded(TITLE, &["Un rapport de dix mégaoctets."], 1_000_000);
-        assert!(bytes.len() >= 1_000_000 && bytes.len() < 1_000_100, "{}", bytes.len());
+        assert!(
+            bytes.len() >= 1_000_000 && bytes.len() < 1_000_100,
+            "{}",
+            bytes.len()
+        );
         assert!(parvis_core::publications::looks_like_pdf(&bytes));
         let pdf = lopdf::Document::load_mem(&bytes).expect("still a PDF");
         assert_eq!(pdf.get_pages().len(), 1);

@@ -80,7 +80,9 @@ const PUBLICATIONS: [&str; 4] = [
     include_str!(
         "../seed/publications/villes-et-vivre-ensemble-gouvernance-locale-cohesion-sociale.json"
     ),
-    include_str!("../seed/publications/programme-journee-regionale-cohesion-sociale-paca-2011.json"),
+    include_str!(
+        "../seed/publications/programme-journee-regionale-cohesion-sociale-paca-2011.json"
+    ),
     include_str!("../seed/publications/actes-journee-regionale-cohesion-sociale-paca-2011.json"),
     include_str!("../seed/publications/etude-ceq-2030-ctg-2025.json"),
 ];
@@ -391,7 +393,10 @@ mod tests {
             .collect();
         assert_eq!(reserved.len(), 1);
         assert_eq!(reserved[0].draft.slug, RESERVED_STUDY);
-        assert_eq!(reserved[0].checked().events, [WEBINAR_2025, UPCOMING_WEBINAR]);
+        assert_eq!(
+            reserved[0].checked().events,
+            [WEBINAR_2025, UPCOMING_WEBINAR]
+        );
     }
 
     #[test]

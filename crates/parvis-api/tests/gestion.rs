@@ -87,6 +87,41 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .await
         .unwrap()
         .to_string();
+    // Routes about one publication ({publication}, {file}) name one of
+    // centre-a's and its file.
+    let publication = parvis_core::publications::check_draft(
+        &parvis_core::publications::PublicationDraft {
+            title: "Rapport A".into(),
+            kind: "rapport_etude".into(),
+            authors: "Centre A".into(),
+            published_on: "2025-01-01".into(),
+            summary: "Résumé.".into(),
+            access: "public".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let publication_id = store
+        .create_publication(centre_a.id, "rapport-a", &publication, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_publication_file(
+            publication_id,
+            &parvis_api::store::publications::NewFile {
+                id: "fichier-a".into(),
+                label: "Rapport".into(),
+                name: "a.pdf".into(),
+                size: 4,
+                sha256: "0".repeat(64),
+                accessible: false,
+                storage_key: format!("publications/{publication_id}/fichier-a.pdf"),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
@@ -103,7 +138,9 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .replace("{id}", id)
             .replace("{numero}", &issue_id)
             .replace("{session}", "0")
-            .replace("{avis}", "a-chaud");
+            .replace("{avis}", "a-chaud")
+            .replace("{publication}", "rapport-a")
+            .replace("{file}", "fichier-a");
         let other = route
             .path
             .replace("{org}", "centre-b")
@@ -111,7 +148,9 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             .replace("{id}", id)
             .replace("{numero}", &issue_id)
             .replace("{session}", "0")
-            .replace("{avis}", "a-chaud");
+            .replace("{avis}", "a-chaud")
+            .replace("{publication}", "rapport-a")
+            .replace("{file}", "fichier-a");
         assert!(
             !own.contains('{'),
             "{}: give its path parameters a value in this test",

@@ -351,8 +351,10 @@ pub struct Catalogue {
     pub facets: Facets,
 }
 
-/// What an organiser writes (`POST`/`PUT` of the back-office).
+/// What an organiser writes (`POST`/`PUT` of the back-office). A missing
+/// field reads as empty, so [`check_draft`] names it in French.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PublicationDraft {
     /// Left empty on creation: made from the title.
     #[serde(default)]

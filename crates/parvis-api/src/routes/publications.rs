@@ -195,7 +195,7 @@ fn filter_of(query: &CatalogueQuery) -> Result<(CatalogueFilter, u32), AppError>
 async fn catalogue(
     State(state): State<AppState>,
     query: Result<Query<CatalogueQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Catalogue>, AppError> {
     let Query(query) = query?;
     let (filter, page) = filter_of(&query)?;
     let per_page = parvis_core::publications::CATALOGUE_PAGE;
@@ -204,19 +204,13 @@ async fn catalogue(
         state.store.catalogue_page(&filter, offset, per_page),
         state.store.catalogue_facets(),
     )?;
-    let mut response = Json(Catalogue {
+    Ok(Json(Catalogue {
         items: found.items,
         total: found.total,
         page,
         per_page,
         facets,
-    })
-    .into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
-    Ok(response)
+    }))
 }
 
 /// A published publication, or 404.
@@ -318,7 +312,9 @@ fn reserved_page(record: &PublicationRecord, refusal: &Refusal) -> Response {
     let events = if events.is_empty() {
         String::new()
     } else {
-        format!("<p>Pour le recevoir, inscrivez-vous à l'un de ces événements :</p>\n<ul>\n{events}</ul>\n")
+        format!(
+            "<p>Pour le recevoir, inscrivez-vous à l'un de ces événements :</p>\n<ul>\n{events}</ul>\n"
+        )
     };
     let html = format!(
         "<!doctype html>
@@ -342,6 +338,7 @@ fn reserved_page(record: &PublicationRecord, refusal: &Refusal) -> Response {
         page = escape_html(&paths::page(&record.slug)),
     );
     let mut response = (StatusCode::FORBIDDEN, html).into_response();
+    response.extensions_mut().insert(crate::http::OwnPage);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -352,6 +349,13 @@ fn reserved_page(record: &PublicationRecord, refusal: &Refusal) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // No script, no style, no form: a page of text and links.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        ),
+    );
     response
 }
 
@@ -450,7 +454,10 @@ async fn owned(
 
 /// What the back-office shows of a publication: every linked event, drafts
 /// included, and its downloads.
-async fn managed(state: &AppState, record: &PublicationRecord) -> Result<ManagedPublication, AppError> {
+async fn managed(
+    state: &AppState,
+    record: &PublicationRecord,
+) -> Result<ManagedPublication, AppError> {
     let downloads = state.store.downloads(record.id).await?;
     let mut publication = record.view();
     publication.events = record
@@ -497,7 +504,10 @@ async fn checked(
         )),
         Err(mut errors) => {
             if strangers {
-                errors.add("events", "Choisissez des événements de votre organisation.".to_owned());
+                errors.add(
+                    "events",
+                    "Choisissez des événements de votre organisation.".to_owned(),
+                );
             }
             Err(AppError::Validation(errors))
         }
@@ -718,7 +728,11 @@ async fn upload(
     if name.is_none() {
         errors.add("nom", "Indiquez le nom du fichier.".to_owned());
     }
-    let label = upload.libelle.split_whitespace().collect::<Vec<_>>().join(" ");
+    let label = upload
+        .libelle
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if label.chars().count() > 120 {
         errors.add(
             "libelle",
@@ -803,7 +817,8 @@ async fn delete_file(
     };
     let store = state.store.clone();
     let (publication, id) = (current.id, file.id.clone());
-    let key = detached(async move { store.delete_publication_file(publication, &id).await }).await?;
+    let key =
+        detached(async move { store.delete_publication_file(publication, &id).await }).await?;
     if let Some(key) = key {
         state.files.delete(&key).await?;
     }
@@ -826,9 +841,15 @@ mod tests {
 
     #[test]
     fn file_names_lose_folders_and_end_in_pdf() {
-        assert_eq!(file_name("C:\\Docs\\rapport.PDF").as_deref(), Some("rapport.pdf"));
+        assert_eq!(
+            file_name("C:\\Docs\\rapport.PDF").as_deref(),
+            Some("rapport.pdf")
+        );
         assert_eq!(file_name("../../etc/passwd").as_deref(), Some("passwd.pdf"));
-        assert_eq!(file_name("Actes \"2011\".pdf").as_deref(), Some("Actes 2011.pdf"));
+        assert_eq!(
+            file_name("Actes \"2011\".pdf").as_deref(),
+            Some("Actes 2011.pdf")
+        );
         assert_eq!(file_name(" .pdf"), None);
         assert_eq!(file_name(""), None);
     }
@@ -838,11 +859,23 @@ mod tests {
         let mut headers = HeaderMap::new();
         assert!(is_download(&Method::GET, &headers, StatusCode::OK));
         assert!(!is_download(&Method::HEAD, &headers, StatusCode::OK));
-        assert!(!is_download(&Method::GET, &headers, StatusCode::NOT_MODIFIED));
+        assert!(!is_download(
+            &Method::GET,
+            &headers,
+            StatusCode::NOT_MODIFIED
+        ));
         headers.insert(header::RANGE, HeaderValue::from_static("bytes=0-1023"));
-        assert!(is_download(&Method::GET, &headers, StatusCode::PARTIAL_CONTENT));
+        assert!(is_download(
+            &Method::GET,
+            &headers,
+            StatusCode::PARTIAL_CONTENT
+        ));
         headers.insert(header::RANGE, HeaderValue::from_static("bytes=1024-"));
-        assert!(!is_download(&Method::GET, &headers, StatusCode::PARTIAL_CONTENT));
+        assert!(!is_download(
+            &Method::GET,
+            &headers,
+            StatusCode::PARTIAL_CONTENT
+        ));
     }
 
     #[test]

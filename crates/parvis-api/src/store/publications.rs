@@ -298,10 +298,7 @@ pub fn signed_path(key: &[u8], slug: &str, file_id: &str, expires: DateTime<Utc>
 /// The report link a registrant gets for `event`: the linked publication's
 /// file when they are confirmed (signed when reserved), else the event's
 /// own report or the publication's page.
-pub fn registrant_report(
-    event: &super::EventRecord,
-    confirmed: bool,
-) -> Option<ReportLink> {
+pub fn registrant_report(event: &super::EventRecord, confirmed: bool) -> Option<ReportLink> {
     let linked = event.linked_report.as_ref();
     if confirmed && let Some(file) = linked.and_then(|report| report.file.clone()) {
         return Some(file);
@@ -361,11 +358,41 @@ mod tests {
     fn a_signature_binds_the_file_and_the_expiry() {
         let key = [7u8; 32];
         let good = signature(&key, "etude", "abc", 1_800_000_000);
-        assert!(signature_matches(&key, "etude", "abc", 1_800_000_000, &good));
-        assert!(!signature_matches(&key, "etude", "abd", 1_800_000_000, &good));
-        assert!(!signature_matches(&key, "etude", "abc", 1_800_000_001, &good));
-        assert!(!signature_matches(&[8u8; 32], "etude", "abc", 1_800_000_000, &good));
-        assert!(!signature_matches(&key, "etude", "abc", 1_800_000_000, &good[..63]));
+        assert!(signature_matches(
+            &key,
+            "etude",
+            "abc",
+            1_800_000_000,
+            &good
+        ));
+        assert!(!signature_matches(
+            &key,
+            "etude",
+            "abd",
+            1_800_000_000,
+            &good
+        ));
+        assert!(!signature_matches(
+            &key,
+            "etude",
+            "abc",
+            1_800_000_001,
+            &good
+        ));
+        assert!(!signature_matches(
+            &[8u8; 32],
+            "etude",
+            "abc",
+            1_800_000_000,
+            &good
+        ));
+        assert!(!signature_matches(
+            &key,
+            "etude",
+            "abc",
+            1_800_000_000,
+            &good[..63]
+        ));
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         assert_eq!(
             signed_path(&key, "etude", "abc", at),

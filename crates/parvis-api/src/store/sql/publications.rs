@@ -145,7 +145,11 @@ impl SqlStore {
     }
 
     /// A publication with its links and files, by a condition on `p`.
-    async fn record_where(&self, condition: &str, value: &str) -> Result<Option<PublicationRecord>> {
+    async fn record_where(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<PublicationRecord>> {
         let row = sqlx::query(&self.q(&format!(
             "SELECT p.*, o.slug AS organisation_slug, o.name AS organisation_name
              FROM publications p JOIN organisations o ON o.id = p.organisation_id
@@ -184,16 +188,17 @@ impl SqlStore {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let files = sqlx::query(&self.q(
-            "SELECT * FROM publication_files WHERE publication_id = ? ORDER BY position, id",
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("failed to read a publication's files")?
-        .iter()
-        .map(file_of)
-        .collect::<Result<Vec<_>>>()?;
+        let files =
+            sqlx::query(&self.q(
+                "SELECT * FROM publication_files WHERE publication_id = ? ORDER BY position, id",
+            ))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .context("failed to read a publication's files")?
+            .iter()
+            .map(file_of)
+            .collect::<Result<Vec<_>>>()?;
         Ok(PublicationRecord {
             id,
             organisation_id: row.try_get("organisation_id")?,
@@ -231,7 +236,10 @@ impl SqlStore {
         .context("failed to count the catalogue's kinds")?;
         let mut kinds = Vec::new();
         for row in &rows {
-            kinds.push((kind_of(&row.try_get::<String, _>("kind")?)?, count_of(row, "n")?));
+            kinds.push((
+                kind_of(&row.try_get::<String, _>("kind")?)?,
+                count_of(row, "n")?,
+            ));
         }
         kinds.sort();
         facets.kinds = kinds
@@ -260,7 +268,10 @@ impl SqlStore {
         }
         // Alphabetical the French way: accents and case aside.
         facets.themes.sort_by_cached_key(|facet| {
-            (parvis_core::search::normalise(&facet.label), facet.label.clone())
+            (
+                parvis_core::search::normalise(&facet.label),
+                facet.label.clone(),
+            )
         });
         let rows = sqlx::query(
             "SELECT SUBSTR(published_on, 1, 4) AS year, COUNT(*) AS n FROM publications
@@ -294,7 +305,10 @@ impl SqlStore {
             });
         }
         facets.organisations.sort_by_cached_key(|facet| {
-            (parvis_core::search::normalise(&facet.label), facet.value.clone())
+            (
+                parvis_core::search::normalise(&facet.label),
+                facet.value.clone(),
+            )
         });
         Ok(facets)
     }
@@ -328,7 +342,12 @@ impl SqlStore {
             (Some(id), Access::Public) => Some(paths::file(&slug, &id)),
             (Some(id), Access::Inscrits) => {
                 let key = self.download_key_sql().await?;
-                Some(signed_path(&key, &slug, &id, ends_at + self.token_retention))
+                Some(signed_path(
+                    &key,
+                    &slug,
+                    &id,
+                    ends_at + self.token_retention,
+                ))
             }
         };
         Ok(Some(EventReport {
@@ -406,12 +425,14 @@ impl PublicationStore for SqlStore {
             binds.push(format!("{:04}-01-01", year + 1));
         }
         if let Some(theme) = &filter.theme {
-            conditions
-                .push_str(" AND id IN (SELECT publication_id FROM publication_themes WHERE theme = ?)");
+            conditions.push_str(
+                " AND id IN (SELECT publication_id FROM publication_themes WHERE theme = ?)",
+            );
             binds.push(theme.clone());
         }
         if let Some(organisation) = &filter.organisation {
-            conditions.push_str(" AND organisation_id = (SELECT id FROM organisations WHERE slug = ?)");
+            conditions
+                .push_str(" AND organisation_id = (SELECT id FROM organisations WHERE slug = ?)");
             binds.push(organisation.clone());
         }
         let sql = self.q(&format!(
@@ -439,7 +460,9 @@ impl PublicationStore for SqlStore {
             .context("failed to read the catalogue")?;
         let Some(first) = rows.first() else {
             // Past the last page: the count alone.
-            let sql = self.q(&format!("SELECT COUNT(*) FROM publications WHERE {conditions}"));
+            let sql = self.q(&format!(
+                "SELECT COUNT(*) FROM publications WHERE {conditions}"
+            ));
             let mut query = sqlx::query_scalar::<_, i64>(&sql);
             for value in &binds {
                 query = query.bind(value);
@@ -626,9 +649,9 @@ impl PublicationStore for SqlStore {
 
     async fn delete_publication(&self, id: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await?;
-        let keys: Vec<String> = sqlx::query_scalar(&self.q(
-            "SELECT storage_key FROM publication_files WHERE publication_id = ?",
-        ))
+        let keys: Vec<String> = sqlx::query_scalar(
+            &self.q("SELECT storage_key FROM publication_files WHERE publication_id = ?"),
+        )
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
