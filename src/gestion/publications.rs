@@ -226,7 +226,7 @@ fn Line(line: ManagedPublication, base: String, month: String) -> impl IntoView 
                     <div class="figures-scroll">
                         <table class="figures">
                             <caption>{caption}</caption>
-                            <thead><tr><th scope="col">"Mois"</th><th scope="col">"Téléchargements"</th></tr></thead>
+                            <thead><tr><th scope="col">"Mois"</th><th scope="col">"Nombre"</th></tr></thead>
                             <tbody>{months.into_iter().map(|m| view! {
                                 <tr><th scope="row">{month_name(&m.month)}</th><td>{m.count}</td></tr>
                             }).collect_view()}</tbody>

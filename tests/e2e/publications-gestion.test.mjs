@@ -186,7 +186,8 @@ test('an organiser publishes a study report with its PDF, and sees its downloads
   assert.match(question.text, /Supprimer le fichier « Version accessible » \(etude-balisee\.pdf\) \?/);
   await page.getByRole('button', { name: 'Oui, supprimer le fichier' }).click();
   await waitForFocus(page, (f) => f.text.includes('Fichier supprimé : etude-balisee.pdf.'), 'the file deletion status');
-  assert.equal(await page.getByText('etude-balisee.pdf').count(), 0);
+  assert.equal(await page.locator('#fichiers-titre ~ ul li', { hasText: 'etude-balisee.pdf' }).count(), 0);
+  assert.equal(await page.locator('#fichiers-titre ~ ul li').count(), 1);
 
   // Published in the catalogue.
   await page.getByLabel('Visible dans le catalogue public').check();
@@ -221,7 +222,7 @@ test('an organiser publishes a study report with its PDF, and sees its downloads
   assert.equal(await facts('Fichiers'), `Rapport (PDF – ${frenchSize(pdf.length)})`);
   assert.equal(await facts('Téléchargements ce mois-ci'), '1');
   assert.equal(await facts('Téléchargements au total'), '1');
-  await item.getByText('Téléchargements par mois').click();
+  await item.locator('summary', { hasText: 'Téléchargements par mois' }).click();
   const table = item.getByRole('table', { name: `Téléchargements par mois de « ${title} »` });
   const now = new Date();
   const month = now.toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
