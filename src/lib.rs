@@ -24,7 +24,6 @@ pub mod feedback_form;
 pub mod form;
 pub mod gestion;
 pub mod lettre;
-pub mod lettre;
 pub mod layout;
 pub mod pages;
 pub mod publications;
