@@ -422,6 +422,14 @@ async fn the_agenda_calendar_is_a_subscription_without_private_data(backend: Bac
     let raw = fetch(&app, "/api/agenda.ics", None).await.text;
     assert!(!raw.contains("visio.example.org"), "no connection link");
     assert!(!raw.to_lowercase().contains("camille"), "no registrant");
+    assert!(!raw.contains("mailto:"), "no one's address");
+    let own = fetch(
+        &app,
+        &format!("/api/events/{}/calendar.ics", seed::UPCOMING_WEBINAR),
+        None,
+    )
+    .await;
+    assert!(own.text.contains("ORGANIZER"), "the event has a contact");
     // Accents, folded over lines, read back whole.
     assert!(
         calendar

@@ -20,7 +20,7 @@ use axum::routing::get;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
 use parvis_core::api::{EventFormat, EventPublic};
-use parvis_core::ics::{self, EntryStatus};
+use parvis_core::ics::{self, CalendarEntry, EntryStatus};
 use parvis_core::publications::{Access, PublicationCard, paths};
 use rss::extension::atom::{AtomExtension, Link};
 use rss::{Category, Channel, Guid, Item};
@@ -414,8 +414,17 @@ async fn calendar_of(
         let cancelled = public.cancelled;
         let all: Vec<usize> = (0..public.sessions.len()).collect();
         // The public calendar file's entries: the same UIDs as a
-        // registrant's, and never a connection link.
-        let event_entries = event_calendar_entries(public, &state.public_url, None, &all);
+        // registrant's, and never a connection link. Nor the contact's
+        // address as ORGANIZER: the page names whom to ask, and a copied,
+        // cached feed keeps no one's address.
+        let event_entries: Vec<CalendarEntry> =
+            event_calendar_entries(public, &state.public_url, None, &all)
+                .into_iter()
+                .map(|entry| CalendarEntry {
+                    organizer: None,
+                    ..entry
+                })
+                .collect();
         entries.extend(if cancelled {
             versioned(event_entries, 0, EntryStatus::Cancelled)
         } else {
