@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use parvis_core::api::{
-    EventFormat, EventPublic, ProgrammeItem, RegistrationState, Session, quota,
+    EventFormat, EventPublic, ProgrammeItem, RegistrationState, ReportLink, Session, quota,
 };
 use parvis_core::dates;
 
@@ -127,9 +127,7 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             {(!crate::has_ended(&event)).then(|| view! {
                 <p><a href=calendar download="">"Ajouter à mon agenda (fichier .ics)"</a></p>
             })}
-            {event.report.clone().map(|report| view! {
-                <p><a href=report.url download="">{format!("Télécharger le rapport d'étude « {} » (PDF)", report.title)}</a></p>
-            })}
+            {event.report.clone().map(report_link)}
 
             <section aria-labelledby="presentation">
                 <h2 id="presentation">"Présentation"</h2>
@@ -164,6 +162,23 @@ fn EventDetails(event: EventPublic) -> impl IntoView {
             </section>
         </article>
     }
+}
+
+/// The study report of an event: its publication's page (`/publications/…`,
+/// another bundle: a full page load), or the file itself.
+pub fn report_link(report: ReportLink) -> impl IntoView {
+    let page = report.url.starts_with("/publications/");
+    let text = format!(
+        "{}« {} »{}",
+        if page {
+            "Rapport disponible : "
+        } else {
+            "Télécharger le rapport d'étude "
+        },
+        report.title,
+        if page { "" } else { " (PDF)" }
+    );
+    view! { <p><a href=report.url rel="external" download=(!page).then_some("")>{text}</a></p> }
 }
 
 /// One session's heading and programme.

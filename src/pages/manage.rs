@@ -212,9 +212,7 @@ fn Registration(initial: RegistrationView, token: String) -> impl IntoView {
                 </a></p>
                 <p class="hint">"Ce lien de connexion vous est personnel : ne le transférez pas."</p>
             })}
-            {report.map(|report| view! {
-                <p><a href=report.url download="">{format!("Télécharger le rapport d'étude « {} » (PDF)", report.title)}</a></p>
-            })}
+            {report.map(crate::pages::event::report_link)}
             <p><A href=format!("/evenements/{slug}")>"Page de l'événement"</A></p>
             <Show when=move || !ended && current.with(|v| v.status == RegistrationStatus::Confirmed)>
                 <p><a href=calendar.clone() download="">"Télécharger le fichier calendrier (.ics)"</a></p>
