@@ -133,11 +133,7 @@ pub fn plain_text(markdown: &str) -> String {
                 out.push("----------");
                 out.block();
             }
-            Event::Start(Tag::Paragraph) => {
-                if lists.is_empty() {
-                    out.block();
-                }
-            }
+            Event::Start(Tag::Paragraph) if lists.is_empty() => out.block(),
             Event::End(TagEnd::Paragraph) => {
                 if lists.is_empty() {
                     out.block();
@@ -270,9 +266,8 @@ impl Text {
     }
 
     fn newline(&mut self) {
-        if !self.at_line_start() {
-            self.text.push('\n');
-        } else if self.code {
+        // A code block keeps its blank lines.
+        if !self.at_line_start() || self.code {
             self.text.push('\n');
         }
     }
