@@ -6,7 +6,9 @@
 // reader's email carries both List-Unsubscribe headers and a link whose
 // page unsubscribes with its button. axe-core on the back-office page and
 // on the confirmation and unsubscribe pages, at 1280 and 320 px, with no
-// horizontal scroll.
+// horizontal scroll. From the publications catalogue, a newcomer's empty
+// sign-up gets a focused summary naming both fields, then a focused
+// confirmation and the email (the form axe-checked at both widths).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -112,3 +114,43 @@ test('a reader confirms, an organiser previews and sends an issue, the reader le
   await page.getByRole('heading', { level: 1, name: 'Désinscription faite' }).waitFor();
   await accessibleAtBothWidths(page, 'the unsubscribed page');
 });
+
+test('a newcomer signs up from the publications catalogue and is told so, errors first', async () => {
+  const page = await pages.newPage();
+  const reader = `lecteur-${Date.now().toString(36)}@exemple.fr`;
+  await page.goto(`${BASE}/publications`);
+  const form = page.locator('.lettre-inscription');
+  await form.getByRole('heading', { name: "Recevoir la lettre d'information" }).waitFor();
+
+  // Sent empty: a focused summary names both fields, each linked.
+  await form.getByRole('button', { name: "M'inscrire" }).click();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
+  const summary = await page.locator('.lettre-inscription .error-summary').textContent();
+  assert.match(summary, /Adresse e-mail : L'adresse e-mail est obligatoire/);
+  assert.match(summary, /Consentement : Cochez la case/);
+  await scopedAccessible(page, 'the sign-up form with its errors');
+
+  // The consent box is labelled by the whole sentence.
+  await form.getByLabel('Adresse e-mail (obligatoire)').fill(reader);
+  await form.getByRole('checkbox', { name: /J'accepte de recevoir par e-mail la lettre d'information de .+ je peux me désinscrire à tout moment/ }).check();
+  await form.getByRole('button', { name: "M'inscrire" }).click();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
+    && /Merci ! Si cette adresse n'est pas déjà inscrite/.test(document.activeElement.textContent));
+  await scopedAccessible(page, 'the sign-up form once sent');
+  await waitForEmail(reader, /Confirmez votre inscription/);
+});
+
+async function scopedAccessible(page, what) {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  for (const width of [1280, 320]) {
+    await page.setViewportSize({ width, height: 900 });
+    const results = await new AxeBuilder({ page }).include('.lettre-inscription')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    const found = results.violations.map((v) => `${v.id}: ${v.help}`);
+    assert.deepEqual(found, [], `axe-core violations on ${what} at ${width} px`);
+    const wide = await page.evaluate(() => [...document.querySelectorAll('.lettre-inscription *')]
+      .some((e) => e.getBoundingClientRect().right > window.innerWidth + 1));
+    assert.ok(!wide, `${what} fits ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
