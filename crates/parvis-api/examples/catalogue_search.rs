@@ -117,8 +117,8 @@ fn draft(n: usize) -> PublicationDraft {
         ),
         themes: themes.join("\n"),
         territories: place.to_owned(),
-        access: if n % 10 == 0 { "inscrits" } else { "public" }.to_owned(),
-        published: n % 50 != 0,
+        access: if n.is_multiple_of(10) { "inscrits" } else { "public" }.to_owned(),
+        published: !n.is_multiple_of(50),
         ..PublicationDraft::default()
     }
 }

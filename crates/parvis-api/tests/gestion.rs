@@ -89,8 +89,8 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         .to_string();
     // Routes about one publication ({publication}, {file}) name one of
     // centre-a's and its file.
-    let publication = parvis_core::publications::check_draft(
-        &parvis_core::publications::PublicationDraft {
+    let publication =
+        parvis_core::publications::check_draft(&parvis_core::publications::PublicationDraft {
             title: "Rapport A".into(),
             kind: "rapport_etude".into(),
             authors: "Centre A".into(),
@@ -98,9 +98,8 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
             summary: "Résumé.".into(),
             access: "public".into(),
             ..Default::default()
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     let publication_id = store
         .create_publication(centre_a.id, "rapport-a", &publication, chrono::Utc::now())
         .await

@@ -143,10 +143,8 @@ async fn view_of(
     let (answers, accessibility_needs) = state.store.answers_of(record.id).await?;
     // A confirmed registrant's report is its linked publication's file
     // (signed when reserved to registrants); others see the report's page.
-    let report = crate::store::publications::registrant_report(
-        &event,
-        record.status == Status::Confirmed,
-    );
+    let report =
+        crate::store::publications::registrant_report(&event, record.status == Status::Confirmed);
     Ok(RegistrationView {
         status: record.status.kind(),
         rank: match record.status {

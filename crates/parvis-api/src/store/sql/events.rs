@@ -9,7 +9,8 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
-    Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, RegistrationState, RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When,
+    Availability, Contact, EventFormat, EventKind, EventPublic, ProgrammeItem, RegistrationState,
+    RegistrationWindow, ReportLink, Seats, Session, Speaker, Track, Venue, When,
 };
 use parvis_core::editor::EventStatus;
 use parvis_core::questions::Question;
