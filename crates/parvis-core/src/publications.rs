@@ -486,10 +486,10 @@ pub fn check_draft(draft: &PublicationDraft) -> Result<CheckedPublication, Field
         fail("summary", "Indiquez un résumé de la publication.");
     }
     let accessible_url = draft.accessible_url.trim().to_owned();
-    if !accessible_url.is_empty()
-        && !(accessible_url.starts_with("https://") || accessible_url.starts_with("/"))
-        || accessible_url.starts_with("//")
-    {
+    let acceptable = accessible_url.is_empty()
+        || accessible_url.starts_with("https://")
+        || (accessible_url.starts_with('/') && !accessible_url.starts_with("//"));
+    if !acceptable {
         fail(
             "accessible_url",
             "L'adresse de la version accessible doit commencer par https:// ou /.",
