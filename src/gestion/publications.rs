@@ -696,7 +696,7 @@ fn Files(
                 }
                 view! {
                     <ul class="event-lines">{list.into_iter().map(|file| {
-                        let href = paths::file(&slug_for_links.get_value(), &file.id);
+                        let href = paths::managed_file(&organisation.get_value(), &slug_for_links.get_value(), &file.id);
                         let button_id = format!("supprimer-fichier-{}", file.id);
                         let hidden = format!(" le fichier « {} »", file.label);
                         let details = format!(" ({}) — {}", file.description(), file.name);

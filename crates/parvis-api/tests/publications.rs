@@ -856,12 +856,57 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     assert_eq!(mine.downloads[0].count, 1);
     assert_eq!(listed.len(), 2);
 
+    // Reserved, the file is refused to the public, but the organisers
+    // fetch it from the back-office, and that is no download.
+    let own_file = parvis_core::publications::paths::managed_file(
+        "centre-a",
+        "rapport-d-activite-2025",
+        &file.id,
+    );
+    let put = |access: &str| {
+        let mut draft = published.clone();
+        draft.access = access.to_owned();
+        serde_json::to_vec(&draft).unwrap()
+    };
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    let reply = request(&app, Method::PUT, &one, &json, put("inscrits"), &alice).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let refused = get(
+        &app,
+        &parvis_core::publications::paths::file("rapport-d-activite-2025", &file.id),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let own = app.get_as(&own_file, &alice).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.body.as_ref(), pdf.as_slice());
+    let listed = app
+        .get_as(&base, &alice)
+        .await
+        .read::<Vec<ManagedPublication>>();
+    let mine = listed
+        .iter()
+        .find(|m| m.publication.slug == "rapport-d-activite-2025")
+        .unwrap();
+    assert_eq!(mine.total_downloads, 1);
+    let reply = request(&app, Method::PUT, &one, &json, put("public"), &alice).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // The new-publication form's address is no publication's.
+    let mut reserved_slug = good.clone();
+    reserved_slug.slug = "nouvelle".into();
+    let reply = app
+        .post(&base, serde_json::to_value(&reserved_slug).unwrap(), &alice)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.json()["fields"]["slug"][0].is_string());
+
     // Another organisation's member sees none of it.
     for (method, uri) in [
         (Method::GET, one.clone()),
         (Method::PUT, one.clone()),
         (Method::DELETE, one.clone()),
         (Method::POST, format!("{upload}?nom=x.pdf")),
+        (Method::GET, own_file.clone()),
         (
             Method::DELETE,
             parvis_core::publications::paths::managed_file(

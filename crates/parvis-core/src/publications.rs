@@ -56,7 +56,8 @@ pub mod paths {
         format!("/api/gestion/organisations/{organisation}/publications/{slug}/fichiers")
     }
 
-    /// One uploaded file, back-office: `DELETE`.
+    /// One uploaded file, back-office: `GET` (whatever its access, not
+    /// counted as a download), `DELETE`.
     pub fn managed_file(organisation: &str, slug: &str, file: &str) -> String {
         format!("/api/gestion/organisations/{organisation}/publications/{slug}/fichiers/{file}")
     }
@@ -273,7 +274,11 @@ pub struct CatalogueQuery {
     #[serde(default, rename = "annee", skip_serializing_if = "Option::is_none")]
     pub year: Option<String>,
     /// An organisation's slug.
-    #[serde(default, rename = "organisation", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "organisation",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub organisation: Option<String>,
     /// 1-based page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

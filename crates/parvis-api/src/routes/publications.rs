@@ -80,6 +80,7 @@ pub fn table() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             route(Method::POST, FILES),
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         ),
+        (route(Method::GET, FILE), get(managed_download)),
         (route(Method::DELETE, FILE), delete(delete_file)),
         (route(Method::DELETE, ONE), delete(remove)),
     ]
@@ -404,19 +405,7 @@ async fn download(
     {
         return Ok(reserved_page(&record, &refusal));
     }
-    let mut response = state
-        .files
-        .serve(
-            &file.storage_key,
-            &Served {
-                name: &file.name,
-                size: file.size,
-                etag: &file.sha256,
-                content_type: "application/pdf",
-            },
-            &headers,
-        )
-        .await?;
+    let mut response = serve_file(&state, file, &method, &headers).await?;
     if record.fields.access == Access::Public {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
@@ -429,6 +418,30 @@ async fn download(
         detached(async move { store.count_download(id, &month).await }).await?;
     }
     Ok(response)
+}
+
+/// A stored file with its HTTP semantics; a HEAD only asks the store
+/// whether it is there, without starting to read it.
+async fn serve_file(
+    state: &AppState,
+    file: &FileRecord,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    state
+        .files
+        .serve_method(
+            &file.storage_key,
+            &Served {
+                name: &file.name,
+                size: file.size,
+                etag: &file.sha256,
+                content_type: "application/pdf",
+            },
+            method,
+            headers,
+        )
+        .await
 }
 
 // ---------------------------------------------------------------- back-office
@@ -532,6 +545,10 @@ async fn list(
     Ok(Json(out))
 }
 
+/// The back-office's address of the new-publication form
+/// (`…/publications/nouvelle`), which no publication may take.
+const RESERVED_SLUG: &str = "nouvelle";
+
 /// `POST …/publications`: a new publication, its address made from its
 /// title when none is given.
 async fn create(
@@ -552,7 +569,13 @@ async fn create(
         };
         std::iter::once(base.clone())
             .chain((2..=20).map(|n| format!("{base}-{n}")))
+            .filter(|slug| slug != RESERVED_SLUG)
             .collect()
+    } else if given == RESERVED_SLUG {
+        return Err(invalid(
+            "slug",
+            "L'adresse « nouvelle » est réservée : choisissez-en une autre.",
+        ));
     } else if is_slug(&given) && parvis_core::editor::slugify(&given) == given {
         vec![given]
     } else {
@@ -592,6 +615,26 @@ async fn create(
     .await?;
     let record = owned(&state, &membership, &slug).await?;
     Ok((StatusCode::CREATED, Json(managed(&state, &record).await?)))
+}
+
+/// `GET …/publications/{publication}/fichiers/{file}`: the organisation's
+/// own file, whatever its access and whether or not it is published, so
+/// organisers can check a reserved report; not counted as a download.
+async fn managed_download(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path((org, slug, file_id)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let membership = member_of(&state, &session, &org, false).await?;
+    let record = owned(&state, &membership, &slug).await?;
+    let file = record
+        .files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(|| AppError::NotFound("Ce fichier n'existe pas ou a été retiré.".to_owned()))?;
+    serve_file(&state, file, &method, &headers).await
 }
 
 /// `GET …/publications/{publication}`.
