@@ -23,8 +23,8 @@ pub mod components;
 pub mod feedback_form;
 pub mod form;
 pub mod gestion;
-pub mod lettre;
 pub mod layout;
+pub mod lettre;
 pub mod pages;
 pub mod publications;
 

@@ -117,7 +117,12 @@ fn draft(n: usize) -> PublicationDraft {
         ),
         themes: themes.join("\n"),
         territories: place.to_owned(),
-        access: if n.is_multiple_of(10) { "inscrits" } else { "public" }.to_owned(),
+        access: if n.is_multiple_of(10) {
+            "inscrits"
+        } else {
+            "public"
+        }
+        .to_owned(),
         published: !n.is_multiple_of(50),
         ..PublicationDraft::default()
     }
