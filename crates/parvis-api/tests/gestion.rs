@@ -121,6 +121,14 @@ async fn every_back_office_route_is_guarded(backend: Backend) {
         )
         .await
         .unwrap();
+    app.state
+        .files
+        .put(
+            &format!("publications/{publication_id}/fichier-a.pdf"),
+            bytes::Bytes::from_static(b"%PDF"),
+        )
+        .await
+        .unwrap();
     let routes = admin_routes();
     assert!(routes.iter().any(|r| r.guard == Guard::Member));
     assert!(routes.iter().any(|r| r.guard == Guard::Administrator));
