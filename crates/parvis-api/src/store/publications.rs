@@ -11,11 +11,12 @@
 use anyhow::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use parvis_core::api::ReportLink;
 use parvis_core::publications::{
     Access, CheckedPublication, Facets, MonthlyDownloads, PublicationKind, Publisher,
 };
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 
 /// The catalogue's filters, checked (`GET /api/publications`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -242,28 +243,27 @@ pub trait PublicationStore: Send + Sync {
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    mac(key, message).finalize().into_bytes().into()
 }
 
-/// The signature of a reserved file's link: HMAC-SHA256 over the
-/// publication's address, the file's id and the expiry (Unix seconds), in
-/// lower-case hex.
+/// The MAC of `message` under `key`, ready to finalise or verify.
+fn mac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes a key of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac
+}
+
+/// What a reserved file's link signs: the publication's address, the
+/// file's id and the expiry (Unix seconds).
+fn signed_message(slug: &str, file_id: &str, expires: i64) -> String {
+    format!("{slug}\n{file_id}\n{expires}")
+}
+
+/// The signature of a reserved file's link: HMAC-SHA256 of
+/// [`signed_message`], in lower-case hex.
 pub fn signature(key: &[u8], slug: &str, file_id: &str, expires: i64) -> String {
-    let message = format!("{slug}\n{file_id}\n{expires}");
-    hmac_sha256(key, message.as_bytes())
+    hmac_sha256(key, signed_message(slug, file_id, expires).as_bytes())
         .iter()
         .fold(String::with_capacity(64), |mut hex, byte| {
             use std::fmt::Write as _;
@@ -272,16 +272,26 @@ pub fn signature(key: &[u8], slug: &str, file_id: &str, expires: i64) -> String 
         })
 }
 
-/// Whether `given` is the signature, compared in a time that does not
-/// depend on where they differ.
+/// Whether `given` (hex) is the signature, checked by the `hmac` crate in
+/// a time that does not depend on where they differ.
 pub fn signature_matches(key: &[u8], slug: &str, file_id: &str, expires: i64, given: &str) -> bool {
-    let expected = signature(key, slug, file_id, expires);
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    let Some(given) = from_hex(given) else {
+        return false;
+    };
+    mac(key, signed_message(slug, file_id, expires).as_bytes())
+        .verify_slice(&given)
+        .is_ok()
+}
+
+/// Lower- or upper-case hex to bytes; `None` for anything else.
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// A file's address (`/api/publications/{slug}/fichiers/{id}`), signed
@@ -392,6 +402,25 @@ mod tests {
             "abc",
             1_800_000_000,
             &good[..63]
+        ));
+        // The same bytes written otherwise, or not hex at all, are refused.
+        let plus = format!("+{}", &good[1..]);
+        let garbage = "é".repeat(32);
+        for given in [plus.as_str(), garbage.as_str(), "", "zz"] {
+            assert!(!signature_matches(
+                &key,
+                "etude",
+                "abc",
+                1_800_000_000,
+                given
+            ));
+        }
+        assert!(signature_matches(
+            &key,
+            "etude",
+            "abc",
+            1_800_000_000,
+            &good.to_uppercase()
         ));
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         assert_eq!(
