@@ -109,56 +109,25 @@ pub fn build_app(root: &Path) -> Result<()> {
         .env("PATH", tool_path(root))
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
         .current_dir(root))?;
-    // The back-office is a build of its own, under /gestion/: the public
-    // first visit never downloads it. (After the public build, which empties
-    // dist/.)
-    sh(Command::new("trunk")
-        .args([
-            "build",
-            "--release=true",
-            "--offline=true",
-            "--dist",
-            "dist/gestion",
-            "--public-url",
-            "/gestion/",
-            "gestion.html",
-        ])
-        .env("PATH", tool_path(root))
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
-        .current_dir(root))?;
-    // The participants' feedback page (`/avis/{token}`), a build of its own
-    // too; its files share the prefix (`/avis/avis-<hash>.js`), which the
-    // shell tells from tokens by their dot.
-    sh(Command::new("trunk")
-        .args([
-            "build",
-            "--release=true",
-            "--offline=true",
-            "--dist",
-            "dist/avis",
-            "--public-url",
-            "/avis/",
-            "avis.html",
-        ])
-        .env("PATH", tool_path(root))
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
-        .current_dir(root))?;
-    // The publications catalogue (`/publications`, `/publications/{slug}`),
-    // a build of its own as well, its files under the same prefix.
-    sh(Command::new("trunk")
-        .args([
-            "build",
-            "--release=true",
-            "--offline=true",
-            "--dist",
-            "dist/publications",
-            "--public-url",
-            "/publications/",
-            "publications.html",
-        ])
-        .env("PATH", tool_path(root))
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
-        .current_dir(root))?;
+    // The other pages are builds of their own, each under its prefix, so
+    // the public first visit never downloads them (built after the public
+    // app, which empties dist/): the back-office (/gestion/), the
+    // participants' feedback page (/avis/{token}) and the publications
+    // catalogue (/publications, /publications/{slug}). The files of the last
+    // two share their pages' prefix (`/avis/avis-<hash>.js`), which the shell
+    // tells from tokens and slugs by their dot.
+    for (dist, public_url, entry) in [
+        ("dist/gestion", "/gestion/", "gestion.html"),
+        ("dist/avis", "/avis/", "avis.html"),
+        ("dist/publications", "/publications/", "publications.html"),
+    ] {
+        sh(Command::new("trunk")
+            .args(["build", "--release=true", "--offline=true", "--dist", dist])
+            .args(["--public-url", public_url, entry])
+            .env("PATH", tool_path(root))
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
+            .current_dir(root))?;
+    }
     compress::precompress(&root.join("dist"))
 }
 
