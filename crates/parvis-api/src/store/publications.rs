@@ -285,7 +285,7 @@ pub fn signature_matches(key: &[u8], slug: &str, file_id: &str, expires: i64, gi
 
 /// Lower- or upper-case hex to bytes; `None` for anything else.
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
