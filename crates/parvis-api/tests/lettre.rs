@@ -534,6 +534,16 @@ async fn an_issue_reaches_confirmed_subscribers_who_leave_in_one_click(backend: 
     app.sign_up("centre-a", "anne@ville.example.fr").await;
     assert_eq!(app.queued_to("anne@ville.example.fr").await.len(), 1);
 
+    // Sign-ups never confirmed are forgotten once their links have expired;
+    // confirmed and unsubscribed addresses stay.
+    let later = chrono::Utc::now()
+        + chrono::Duration::days(parvis_api::store::lettre::CONFIRMATION_DAYS + 1);
+    app.state.store.purge_expired(later).await.unwrap();
+    let overview: Value = app.get_as(lettre("centre-a", ""), &organiser).await.read();
+    assert_eq!(overview["subscribers"]["pending"], 0);
+    assert_eq!(overview["subscribers"]["confirmed"], 1);
+    assert_eq!(overview["subscribers"]["unsubscribed"], 1);
+
     let organisation = app
         .state
         .store

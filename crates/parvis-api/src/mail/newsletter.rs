@@ -11,8 +11,7 @@ use super::compose::host_of;
 use crate::outbox::OutgoingEmail;
 use crate::token;
 
-/// Days a confirmation link works.
-pub const CONFIRMATION_DAYS: i64 = 7;
+pub use crate::store::lettre::CONFIRMATION_DAYS;
 
 /// Who sends an organisation's newsletter.
 #[derive(Debug, Clone)]

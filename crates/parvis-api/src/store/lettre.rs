@@ -20,6 +20,10 @@ pub const ISSUE_NOTICE: &str = "lettre";
 /// The notice name of a confirmation email in the outbox.
 pub const CONFIRMATION_NOTICE: &str = "lettre_confirmation";
 
+/// Days a confirmation link works; the jobs' purge then forgets an address
+/// left unconfirmed.
+pub const CONFIRMATION_DAYS: i64 = 7;
+
 /// A sign-up to store.
 #[derive(Debug, Clone)]
 pub struct NewSignUp<'a> {

@@ -121,7 +121,28 @@ impl SqlStore {
             .with_context(|| format!("failed to forget old {table}"))?
             .rows_affected();
         }
-        Ok(tokens + clients + invitations)
+        // Newsletter sign-ups never confirmed, once their last link has
+        // expired (confirmed and unsubscribed addresses stay: the latter so
+        // that nobody writes to them again).
+        let stale =
+            timestamp(now - chrono::Duration::days(crate::store::lettre::CONFIRMATION_DAYS));
+        let confirmations =
+            sqlx::query(&self.q("DELETE FROM newsletter_confirmations WHERE created_at <= ?"))
+                .bind(&stale)
+                .execute(&self.pool)
+                .await
+                .context("failed to forget expired newsletter confirmations")?
+                .rows_affected();
+        let sign_ups = sqlx::query(&self.q(
+            "DELETE FROM newsletter_subscribers WHERE confirmed_at IS NULL AND created_at <= ? \
+             AND id NOT IN (SELECT subscriber_id FROM newsletter_confirmations)",
+        ))
+        .bind(&stale)
+        .execute(&self.pool)
+        .await
+        .context("failed to forget unconfirmed newsletter sign-ups")?
+        .rows_affected();
+        Ok(tokens + clients + invitations + confirmations + sign_ups)
     }
 
     pub(super) async fn stats_sql(&self) -> Result<StoreStats> {
