@@ -288,6 +288,7 @@ fn document(
 <nav aria-label=\"Menu principal\">
 <ul>
 <li><a href=\"/\">Agenda</a></li>
+<li><a href=\"/publications\">Publications</a></li>
 </ul>
 </nav>
 </div>
@@ -434,7 +435,12 @@ personnelle ;</li>
 <li>établir le bilan chiffré de participation aux événements (nombre d'inscrit·es, types de \
 structures) ;</li>
 <li>protéger le service contre les abus (inscriptions en masse, codes d'invitation essayés au \
-hasard).</li>
+hasard) ;</li>
+<li>si vous y êtes invité·e, recueillir votre avis sur un événement (questionnaire facultatif ; \
+en mode anonyme, vos réponses ne sont liées à personne) ;</li>
+<li>si vous vous y inscrivez, vous envoyer la lettre d'information de l'organisation choisie, \
+après confirmation de votre adresse ; cet envoi repose sur votre consentement, que vous retirez \
+à tout moment par le lien de désinscription de chaque lettre.</li>
 </ul>
 <h2>Base légale</h2>
 {basis}
@@ -459,6 +465,11 @@ d'inscription ; elle n'est gardée que dans la mémoire du serveur, le temps de 
 Une empreinte de cette adresse (un condensat, qui reste une donnée personnelle) est enregistrée \
 deux heures au plus, pour plafonner le nombre d'inscriptions faites depuis une même adresse. \
 Les journaux ordinaires de Parvis ne contiennent pas votre adresse IP.</li>
+<li>lettre d'information : votre adresse électronique, la phrase de consentement affichée, les \
+dates de votre consentement, de votre confirmation et, le cas échéant, de votre \
+désinscription ;</li>
+<li>les téléchargements de publications sont comptés par mois, sans rien enregistrer sur la \
+personne qui télécharge.</li>
 </ul>
 <h2>Destinataires</h2>
 <p>Seules les personnes chargées de l'organisation des événements chez l'éditeur du site ont \
@@ -474,6 +485,9 @@ cédées.</p>
 <li>Le texte des courriels, qui contient votre lien personnel, est effacé dès leur envoi ; \
 l'adresse du destinataire et l'objet restent liés à l'inscription.</li>
 <li>L'empreinte de votre adresse IP est effacée au bout de deux heures.</li>
+<li>Une inscription à la lettre d'information qui n'est pas confirmée est effacée au bout de \
+{newsletter_days} jours ; une adresse désinscrite est gardée avec la date de sa désinscription, \
+pour ne plus lui écrire.</li>
 </ul>
 <h2>Vos droits</h2>
 <p>Vous disposez des droits suivants sur vos données :</p>
@@ -516,6 +530,7 @@ votre navigateur charge vient de ce site.</p>
         card = publisher_card(settings),
         host = value(settings.host_name.as_deref()),
         location = value(settings.host_location.as_deref()),
+        newsletter_days = crate::mail::newsletter::CONFIRMATION_DAYS,
     )
 }
 
@@ -622,6 +637,10 @@ horizontal).</li>
 <li>Formulaire d'inscription</li>
 <li>Confirmation d'inscription</li>
 <li>Page personnelle « Mon inscription »</li>
+<li><a href=\"/publications\">Catalogue des publications</a></li>
+<li>Page d'une publication</li>
+<li>Questionnaire d'avis</li>
+<li>Confirmation et désinscription de la lettre d'information</li>
 <li><a href=\"{MENTIONS_PATH}\">Mentions légales</a></li>
 <li><a href=\"{PRIVACY_PATH}\">Données personnelles</a></li>
 <li><a href=\"{ACCESSIBILITY_PATH}\">Déclaration d'accessibilité</a></li>

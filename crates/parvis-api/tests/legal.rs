@@ -345,6 +345,13 @@ async fn the_privacy_notice_follows_the_legal_basis_and_the_retention_settings()
     assert!(html.contains("CNIL"));
     assert!(html.contains("ne dépose aucun cookie"));
     assert!(html.contains("Lieu d'hébergement des données : France"));
+    // The newsletter and the download counts are said, with the purge.
+    assert!(html.contains("lettre d'information de l'organisation choisie"));
+    assert!(html.contains(&format!(
+        "n'est pas confirmée est effacée au bout de {} jours",
+        parvis_api::store::lettre::CONFIRMATION_DAYS
+    )));
+    assert!(html.contains("sans rien enregistrer sur la personne qui télécharge"));
 
     let public = app(&with(&[("PARVIS_LEGAL_BASIS", "mission-interet-public")])).await;
     let html = public.get("/donnees-personnelles").await.text;
