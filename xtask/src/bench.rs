@@ -224,6 +224,12 @@ fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
     let index = connection.request_with("GET", "/", None, &accept)?;
     // The page as text, to find the files it names (not counted).
     let page = connection.request("GET", "/", None)?.body;
+    // Feeds announced in the head (`<link rel="alternate">`) are for feed
+    // readers: a browser does not download them.
+    let page: String = page
+        .split_inclusive('>')
+        .filter(|tag| !(tag.contains("<link") && tag.contains("rel=\"alternate\"")))
+        .collect();
     let mut paths: Vec<String> = Vec::new();
     for attribute in ["href=\"", "src=\"", "from '", "module_or_path: '"] {
         for piece in page.split(attribute).skip(1) {
@@ -234,9 +240,11 @@ fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
             }
         }
     }
+    // The agenda's API call, once even when the page preloads it (the
+    // browser then reuses the preloaded answer).
+    paths.push("/api/events".to_owned());
     paths.sort();
     paths.dedup();
-    paths.push("/api/events".to_owned());
     let mut total = index.wire;
     println!("{:<48} {:>8.1} Ko", "/", kb(index.wire));
     for path in &paths {
