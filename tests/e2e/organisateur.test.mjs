@@ -87,6 +87,10 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
     assert.fail(`not saved: ${await page.locator('.error-summary').textContent()}`);
   });
   await page.waitForURL(new RegExp(`/evenements/${SLUG}/modifier\\?cree=1$`));
+  // The editor announces the draft and moves the focus to that message once
+  // the saved event is loaded; a key pressed before would be taken from the
+  // link, so the test waits for the focus as a keyboard user would.
+  await page.waitForFunction(() => document.activeElement?.textContent?.includes('enregistré comme brouillon'));
   await page.getByRole('link', { name: "Vue d'ensemble" }).press('Enter');
   await page.getByRole('button', { name: "Publier sur l'agenda" }).press('Enter');
   await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est publié"));
