@@ -4,11 +4,18 @@
 //! - The agenda's first visit: bytes on the wire, then the time to first
 //!   paint and to the agenda in Chromium throttled to slow 4G with a CPU
 //!   four times slower (`tests/perf/slow-4g.mjs`).
-//! - Throughput and p50/p99 latency of `GET /api/events` and of
-//!   `POST .../registrations` (distinct emails) against a release build of the
-//!   endpoint on loopback, on SQLite and on PostgreSQL side by side. The load
-//!   generator is bounded: a fixed number of connections for a fixed
-//!   duration, then it stops.
+//! - The machine's ceilings, with the same load generator (the
+//!   `ceiling_server` example): axum answering a constant, and axum writing
+//!   one SQLite row with one commit per request.
+//! - Throughput and p50/p99 latency of `GET /api/events` (agenda) and
+//!   `GET /api/events/{slug}` (event page), sent as a browser sends them
+//!   (`Accept-Encoding: br, gzip`), and of `POST .../registrations` (distinct
+//!   emails) against a release build of the endpoint on loopback, on SQLite
+//!   and on PostgreSQL side by side, each beside its ratio to the ceiling and
+//!   its target. The load generator is bounded: a fixed number of
+//!   connections for a fixed duration, then it stops. After the loads: the
+//!   server's peak resident memory, and the registration batches' size
+//!   distribution the server logs when it stops.
 //! - The same with one registration in five on a full workshop (waiting
 //!   list), and the reminder job over 10,000 registrations.
 //! - Throughput and p50/p99 latency of feedback answers
@@ -88,6 +95,11 @@ pub fn all(root: &Path) -> Result<()> {
     let duration = Duration::from_secs(5);
     let connections = 16;
     println!(
+        "\n== Plafonds de cette machine (même générateur de charge : {connections} connexions, {} s) ==",
+        duration.as_secs()
+    );
+    let ceilings = ceilings(root, connections, duration)?;
+    println!(
         "\n== Endpoint (release, loopback, {connections} connexions, {} s par mesure) ==",
         duration.as_secs()
     );
@@ -101,11 +113,18 @@ pub fn all(root: &Path) -> Result<()> {
         if data.exists() {
             std::fs::remove_dir_all(&data)?;
         }
-        let server = Server::start(&binary, &data, None, database_url.as_deref(), true)?;
-        let get = load(server.addr, connections, duration, |_| {
+        let server = Server::start_logged(&binary, &[], &data, database_url.as_deref())?;
+        // Reads as a browser sends them, accepting compressed answers.
+        let get = load_with(server.addr, connections, duration, BROWSER, |_| {
             ("GET", "/api/events".to_owned(), None)
         })?;
-        get.print(&format!("{name:<10} GET /api/events"));
+        get.print(&format!("{name:<10} GET /api/events (agenda)"));
+        get.against(&ceilings.hello, "≥ 20 000 req/s, p99 ≤ 5 ms");
+        let page = load_with(server.addr, connections, duration, BROWSER, |_| {
+            ("GET", format!("/api/events/{WEBINAR}"), None)
+        })?;
+        page.print(&format!("{name:<10} GET /api/events/{{slug}} (page)"));
+        page.against(&ceilings.hello, "≥ 20 000 req/s, p99 ≤ 5 ms");
         let counter = Arc::new(AtomicU64::new(0));
         let post = load(server.addr, connections, duration, move |_| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -120,6 +139,14 @@ pub fn all(root: &Path) -> Result<()> {
         post.print(&format!(
             "{name:<10} POST /api/events/{{slug}}/registrations"
         ));
+        post.against(
+            &ceilings.insert,
+            if name == "SQLite" {
+                "≥ 5 000/s, p99 ≤ 20 ms"
+            } else {
+                "≥ 2 000/s, p99 ≤ 20 ms"
+            },
+        );
         // One registration in five goes to a workshop that is full after
         // its first 8 seats: the waiting-list path.
         let counter = Arc::new(AtomicU64::new(0));
@@ -169,6 +196,23 @@ pub fn all(root: &Path) -> Result<()> {
                 tokens.len()
             );
         }
+        match server.peak_rss_mb() {
+            Some(mb) => println!(
+                "{name:<10} mémoire résidente maximale du serveur : {mb:.1} Mo (budget ≤ 64 Mo)"
+            ),
+            None => println!("{name:<10} mémoire résidente : illisible"),
+        }
+        let log = server.stop()?;
+        match log.lines().rfind(|l| l.contains("registration batches:")) {
+            Some(line) => println!(
+                "{name:<10} lots d'inscriptions (validation groupée) : {}",
+                line.split("registration batches:")
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim()
+            ),
+            None => println!("{name:<10} lots d'inscriptions : aucune statistique dans le journal"),
+        }
     }
     println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");
     example("reminder_job", "parvis_bench_rappels", postgres.as_ref())?;
@@ -213,6 +257,54 @@ pub fn all(root: &Path) -> Result<()> {
         std::fs::metadata(&lambda)?.len() as f64 / 1e6
     );
     Ok(())
+}
+
+/// Request headers of a browser's API calls.
+const BROWSER: &[(&str, &str)] = &[("Accept-Encoding", "br, gzip")];
+
+/// The machine's own limits, measured with the same load generator.
+struct Ceilings {
+    hello: Figures,
+    insert: Figures,
+}
+
+/// Starts the `ceiling_server` example twice: axum answering a constant,
+/// then axum writing one SQLite row per request with a commit each.
+fn ceilings(root: &Path, connections: usize, duration: Duration) -> Result<Ceilings> {
+    sh(cargo().args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "parvis-api",
+        "--example",
+        "ceiling_server",
+    ]))?;
+    let binary = root.join("target/release/examples/ceiling_server");
+    let data = root.join("target/bench-data-ceiling");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let server = Server::start_logged(&binary, &["hello"], &data, None)?;
+    let hello = load(server.addr, connections, duration, |_| {
+        ("GET", "/hello".to_owned(), None)
+    })?;
+    hello.print("axum « hello » (plafond des lectures)");
+    drop(server);
+    let server = Server::start_logged(&binary, &["insert"], &data, None)?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let insert = load(server.addr, connections, duration, move |_| {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        (
+            "POST",
+            "/insert".to_owned(),
+            Some(format!(
+                r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"plafond-{n}@exemple.fr"}}"#
+            )),
+        )
+    })?;
+    insert.print("axum + SQLite, 1 INSERT et 1 commit par requête");
+    Ok(Ceilings { hello, insert })
 }
 
 /// What a browser downloads on a first visit of the agenda: the page, each
@@ -424,12 +516,39 @@ impl Figures {
     }
 }
 
+impl Figures {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The ratio to a ceiling measured in the same run, and the target.
+    fn against(&self, ceiling: &Figures, target: &str) {
+        println!(
+            "{:<52} {:>8.2} × le plafond   (cible : {target})",
+            "",
+            self.rate() / ceiling.rate()
+        );
+    }
+}
+
 type RequestFn = dyn Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync;
 
 fn load(
     addr: std::net::SocketAddr,
     connections: usize,
     duration: Duration,
+    make: impl Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
+) -> Result<Figures> {
+    load_with(addr, connections, duration, &[], make)
+}
+
+/// The load generator: `connections` keep-alive connections, each sending
+/// the request `make` builds, one after the other, until `duration` ends.
+fn load_with(
+    addr: std::net::SocketAddr,
+    connections: usize,
+    duration: Duration,
+    headers: &'static [(&'static str, &'static str)],
     make: impl Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
 ) -> Result<Figures> {
     let make: Arc<RequestFn> = Arc::new(make);
@@ -445,7 +564,8 @@ fn load(
                 while Instant::now() < deadline {
                     let (method, path, body) = make(worker);
                     let sent = Instant::now();
-                    let response = connection.request(method, &path, body.as_deref())?;
+                    let response =
+                        connection.request_with(method, &path, body.as_deref(), headers)?;
                     latencies.push(sent.elapsed());
                     if !(200..300).contains(&response.status) {
                         errors += 1;

@@ -15,6 +15,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its logs go, when kept.
+    log: Option<std::path::PathBuf>,
 }
 
 /// A port nobody listens on right now.
@@ -31,9 +33,33 @@ impl Server {
         database_url: Option<&str>,
         quiet: bool,
     ) -> Result<Self> {
+        Self::launch(binary, &[], data_dir, app_dir, database_url, quiet, false)
+    }
+
+    /// Same, with arguments, its logs kept in `data_dir/server.log` (read
+    /// back by [`Server::stop`]).
+    pub fn start_logged(
+        binary: &Path,
+        args: &[&str],
+        data_dir: &Path,
+        database_url: Option<&str>,
+    ) -> Result<Self> {
+        Self::launch(binary, args, data_dir, None, database_url, true, true)
+    }
+
+    fn launch(
+        binary: &Path,
+        args: &[&str],
+        data_dir: &Path,
+        app_dir: Option<&Path>,
+        database_url: Option<&str>,
+        quiet: bool,
+        keep_log: bool,
+    ) -> Result<Self> {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
         let mut command = Command::new(binary);
         command
+            .args(args)
             .env("PARVIS_ADDR", addr.to_string())
             .env("PARVIS_DATA_DIR", data_dir)
             .env("PARVIS_PUBLIC_URL", format!("http://{addr}"))
@@ -50,11 +76,21 @@ impl Server {
             Some(url) => command.env("PARVIS_DATABASE_URL", url),
             None => command.env_remove("PARVIS_DATABASE_URL"),
         };
-        if quiet {
-            command.stdout(Stdio::null());
-        }
+        let log = if keep_log {
+            std::fs::create_dir_all(data_dir)?;
+            let path = data_dir.join("server.log");
+            command
+                .env("NO_COLOR", "1")
+                .stdout(std::fs::File::create(&path)?);
+            Some(path)
+        } else {
+            if quiet {
+                command.stdout(Stdio::null());
+            }
+            None
+        };
         let child = command.spawn()?;
-        let mut server = Self { child, addr };
+        let mut server = Self { child, addr, log };
         server.wait_healthy(Duration::from_secs(30))?;
         Ok(server)
     }
@@ -73,6 +109,36 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         bail!("the endpoint did not answer within {limit:?}")
+    }
+}
+
+impl Server {
+    /// The most memory the process has held so far (`VmHWM`), in MB.
+    pub fn peak_rss_mb(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1000.0)
+    }
+
+    /// Asks the process to stop as a service manager does (SIGTERM), waits
+    /// for it, and returns its kept logs.
+    pub fn stop(mut self) -> Result<String> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while self.child.try_wait()?.is_none() {
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(match &self.log {
+            Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
+            None => String::new(),
+        })
     }
 }
 
