@@ -249,10 +249,12 @@ pub fn all(root: &Path) -> Result<()> {
     );
     cold_start(&binary, &root.join("target/bench-data-sqlite"))?;
 
-    println!("\n== Fonction Lambda (cargo lambda build --release --compiler cargo) ==");
+    println!(
+        "\n== Fonction Lambda (cargo lambda build --profile lambda-release --compiler cargo) =="
+    );
     let lambda = lambda::build(root)?;
     println!(
-        "{:<40} {:>8.1} Mo",
+        "{:<40} {:>8.1} Mo (budget ≤ 8 Mo)",
         "bootstrap (parvis-lambda)",
         std::fs::metadata(&lambda)?.len() as f64 / 1e6
     );

@@ -129,14 +129,17 @@ fn invoke(port: &str, event: &Path, limit: Duration) -> Result<String> {
     }
 }
 
-/// Builds the release function as Lambda deploys it; returns the binary's path.
+/// Builds the function as Lambda deploys it (the size-optimised
+/// `lambda-release` profile); returns the binary's path.
 pub fn build(root: &Path) -> Result<std::path::PathBuf> {
     ensure_cargo_lambda()?;
     sh(cargo()
         .args([
             "lambda",
             "build",
-            "--release",
+            // Built for size: see `[profile.lambda-release]` in Cargo.toml.
+            "--profile",
+            "lambda-release",
             "--compiler",
             "cargo",
             "-p",
