@@ -226,6 +226,10 @@ fn route_of(request: &Request) -> String {
 
 /// Wraps a finished router with the layers every answer gets.
 pub fn finish(router: Router, state: &AppState, script_hashes: &[String]) -> Router {
+    let router = router.layer(middleware::from_fn_with_state(
+        state.snapshot.clone(),
+        crate::snapshot::track_writes,
+    ));
     layers(router, state.is_https(), state.body_timeout, script_hashes)
 }
 

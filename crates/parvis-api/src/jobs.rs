@@ -42,6 +42,7 @@ pub async fn run_once(state: &AppState) -> Result<JobReport> {
 pub async fn run_at(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<JobReport> {
     let compose = crate::mail::composer(state.public_url.clone(), move || now);
     let released = state.store.release_expired_holds(&compose, now).await?;
+    state.snapshot.bump();
     let reminders = state.store.queue_due_reminders(&compose, now).await?;
     let feedback = crate::routes::avis::run_due(state, now).await?;
     let purged = state.store.purge_expired(now).await?;

@@ -46,6 +46,7 @@ pub mod routes;
 pub mod seed;
 pub mod serve;
 pub mod shell;
+pub mod snapshot;
 pub mod store;
 pub mod telemetry;
 pub mod token;
@@ -139,6 +140,8 @@ pub struct AppState {
     pub legal: Arc<config::LegalSettings>,
     /// Uploaded files: a local directory or an S3-compatible bucket.
     pub files: Arc<files::Files>,
+    /// The public event documents, served from memory (see [`snapshot`]).
+    pub snapshot: Arc<snapshot::Snapshot>,
 }
 
 impl AppState {
@@ -170,6 +173,7 @@ impl AppState {
             body_timeout: config.body_timeout,
             legal: Arc::new(config.legal.clone()),
             files: Arc::new(files),
+            snapshot: Arc::new(snapshot::Snapshot::new()),
         })
     }
 

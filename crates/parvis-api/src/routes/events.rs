@@ -2,8 +2,8 @@
 //! calendar file.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -71,8 +71,9 @@ pub fn summary(event: &EventPublic, now: DateTime<Utc>) -> EventSummary {
 #[tracing::instrument(skip(state))]
 async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<EventSummary>>, AppError> {
+) -> Result<Response, AppError> {
     let Query(query) = query?;
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
@@ -100,6 +101,14 @@ async fn list(
         terms: search_terms(query.q.as_deref())?,
         organisation,
     };
+    // The whole agenda, the app's first read, comes from the snapshot.
+    if filter.when.is_none()
+        && filter.kind.is_none()
+        && filter.terms.is_empty()
+        && filter.organisation.is_none()
+    {
+        return Ok(state.snapshot.agenda(&state.store).await?.answer(&headers));
+    }
     let now = Utc::now();
     let events = state.store.list_events(&filter, now).await?;
     Ok(Json(
@@ -107,8 +116,9 @@ async fn list(
             .into_iter()
             // The store computed where registration stands at `now`.
             .map(|event| summary(&event, now))
-            .collect(),
-    ))
+            .collect::<Vec<EventSummary>>(),
+    )
+    .into_response())
 }
 
 /// The words to look for, once the search is known to be of a reasonable
@@ -143,12 +153,12 @@ pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError>
 #[tracing::instrument(skip(state))]
 async fn show(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(slug): Path<String>,
-) -> Result<Json<EventPublic>, AppError> {
-    // Without a report of its own, the page links to its publication's.
-    Ok(Json(crate::store::publications::public_page(
-        find(&state, &slug).await?,
-    )))
+) -> Result<Response, AppError> {
+    // From the snapshot (see `crate::snapshot`), built by `find` and
+    // `public_page`.
+    Ok(state.snapshot.page(&state, &slug).await?.answer(&headers))
 }
 
 #[tracing::instrument(skip(state))]

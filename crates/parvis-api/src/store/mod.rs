@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod lettre;
 pub mod publications;
 pub mod registrants;
+pub mod snapshot;
 pub mod sql;
 
 use std::collections::BTreeMap;
@@ -312,6 +313,7 @@ pub trait Store:
     + lettre::NewsletterStore
     + publications::PublicationStore
     + feeds::FeedStore
+    + snapshot::ReadVersionStore
     + Send
     + Sync
 {

@@ -36,8 +36,8 @@ pub struct App {
     pub router: Router,
     /// The store's dialect, for SQL written by a test.
     pub dialect: Dialect,
-    /// Where the database is, for [`App::pool`].
-    database_url: String,
+    /// Where the database is, for [`App::pool`] (and a second replica).
+    pub database_url: String,
     pool: OnceCell<AnyPool>,
 }
 

@@ -80,6 +80,7 @@ mod publications;
 mod registrants;
 mod registrations;
 mod seats;
+mod snapshot;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
