@@ -138,3 +138,19 @@ pub fn test_tools(root: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Version of twiggy, the wasm size profiler the bench runs.
+const TWIGGY_VERSION: &str = "0.8.0";
+
+/// Installs twiggy from crates.io when missing; returns its command name.
+pub fn twiggy(root: &Path) -> Result<Command> {
+    let path = tool_path(root);
+    let version =
+        output(Command::new("twiggy").arg("--version").env("PATH", &path)).unwrap_or_default();
+    if !version.contains(TWIGGY_VERSION) {
+        sh(cargo().args(["install", "twiggy", "--version", TWIGGY_VERSION, "--locked"]))?;
+    }
+    let mut command = Command::new("twiggy");
+    command.env("PATH", path);
+    Ok(command)
+}
