@@ -126,9 +126,21 @@ async fn main() -> Result<()> {
     if app_dir.is_none() {
         println!("Aucune application construite trouvée (dist/) : seule l'API /api est servie.");
     }
-    serve::serve(listener, app, serve::Limits::from_config(&config), async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    // Ctrl-C, or SIGTERM as a service manager (or the bench) sends it.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    serve::serve(
+        listener,
+        app,
+        serve::Limits::from_config(&config),
+        async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        },
+    )
     .await
-    .context("the server stopped with an error")
+    .context("the server stopped with an error")?;
+    parvis_api::store::sql::log_batch_stats();
+    Ok(())
 }

@@ -66,6 +66,7 @@ macro_rules! retrying {
 // (macros are in scope from their definition on).
 mod accounts;
 mod attendance;
+mod batch;
 mod desk;
 mod editor;
 mod events;
@@ -80,6 +81,8 @@ mod publications;
 mod registrants;
 mod registrations;
 mod seats;
+
+pub use batch::{BatchStats, batch_stats, log_batch_stats};
 mod snapshot;
 
 /// Which database is behind the pool.
@@ -122,6 +125,9 @@ pub struct SqlStore {
     dialect: Dialect,
     /// How long personal links keep working after their event ends.
     token_retention: chrono::Duration,
+    /// Registrations share transactions (group commit, `batch.rs`).
+    batch_registrations: bool,
+    batcher: std::sync::Arc<batch::Batcher>,
 }
 
 impl SqlStore {
@@ -218,6 +224,9 @@ impl SqlStore {
             pool,
             dialect,
             token_retention: chrono::Duration::days(90),
+            batch_registrations: dialect == Dialect::Sqlite
+                || std::env::var("PARVIS_BATCH_PG").is_ok_and(|v| v == "1"),
+            batcher: std::sync::Arc::default(),
         })
     }
 
@@ -345,7 +354,8 @@ impl super::Store for SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Registered> {
-        retrying!(self.register_once(event, registration, token, origin, compose, now))
+        self.register_sql(event, registration, token, origin, compose, now)
+            .await
     }
 
     async fn slug_of(&self, event_id: i64) -> Result<Option<String>> {

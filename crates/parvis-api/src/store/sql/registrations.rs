@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use parvis_core::api::RegistrationStatus;
 use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Acquire, Row};
 
 use super::seats::{hold_until, queue_key, quota_keys, seated, wish};
-use super::{SqlStore, Tx, decode_json};
+use super::{Dialect, SqlStore, Tx, batch, decode_json};
 use crate::store::{
     AddressConfirmed, Changed, Compose, EventRecord, MAX_RESENDS_PER_DAY, Notice, NoticeKind,
     Origin, RESENT, RegisterOutcome, Registered, RegistrationRecord, Status, timestamp,
@@ -145,9 +145,160 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// Begins a transaction that writes: on SQLite with `BEGIN IMMEDIATE`,
+    /// so it takes the write lock at once and never has to upgrade a read
+    /// lock (which fails at once instead of waiting).
+    pub(super) async fn begin_write(&self) -> Result<Tx<'static>> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+        .context("failed to begin a transaction")
+    }
+
+    /// Stores a registration (see [`crate::store::Store::register`]): in
+    /// the open batch of registrations (group commit, see `batch.rs`), or
+    /// in a transaction of its own where batches are off; run again
+    /// (three times at most) when the database lost a race or the batch
+    /// was given up.
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn register_once(
+    pub(super) async fn register_sql(
         &self,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        origin: &Origin,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Registered> {
+        let mut attempt = 0;
+        let mut interrupted = 0;
+        loop {
+            let result = if self.batch_registrations {
+                self.register_batched(event, registration, token, origin, compose, now)
+                    .await
+            } else {
+                self.register_alone(event, registration, token, origin, compose, now)
+                    .await
+            };
+            match result {
+                // Another registration of the batch was given up by its
+                // caller: this one did nothing wrong.
+                Err(error) if interrupted < 20 && batch::interrupted(&error) => {
+                    interrupted += 1;
+                }
+                Err(error)
+                    if attempt < 3
+                        && (super::is_retryable(&error) || batch::worth_retrying(&error)) =>
+                {
+                    attempt += 1;
+                    tracing::debug!(
+                        attempt,
+                        error = format!("{error:#}"),
+                        "registration retried"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                }
+                other => break other,
+            }
+        }
+    }
+
+    /// One registration in the open batch: its work in a savepoint of the
+    /// batch's transaction (rolled back alone when it is refused or fails),
+    /// its answer once the batch has committed.
+    #[allow(clippy::too_many_arguments)]
+    async fn register_batched(
+        &self,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        origin: &Origin,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Registered> {
+        let mut member = self.batcher.join(&self.pool, self.dialect).await?;
+        // An error on the savepoint itself returns early and drops the
+        // member, which gives the whole batch up (its members run again).
+        let outcome = {
+            let mut savepoint = member
+                .tx()
+                .begin()
+                .await
+                .context("failed to open a registration's savepoint")?;
+            match self
+                .register_in(
+                    &mut savepoint,
+                    event,
+                    registration,
+                    token,
+                    origin,
+                    compose,
+                    now,
+                )
+                .await
+            {
+                Ok(done @ Registered::Done(_)) => {
+                    savepoint
+                        .commit()
+                        .await
+                        .context("failed to release a registration's savepoint")?;
+                    Ok(done)
+                }
+                Ok(refused) => {
+                    savepoint.rollback().await?;
+                    Ok(refused)
+                }
+                Err(error) => {
+                    savepoint
+                        .rollback()
+                        .await
+                        .context("failed to roll a registration back to its savepoint")?;
+                    Err(error)
+                }
+            }
+        };
+        let waiter = member.leave();
+        // A failed registration left nothing in the batch: no need to wait.
+        let outcome = outcome?;
+        // Refusals wait too: the seats that made an event full are
+        // committed before anyone is told it is.
+        waiter.committed().await?;
+        Ok(outcome)
+    }
+
+    /// One registration in a transaction of its own.
+    #[allow(clippy::too_many_arguments)]
+    async fn register_alone(
+        &self,
+        event: &EventRecord,
+        registration: &CheckedRegistration,
+        token: &str,
+        origin: &Origin,
+        compose: Compose<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Registered> {
+        let mut tx = self.begin_write().await?;
+        let outcome = self
+            .register_in(&mut tx, event, registration, token, origin, compose, now)
+            .await?;
+        if let Registered::Done(_) = outcome {
+            tx.commit()
+                .await
+                .context("failed to commit the registration")?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// A registration's work, in the caller's transaction (or savepoint),
+    /// which the caller commits when it is [`Registered::Done`] and rolls
+    /// back otherwise (a refusal) or on an error.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn register_in(
+        &self,
+        tx: &mut Tx<'_>,
         event: &EventRecord,
         registration: &CheckedRegistration,
         token: &str,
@@ -160,13 +311,7 @@ impl SqlStore {
         let now_at = now;
         let now = timestamp(now);
         let person = &registration.person;
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .context("failed to begin registration")?;
-        // The first statement writes, so on SQLite this transaction holds the
-        // write lock from the start. An existing person is kept as first
+        // An existing person is kept as first
         // entered: anyone may type someone else's address, so a later form
         // must not rename them, and every email greets them by the name
         // stored, never by the one just typed.
@@ -184,7 +329,7 @@ impl SqlStore {
         .bind(person.role.as_ref().map_or("", parvis_core::text::ShortText::as_str))
         .bind(person.territory.as_ref().map(|t| t.as_str()))
         .bind(&now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .context("failed to store the person")?;
         let person_id: i64 = stored.try_get("id")?;
@@ -193,7 +338,7 @@ impl SqlStore {
         )
         .bind(event.id)
         .bind(person_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .context("failed to look for an earlier registration")?;
         let previous = previous
@@ -212,10 +357,9 @@ impl SqlStore {
                         .bind(event.id)
                         .bind(&origin.client_hash)
                         .bind(&hour_ago)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut **tx)
                         .await?;
                     if recent >= i64::from(origin.hourly_cap) {
-                        tx.rollback().await?;
                         return Ok(Registered::TooManyFromClient);
                     }
                     sqlx::query(&self.q(
@@ -224,7 +368,7 @@ impl SqlStore {
                     .bind(event.id)
                     .bind(&origin.client_hash)
                     .bind(&now)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 }
                 let keys = quota_keys(&event.public, &registration.tracks, &registration.sessions);
@@ -233,13 +377,12 @@ impl SqlStore {
                     &registration.tracks,
                     &registration.sessions,
                 ));
-                let status = if self.take_seats(&mut tx, event.id, &keys).await? {
+                let status = if self.take_seats(tx, event.id, &keys).await? {
                     seated(event)
                 } else if event.public.waitlist {
-                    self.add_queue(&mut tx, event.id, &queue).await?;
+                    self.add_queue(tx, event.id, &queue).await?;
                     RegistrationStatus::Waitlisted
                 } else {
-                    tx.rollback().await?;
                     return Ok(Registered::Full);
                 };
                 let tracks = serde_json::to_string(&registration.tracks)?;
@@ -262,9 +405,9 @@ impl SqlStore {
                         .bind(hold_until(status, &now_at))
                         .bind(origin.registered_by)
                         .bind(id)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
-                        self.set_sessions(&mut tx, id, &registration.sessions, true)
+                        self.set_sessions(tx, id, &registration.sessions, true)
                             .await?;
                         (id, false, Some(status))
                     }
@@ -288,12 +431,12 @@ impl SqlStore {
                         .bind(&queue)
                         .bind(hold_until(status, &now_at))
                         .bind(origin.registered_by)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut **tx)
                         .await
                         .context("failed to store the registration")?;
                         match created {
                             Some(id) => {
-                                self.set_sessions(&mut tx, id, &registration.sessions, false)
+                                self.set_sessions(tx, id, &registration.sessions, false)
                                     .await?;
                                 (id, false, Some(status))
                             }
@@ -303,14 +446,14 @@ impl SqlStore {
                                 // (PostgreSQL): theirs stands, these seats
                                 // go back.
                                 if status != RegistrationStatus::Waitlisted {
-                                    self.release_seats(&mut tx, event.id, &keys).await?;
+                                    self.release_seats(tx, event.id, &keys).await?;
                                 }
                                 let id: i64 = sqlx::query_scalar(&self.q(
                                     "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
                                 ))
                                 .bind(event.id)
                                 .bind(person_id)
-                                .fetch_one(&mut *tx)
+                                .fetch_one(&mut **tx)
                                 .await?;
                                 (id, true, None)
                             }
@@ -328,11 +471,10 @@ impl SqlStore {
             .bind(id)
             .bind(RESENT)
             .bind(&day_ago)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             if resent >= MAX_RESENDS_PER_DAY {
-                let record = self.load_registration(&mut tx, id).await?;
-                tx.commit().await?;
+                let record = self.load_registration(tx, id).await?;
                 tracing::info!(
                     registration = id,
                     "confirmation not sent again: daily bound reached"
@@ -343,14 +485,14 @@ impl SqlStore {
                 }));
             }
         }
-        self.add_token(&mut tx, event, id, &crate::token::hash(token), &now)
+        self.add_token(tx, event, id, &crate::token::hash(token), &now)
             .await?;
-        let (sequence, sent_sessions) = self.next_calendar(&mut tx, id).await?;
+        let (sequence, sent_sessions) = self.next_calendar(tx, id).await?;
         let record = if let Some(status) = fresh_status {
             // Everything is known: no need to read it back.
             let status = match status {
                 RegistrationStatus::Waitlisted => Status::Waitlisted {
-                    rank: self.rank(&mut tx, event.id, id).await?,
+                    rank: self.rank(tx, event.id, id).await?,
                 },
                 seated => seated.into(),
             };
@@ -366,7 +508,7 @@ impl SqlStore {
                 calendar_sequence: sequence,
             }
         } else {
-            self.load_registration(&mut tx, id).await?
+            self.load_registration(tx, id).await?
         };
         let email = compose(
             event,
@@ -378,16 +520,13 @@ impl SqlStore {
                 sent_sessions,
             },
         )?;
-        self.record_calendar(&mut tx, &record, &email).await?;
+        self.record_calendar(tx, &record, &email).await?;
         let notice = if existing {
             RESENT
         } else {
             NoticeKind::Registered.name()
         };
-        self.queue(&mut tx, id, notice, &email, &now).await?;
-        tx.commit()
-            .await
-            .context("failed to commit the registration")?;
+        self.queue(tx, id, notice, &email, &now).await?;
         Ok(Registered::Done(RegisterOutcome {
             status: record.status,
             existing,
@@ -432,7 +571,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let now = timestamp(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let released = self
             .end_hold(
                 &mut tx,
@@ -474,7 +613,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let now = timestamp(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(());
         };
@@ -524,7 +663,7 @@ impl SqlStore {
     ) -> Result<Changed> {
         let now_at = now;
         let now = timestamp(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(previous) = self.lock_active(&mut tx, registration_id, &now).await? else {
             return Ok(Changed::NotActive);
         };
@@ -614,7 +753,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<AddressConfirmed> {
         let now_text = timestamp(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let confirmed = self
             .end_hold(
                 &mut tx,
