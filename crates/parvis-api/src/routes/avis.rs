@@ -59,7 +59,7 @@ use parvis_core::feedback::api::{
     Breakdowns, FormAnswers, FormView, NewQuestionnaire, NotAnswered, QuestionnaireLine,
     QuestionnaireView, ResultsView, SentReport,
 };
-use parvis_core::feedback::results::{Breakdown, Summary, Tally, compare};
+use parvis_core::feedback::results::{Breakdown, Response, Summary, Tally, compare};
 use parvis_core::feedback::{
     Questionnaire, QuestionnaireKind, anonymity_notice, check_answers, prepare, templates, visible,
 };
@@ -75,7 +75,7 @@ use crate::rate_limit;
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
-    ExportedResponse, FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
+    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
     SavedResponse, public_response_key, response_key,
 };
 use crate::token;
@@ -479,7 +479,7 @@ fn rate(part: usize, whole: usize) -> Option<u32> {
 }
 
 /// Adds the questions a response answers to `questions`.
-fn answered_in(response: &ExportedResponse, questions: &mut BTreeSet<String>) {
+fn answered_in(response: &Response, questions: &mut BTreeSet<String>) {
     for id in response.answers.keys() {
         if !questions.contains(id) {
             questions.insert(id.clone());
@@ -488,28 +488,53 @@ fn answered_in(response: &ExportedResponse, questions: &mut BTreeSet<String>) {
 }
 
 /// Hands every response to a questionnaire (submitted or not) to `each`,
-/// read a page at a time: the dashboard and the editor never hold them all.
+/// as one query streams them: the dashboard and the editor never hold them
+/// all, nor even a page of them. A task of its own reads and decodes them
+/// while `each` counts the ones before, so the two halves of the work run
+/// on two cores; they pass small batches, freed as soon as counted.
 async fn each_response(
     state: &AppState,
     questionnaire_id: i64,
-    mut each: impl FnMut(&ExportedResponse),
+    mut each: impl FnMut(&Response),
 ) -> Result<(), AppError> {
-    let mut after: Option<String> = None;
-    loop {
-        let page = state
-            .store
-            .feedback_answer_page(questionnaire_id, after.as_deref(), RESPONSES_PAGE)
-            .await?;
-        page.iter().for_each(&mut each);
-        match page.last() {
-            Some(last) if page.len() == RESPONSES_PAGE as usize => after = Some(last.key.clone()),
-            _ => return Ok(()),
+    use futures_util::StreamExt as _;
+    let store = state.store.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(8);
+    let reader = tokio::spawn(async move {
+        let mut responses = store.feedback_answers(questionnaire_id);
+        let mut batch = Vec::with_capacity(RESPONSES_BATCH);
+        while let Some(response) = responses.next().await {
+            match response {
+                Ok(response) => batch.push(response),
+                Err(error) => {
+                    let _ = tx.send(Err(error)).await;
+                    return;
+                }
+            }
+            if batch.len() == RESPONSES_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(RESPONSES_BATCH));
+                if tx.send(Ok(full)).await.is_err() {
+                    return;
+                }
+            }
         }
+        if !batch.is_empty() {
+            let _ = tx.send(Ok(batch)).await;
+        }
+    });
+    while let Some(batch) = rx.recv().await {
+        batch?.iter().for_each(&mut each);
     }
+    // The channel closes when the reader ends: a reader that panicked
+    // is an error, never fewer responses.
+    reader
+        .await
+        .map_err(|error| anyhow::anyhow!("the responses' reader stopped: {error}"))?;
+    Ok(())
 }
 
-/// Responses read at once by [`each_response`].
-const RESPONSES_PAGE: u32 = 1_000;
+/// Responses passed at once from [`each_response`]'s reader.
+const RESPONSES_BATCH: usize = 64;
 
 /// `GET …/avis/{avis}`.
 async fn read(

@@ -338,14 +338,14 @@ pub trait FeedbackExportStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ExportedResponse>>;
 
-    /// As [`feedback_response_page`](Self::feedback_response_page), without
-    /// the person: what the results need.
-    async fn feedback_answer_page(
+    /// Every response (submitted or not) without the person, in the order
+    /// of their keys, as one query streams them: what the results and the
+    /// editor need. Never collected: the caller counts each and drops it,
+    /// so memory stays flat whatever the number of responses.
+    fn feedback_answers(
         &self,
         questionnaire_id: i64,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<ExportedResponse>>;
+    ) -> futures_util::stream::BoxStream<'_, Result<Response>>;
 
     /// How many people a questionnaire asked, and how many of them
     /// submitted, without reading who they are.

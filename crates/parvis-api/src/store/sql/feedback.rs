@@ -842,18 +842,39 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
-        self.response_page(questionnaire_id, after, limit, true)
-            .await
+        self.response_page(questionnaire_id, after, limit).await
     }
 
-    async fn feedback_answer_page(
+    fn feedback_answers(
         &self,
         questionnaire_id: i64,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
-        self.response_page(questionnaire_id, after, limit, false)
-            .await
+    ) -> futures_util::stream::BoxStream<'_, Result<Response>> {
+        use futures_util::StreamExt as _;
+        // One statement streamed row by row (in the order of the unique
+        // (questionnaire_id, response_key) index), rather than pages: no
+        // page of rows is ever held, which spared the allocator a large
+        // free (and the kernel fresh pages) a thousand responses at a time.
+        let sql = match self.dialect {
+            super::Dialect::Sqlite => ANSWERS_SQL_SQLITE,
+            super::Dialect::Postgres => ANSWERS_SQL_POSTGRES,
+        };
+        sqlx::query(sql)
+            .bind(questionnaire_id)
+            .fetch(&self.pool)
+            .map(|row| {
+                let row = row.context("failed to read feedback responses")?;
+                let json: &str = row.try_get(0)?;
+                Ok(Response {
+                    answers: serde_json::from_str(json)
+                        .context("unreadable feedback answers in the database")?,
+                    submitted: row.try_get::<i64, _>(1)? != 0,
+                    structure_type: row.try_get(2)?,
+                    territory: row.try_get(3)?,
+                    workshop: row.try_get(4)?,
+                    public: row.try_get::<&str, _>(5)? == "public",
+                })
+            })
+            .boxed()
     }
 
     async fn feedback_invitation_counts(&self, questionnaire_id: i64) -> Result<(usize, usize)> {
@@ -872,21 +893,28 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
     }
 }
 
+/// [`FeedbackExportStore::feedback_answers`]'s statement, its placeholder
+/// written for each dialect (a `&'static str` outlives the stream).
+const ANSWERS_SQL_SQLITE: &str =
+    "SELECT answers_json, submitted, structure_type, territory, workshop, source
+     FROM feedback_responses WHERE questionnaire_id = ? ORDER BY response_key";
+const ANSWERS_SQL_POSTGRES: &str =
+    "SELECT answers_json, submitted, structure_type, territory, workshop, source
+     FROM feedback_responses WHERE questionnaire_id = $1 ORDER BY response_key";
+
 impl SqlStore {
-    /// A page of responses in the order of their keys; the person (read
-    /// through the registration) only when `people`.
+    /// A page of responses in the order of their keys, with the person
+    /// (read through the registration).
     async fn response_page(
         &self,
         questionnaire_id: i64,
         after: Option<&str>,
         limit: u32,
-        people: bool,
     ) -> Result<Vec<crate::store::feedback::ExportedResponse>> {
         // Keyset pagination on the unique (questionnaire_id, response_key)
         // index; the person only through a registration, which anonymous
         // and public responses do not have.
-        let sql = if people {
-            "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
+        let sql = "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
                     f.structure_type, f.territory, f.workshop,
                     p.first_name, p.last_name, p.email
              FROM feedback_responses f
@@ -894,16 +922,7 @@ impl SqlStore {
              LEFT JOIN people p ON p.id = r.person_id
              WHERE f.questionnaire_id = ? AND f.response_key > ?
              ORDER BY f.response_key
-             LIMIT ?"
-        } else {
-            "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
-                    f.structure_type, f.territory, f.workshop,
-                    NULL AS first_name, NULL AS last_name, NULL AS email
-             FROM feedback_responses f
-             WHERE f.questionnaire_id = ? AND f.response_key > ?
-             ORDER BY f.response_key
-             LIMIT ?"
-        };
+             LIMIT ?";
         let rows = sqlx::query(&self.q(sql))
             .bind(questionnaire_id)
             .bind(after.unwrap_or(""))

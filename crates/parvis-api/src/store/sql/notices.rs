@@ -282,37 +282,307 @@ impl SqlStore {
                 ));
             }
         }
-        for chunk in due.chunks(200) {
-            let mut tx = self.pool.begin().await?;
-            for (registration_id, idx, nearest, offsets, slug) in chunk {
-                let mut fresh = false;
-                for minutes in offsets {
-                    let inserted = sqlx::query(&self.q(
-                        "INSERT INTO reminders_sent (registration_id, session_idx, minutes_before, created_at)
-                         VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    ))
-                    .bind(*registration_id)
-                    .bind(*idx as i64)
-                    .bind(i64::from(*minutes))
-                    .bind(&now_text)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    fresh |= inserted == 1 && minutes == nearest;
-                }
-                if fresh {
-                    let record = self.load_registration(&mut tx, *registration_id).await?;
-                    let kind = NoticeKind::Reminder {
-                        session: *idx,
-                        minutes_before: *nearest,
-                    };
-                    self.notify(&mut tx, &events[slug], &record, kind, compose, &now_text)
-                        .await?;
-                    queued += 1;
-                }
+        // Batches of distinct registrations (a registration with two days
+        // due waits for the next batch, so each batch raises its calendar
+        // sequence once), each one transaction of a few statements.
+        let mut start = 0;
+        while start < due.len() {
+            let mut seen = std::collections::HashSet::new();
+            let mut end = start;
+            while end < due.len() && end - start < REMINDER_BATCH && seen.insert(due[end].0) {
+                end += 1;
             }
-            tx.commit().await?;
+            queued += self
+                .queue_reminder_batch(&due[start..end], &events, compose, &now_text)
+                .await?;
+            start = end;
         }
         Ok(queued)
+    }
+}
+
+/// Reminders queued in one transaction.
+const REMINDER_BATCH: usize = 500;
+
+/// Rows written by one multi-row `INSERT` (4 parameters each: far below
+/// SQLite's and PostgreSQL's bounds).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// `?, ?, …` for `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl SqlStore {
+    /// Queues the reminders of `batch` (registration, day, nearest offset,
+    /// every offset whose time has come, event slug; each registration
+    /// once) in one transaction: what [`Self::notify`] does for one
+    /// registration, a statement for all of them at each step, the emails
+    /// composed one by one and queued by [`Self::queue_many`]. A reminder
+    /// goes out when its nearest offset's row of `reminders_sent` is new:
+    /// rows and emails commit together, so a run that stops half-way
+    /// leaves whole batches done and the next run carries on from there,
+    /// nobody reminded twice.
+    async fn queue_reminder_batch(
+        &self,
+        batch: &[(i64, usize, u32, Vec<u32>, String)],
+        events: &std::collections::HashMap<String, EventRecord>,
+        compose: Compose<'_>,
+        now: &str,
+    ) -> Result<usize> {
+        use std::collections::{HashMap, HashSet};
+        let mut tx = self.pool.begin().await?;
+        // Every offset's row at once; those inserted come back.
+        let rows: Vec<(i64, i64, i64)> = batch
+            .iter()
+            .flat_map(|(id, idx, _, offsets, _)| {
+                offsets.iter().map(move |m| (*id, *idx as i64, i64::from(*m)))
+            })
+            .collect();
+        let mut fresh: HashSet<(i64, i64, i64)> = HashSet::new();
+        for part in rows.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?)"; part.len()].join(", ");
+            let sql = self.q(&format!(
+                "INSERT INTO reminders_sent (registration_id, session_idx, minutes_before, created_at)
+                 VALUES {values} ON CONFLICT DO NOTHING
+                 RETURNING registration_id, session_idx, minutes_before"
+            ));
+            let mut query = sqlx::query(&sql);
+            for (id, idx, minutes) in part {
+                query = query.bind(*id).bind(*idx).bind(*minutes).bind(now);
+            }
+            for row in query
+                .fetch_all(&mut *tx)
+                .await
+                .context("failed to record reminders")?
+            {
+                fresh.insert((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        let sending: Vec<_> = batch
+            .iter()
+            .filter(|(id, idx, nearest, _, _)| {
+                fresh.contains(&(*id, *idx as i64, i64::from(*nearest)))
+            })
+            .collect();
+        if sending.is_empty() {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let ids: Vec<i64> = sending.iter().map(|(id, ..)| *id).collect();
+        let list = placeholders(ids.len());
+        // The registrations, as `load_registration` reads them.
+        let sql = self.q(&format!(
+            "SELECT r.id, r.event_id, r.status, r.tracks_json, r.calendar_sequence,
+                    p.first_name, p.last_name, p.email
+             FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id IN ({list})"
+        ));
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        let mut records: HashMap<i64, RegistrationRecord> = HashMap::new();
+        let mut waiting = Vec::new();
+        for row in query
+            .fetch_all(&mut *tx)
+            .await
+            .context("failed to read registrations to remind")?
+        {
+            let status: String = row.try_get("status")?;
+            let status = parvis_core::api::RegistrationStatus::parse(&status).with_context(
+                || format!("unknown registration status in the database: {status:?}"),
+            )?;
+            let id: i64 = row.try_get("id")?;
+            if status == parvis_core::api::RegistrationStatus::Waitlisted {
+                // Its rank costs a count: read as one registration.
+                waiting.push(id);
+                continue;
+            }
+            records.insert(
+                id,
+                RegistrationRecord {
+                    id,
+                    event_id: row.try_get("event_id")?,
+                    status: status.into(),
+                    first_name: row.try_get("first_name")?,
+                    last_name: row.try_get("last_name")?,
+                    email: row.try_get("email")?,
+                    tracks: super::decode_json(&row, "tracks_json")?,
+                    sessions: Vec::new(),
+                    calendar_sequence: u32::try_from(row.try_get::<i64, _>("calendar_sequence")?)
+                        .unwrap_or_default(),
+                },
+            );
+        }
+        let sql = self.q(&format!(
+            "SELECT registration_id, idx FROM registration_sessions
+             WHERE registration_id IN ({list}) ORDER BY registration_id, idx"
+        ));
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        for row in query
+            .fetch_all(&mut *tx)
+            .await
+            .context("failed to read chosen days")?
+        {
+            let id: i64 = row.try_get(0)?;
+            if let Some(record) = records.get_mut(&id) {
+                let idx: i64 = row.try_get(1)?;
+                record.sessions.push(usize::try_from(idx).unwrap_or_default());
+            }
+        }
+        for id in waiting {
+            let record = self.load_registration(&mut tx, id).await?;
+            records.insert(id, record);
+        }
+        // A fresh personal token each.
+        let mut tokens = Vec::with_capacity(sending.len());
+        for part in sending.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?)"; part.len()].join(", ");
+            let sql = self.q(&format!(
+                "INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at)
+                 VALUES {values}"
+            ));
+            let mut generated = Vec::with_capacity(part.len());
+            for (id, _, _, _, slug) in part {
+                let token = crate::token::generate()?;
+                generated.push((*id, token, self.token_expiry(&events[slug])));
+            }
+            let mut query = sqlx::query(&sql);
+            for (id, token, expiry) in &generated {
+                query = query.bind(&token.hash).bind(*id).bind(now).bind(expiry);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .context("failed to store personal tokens")?;
+            tokens.extend(generated.into_iter().map(|(_, token, _)| token.token));
+        }
+        // Each calendar version raised once.
+        let sql = self.q(&format!(
+            "UPDATE registrations SET calendar_sequence = calendar_sequence + 1
+             WHERE id IN ({list}) RETURNING id, calendar_sequence, calendar_sessions"
+        ));
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        let mut calendars: HashMap<i64, (u32, Option<Vec<usize>>)> = HashMap::new();
+        for row in query
+            .fetch_all(&mut *tx)
+            .await
+            .context("failed to raise the calendar sequence")?
+        {
+            let sequence: i64 = row.try_get("calendar_sequence")?;
+            let sent: Option<String> = row.try_get("calendar_sessions")?;
+            let sent = sent
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .context("stored calendar_sessions is not valid JSON")?;
+            calendars.insert(
+                row.try_get("id")?,
+                (u32::try_from(sequence).unwrap_or(u32::MAX), sent),
+            );
+        }
+        // Compose and queue; what each calendar file leaves, grouped.
+        let mut calendar_sessions: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut emails = Vec::with_capacity(sending.len());
+        for ((id, idx, nearest, _, slug), token) in sending.iter().zip(&tokens) {
+            let record = records.get(id).context("a registration to remind vanished")?;
+            let (sequence, sent_sessions) = calendars
+                .remove(id)
+                .context("a registration to remind vanished")?;
+            let kind = NoticeKind::Reminder {
+                session: *idx,
+                minutes_before: *nearest,
+            };
+            let email = compose(
+                &events[slug],
+                &Notice {
+                    kind,
+                    registration: record,
+                    token,
+                    sequence,
+                    sent_sessions,
+                },
+            )?;
+            if let Some(ics) = &email.ics {
+                let sessions: &[usize] = match Method::of(ics) {
+                    Some(Method::Cancel) => &[],
+                    _ => &record.sessions,
+                };
+                calendar_sessions
+                    .entry(serde_json::to_string(sessions)?)
+                    .or_default()
+                    .push(*id);
+            }
+            emails.push((*id, kind.name(), email));
+        }
+        self.queue_many(&mut tx, &emails, now).await?;
+        for (sessions, ids) in calendar_sessions {
+            let sql = self.q(&format!(
+                "UPDATE registrations SET calendar_sessions = ? WHERE id IN ({})",
+                placeholders(ids.len())
+            ));
+            let mut query = sqlx::query(&sql).bind(sessions);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .context("failed to record the calendar sent")?;
+        }
+        tx.commit().await?;
+        Ok(sending.len())
+    }
+}
+
+/// Emails written by one multi-row `INSERT INTO outbox` (13 parameters
+/// each).
+const EMAILS_PER_INSERT: usize = 200;
+
+impl SqlStore {
+    /// Queues many emails about registrations in the caller's transaction,
+    /// a multi-row statement per [`EMAILS_PER_INSERT`]: the rows
+    /// `outbox::queue` writes one at a time, column for column (keep the
+    /// two lists alike).
+    async fn queue_many(
+        &self,
+        tx: &mut Tx<'_>,
+        emails: &[(i64, &str, OutgoingEmail)],
+        now: &str,
+    ) -> Result<()> {
+        for part in emails.chunks(EMAILS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; part.len()].join(", ");
+            let sql = self.q(&format!(
+                "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, created_at, next_attempt_at)
+                 VALUES {values}"
+            ));
+            let mut query = sqlx::query(&sql);
+            for (registration_id, notice, email) in part {
+                query = query
+                    .bind(&email.message_id)
+                    .bind(Some(*registration_id))
+                    .bind(*notice)
+                    .bind(&email.recipient)
+                    .bind(&email.subject)
+                    .bind(&email.body_text)
+                    .bind(&email.ics)
+                    .bind(&email.console_note)
+                    .bind(&email.sender_name)
+                    .bind(&email.reply_to)
+                    .bind(&email.list_unsubscribe)
+                    .bind(now)
+                    .bind(now);
+            }
+            query
+                .execute(&mut **tx)
+                .await
+                .context("failed to queue emails")?;
+        }
+        Ok(())
     }
 }
