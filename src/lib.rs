@@ -27,10 +27,10 @@ pub mod layout;
 pub mod lettre;
 pub mod pages;
 pub mod publications;
+pub mod route;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use route::{A, Page};
 
 /// Sets the document title, as every page must have its own (RGAA 8.6).
 pub fn set_title(title: &str) {
@@ -156,13 +156,13 @@ pub mod saved {
 #[component]
 pub fn App() -> impl IntoView {
     let accessibility = layout::accessibility_status();
+    let page = route::provide();
     view! {
-        <Router>
             <a class="skip-link" href="#contenu"
                 on:click=|ev| follow_in_page_link(ev, "contenu")>"Aller au contenu"</a>
             <header class="site-header">
                 <div class="wrap">
-                    <A href="/" attr:class="brand">"Parvis"</A>
+                    <A href="/" class="brand">"Parvis"</A>
                     <p class="tagline">"Agenda des centres de ressources de la politique de la ville"</p>
                     <nav aria-label="Menu principal">
                         <ul>
@@ -174,13 +174,14 @@ pub fn App() -> impl IntoView {
                 </div>
             </header>
             <main id="contenu" tabindex="-1" class="wrap">
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::agenda::Agenda/>
-                    <Route path=path!("/evenements/:slug") view=pages::event::EventPage/>
-                    <Route path=path!("/evenements/:slug/confirmation") view=pages::confirmation::Confirmation/>
-                    <Route path=path!("/inscription/:token") view=pages::manage::ManageRegistration/>
-                    <Route path=path!("/retrouver-mon-inscription") view=pages::lookup::FindRegistration/>
-                </Routes>
+                {move || match page.get() {
+                    Page::Agenda => view! { <pages::agenda::Agenda/> }.into_any(),
+                    Page::Event => view! { <pages::event::EventPage/> }.into_any(),
+                    Page::Confirmation => view! { <pages::confirmation::Confirmation/> }.into_any(),
+                    Page::Manage => view! { <pages::manage::ManageRegistration/> }.into_any(),
+                    Page::Lookup => view! { <pages::lookup::FindRegistration/> }.into_any(),
+                    Page::NotFound => view! { <pages::not_found::NotFound/> }.into_any(),
+                }}
             </main>
             <footer class="site-footer">
                 <div class="wrap">
@@ -194,6 +195,5 @@ pub fn App() -> impl IntoView {
                     <p>"Parvis, logiciel libre pour les centres de ressources et réseaux de la politique de la ville."</p>
                 </div>
             </footer>
-        </Router>
     }
 }

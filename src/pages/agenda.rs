@@ -2,13 +2,12 @@
 //! with a search field and filters by kind and by organisation.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use parvis_core::api::{EventKind, EventQuery, EventSummary, RegistrationState};
 use parvis_core::{dates, search};
 
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
+use crate::route::{self, A};
 
 /// The agenda's query as the page's own address holds it
 /// (`/?q=…&kind=…&organisation=…`), so a search can be shared and survives a
@@ -41,12 +40,10 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
 #[component]
 pub fn Agenda() -> impl IntoView {
     crate::set_title("Agenda");
-    let query = use_query_map();
-    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
-    let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
-    let kind = RwSignal::new(query.with_untracked(|q| q.get("kind").unwrap_or_default()));
-    let organisation =
-        RwSignal::new(query.with_untracked(|q| q.get("organisation").unwrap_or_default()));
+    let param = move |name: &str| route::query(name).unwrap_or_default();
+    let search = RwSignal::new(untrack(|| param("q")));
+    let kind = RwSignal::new(untrack(|| param("kind")));
+    let organisation = RwSignal::new(untrack(|| param("organisation")));
     let organisations = LocalResource::new(api::organisations);
     // Back and forward steps change the address: the fields follow it.
     Effect::new(move |_| {
@@ -64,17 +61,13 @@ pub fn Agenda() -> impl IntoView {
         let query = applied.get();
         async move { api::list_events(&query).await }
     });
-    let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        navigate(
-            &agenda_url(
-                &search.get_untracked(),
-                &kind.get_untracked(),
-                &organisation.get_untracked(),
-            ),
-            Default::default(),
-        );
+        route::navigate(&agenda_url(
+            &search.get_untracked(),
+            &kind.get_untracked(),
+            &organisation.get_untracked(),
+        ));
     };
     view! {
         <h1>"Agenda"</h1>

@@ -7,17 +7,16 @@
 //! « Retrouver mon inscription ».
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use parvis_core::api::{RegistrationAccepted, RegistrationStatus, paths};
 
+use crate::route::{self, A, Page};
 use crate::saved;
 
 /// The page: what was registered, where the email went, calendar links and
 /// what happens next.
 #[component]
 pub fn Confirmation() -> impl IntoView {
-    let slug = use_params_map().with_untracked(|p| p.get("slug").unwrap_or_default());
+    let slug = route::param(Page::Confirmation).get_untracked();
     let answer: Option<RegistrationAccepted> = saved::get(&saved::registration_key(&slug))
         .and_then(|text| serde_json::from_str(&text).ok());
     let heading = NodeRef::<leptos::html::H1>::new();

@@ -2,7 +2,6 @@
 //! contact, and the registration form while registration is open.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use parvis_core::api::{
     EventFormat, EventPublic, ProgrammeItem, RegistrationState, ReportLink, Session, quota,
 };
@@ -11,14 +10,14 @@ use parvis_core::dates;
 use crate::api;
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::register::RegistrationForm;
+use crate::route::{self, Page};
 
 /// The event page, at `/evenements/{slug}`.
 #[component]
 pub fn EventPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
+    let slug = route::param(Page::Event);
     let event = LocalResource::new(move || {
-        let slug = slug();
+        let slug = slug.get();
         async move { api::event(&slug).await }
     });
     view! {

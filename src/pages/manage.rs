@@ -5,8 +5,6 @@
 //! (after a confirmation step); download the calendar file again.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use parvis_core::api::{
     ApiError, ChoiceChange, FieldErrors, RegistrationStatus, RegistrationView, paths,
 };
@@ -16,16 +14,16 @@ use crate::api;
 use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 use crate::pages::event::session_programme;
 use crate::pages::register::{QuestionInput, day_fields, question_fields, workshop_fields};
+use crate::route::{self, A, Page};
 use parvis_core::registration::field;
 
 /// The management page.
 #[component]
 pub fn ManageRegistration() -> impl IntoView {
     crate::set_title("Mon inscription");
-    let params = use_params_map();
-    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let token = route::param(Page::Manage);
     let loaded = LocalResource::new(move || {
-        let token = token();
+        let token = token.get();
         async move { api::registration(&token).await }
     });
     view! {
@@ -33,7 +31,7 @@ pub fn ManageRegistration() -> impl IntoView {
         <Transition fallback=|| view! { <Loading text="Chargement de votre inscription…"/> }>
             {move || loaded.get().map(|result| match result {
                 Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
-                Ok(view) => view! { <Registration initial=view token=token()/> }.into_any(),
+                Ok(view) => view! { <Registration initial=view token=token.get()/> }.into_any(),
             })}
         </Transition>
     }

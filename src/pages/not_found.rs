@@ -1,7 +1,7 @@
 //! The page for addresses the app does not know.
 
+use crate::route::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// « Page introuvable », with a way back.
 #[component]

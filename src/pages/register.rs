@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use parvis_core::api::{ApiError, EventPublic, FieldErrors, quota};
 use parvis_core::dates;
 use parvis_core::questions::{Answer, QuestionKind, field_key};
@@ -141,10 +140,9 @@ pub fn RegistrationForm(
     let errors = RwSignal::new(FieldErrors::default());
     let general = RwSignal::new(None::<String>);
     let summary_ref = NodeRef::<leptos::html::Div>::new();
-    let navigate = use_navigate();
     // « Inscrire un·e collègue »: the structure of the last registration
     // made in this tab is filled in.
-    if use_query_map().with_untracked(|q| q.get("collegue").is_some())
+    if untrack(|| crate::route::query("collegue")).is_some()
         && let Some(structure) = saved::get(saved::STRUCTURE)
     {
         let mut parts = structure.split('\u{1f}').map(str::to_owned);
@@ -160,8 +158,7 @@ pub fn RegistrationForm(
     // which cannot be changed here; a link that opens nothing says why.
     let invited = RwSignal::new(false);
     if event.members_only
-        && let Some(token) = use_query_map()
-            .with_untracked(|q| q.get("invitation"))
+        && let Some(token) = untrack(|| crate::route::query("invitation"))
             .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
     {
         let slug = event.slug.clone();
@@ -213,10 +210,7 @@ pub fn RegistrationForm(
                                 .join("\u{1f}")
                         }),
                     );
-                    navigate(
-                        &format!("/evenements/{done_slug}/confirmation"),
-                        Default::default(),
-                    );
+                    crate::route::navigate(&format!("/evenements/{done_slug}/confirmation"));
                 }
                 Err(error) => {
                     let error: ApiError = error;
