@@ -23,6 +23,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `PARVIS_MAIL_FROM`: sender of the emails (default `Parvis <noreply@parvis.localhost>`).
     pub mail_from: String,
+    /// `PARVIS_MAIL_CONCURRENCY`: emails sent at once, each SMTP one on a
+    /// pooled connection of its own (default 16; lower it for a relay that
+    /// limits a client's connections).
+    pub mail_concurrency: usize,
     /// `PARVIS_APP_DIR`: the built app to serve (default `./dist` when it exists).
     pub app_dir: Option<PathBuf>,
     /// `PARVIS_DATABASE_URL`: `postgres://...` for PostgreSQL, `sqlite://path`
@@ -256,6 +260,10 @@ impl Config {
             data_dir,
             public_url,
             smtp_url: get("PARVIS_SMTP_URL"),
+            mail_concurrency: match number("PARVIS_MAIL_CONCURRENCY", 16)? {
+                0 => anyhow::bail!("PARVIS_MAIL_CONCURRENCY must be at least 1"),
+                n => usize::try_from(n).context("PARVIS_MAIL_CONCURRENCY is too large")?,
+            },
             mail_from: get("PARVIS_MAIL_FROM")
                 .unwrap_or_else(|| "Parvis <noreply@parvis.localhost>".into()),
             app_dir,

@@ -18,6 +18,13 @@ use crate::outbox::OutgoingEmail;
 pub trait Mailer: Send + Sync {
     /// Delivers one message.
     async fn send(&self, email: &OutgoingEmail) -> Result<()>;
+
+    /// How many messages the worker may hand over at once
+    /// (`PARVIS_MAIL_CONCURRENCY` for the configured transports; one by
+    /// default, each send then waiting for the previous one).
+    fn parallel_sends(&self) -> usize {
+        1
+    }
 }
 
 /// A failure that trying again cannot fix: the relay refused the message
@@ -114,12 +121,22 @@ fn with_list_unsubscribe(
 }
 
 /// The transport the configuration asks for: SMTP when `PARVIS_SMTP_URL`
-/// is set, otherwise `.eml` files in the outbox directory.
+/// is set, otherwise `.eml` files in the outbox directory; either takes
+/// `PARVIS_MAIL_CONCURRENCY` messages at once. It is built once, when the
+/// state is, and shared by every delivery (the SMTP connections stay open
+/// in its pool between emails).
 pub fn from_config(config: &crate::Config) -> Result<std::sync::Arc<dyn Mailer>> {
+    let parallel = config.mail_concurrency;
     Ok(match &config.smtp_url {
-        Some(url) => std::sync::Arc::new(SmtpMailer::new(url, &config.mail_from)?),
+        Some(url) => std::sync::Arc::new(SmtpMailer::with_connections(
+            url,
+            &config.mail_from,
+            parallel,
+        )?),
         None => std::sync::Arc::new(
-            FileMailer::new(config.outbox_dir(), &config.mail_from)?.announce(config.seed_demo),
+            FileMailer::new(config.outbox_dir(), &config.mail_from)?
+                .announce(config.seed_demo)
+                .parallel(parallel),
         ),
     })
 }
@@ -139,6 +156,7 @@ pub struct FileMailer {
     dir: PathBuf,
     from: Mailbox,
     announce: bool,
+    parallel: usize,
 }
 
 impl FileMailer {
@@ -152,6 +170,7 @@ impl FileMailer {
                 .parse()
                 .context("PARVIS_MAIL_FROM is not a valid mailbox")?,
             announce: false,
+            parallel: 1,
         })
     }
 
@@ -159,6 +178,13 @@ impl FileMailer {
     /// demo, where the outbox stands in for a mailbox).
     pub fn announce(mut self, announce: bool) -> Self {
         self.announce = announce;
+        self
+    }
+
+    /// Lets the worker write `parallel` files at once (their `fsync`s
+    /// overlap instead of following each other).
+    pub fn parallel(mut self, parallel: usize) -> Self {
+        self.parallel = parallel.max(1);
         self
     }
 }
@@ -210,26 +236,48 @@ impl Mailer for FileMailer {
         );
         Ok(())
     }
+
+    fn parallel_sends(&self) -> usize {
+        self.parallel
+    }
 }
 
 /// Delivers by SMTP (STARTTLS or implicit TLS as the URL says, rustls).
+///
+/// Connections are pooled (lettre's pool): an email reuses an open,
+/// authenticated connection instead of paying for TCP, TLS and `EHLO`
+/// each time. The pool keeps as many idle connections as the worker sends
+/// at once, so none is closed between two batches.
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    connections: usize,
 }
 
 impl SmtpMailer {
     /// An SMTP transport from a URL such as `smtps://user:pass@host` or
-    /// `smtp://localhost:2525` (no TLS, for a local relay).
+    /// `smtp://localhost:2525` (no TLS, for a local relay), one email at a
+    /// time.
     pub fn new(url: &str, from: &str) -> Result<Self> {
+        Self::with_connections(url, from, 1)
+    }
+
+    /// The same, sending up to `connections` emails at once, each on a
+    /// connection of its own.
+    pub fn with_connections(url: &str, from: &str, connections: usize) -> Result<Self> {
+        let connections = connections.max(1);
+        let pool = lettre::transport::smtp::PoolConfig::new()
+            .max_size(u32::try_from(connections).unwrap_or(u32::MAX));
         Ok(Self {
             transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("PARVIS_SMTP_URL is not a valid SMTP URL")?
                 .timeout(Some(super::worker::SEND_TIMEOUT))
+                .pool_config(pool)
                 .build(),
             from: from
                 .parse()
                 .context("PARVIS_MAIL_FROM is not a valid mailbox")?,
+            connections,
         })
     }
 }
@@ -238,6 +286,10 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<()> {
         let message = build_message(&self.from, email)?;
+        // lettre gives a connection back to its pool from a task of its
+        // own: letting that task run first, a send that follows another
+        // reuses its connection instead of opening one more.
+        tokio::task::yield_now().await;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
             Err(error) if error.is_permanent() => Err(anyhow::Error::new(PermanentFailure(
@@ -246,5 +298,9 @@ impl Mailer for SmtpMailer {
             Err(error) => Err(anyhow::Error::new(error)
                 .context("the SMTP server refused or could not be reached")),
         }
+    }
+
+    fn parallel_sends(&self) -> usize {
+        self.connections
     }
 }

@@ -447,6 +447,10 @@ pub trait Store:
     /// Records a delivery and forgets the body (it may hold personal links).
     async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
 
+    /// Records the delivery of every email of `ids` at once (the worker's
+    /// batches), forgetting their bodies.
+    async fn mark_sent_many(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()>;
+
     /// Records a failed attempt and when to try again (releases the claim);
     /// with `retry_at` `None`, the email is given up on: a dead letter.
     async fn mark_failed(

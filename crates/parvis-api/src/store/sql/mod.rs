@@ -455,6 +455,10 @@ impl super::Store for SqlStore {
         self.mark_sent_sql(id, now).await
     }
 
+    async fn mark_sent_many(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        self.mark_sent_many_sql(ids, now).await
+    }
+
     async fn mark_failed(
         &self,
         id: i64,

@@ -10,6 +10,10 @@ use super::{Dialect, SqlStore, Tx};
 use crate::outbox::{OutgoingEmail, QueuedEmail};
 use crate::store::{DeadLetter, timestamp};
 
+/// Ids per `UPDATE … WHERE id IN (…)` when marking deliveries: well under
+/// SQLite's and PostgreSQL's limits on bound parameters.
+const MARK_CHUNK: usize = 500;
+
 fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
     Ok(QueuedEmail {
         id: row.try_get("id")?,
@@ -99,16 +103,30 @@ impl SqlStore {
     }
 
     pub(super) async fn mark_sent_sql(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(&self.q(
-            "UPDATE outbox SET sent_at = ?, claimed_until = NULL, last_error = NULL,
-                    body_text = '', ics = NULL, console_note = '', list_unsubscribe = NULL
-             WHERE id = ?",
-        ))
-        .bind(timestamp(now))
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .context("failed to mark an email as sent")?;
+        self.mark_sent_many_sql(&[id], now).await
+    }
+
+    /// Records many deliveries in one statement per `MARK_CHUNK` ids (one
+    /// commit instead of one per email: on SQLite each commit takes the
+    /// single writer's lock from the registrations).
+    pub(super) async fn mark_sent_many_sql(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        let now = timestamp(now);
+        for chunk in ids.chunks(MARK_CHUNK) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = self.q(&format!(
+                "UPDATE outbox SET sent_at = ?, claimed_until = NULL, last_error = NULL,
+                        body_text = '', ics = NULL, console_note = '', list_unsubscribe = NULL
+                 WHERE id IN ({placeholders})"
+            ));
+            let mut query = sqlx::query(&sql).bind(&now);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query
+                .execute(&self.pool)
+                .await
+                .context("failed to mark emails as sent")?;
+        }
         Ok(())
     }
 
