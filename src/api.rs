@@ -3,6 +3,7 @@
 //! endpoint's own JSON when it sent one, a French message otherwise).
 
 use gloo_net::http::{Method, RequestBuilder};
+use leptos::prelude::LocalResource;
 use parvis_core::api::{
     ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, LookupAccepted, LookupRequest,
     OrganisationSummary, RegistrationAccepted, RegistrationView, paths,
@@ -100,6 +101,17 @@ pub(crate) async fn call_raw(
             fields: Default::default(),
         }),
     )
+}
+
+/// What a page loads with a GET: the answer's text, which the page reads
+/// with [`read`]. Every page's resource has this one type, so the app
+/// carries one copy of Leptos's resource machinery, not one per page.
+/// `url` is tracked: the resource loads again when it changes.
+pub fn loaded(url: Box<dyn Fn() -> String>) -> LocalResource<Result<String, ApiError>> {
+    LocalResource::new(move || {
+        let url = url();
+        async move { call(Method::GET, &url, None, None).await }
+    })
 }
 
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {

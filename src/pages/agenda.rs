@@ -2,7 +2,9 @@
 //! with a search field and filters by kind and by organisation.
 
 use leptos::prelude::*;
-use parvis_core::api::{EventKind, EventQuery, EventSummary, RegistrationState};
+use parvis_core::api::{
+    EventKind, EventQuery, EventSummary, OrganisationSummary, RegistrationState, paths,
+};
 use parvis_core::{dates, search};
 
 use crate::api;
@@ -44,7 +46,7 @@ pub fn Agenda() -> impl IntoView {
     let search = RwSignal::new(untrack(|| param("q")));
     let kind = RwSignal::new(untrack(|| param("kind")));
     let organisation = RwSignal::new(untrack(|| param("organisation")));
-    let organisations = LocalResource::new(api::organisations);
+    let organisations = api::loaded(Box::new(|| paths::ORGANISATIONS.to_owned()));
     // Back and forward steps change the address: the fields follow it.
     Effect::new(move |_| {
         search.set(param("q"));
@@ -57,10 +59,7 @@ pub fn Agenda() -> impl IntoView {
         organisation: Some(param("organisation")).filter(|o| !o.is_empty()),
         q: Some(param("q")).filter(|q| !q.trim().is_empty()),
     });
-    let events = LocalResource::new(move || {
-        let query = applied.get();
-        async move { api::list_events(&query).await }
-    });
+    let events = api::loaded(Box::new(move || api::events_url(&applied.get())));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         route::navigate(&agenda_url(
@@ -87,7 +86,7 @@ pub fn Agenda() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            {move || organisations.get().and_then(Result::ok).filter(|list| !list.is_empty()).map(|list| view! {
+            {move || organisations.get().and_then(|r| r.and_then(|text| api::read::<Vec<OrganisationSummary>>(&text)).ok()).filter(|list| !list.is_empty()).map(|list| view! {
                 <div class="field">
                     <label for="organisation">"Organisation"</label>
                     <select id="organisation" name="organisation" on:change=move |ev| organisation.set(event_target_value(&ev))>
@@ -102,7 +101,7 @@ pub fn Agenda() -> impl IntoView {
             <button type="submit">"Rechercher"</button>
         </form>
         <Transition fallback=|| view! { <Loading text="Chargement de l'agenda…"/> }>
-            {move || events.get().map(|result| match result {
+            {move || events.get().map(|result| match result.and_then(|text| api::read::<Vec<EventSummary>>(&text)) {
                 Err(error) => {
                     // An oversized search names its problem under `q`.
                     let message = error

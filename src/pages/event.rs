@@ -16,13 +16,12 @@ use crate::route::{self, Page};
 #[component]
 pub fn EventPage() -> impl IntoView {
     let slug = route::param(Page::Event);
-    let event = LocalResource::new(move || {
-        let slug = slug.get();
-        async move { api::event(&slug).await }
-    });
+    let event = api::loaded(Box::new(move || {
+        parvis_core::api::paths::event(&slug.get())
+    }));
     view! {
         <Transition fallback=|| view! { <Loading text="Chargement de l'événement…"/> }>
-            {move || event.get().map(|result| match result {
+            {move || event.get().map(|result| match result.and_then(|text| api::read::<EventPublic>(&text)) {
                 Err(error) => {
                     crate::set_title("Événement introuvable");
                     view! {

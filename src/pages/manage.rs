@@ -22,14 +22,11 @@ use parvis_core::registration::field;
 pub fn ManageRegistration() -> impl IntoView {
     crate::set_title("Mon inscription");
     let token = route::param(Page::Manage);
-    let loaded = LocalResource::new(move || {
-        let token = token.get();
-        async move { api::registration(&token).await }
-    });
+    let loaded = api::loaded(Box::new(move || paths::registration(&token.get())));
     view! {
         <h1>"Mon inscription"</h1>
         <Transition fallback=|| view! { <Loading text="Chargement de votre inscription…"/> }>
-            {move || loaded.get().map(|result| match result {
+            {move || loaded.get().map(|result| match result.and_then(|text| api::read::<RegistrationView>(&text)) {
                 Err(error) => view! { <ErrorNotice message=error.message/> }.into_any(),
                 Ok(view) => view! { <Registration initial=view token=token.get()/> }.into_any(),
             })}
