@@ -75,8 +75,8 @@ use crate::rate_limit;
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
-    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
-    SavedResponse, public_response_key, response_key,
+    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
+    public_response_key, response_key,
 };
 use crate::token;
 use parvis_core::editor::EventStatus;

@@ -336,7 +336,9 @@ impl SqlStore {
         let rows: Vec<(i64, i64, i64)> = batch
             .iter()
             .flat_map(|(id, idx, _, offsets, _)| {
-                offsets.iter().map(move |m| (*id, *idx as i64, i64::from(*m)))
+                offsets
+                    .iter()
+                    .map(move |m| (*id, *idx as i64, i64::from(*m)))
             })
             .collect();
         let mut fresh: HashSet<(i64, i64, i64)> = HashSet::new();
@@ -389,9 +391,10 @@ impl SqlStore {
             .context("failed to read registrations to remind")?
         {
             let status: String = row.try_get("status")?;
-            let status = parvis_core::api::RegistrationStatus::parse(&status).with_context(
-                || format!("unknown registration status in the database: {status:?}"),
-            )?;
+            let status =
+                parvis_core::api::RegistrationStatus::parse(&status).with_context(|| {
+                    format!("unknown registration status in the database: {status:?}")
+                })?;
             let id: i64 = row.try_get("id")?;
             if status == parvis_core::api::RegistrationStatus::Waitlisted {
                 // Its rank costs a count: read as one registration.
@@ -430,7 +433,9 @@ impl SqlStore {
             let id: i64 = row.try_get(0)?;
             if let Some(record) = records.get_mut(&id) {
                 let idx: i64 = row.try_get(1)?;
-                record.sessions.push(usize::try_from(idx).unwrap_or_default());
+                record
+                    .sessions
+                    .push(usize::try_from(idx).unwrap_or_default());
             }
         }
         for id in waiting {
@@ -490,7 +495,9 @@ impl SqlStore {
         let mut calendar_sessions: HashMap<String, Vec<i64>> = HashMap::new();
         let mut emails = Vec::with_capacity(sending.len());
         for ((id, idx, nearest, _, slug), token) in sending.iter().zip(&tokens) {
-            let record = records.get(id).context("a registration to remind vanished")?;
+            let record = records
+                .get(id)
+                .context("a registration to remind vanished")?;
             let (sequence, sent_sessions) = calendars
                 .remove(id)
                 .context("a registration to remind vanished")?;
