@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
         let tag = Connection::open(addr)?
             .get(&page, &[("Accept-Encoding", "br, gzip")])?
             .etag;
-        let measures: [(&str, String, Vec<(&str, String)>); 4] = [
+        let measures: [Measure; 4] = [
             (
                 "GET /api/events (br)",
                 "/api/events".to_owned(),
@@ -107,6 +107,9 @@ fn main() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A label, a path and the request's headers.
+type Measure = (&'static str, String, Vec<(&'static str, String)>);
 
 struct Figures {
     rate: f64,

@@ -131,7 +131,7 @@ impl Coding {
             let accepted = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .next_back()
-                .is_none_or(|q| q.trim().parse::<f32>().map_or(false, |q| q > 0.0));
+                .is_none_or(|q| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
             match name.as_str() {
                 "br" => brotli = Some(accepted),
                 "gzip" | "x-gzip" => gzip = Some(accepted),
