@@ -18,7 +18,24 @@
 //!
 //! A member whose future is dropped in the middle of its work (a caller
 //! that gives up) aborts the batch: its transaction is rolled back and the
-//! other members are told to try again ([`Aborted`]), which they do.
+//! other members are told to try again ([`Aborted`]), which they do. The
+//! commit itself runs on a task of its own, holding the batch's lock, so
+//! no caller can cut it short.
+//!
+//! Batches are used on SQLite only. On PostgreSQL each statement is a
+//! network round trip, so one connection working through a batch alone
+//! was slower than concurrent transactions (on the 2-core bench machine,
+//! 16 connections: 738 registrations/s batched against 884/s without);
+//! there each registration keeps its own transaction, quota rows locked
+//! per event.
+//!
+//! Measured on SQLite (release, 16 connections, same machine and load,
+//! others' builds running): 1,003/s with a p99 of 280 ms before, 1,816/s
+//! with a p99 of 35 ms with batches (mean size 12.5, p50 16, max 16).
+//! What is left is the cost of each statement: sqlx's SQLite driver runs
+//! a connection on a thread of its own, and every statement is a wake-up
+//! of that thread and back (most of the profile), about a dozen per
+//! registration in the batch's serial section.
 
 use std::fmt;
 use std::sync::Arc;

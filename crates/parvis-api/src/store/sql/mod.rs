@@ -125,7 +125,8 @@ pub struct SqlStore {
     dialect: Dialect,
     /// How long personal links keep working after their event ends.
     token_retention: chrono::Duration,
-    /// Registrations share transactions (group commit, `batch.rs`).
+    /// Registrations share transactions (group commit, `batch.rs`): on
+    /// SQLite only.
     batch_registrations: bool,
     batcher: std::sync::Arc<batch::Batcher>,
 }
@@ -224,8 +225,10 @@ impl SqlStore {
             pool,
             dialect,
             token_retention: chrono::Duration::days(90),
-            batch_registrations: dialect == Dialect::Sqlite
-                || std::env::var("PARVIS_BATCH_PG").is_ok_and(|v| v == "1"),
+            // On PostgreSQL every statement is a round trip: one
+            // connection working through a batch alone is slower than
+            // concurrent transactions (measured in batch.rs's notes).
+            batch_registrations: dialect == Dialect::Sqlite,
             batcher: std::sync::Arc::default(),
         })
     }
