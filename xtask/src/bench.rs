@@ -20,6 +20,10 @@
 //!   distribution the server logs when it stops.
 //! - The same with one registration in five on a full workshop (waiting
 //!   list), and the reminder job over 10,000 registrations.
+//! - Email delivery after a burst of 10,000 registrations (the
+//!   `outbox_burst` example), through the file transport and through SMTP
+//!   to aiosmtpd: emails per second and the lag from registration to
+//!   delivery (budget: 60 s).
 //! - Throughput and p50/p99 latency of feedback answers
 //!   (`PUT /api/avis/{token}`, a whole questionnaire submitted through a
 //!   distinct personal link each, everyone registered above being asked by
@@ -220,6 +224,10 @@ pub fn all(root: &Path) -> Result<()> {
     }
     println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");
     example("reminder_job", "parvis_bench_rappels", postgres.as_ref())?;
+    println!(
+        "\n== Courriels : rafale de 10 000 inscriptions, fichiers puis SMTP (aiosmtpd) ; budget : chaque confirmation remise dans les 60 s =="
+    );
+    example("outbox_burst", "parvis_bench_courriels", postgres.as_ref())?;
     println!("\n== Annulation avec 20 000 personnes en liste d'attente (cible p99 ≤ 10 ms) ==");
     example("waitlist_cancel", "parvis_bench_attente", postgres.as_ref())?;
     println!(
