@@ -923,40 +923,49 @@ impl SqlStore {
              WHERE f.questionnaire_id = ? AND f.response_key > ?
              ORDER BY f.response_key
              LIMIT ?";
-        let rows = sqlx::query(&self.q(sql))
+        // Each row decoded as it arrives, never the page's rows at once
+        // (see `registrant_page`).
+        let sql = self.q(sql);
+        let mut rows = sqlx::query(&sql)
             .bind(questionnaire_id)
             .bind(after.unwrap_or(""))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch(&self.pool);
+        let mut page = Vec::with_capacity(usize::try_from(limit).unwrap_or_default().min(1_000));
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows)
             .await
-            .context("failed to read a page of feedback responses")?;
-        rows.iter()
-            .map(|row| {
-                let first_name: Option<String> = row.try_get("first_name")?;
-                let last_name: Option<String> = row.try_get("last_name")?;
-                let email: Option<String> = row.try_get("email")?;
-                let respondent = match (first_name, last_name, email) {
-                    (Some(first_name), Some(last_name), Some(email)) => {
-                        Some(crate::store::feedback::Respondent {
-                            first_name,
-                            last_name,
-                            email,
-                        })
-                    }
-                    _ => None,
-                };
-                Ok(crate::store::feedback::ExportedResponse {
-                    key: row.try_get("response_key")?,
-                    answers: answers_of(row)?,
-                    submitted: row.try_get::<i64, _>("submitted")? != 0,
-                    updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
-                    public: row.try_get::<String, _>("source")? == "public",
-                    respondent,
-                    structure_type: row.try_get("structure_type")?,
-                    territory: row.try_get("territory")?,
-                    workshop: row.try_get("workshop")?,
-                })
-            })
-            .collect()
+            .context("failed to read a page of feedback responses")?
+        {
+            page.push(exported_of(&row)?);
+        }
+        Ok(page)
     }
+}
+
+/// A row of [`SqlStore::response_page`].
+fn exported_of(row: &AnyRow) -> Result<crate::store::feedback::ExportedResponse> {
+    let first_name: Option<String> = row.try_get("first_name")?;
+    let last_name: Option<String> = row.try_get("last_name")?;
+    let email: Option<String> = row.try_get("email")?;
+    let respondent = match (first_name, last_name, email) {
+        (Some(first_name), Some(last_name), Some(email)) => {
+            Some(crate::store::feedback::Respondent {
+                first_name,
+                last_name,
+                email,
+            })
+        }
+        _ => None,
+    };
+    Ok(crate::store::feedback::ExportedResponse {
+        key: row.try_get("response_key")?,
+        answers: answers_of(row)?,
+        submitted: row.try_get::<i64, _>("submitted")? != 0,
+        updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
+        public: row.try_get::<String, _>("source")? == "public",
+        respondent,
+        structure_type: row.try_get("structure_type")?,
+        territory: row.try_get("territory")?,
+        workshop: row.try_get("workshop")?,
+    })
 }
