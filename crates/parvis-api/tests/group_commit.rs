@@ -172,7 +172,7 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
     let id = event.id;
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT taken FROM quotas WHERE event_id = ? AND key = 'event'",
             id
         )
@@ -181,7 +181,7 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
     );
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT COUNT(*) FROM registrations WHERE event_id = ?",
             id
         )
@@ -190,7 +190,7 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
     );
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT COUNT(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id WHERE r.event_id = ?",
             id
         )
