@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: figures, never assertions.
 //!
 //! - Sizes of the release app (wasm and JS, raw, gzip, brotli), and the ten
-//!   biggest functions and crates of the public and back-office wasm
-//!   (twiggy, installed from crates.io when missing).
+//!   biggest crates and items of the public and back-office wasm as shipped
+//!   (`tests/perf/wasm_top.py`, with twiggy installed from crates.io when
+//!   missing).
 //! - The agenda's first visit: bytes on the wire, then the time to first
 //!   paint and to the agenda in Chromium throttled to slow 4G with a CPU
 //!   four times slower (`tests/perf/slow-4g.mjs`).
@@ -273,103 +274,20 @@ pub fn all(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The ten biggest functions and the ten biggest crates of a bundle's wasm,
-/// by twiggy, on the wasm as rustc wrote it (names kept, before wasm-bindgen
-/// and wasm-opt, which shrink it further): where the bytes go.
+/// The ten biggest crates and items of a bundle's wasm as shipped (twiggy,
+/// through `tests/perf/wasm_top.py`, which runs wasm-bindgen and wasm-opt
+/// as trunk does but keeps the names): where the bytes go.
 fn contributors(root: &Path, bin: &str) -> Result<()> {
-    let wasm = root.join(format!(
-        "target/wasm32-unknown-unknown/wasm-release/{bin}.wasm"
-    ));
-    let csv = crate::setup::output(
-        crate::setup::twiggy(root)?
-            .args(["top", "-f", "csv"])
-            .arg(&wasm),
-    )
-    .with_context(|| format!("twiggy could not read {}", wasm.display()))?;
-    let mut items: Vec<(String, u64)> = Vec::new();
-    for line in csv.lines().skip(1) {
-        let (name, rest) = split_csv_field(line);
-        let size = rest
-            .split(',')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        // Names, custom sections and debug data are not downloaded.
-        if name.starts_with("custom section") || name.contains("subsection") {
-            continue;
-        }
-        items.push((name, size));
-    }
-    let code: u64 = items.iter().map(|(_, size)| size).sum();
-    println!(
-        "{bin}.wasm avant wasm-bindgen et wasm-opt : {:.1} Ko de code et de données ; les 10 plus gros éléments :",
-        code as f64 / 1000.0
-    );
-    items.sort_by_key(|item| std::cmp::Reverse(item.1));
-    for (name, size) in items.iter().take(10) {
-        let short: String = name.chars().take(90).collect();
-        println!("  {:>8.1} Ko  {short}", *size as f64 / 1000.0);
-    }
-    let mut crates: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for (name, size) in &items {
-        *crates.entry(crate_of(name)).or_default() += size;
-    }
-    let mut crates: Vec<_> = crates.into_iter().collect();
-    crates.sort_by_key(|item| std::cmp::Reverse(item.1));
-    println!("  par crate :");
-    for (name, size) in crates.iter().take(10) {
-        println!(
-            "  {:>8.1} Ko  {:>5.1} %  {name}",
-            *size as f64 / 1000.0,
-            *size as f64 * 100.0 / code.max(1) as f64
-        );
-    }
-    Ok(())
-}
-
-/// The first field of a CSV line (quoted or not) and the rest after its comma.
-fn split_csv_field(line: &str) -> (String, &str) {
-    if let Some(quoted) = line.strip_prefix('"') {
-        let mut name = String::new();
-        let mut chars = quoted.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c == '"' {
-                if chars.peek().is_some_and(|(_, next)| *next == '"') {
-                    chars.next();
-                    name.push('"');
-                } else {
-                    let rest = quoted[i + 1..].strip_prefix(',').unwrap_or("");
-                    return (name, rest);
-                }
-            } else {
-                name.push(c);
-            }
-        }
-        (name, "")
-    } else {
-        match line.split_once(',') {
-            Some((name, rest)) => (name.to_owned(), rest),
-            None => (line.to_owned(), ""),
-        }
-    }
-}
-
-/// The crate a symbol belongs to: its path's first segment, looking through
-/// `<impl … for …>` and references; data segments and unnamed code apart.
-fn crate_of(name: &str) -> String {
-    if name.starts_with("data segment") {
-        return "(données statiques)".to_owned();
-    }
-    let trimmed = name.trim_start_matches(['<', '&', '*', '(']);
-    let trimmed = trimmed
-        .strip_prefix("dyn ")
-        .or_else(|| trimmed.strip_prefix("mut "))
-        .or_else(|| trimmed.strip_prefix("const "))
-        .unwrap_or(trimmed);
-    match trimmed.split_once("::") {
-        Some((head, _)) if head.chars().all(|c| c.is_alphanumeric() || c == '_') => head.to_owned(),
-        _ => "(autre)".to_owned(),
-    }
+    let twiggy = crate::setup::twiggy(root)?;
+    let path = twiggy
+        .get_envs()
+        .find(|(key, _)| *key == "PATH")
+        .and_then(|(_, value)| value.map(std::ffi::OsStr::to_owned))
+        .unwrap_or_default();
+    sh(Command::new("python3")
+        .args(["tests/perf/wasm_top.py", bin, "10"])
+        .env("PATH", path)
+        .current_dir(root))
 }
 
 /// Request headers of a browser's API calls.
@@ -708,29 +626,4 @@ fn load_with(
         elapsed,
         latencies,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{crate_of, split_csv_field};
-
-    #[test]
-    fn twiggy_rows_are_split_and_grouped_by_crate() {
-        let (name, rest) = split_csv_field(r#""data segment "".rodata""",52226,2.08,,"#);
-        assert_eq!(name, r#"data segment ".rodata""#);
-        assert_eq!(rest, "52226,2.08,,");
-        assert_eq!(crate_of(&name), "(données statiques)");
-        let (name, rest) = split_csv_field("parvis::main::hb85,6296,0.25,,");
-        assert_eq!((name.as_str(), rest), ("parvis::main::hb85", "6296,0.25,,"));
-        assert_eq!(crate_of(&name), "parvis");
-        assert_eq!(
-            crate_of("<reactive_graph::computed::ScopedFuture<Fut> as core::future::Future>::poll"),
-            "reactive_graph"
-        );
-        assert_eq!(
-            crate_of("parvis_core::api::_::<impl serde_core::de::Deserialize for X>::deserialize"),
-            "parvis_core"
-        );
-        assert_eq!(crate_of("code[42]"), "(autre)");
-    }
 }
