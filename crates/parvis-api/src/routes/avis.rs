@@ -489,9 +489,10 @@ fn answered_in(response: &Response, questions: &mut BTreeSet<String>) {
 
 /// Hands every response to a questionnaire (submitted or not) to `each`,
 /// as one query streams them: the dashboard and the editor never hold them
-/// all, nor even a page of them. A task of its own reads and decodes them
-/// while `each` counts the ones before, so the two halves of the work run
-/// on two cores; they pass small batches, freed as soon as counted.
+/// all, nor even a page of them. Three stages run at once, on the two
+/// cores: a task reads the rows, another decodes their answers, and
+/// `each` counts the ones before; they pass small batches, freed as soon
+/// as counted.
 async fn each_response(
     state: &AppState,
     questionnaire_id: i64,
@@ -499,7 +500,9 @@ async fn each_response(
 ) -> Result<(), AppError> {
     use futures_util::StreamExt as _;
     let store = state.store.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(8);
+    let (raw_tx, mut raw_rx) = tokio::sync::mpsc::channel::<
+        anyhow::Result<Vec<crate::store::feedback::UndecodedResponse>>,
+    >(8);
     let reader = tokio::spawn(async move {
         let mut responses = store.feedback_answers(questionnaire_id);
         let mut batch = Vec::with_capacity(RESPONSES_BATCH);
@@ -507,29 +510,45 @@ async fn each_response(
             match response {
                 Ok(response) => batch.push(response),
                 Err(error) => {
-                    let _ = tx.send(Err(error)).await;
+                    let _ = raw_tx.send(Err(error)).await;
                     return;
                 }
             }
             if batch.len() == RESPONSES_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(RESPONSES_BATCH));
-                if tx.send(Ok(full)).await.is_err() {
+                if raw_tx.send(Ok(full)).await.is_err() {
                     return;
                 }
             }
         }
         if !batch.is_empty() {
-            let _ = tx.send(Ok(batch)).await;
+            let _ = raw_tx.send(Ok(batch)).await;
+        }
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(8);
+    let decoder = tokio::spawn(async move {
+        while let Some(batch) = raw_rx.recv().await {
+            let decoded = batch.and_then(|batch| {
+                batch
+                    .into_iter()
+                    .map(crate::store::feedback::UndecodedResponse::decode)
+                    .collect::<anyhow::Result<Vec<_>>>()
+            });
+            let failed = decoded.is_err();
+            if tx.send(decoded).await.is_err() || failed {
+                return;
+            }
         }
     });
     while let Some(batch) = rx.recv().await {
         batch?.iter().for_each(&mut each);
     }
-    // The channel closes when the reader ends: a reader that panicked
-    // is an error, never fewer responses.
-    reader
-        .await
-        .map_err(|error| anyhow::anyhow!("the responses' reader stopped: {error}"))?;
+    // The channels close when the tasks end: a task that panicked is an
+    // error, never fewer responses.
+    for task in [reader, decoder] {
+        task.await
+            .map_err(|error| anyhow::anyhow!("the responses' reader stopped: {error}"))?;
+    }
     Ok(())
 }
 

@@ -321,6 +321,28 @@ pub struct ExportedResponse {
     pub workshop: Option<String>,
 }
 
+/// A response as [`FeedbackExportStore::feedback_answers`] reads it: its
+/// answers still the stored JSON, so that another task (another core) can
+/// decode them ([`Self::decode`]) while the next rows are read.
+#[derive(Debug)]
+pub struct UndecodedResponse {
+    /// `answers_json` as stored.
+    pub answers_json: String,
+    /// Everything else; its `answers` empty until decoded.
+    pub response: Response,
+}
+
+impl UndecodedResponse {
+    /// The response with its answers.
+    pub fn decode(self) -> Result<Response> {
+        use anyhow::Context as _;
+        let mut response = self.response;
+        response.answers = serde_json::from_str(&self.answers_json)
+            .context("unreadable feedback answers in the database")?;
+        Ok(response)
+    }
+}
+
 /// The responses to a questionnaire, read a page at a time for its
 /// exports (a supertrait of [`crate::store::Store`]).
 #[async_trait]
@@ -345,7 +367,7 @@ pub trait FeedbackExportStore: Send + Sync {
     fn feedback_answers(
         &self,
         questionnaire_id: i64,
-    ) -> futures_util::stream::BoxStream<'_, Result<Response>>;
+    ) -> futures_util::stream::BoxStream<'_, Result<UndecodedResponse>>;
 
     /// How many people a questionnaire asked, and how many of them
     /// submitted, without reading who they are.

@@ -848,7 +848,8 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
     fn feedback_answers(
         &self,
         questionnaire_id: i64,
-    ) -> futures_util::stream::BoxStream<'_, Result<Response>> {
+    ) -> futures_util::stream::BoxStream<'_, Result<crate::store::feedback::UndecodedResponse>>
+    {
         use futures_util::StreamExt as _;
         // One statement streamed row by row (in the order of the unique
         // (questionnaire_id, response_key) index), rather than pages: no
@@ -863,15 +864,16 @@ impl crate::store::feedback::FeedbackExportStore for SqlStore {
             .fetch(&self.pool)
             .map(|row| {
                 let row = row.context("failed to read feedback responses")?;
-                let json: &str = row.try_get(0)?;
-                Ok(Response {
-                    answers: serde_json::from_str(json)
-                        .context("unreadable feedback answers in the database")?,
-                    submitted: row.try_get::<i64, _>(1)? != 0,
-                    structure_type: row.try_get(2)?,
-                    territory: row.try_get(3)?,
-                    workshop: row.try_get(4)?,
-                    public: row.try_get::<&str, _>(5)? == "public",
+                Ok(crate::store::feedback::UndecodedResponse {
+                    answers_json: row.try_get(0)?,
+                    response: Response {
+                        answers: BTreeMap::new(),
+                        submitted: row.try_get::<i64, _>(1)? != 0,
+                        structure_type: row.try_get(2)?,
+                        territory: row.try_get(3)?,
+                        workshop: row.try_get(4)?,
+                        public: row.try_get::<&str, _>(5)? == "public",
+                    },
                 })
             })
             .boxed()
