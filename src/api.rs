@@ -3,7 +3,7 @@
 //! endpoint's own JSON when it sent one, a French message otherwise).
 
 use gloo_net::http::{Method, RequestBuilder};
-use leptos::prelude::LocalResource;
+use leptos::prelude::{Get, LocalResource};
 use parvis_core::api::{
     ApiError, ChoiceChange, EventPublic, EventQuery, EventSummary, LookupAccepted, LookupRequest,
     OrganisationSummary, RegistrationAccepted, RegistrationView, paths,
@@ -112,6 +112,42 @@ pub fn loaded(url: Box<dyn Fn() -> String>) -> LocalResource<Result<String, ApiE
         let url = url();
         async move { call(Method::GET, &url, None, None).await }
     })
+}
+
+/// A GET's answer read as `T` where it is used: [`loaded`] under a type.
+/// The back-office's pages keep `resource.get()`, and the wasm carries one
+/// copy of the resource machinery for all of them, not one per type.
+pub struct Loaded<T> {
+    text: LocalResource<Result<String, ApiError>>,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Loaded<T> {}
+
+impl<T: DeserializeOwned> Loaded<T> {
+    /// Loads `url`, again whenever what `url` reads changes.
+    pub fn new(url: impl Fn() -> String + 'static) -> Self {
+        Self {
+            text: loaded(Box::new(url)),
+            kind: std::marker::PhantomData,
+        }
+    }
+
+    /// The answer once loaded (tracked).
+    pub fn get(&self) -> Option<Result<T, ApiError>> {
+        self.text.get().map(|text| text.and_then(|text| read(&text)))
+    }
+
+    /// Loads it again.
+    pub fn refetch(&self) {
+        self.text.refetch();
+    }
 }
 
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {

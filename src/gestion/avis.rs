@@ -308,10 +308,9 @@ pub fn FeedbackPage() -> impl IntoView {
     signed_in(move |me| {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let version = RwSignal::new(0u32);
-        let lines = LocalResource::new(move || {
+        let lines = crate::api::Loaded::<Vec<QuestionnaireLine>>::new(move || {
             version.track();
-            let url = list_url(&organisation.get(), &slug.get());
-            async move { read::<Vec<QuestionnaireLine>>(&call(Method::GET, &url, None, None).await?) }
+            list_url(&organisation.get(), &slug.get())
         });
         let status = RwSignal::new(None::<String>);
         let status_ref = NodeRef::<leptos::html::Div>::new();
@@ -455,14 +454,13 @@ fn QuestionnaireCard(
     said: Callback<String>,
 ) -> impl IntoView {
     let avis = StoredValue::new(line.avis.clone());
-    let detail = LocalResource::new(move || {
-        let url = url(
+    let detail = crate::api::Loaded::<QuestionnaireView>::new(move || {
+        url(
             &organisation.get_value(),
             &slug.get_value(),
             &avis.get_value(),
             "",
-        );
-        async move { read::<QuestionnaireView>(&call(Method::GET, &url, None, None).await?) }
+        )
     });
     let asking = RwSignal::new(None::<Act>);
     let confirm_ref = NodeRef::<leptos::html::H3>::new();

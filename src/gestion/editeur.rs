@@ -56,9 +56,8 @@ pub fn EditEventPage() -> impl IntoView {
     crate::set_title("Modifier l'événement");
     signed_in(move |me| {
         let csrf = me.csrf_token.clone();
-        let view_of = LocalResource::new(move || {
-            let url = paths::edition(&organisation.get(), &slug.get());
-            async move { read::<EditorView>(&call(Method::GET, &url, None, None).await?) }
+        let view_of = crate::api::Loaded::<EditorView>::new(move || {
+            paths::edition(&organisation.get(), &slug.get())
         });
         view! {
             <EventNav organisation=organisation.get() slug=slug.get() current="/modifier"/>

@@ -85,10 +85,9 @@ pub fn EventPage() -> impl IntoView {
     signed_in(move |me| {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let version = RwSignal::new(0u32);
-        let overview = LocalResource::new(move || {
+        let overview = crate::api::Loaded::<EditorView>::new(move || {
             version.track();
-            let url = paths::edition(&organisation.get(), &slug.get());
-            async move { read::<EditorView>(&call(Method::GET, &url, None, None).await?) }
+            paths::edition(&organisation.get(), &slug.get())
         });
         let status = RwSignal::new(None::<String>);
         let status_ref = NodeRef::<leptos::html::Div>::new();

@@ -164,31 +164,29 @@ fn Desk(organisation: String, slug: String, csrf: StoredValue<String>) -> impl I
     let info = RwSignal::new(None::<RegistrantEvent>);
     let focus_results = RwSignal::new(false);
     let results_ref = NodeRef::<leptos::html::Div>::new();
-    let list = LocalResource::new(move || {
+    let list = crate::api::Loaded::<RegistrantList>::new(move || {
         version.track();
         let mut asked = query.get();
         asked.apres = pages.with(|p| p.last().copied());
         asked.limite = Some(PAGE);
-        let url = format!(
+        format!(
             "{}{}",
             paths::registrants(&organisation.get_value(), &slug.get_value()),
             query_string(&asked, &[])
-        );
-        async move { read::<RegistrantList>(&call(Method::GET, &url, None, None).await?) }
+        )
     });
-    let waiting = LocalResource::new(move || {
+    let waiting = crate::api::Loaded::<RegistrantList>::new(move || {
         version.track();
         let asked = RegistrantQuery {
             statut: Some(RegistrationStatus::Waitlisted),
             limite: Some(parvis_core::gestion::REGISTRANTS_PAGE_MAX),
             ..Default::default()
         };
-        let url = format!(
+        format!(
             "{}{}",
             paths::registrants(&organisation.get_value(), &slug.get_value()),
             query_string(&asked, &[])
-        );
-        async move { read::<RegistrantList>(&call(Method::GET, &url, None, None).await?) }
+        )
     });
     Effect::new(move |_| {
         if let Some(Ok(loaded)) = list.get() {
@@ -872,10 +870,9 @@ fn DeadLetters(
     csrf: StoredValue<String>,
 ) -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let letters = LocalResource::new(move || {
+    let letters = crate::api::Loaded::<Vec<DeadLetterLine>>::new(move || {
         version.track();
-        let url = desk::paths::dead_letters(&organisation.get_value(), &slug.get_value());
-        async move { read::<Vec<DeadLetterLine>>(&call(Method::GET, &url, None, None).await?) }
+        desk::paths::dead_letters(&organisation.get_value(), &slug.get_value())
     });
     let notice = RwSignal::new(None::<String>);
     let notice_ref = NodeRef::<leptos::html::Div>::new();
@@ -935,10 +932,9 @@ fn Messages(
     event: RegistrantEvent,
 ) -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let log = LocalResource::new(move || {
+    let log = crate::api::Loaded::<MessageLog>::new(move || {
         version.track();
-        let url = desk::paths::messages(&organisation.get_value(), &slug.get_value());
-        async move { read::<MessageLog>(&call(Method::GET, &url, None, None).await?) }
+        desk::paths::messages(&organisation.get_value(), &slug.get_value())
     });
     let audience = RwSignal::new("tous".to_owned());
     let subject = RwSignal::new(String::new());

@@ -76,10 +76,9 @@ pub fn InvitationsPage() -> impl IntoView {
     signed_in(move |me| {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let version = RwSignal::new(0u32);
-        let list = LocalResource::new(move || {
+        let list = crate::api::Loaded::<InvitationList>::new(move || {
             version.track();
-            let url = invitations_path(&organisation.get(), &slug.get());
-            async move { read::<InvitationList>(&call(Method::GET, &url, None, None).await?) }
+            invitations_path(&organisation.get(), &slug.get())
         });
         let addresses = RwSignal::new(String::new());
         let label = RwSignal::new(String::new());

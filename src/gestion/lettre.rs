@@ -37,15 +37,13 @@ pub fn NewsletterPage() -> impl IntoView {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let org = StoredValue::new(organisation.get_untracked());
         let version = RwSignal::new(0u32);
-        let overview = LocalResource::new(move || {
+        let overview = crate::api::Loaded::<Overview>::new(move || {
             version.track();
-            let url = paths::overview(&org.get_value());
-            async move { read::<Overview>(&call(Method::GET, &url, None, None).await?) }
+            paths::overview(&org.get_value())
         });
-        let bounces = LocalResource::new(move || {
+        let bounces = crate::api::Loaded::<Vec<BounceLine>>::new(move || {
             version.track();
-            let url = paths::bounces(&org.get_value());
-            async move { read::<Vec<BounceLine>>(&call(Method::GET, &url, None, None).await?) }
+            paths::bounces(&org.get_value())
         });
 
         let subject = RwSignal::new(String::new());

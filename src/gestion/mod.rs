@@ -256,9 +256,8 @@ fn Dashboard(me: Me, on_change: impl Fn() + Copy + Send + Sync + 'static) -> imp
             let heading = format!("organisation-{slug}");
             let labelled_by = heading.clone();
             let organisation = StoredValue::new(slug.clone());
-            let events = LocalResource::new(move || {
-                let url = paths::events(&slug);
-                async move { read::<Vec<EventLine>>(&call(Method::GET, &url, None, None).await?) }
+            let events = crate::api::Loaded::<Vec<EventLine>>::new(move || {
+                paths::events(&slug)
             });
             view! {
                 <section aria-labelledby=labelled_by>
@@ -359,10 +358,9 @@ pub fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
     let url = paths::team(&organisation);
     let list_url = url.clone();
     let version = RwSignal::new(0u32);
-    let members = LocalResource::new(move || {
+    let members = crate::api::Loaded::<Vec<MemberLine>>::new(move || {
         version.track();
-        let url = list_url.clone();
-        async move { read::<Vec<MemberLine>>(&call(Method::GET, &url, None, None).await?) }
+        list_url.clone()
     });
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -434,10 +432,7 @@ pub fn Team(organisation: String, csrf: StoredValue<String>) -> impl IntoView {
 #[component]
 fn Journal(organisation: String) -> impl IntoView {
     let url = paths::audit_log(&organisation);
-    let lines = LocalResource::new(move || {
-        let url = url.clone();
-        async move { read::<Vec<AuditLine>>(&call(Method::GET, &url, None, None).await?) }
-    });
+    let lines = crate::api::Loaded::<Vec<AuditLine>>::new(move || url.clone());
     let heading = format!("journal-{organisation}");
     let labelled_by = heading.clone();
     view! {
@@ -468,10 +463,7 @@ pub fn OrganisationSettings(organisation: String, csrf: StoredValue<String>) -> 
     let errors = RwSignal::new(FieldErrors::default());
     let notice = RwSignal::new(None::<String>);
     let notice_ref = NodeRef::<leptos::html::Div>::new();
-    let loaded = LocalResource::new(move || {
-        let url = read_url.clone();
-        async move { read::<Settings>(&call(Method::GET, &url, None, None).await?) }
-    });
+    let loaded = crate::api::Loaded::<Settings>::new(move || read_url.clone());
     Effect::new(move |_| {
         if let Some(Ok(settings)) = loaded.get() {
             name.set(settings.organisation_name);

@@ -154,10 +154,7 @@ fn draft_of(managed: &ManagedPublication) -> PublicationDraft {
 fn List(organisation: String) -> impl IntoView {
     crate::set_title("Publications");
     let url = paths::organisation(&organisation);
-    let lines = LocalResource::new(move || {
-        let url = url.clone();
-        async move { read::<Vec<ManagedPublication>>(&call(Method::GET, &url, None, None).await?) }
-    });
+    let lines = crate::api::Loaded::<Vec<ManagedPublication>>::new(move || url.clone());
     let status = RwSignal::new(None::<String>);
     let status_ref = NodeRef::<leptos::html::Div>::new();
     if use_query_map().with_untracked(|q| q.get("supprimee").is_some()) {
@@ -262,10 +259,7 @@ fn NewPublication(organisation: String, publisher: String, csrf: String) -> impl
 fn EditPublication(organisation: String, slug: String, csrf: String) -> impl IntoView {
     crate::set_title("Modifier la publication");
     let url = paths::managed(&organisation, &slug);
-    let loaded = LocalResource::new(move || {
-        let url = url.clone();
-        async move { read::<ManagedPublication>(&call(Method::GET, &url, None, None).await?) }
-    });
+    let loaded = crate::api::Loaded::<ManagedPublication>::new(move || url.clone());
     let back = page_href(&organisation);
     view! {
         <p><a href=back>"← Publications"</a></p>
@@ -360,10 +354,7 @@ fn Editor(
     });
     let csrf = StoredValue::new(csrf);
     let events_url = gestion_paths::events(&organisation);
-    let events = LocalResource::new(move || {
-        let url = events_url.clone();
-        async move { read::<Vec<EventLine>>(&call(Method::GET, &url, None, None).await?) }
-    });
+    let events = crate::api::Loaded::<Vec<EventLine>>::new(move || events_url.clone());
     let save = Action::new_local(move |body: &PublicationDraft| {
         let body = json(body);
         let url = save_url.get_value();

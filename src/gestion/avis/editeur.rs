@@ -37,10 +37,7 @@ pub fn QuestionnaireEditorPage() -> impl IntoView {
     crate::set_title("Modifier le questionnaire");
     signed_in(move |me| {
         let csrf = me.csrf_token.clone();
-        let loaded = LocalResource::new(move || {
-            let url = target.get().api("");
-            async move { read::<QuestionnaireView>(&call(Method::GET, &url, None, None).await?) }
-        });
+        let loaded = crate::api::Loaded::<QuestionnaireView>::new(move || target.get().api(""));
         let heading = format!("Modifier le questionnaire {}", target.get().words());
         crate::set_title(&heading);
         view! {

@@ -71,10 +71,9 @@ pub fn StakeholderPage() -> impl IntoView {
     signed_in(move |me| {
         let csrf = StoredValue::new(me.csrf_token.clone());
         let version = RwSignal::new(0u32);
-        let lines = LocalResource::new(move || {
+        let lines = crate::api::Loaded::<Vec<QuestionnaireLine>>::new(move || {
             version.track();
-            let url = list_url(&organisation.get());
-            async move { read::<Vec<QuestionnaireLine>>(&call(Method::GET, &url, None, None).await?) }
+            list_url(&organisation.get())
         });
         let status = RwSignal::new(None::<String>);
         let status_ref = NodeRef::<leptos::html::Div>::new();
