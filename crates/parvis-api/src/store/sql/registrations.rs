@@ -351,6 +351,20 @@ impl SqlStore {
                 // takes seats (or a place in the queue) like a new one, and
                 // counts against the client's hourly cap for this event.
                 if origin.hourly_cap > 0 {
+                    // One client's registrations to one event are counted
+                    // one at a time: under PostgreSQL's READ COMMITTED two
+                    // could otherwise both count below the cap. SQLite's
+                    // single writer needs nothing.
+                    if self.dialect == Dialect::Postgres {
+                        sqlx::query(
+                            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, $2))) AS locked",
+                        )
+                        .bind(&origin.client_hash)
+                        .bind(event.id)
+                        .execute(&mut **tx)
+                        .await
+                        .context("failed to lock the client's count")?;
+                    }
                     let recent: i64 =
                         sqlx::query_scalar(&self.q("SELECT COUNT(*) FROM registration_clients
                          WHERE event_id = ? AND client_hash = ? AND created_at > ?"))
