@@ -141,7 +141,9 @@ impl<T: DeserializeOwned> Loaded<T> {
 
     /// The answer once loaded (tracked).
     pub fn get(&self) -> Option<Result<T, ApiError>> {
-        self.text.get().map(|text| text.and_then(|text| read(&text)))
+        self.text
+            .get()
+            .map(|text| text.and_then(|text| read(&text)))
     }
 
     /// Loads it again.
