@@ -68,7 +68,7 @@ const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 pub fn all(root: &Path) -> Result<()> {
     let binary = build_release(root)?;
     println!("\n== Taille de l'application publique (dist/, build release) ==");
-    sizes(&root.join("dist"), Some(250))?;
+    sizes(&root.join("dist"), Some(150))?;
     contributors(root, "parvis")?;
     println!("\n== Taille de l'espace de gestion (dist/gestion/, jamais chargé par le public) ==");
     sizes(&root.join("dist/gestion"), Some(300))?;
@@ -340,7 +340,7 @@ fn ceilings(root: &Path, connections: usize, duration: Duration) -> Result<Ceili
 
 /// What a browser downloads on a first visit of the agenda: the page, each
 /// file it names, and the agenda's API call; prints each and the total on
-/// the wire (budget: 250 KB).
+/// the wire (budget: 150 KB).
 fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
     let mut connection = crate::http::Connection::open(addr)?;
     let accept = [("Accept-Encoding", "br, gzip")];
@@ -379,7 +379,7 @@ fn first_visit(addr: std::net::SocketAddr) -> Result<()> {
         println!("{path:<48} {:>8.1} Ko", kb(response.wire));
     }
     println!(
-        "{:<48} {:>8.1} Ko en {} requêtes (budget : 250 Ko)",
+        "{:<48} {:>8.1} Ko en {} requêtes (budget : 150 Ko)",
         "total",
         kb(total),
         paths.len() + 1
