@@ -161,21 +161,15 @@ impl RegistrantStore for SqlStore {
              ORDER BY r.id LIMIT ?"
         ));
         let query = sqlx::query(&sql).bind(event_id).bind(after);
-        // Each row decoded as it arrives, never the page's rows at once:
-        // decoding overlaps the database's work, and no page of raw rows
-        // is allocated then freed whole (which made the allocator hand
-        // memory back and fault it in again at every page).
-        let mut rows = bind_all(query, &binds)
+        let rows = bind_all(query, &binds)
             .bind(i64::from(limit))
-            .fetch(&self.pool);
-        let capacity = usize::try_from(limit).unwrap_or_default().min(1_000);
-        let mut page = Vec::with_capacity(capacity);
-        let mut queues = Vec::with_capacity(capacity);
-        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows)
+            .fetch_all(&self.pool)
             .await
-            .context("failed to read a page of registrants")?
-        {
-            page.push(registrant_from(&row)?);
+            .context("failed to read a page of registrants")?;
+        let mut page = Vec::with_capacity(rows.len());
+        let mut queues = Vec::with_capacity(rows.len());
+        for row in &rows {
+            page.push(registrant_from(row)?);
             queues.push(row.try_get::<String, _>("queue_key")?);
         }
         drop(rows);
