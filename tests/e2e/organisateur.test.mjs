@@ -182,6 +182,9 @@ print(json.dumps({"rows": rows, "kinds": kinds}, default=str))
   // The newcomer cancels? No: the organiser cancels them, and the person
   // waiting for the workshop gets the seat.
   await page.getByRole('button', { name: "Annuler l'inscription de Nadia Martin" }).press('Enter');
+  // The question takes the focus on its title (a frame later): only then is
+  // its answer pressed, or the key would land on the title.
+  await page.waitForFunction(() => document.activeElement?.id === 'confirmation-titre');
   await page.getByRole('button', { name: "Oui, annuler l'inscription" }).press('Enter');
   await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''), null, { timeout: 10000 })
     .catch(async () => assert.fail(`not cancelled; focus on: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`));
