@@ -155,12 +155,10 @@ impl Batcher {
         let mut open = self.open.clone().lock_owned().await;
         drop(queued);
         if open.tx.is_none() {
-            let tx = match dialect {
-                // The write lock at once: no upgrade, no busy wait later.
-                Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-                Dialect::Postgres => pool.begin().await,
-            }
-            .context("failed to begin a batch of registrations")?;
+            // The write lock at once: no upgrade, no busy wait later.
+            let tx = super::registrations::begin_write(pool, dialect)
+                .await
+                .context("failed to begin a batch of registrations")?;
             open.tx = Some(tx);
             open.started = Some(Instant::now());
         }

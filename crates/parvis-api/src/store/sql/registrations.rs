@@ -144,16 +144,23 @@ impl SqlStore {
     }
 }
 
+/// Begins a transaction that writes on `pool`: on SQLite with `BEGIN
+/// IMMEDIATE`, so it takes the write lock at once and never has to upgrade
+/// a read lock (which fails at once instead of waiting).
+pub(super) async fn begin_write(pool: &sqlx::AnyPool, dialect: Dialect) -> Result<Tx<'static>> {
+    match dialect {
+        Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Dialect::Postgres => pool.begin().await,
+    }
+    .context("failed to begin a transaction")
+}
+
 impl SqlStore {
     /// Begins a transaction that writes: on SQLite with `BEGIN IMMEDIATE`,
     /// so it takes the write lock at once and never has to upgrade a read
     /// lock (which fails at once instead of waiting).
     pub(super) async fn begin_write(&self) -> Result<Tx<'static>> {
-        match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
-        }
-        .context("failed to begin a transaction")
+        begin_write(&self.pool, self.dialect).await
     }
 
     /// Stores a registration (see [`crate::store::Store::register`]): in
