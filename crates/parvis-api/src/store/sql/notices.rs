@@ -563,27 +563,17 @@ impl SqlStore {
         now: &str,
     ) -> Result<()> {
         for part in emails.chunks(EMAILS_PER_INSERT) {
-            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; part.len()].join(", ");
-            let sql = self.q(&format!(
-                "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, created_at, next_attempt_at)
-                 VALUES {values}"
-            ));
+            let values = vec![super::outbox::OUTBOX_ROW; part.len()].join(", ");
+            let sql = self.q(&format!("{}{values}", super::outbox::OUTBOX_INSERT));
             let mut query = sqlx::query(&sql);
             for (registration_id, notice, email) in part {
-                query = query
-                    .bind(&email.message_id)
-                    .bind(Some(*registration_id))
-                    .bind(*notice)
-                    .bind(&email.recipient)
-                    .bind(&email.subject)
-                    .bind(&email.body_text)
-                    .bind(&email.ics)
-                    .bind(&email.console_note)
-                    .bind(&email.sender_name)
-                    .bind(&email.reply_to)
-                    .bind(&email.list_unsubscribe)
-                    .bind(now)
-                    .bind(now);
+                query = super::outbox::bind_outbox_row(
+                    query,
+                    Some(*registration_id),
+                    notice,
+                    email,
+                    now,
+                );
             }
             query
                 .execute(&mut **tx)

@@ -32,21 +32,24 @@ fn queued_from_row(row: &AnyRow) -> Result<QueuedEmail> {
     })
 }
 
-impl SqlStore {
-    pub(super) async fn queue(
-        &self,
-        tx: &mut Tx<'_>,
-        registration_id: impl Into<Option<i64>>,
-        notice: &str,
-        email: &OutgoingEmail,
-        now: &str,
-    ) -> Result<()> {
-        sqlx::query(&self.q(
-            "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ))
+/// The start of the statement that queues emails, followed by one
+/// [`OUTBOX_ROW`] per email, each bound by [`bind_outbox_row`].
+pub(super) const OUTBOX_INSERT: &str = "INSERT INTO outbox (message_id, registration_id, notice, recipient, subject, body_text, ics, console_note, sender_name, reply_to, list_unsubscribe, created_at, next_attempt_at) VALUES ";
+
+/// The placeholders of one queued email.
+pub(super) const OUTBOX_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Binds one queued email's values, in [`OUTBOX_INSERT`]'s column order.
+pub(super) fn bind_outbox_row<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    registration_id: Option<i64>,
+    notice: &'q str,
+    email: &'q OutgoingEmail,
+    now: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
         .bind(&email.message_id)
-        .bind(registration_id.into())
+        .bind(registration_id)
         .bind(notice)
         .bind(&email.recipient)
         .bind(&email.subject)
@@ -58,6 +61,25 @@ impl SqlStore {
         .bind(&email.list_unsubscribe)
         .bind(now)
         .bind(now)
+}
+
+impl SqlStore {
+    pub(super) async fn queue(
+        &self,
+        tx: &mut Tx<'_>,
+        registration_id: impl Into<Option<i64>>,
+        notice: &str,
+        email: &OutgoingEmail,
+        now: &str,
+    ) -> Result<()> {
+        let sql = self.q(&format!("{OUTBOX_INSERT}{OUTBOX_ROW}"));
+        bind_outbox_row(
+            sqlx::query(&sql),
+            registration_id.into(),
+            notice,
+            email,
+            now,
+        )
         .execute(&mut **tx)
         .await
         .context("failed to queue an email")?;
