@@ -1003,6 +1003,19 @@ async fn exports_read_every_page_and_stream_compressed(backend: Backend) {
     let summary = download(&app, &export("synthese.csv?dialecte=standard"), &alice).await;
     let (_, rows) = read_csv(&summary.body, b',');
     assert_eq!(rows[2][2..4], ["Ensemble des réponses envoyées", "2345"]);
+    // The dashboard reads them in chunks: each once, texts in the keys' order.
+    let results = ok(&app, Method::GET, &export("resultats"), None, &alice).await;
+    assert_eq!(results["submitted"], 2345);
+    let mot = results["summary"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "mot")
+        .unwrap();
+    assert_eq!(mot["answered"], 2345);
+    let mut texts = Vec::new();
+    strings_in(&mot["figures"], &mut texts);
+    assert_eq!(texts, expected, "{}", mot["figures"]);
 
     // Through the compression layer, as a browser asks: the whole file.
     for tail in ["export.csv?dialecte=standard", "export.json"] {
@@ -1025,6 +1038,16 @@ async fn exports_read_every_page_and_stream_compressed(backend: Backend) {
         } else {
             assert_eq!(body, standard.body.to_vec(), "{tail}");
         }
+    }
+}
+
+/// Every string in a JSON value, in document order.
+fn strings_in(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(text) => into.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|item| strings_in(item, into)),
+        Value::Object(fields) => fields.values().for_each(|field| strings_in(field, into)),
+        _ => {}
     }
 }
 

@@ -488,11 +488,10 @@ fn answered_in(response: &Response, questions: &mut BTreeSet<String>) {
 }
 
 /// Hands every response to a questionnaire (submitted or not) to `each`,
-/// as one query streams them: the dashboard and the editor never hold them
-/// all, nor even a page of them. Three stages run at once, on the two
-/// cores: a task reads the rows, another decodes their answers, and
-/// `each` counts the ones before; they pass small batches, freed as soon
-/// as counted.
+/// a chunk of a few hundred at a time: the dashboard and the editor never
+/// hold them all. Three stages run at once, on the two cores: a task reads
+/// the chunks, another decodes their answers, and `each` counts the ones
+/// before; each chunk is freed as soon as counted.
 async fn each_response(
     state: &AppState,
     questionnaire_id: i64,
@@ -500,40 +499,21 @@ async fn each_response(
 ) -> Result<(), AppError> {
     use futures_util::StreamExt as _;
     let store = state.store.clone();
-    let (raw_tx, mut raw_rx) = tokio::sync::mpsc::channel::<
-        anyhow::Result<Vec<crate::store::feedback::UndecodedResponse>>,
-    >(8);
+    let (raw_tx, mut raw_rx) =
+        tokio::sync::mpsc::channel::<anyhow::Result<crate::store::feedback::UndecodedResponses>>(4);
     let reader = tokio::spawn(async move {
-        let mut responses = store.feedback_answers(questionnaire_id);
-        let mut batch = Vec::with_capacity(RESPONSES_BATCH);
-        while let Some(response) = responses.next().await {
-            match response {
-                Ok(response) => batch.push(response),
-                Err(error) => {
-                    let _ = raw_tx.send(Err(error)).await;
-                    return;
-                }
+        let mut chunks = store.feedback_answers(questionnaire_id);
+        while let Some(chunk) = chunks.next().await {
+            let failed = chunk.is_err();
+            if raw_tx.send(chunk).await.is_err() || failed {
+                return;
             }
-            if batch.len() == RESPONSES_BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(RESPONSES_BATCH));
-                if raw_tx.send(Ok(full)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        if !batch.is_empty() {
-            let _ = raw_tx.send(Ok(batch)).await;
         }
     });
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(8);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(4);
     let decoder = tokio::spawn(async move {
-        while let Some(batch) = raw_rx.recv().await {
-            let decoded = batch.and_then(|batch| {
-                batch
-                    .into_iter()
-                    .map(crate::store::feedback::UndecodedResponse::decode)
-                    .collect::<anyhow::Result<Vec<_>>>()
-            });
+        while let Some(chunk) = raw_rx.recv().await {
+            let decoded = chunk.and_then(|chunk| chunk.decode());
             let failed = decoded.is_err();
             if tx.send(decoded).await.is_err() || failed {
                 return;
@@ -551,9 +531,6 @@ async fn each_response(
     }
     Ok(())
 }
-
-/// Responses passed at once from [`each_response`]'s reader.
-const RESPONSES_BATCH: usize = 64;
 
 /// `GET …/avis/{avis}`.
 async fn read(

@@ -321,25 +321,40 @@ pub struct ExportedResponse {
     pub workshop: Option<String>,
 }
 
-/// A response as [`FeedbackExportStore::feedback_answers`] reads it: its
-/// answers still the stored JSON, so that another task (another core) can
-/// decode them ([`Self::decode`]) while the next rows are read.
+/// Responses as [`FeedbackExportStore::feedback_answers`] reads them: a few
+/// hundred at a time, as one JSON array that the database wrote, so that a
+/// chunk costs one row to read and another task (another core) decodes it
+/// ([`Self::decode`]) while the next chunk is read. Each element is
+/// `[[submitted, structure_type, territory, workshop, source], answers]`,
+/// `answers` being the stored JSON as it is.
 #[derive(Debug)]
-pub struct UndecodedResponse {
-    /// `answers_json` as stored.
-    pub answers_json: String,
-    /// Everything else; its `answers` empty until decoded.
-    pub response: Response,
-}
+pub struct UndecodedResponses(pub String);
 
-impl UndecodedResponse {
-    /// The response with its answers.
-    pub fn decode(self) -> Result<Response> {
+/// One element of [`UndecodedResponses`].
+type ResponseLine = (
+    (i64, Option<String>, Option<String>, Option<String>, String),
+    BTreeMap<String, FeedbackAnswer>,
+);
+
+impl UndecodedResponses {
+    /// The responses, in the order they were read.
+    pub fn decode(&self) -> Result<Vec<Response>> {
         use anyhow::Context as _;
-        let mut response = self.response;
-        response.answers = serde_json::from_str(&self.answers_json)
-            .context("unreadable feedback answers in the database")?;
-        Ok(response)
+        let lines: Vec<ResponseLine> =
+            serde_json::from_str(&self.0).context("unreadable feedback answers in the database")?;
+        Ok(lines
+            .into_iter()
+            .map(
+                |((submitted, structure_type, territory, workshop, source), answers)| Response {
+                    answers,
+                    submitted: submitted != 0,
+                    structure_type,
+                    territory,
+                    workshop,
+                    public: source == "public",
+                },
+            )
+            .collect())
     }
 }
 
@@ -361,13 +376,14 @@ pub trait FeedbackExportStore: Send + Sync {
     ) -> Result<Vec<ExportedResponse>>;
 
     /// Every response (submitted or not) without the person, in the order
-    /// of their keys, as one query streams them: what the results and the
-    /// editor need. Never collected: the caller counts each and drops it,
-    /// so memory stays flat whatever the number of responses.
+    /// of their keys, a chunk at a time within one read transaction: what
+    /// the results and the editor need. Never collected: the caller counts
+    /// each chunk and drops it, so memory stays flat whatever the number of
+    /// responses.
     fn feedback_answers(
         &self,
         questionnaire_id: i64,
-    ) -> futures_util::stream::BoxStream<'_, Result<UndecodedResponse>>;
+    ) -> futures_util::stream::BoxStream<'_, Result<UndecodedResponses>>;
 
     /// How many people a questionnaire asked, and how many of them
     /// submitted, without reading who they are.
