@@ -351,8 +351,12 @@ impl SqlStore {
         let previous = previous
             .map(|(id, status)| Ok::<_, anyhow::Error>((id, parse_status(&status)?)))
             .transpose()?;
-        let (id, existing, fresh_status) = match previous {
-            Some((id, status)) if status != RegistrationStatus::Cancelled => (id, true, None),
+        // `inserted`: a new row, whose calendar version is already 1 with
+        // no calendar sent (what the first email's raise would read).
+        let (id, existing, fresh_status, inserted) = match previous {
+            Some((id, status)) if status != RegistrationStatus::Cancelled => {
+                (id, true, None, false)
+            }
             previous => {
                 // A new registration, or a cancelled one coming back: it
                 // takes seats (or a place in the queue) like a new one, and
@@ -430,12 +434,12 @@ impl SqlStore {
                         .await?;
                         self.set_sessions(tx, id, &registration.sessions, true)
                             .await?;
-                        (id, false, Some(status))
+                        (id, false, Some(status), false)
                     }
                     None => {
                         let created: Option<i64> = sqlx::query_scalar(&self.q(
-                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by, calendar_sequence)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                              ON CONFLICT (event_id, person_id) DO NOTHING
                              RETURNING id",
                         ))
@@ -459,7 +463,7 @@ impl SqlStore {
                             Some(id) => {
                                 self.set_sessions(tx, id, &registration.sessions, false)
                                     .await?;
-                                (id, false, Some(status))
+                                (id, false, Some(status), true)
                             }
                             None => {
                                 // The same person registered at the same
@@ -476,7 +480,7 @@ impl SqlStore {
                                 .bind(person_id)
                                 .fetch_one(&mut **tx)
                                 .await?;
-                                (id, true, None)
+                                (id, true, None, false)
                             }
                         }
                     }
@@ -506,9 +510,11 @@ impl SqlStore {
                 }));
             }
         }
-        self.add_token(tx, event, id, &crate::token::hash(token), &now)
-            .await?;
-        let (sequence, sent_sessions) = self.next_calendar(tx, id).await?;
+        let (sequence, sent_sessions) = if inserted {
+            (1, None)
+        } else {
+            self.next_calendar(tx, id).await?
+        };
         let record = if let Some(status) = fresh_status {
             // Everything is known: no need to read it back.
             let status = match status {
@@ -541,13 +547,14 @@ impl SqlStore {
                 sent_sessions,
             },
         )?;
-        self.record_calendar(tx, &record, &email).await?;
         let notice = if existing {
             RESENT
         } else {
             NoticeKind::Registered.name()
         };
-        self.queue(tx, id, notice, &email, &now).await?;
+        let hash = crate::token::hash(token);
+        self.store_notice(tx, event, &record, &hash, notice, &email, &now)
+            .await?;
         Ok(Registered::Done(RegisterOutcome {
             status: record.status,
             existing,
