@@ -322,11 +322,15 @@ impl SqlStore {
         // entered: anyone may type someone else's address, so a later form
         // must not rename them, and every email greets them by the name
         // stored, never by the one just typed.
+        // Their earlier registration to this event, if any, comes back with
+        // them: one statement, one round trip fewer on PostgreSQL.
         let stored = sqlx::query(&self.q(
             "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-             RETURNING id, email, first_name, last_name",
+             RETURNING id, email, first_name, last_name,
+                 (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
+                 (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status",
         ))
         .bind(person.email.key())
         .bind(person.email.as_str())
@@ -336,21 +340,18 @@ impl SqlStore {
         .bind(person.role.as_ref().map_or("", parvis_core::text::ShortText::as_str))
         .bind(person.territory.as_ref().map(|t| t.as_str()))
         .bind(&now)
+        .bind(event.id)
+        .bind(event.id)
         .fetch_one(&mut **tx)
         .await
         .context("failed to store the person")?;
         let person_id: i64 = stored.try_get("id")?;
-        let previous: Option<(i64, String)> = sqlx::query_as(
-            &self.q("SELECT id, status FROM registrations WHERE event_id = ? AND person_id = ?"),
-        )
-        .bind(event.id)
-        .bind(person_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .context("failed to look for an earlier registration")?;
-        let previous = previous
-            .map(|(id, status)| Ok::<_, anyhow::Error>((id, parse_status(&status)?)))
-            .transpose()?;
+        let previous: Option<i64> = stored.try_get("previous_id")?;
+        let previous_status: Option<String> = stored.try_get("previous_status")?;
+        let previous = match (previous, previous_status) {
+            (Some(id), Some(status)) => Some((id, parse_status(&status)?)),
+            _ => None,
+        };
         // `inserted`: a new row, whose calendar version is already 1 with
         // no calendar sent (what the first email's raise would read).
         let (id, existing, fresh_status, inserted) = match previous {
