@@ -132,11 +132,12 @@ impl SqlStore {
 
     /// A registration's new personal token (its hash), what its email's
     /// calendar file leaves in the person's calendar, and the email queued:
-    /// [`Self::add_token`], [`Self::record_calendar`] and [`Self::queue`].
-    /// PostgreSQL takes the three in one statement (data-modifying `WITH`),
-    /// one network round trip instead of three on the registrations' hot
-    /// path; SQLite, which has no such statements, runs them one by one on
-    /// its local connection.
+    /// [`Self::add_token`], [`Self::record_calendar`] and [`Self::queue`] in
+    /// one round trip to the database on the registrations' hot path.
+    /// PostgreSQL takes them as one statement (data-modifying `WITH`s);
+    /// SQLite, which has no such statements, as statements separated by `;`
+    /// in one query, which its driver runs in turn on its connection's
+    /// thread, binding the arguments in order.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn store_notice(
         &self,
@@ -148,22 +149,19 @@ impl SqlStore {
         email: &OutgoingEmail,
         now: &str,
     ) -> Result<()> {
-        if self.dialect == super::Dialect::Sqlite {
-            self.add_token(tx, event, record.id, token_hash, now)
-                .await?;
-            self.record_calendar(tx, record, email).await?;
-            return self.queue(tx, record.id, notice, email, now).await;
-        }
         let calendar = calendar_left(record, email)?;
-        let mut sql = String::from(
-            "WITH token AS (INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?))",
-        );
+        const TOKEN: &str = "INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?)";
+        const CALENDAR: &str = "UPDATE registrations SET calendar_sessions = ? WHERE id = ?";
+        let (with_token, with_calendar, before_email) = match self.dialect {
+            super::Dialect::Postgres => ("WITH token AS (", "), calendar AS (", ") "),
+            super::Dialect::Sqlite => ("", "; ", "; "),
+        };
+        let mut sql = format!("{with_token}{TOKEN}");
         if calendar.is_some() {
-            sql.push_str(
-                ", calendar AS (UPDATE registrations SET calendar_sessions = ? WHERE id = ?)",
-            );
+            sql.push_str(with_calendar);
+            sql.push_str(CALENDAR);
         }
-        sql.push(' ');
+        sql.push_str(before_email);
         sql.push_str(super::outbox::OUTBOX_INSERT);
         sql.push_str(super::outbox::OUTBOX_ROW);
         let sql = self.q(&sql);
