@@ -13,8 +13,7 @@
 //! - Throughput and p50/p99 latency of `GET /api/events` (agenda) and
 //!   `GET /api/events/{slug}` (event page), sent as a browser sends them
 //!   (`Accept-Encoding: br, gzip`), and of `POST .../registrations` (distinct
-//!   emails, after 2 s of them that open the database connections and are
-//!   printed apart) against a release build of the endpoint on loopback, on SQLite
+//!   emails) against a release build of the endpoint on loopback, on SQLite
 //!   and on PostgreSQL side by side, each beside its ratio to the ceiling and
 //!   its target. The load generator is bounded: a fixed number of
 //!   connections for a fixed duration, then it stops. After the loads: the
@@ -66,9 +65,6 @@ const WEBINAR: &str = "webinaire-ceq-2030-ctg-restitution";
 const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 
 /// Runs the whole bench and prints its figures.
-/// Registrations sent before the measured ones (see [`all`]).
-const WARM_UP: Duration = Duration::from_secs(2);
-
 pub fn all(root: &Path) -> Result<()> {
     let binary = build_release(root)?;
     println!("\n== Taille de l'application publique (dist/, build release) ==");
@@ -139,7 +135,7 @@ pub fn all(root: &Path) -> Result<()> {
         page.print(&format!("{name:<10} GET /api/events/{{slug}} (page)"));
         page.against(&ceilings.hello, "≥ 20 000 req/s, p99 ≤ 5 ms");
         let counter = Arc::new(AtomicU64::new(0));
-        let register = move |_| {
+        let post = load(server.addr, connections, duration, move |_| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
             (
                 "POST",
@@ -148,15 +144,7 @@ pub fn all(root: &Path) -> Result<()> {
                     r#"{{"first_name":"Prénom","last_name":"Nom {n}","email":"bench-{n}@exemple.fr","organisation":"Ville de test","role":"Chargée de mission","territory":"","consent":true,"structure_type":"collectivite"}}"#
                 )),
             )
-        };
-        // The first writes open the pool's database connections and prepare
-        // their statements: a start-up cost, measured apart from the rate.
-        let warm_up = load(server.addr, connections, WARM_UP, register.clone())?;
-        warm_up.print(&format!(
-            "{name:<10} POST inscriptions, mise en route ({} s, hors mesure)",
-            WARM_UP.as_secs()
-        ));
-        let post = load(server.addr, connections, duration, register)?;
+        })?;
         post.print(&format!(
             "{name:<10} POST /api/events/{{slug}}/registrations"
         ));
