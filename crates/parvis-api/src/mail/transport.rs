@@ -9,7 +9,6 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use parvis_core::ics::Method;
-use tokio::io::AsyncWriteExt;
 
 use crate::outbox::OutgoingEmail;
 
@@ -192,38 +191,22 @@ impl FileMailer {
 #[async_trait]
 impl Mailer for FileMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<()> {
-        let message = build_message(&self.from, email)?;
+        let message = build_message(&self.from, email)?.formatted();
         let name: String = email
             .message_id
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
             .collect();
-        let path = self.dir.join(format!("{name}.eml"));
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        let (dir, suffix) = (self.dir.clone(), crate::token::random_hex(8)?);
+        // One hand-over to a blocking thread for the whole file, rather than
+        // one for each of its seven steps through tokio::fs.
+        let written =
+            tokio::task::spawn_blocking(move || write_once(&dir, &name, &suffix, &message))
+                .await
+                .context("the outbox's file writer stopped")??;
+        let Some(path) = written else {
             return Ok(());
-        }
-        let temporary = self
-            .dir
-            .join(format!(".{name}.{}.tmp", crate::token::random_hex(8)?));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)
-            .await;
-        let mut file = file.with_context(|| format!("failed to write {}", temporary.display()))?;
-        file.write_all(&message.formatted()).await?;
-        file.sync_all().await?;
-        drop(file);
-        let linked = tokio::fs::hard_link(&temporary, &path).await;
-        let _ = tokio::fs::remove_file(&temporary).await;
-        match linked {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-            Err(error) => {
-                return Err(error).with_context(|| format!("failed to write {}", path.display()));
-            }
-        }
+        };
         if !self.announce {
             return Ok(());
         }
@@ -239,6 +222,40 @@ impl Mailer for FileMailer {
 
     fn parallel_sends(&self) -> usize {
         self.parallel
+    }
+}
+
+/// Writes an email's file once (see [`FileMailer`]): into a temporary file,
+/// synced, then hard-linked under its final name, which fails if another
+/// runner got there first. `None` when the file was already there.
+fn write_once(
+    dir: &std::path::Path,
+    name: &str,
+    suffix: &str,
+    message: &[u8],
+) -> Result<Option<PathBuf>> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join(format!("{name}.eml"));
+    if path.try_exists().unwrap_or(false) {
+        return Ok(None);
+    }
+    let temporary = dir.join(format!(".{name}.{suffix}.tmp"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .with_context(|| format!("failed to write {}", temporary.display()))?;
+    file.write_all(message)?;
+    file.sync_all()?;
+    drop(file);
+    let linked = std::fs::hard_link(&temporary, &path);
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(Some(path)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("failed to write {}", path.display())),
     }
 }
 
