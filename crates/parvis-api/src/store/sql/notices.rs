@@ -14,6 +14,14 @@ use crate::store::{
     parse_timestamp, timestamp,
 };
 
+/// A personal token's row ([`SqlStore::add_token`], [`SqlStore::store_notice`]):
+/// its hash, the registration, when it was made and when it expires.
+const TOKEN_INSERT: &str = "INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?)";
+
+/// What a registration's last calendar file left in the person's calendar
+/// ([`SqlStore::record_calendar`], [`SqlStore::store_notice`]).
+const CALENDAR_RECORD: &str = "UPDATE registrations SET calendar_sessions = ? WHERE id = ?";
+
 impl SqlStore {
     /// Adds a personal token to a registration and returns it.
     async fn new_token(
@@ -47,7 +55,7 @@ impl SqlStore {
         hash: &str,
         now: &str,
     ) -> Result<()> {
-        sqlx::query(&self.q("INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?)"))
+        sqlx::query(&self.q(TOKEN_INSERT))
             .bind(hash)
             .bind(registration_id)
             .bind(now)
@@ -121,7 +129,7 @@ impl SqlStore {
         let Some(sessions) = calendar_left(record, email)? else {
             return Ok(());
         };
-        sqlx::query(&self.q("UPDATE registrations SET calendar_sessions = ? WHERE id = ?"))
+        sqlx::query(&self.q(CALENDAR_RECORD))
             .bind(sessions)
             .bind(record.id)
             .execute(&mut **tx)
@@ -150,16 +158,14 @@ impl SqlStore {
         now: &str,
     ) -> Result<()> {
         let calendar = calendar_left(record, email)?;
-        const TOKEN: &str = "INSERT INTO registration_tokens (token_hash, registration_id, created_at, expires_at) VALUES (?, ?, ?, ?)";
-        const CALENDAR: &str = "UPDATE registrations SET calendar_sessions = ? WHERE id = ?";
         let (with_token, with_calendar, before_email) = match self.dialect {
             super::Dialect::Postgres => ("WITH token AS (", "), calendar AS (", ") "),
             super::Dialect::Sqlite => ("", "; ", "; "),
         };
-        let mut sql = format!("{with_token}{TOKEN}");
+        let mut sql = format!("{with_token}{TOKEN_INSERT}");
         if calendar.is_some() {
             sql.push_str(with_calendar);
-            sql.push_str(CALENDAR);
+            sql.push_str(CALENDAR_RECORD);
         }
         sql.push_str(before_email);
         sql.push_str(super::outbox::OUTBOX_INSERT);
