@@ -1,11 +1,11 @@
 //! The site's frame as the publications catalogue draws it: skip link,
 //! header with the main navigation, main content, footer with the legal
-//! pages and the accessibility status. The same markup as the agenda app's
-//! ([`crate::App`], which keeps it written out: a shared, generic frame
-//! costs bytes on every first visit of the agenda); the end-to-end test
-//! `publications.test.mjs` checks that both say the same.
+//! pages and the accessibility status. The same markup as the public
+//! bundles' ([`crate::site_frame`], with the public router's links rather
+//! than leptos_router's); the end-to-end test `publications.test.mjs`
+//! checks that both say the same.
 //!
-//! A link to the agenda app's pages is a full page load (`rel="external"`,
+//! A link to the public bundles' pages is a full page load (`rel="external"`,
 //! which stops leptos_router from intercepting the click); the catalogue's
 //! own link is routed.
 

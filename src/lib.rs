@@ -2,7 +2,10 @@
 //!
 //! - [`api`]: one async function per endpoint, typed by `parvis-core`.
 //! - [`form`]: the registration form's state, plain Rust, tested natively.
-//! - [`pages`]: one module per page.
+//! - [`pages`]: one module per page. The agenda ([`App`], `index.html`) is
+//!   the bundle every first visit downloads; the event, registration and
+//!   personal pages are a bin of their own ([`inscription`],
+//!   `src/bin/inscription.rs`, `inscription.html`).
 //! - [`components`]: prop-driven widgets.
 //! - [`gestion`]: the organisers' back-office, a bin of its own
 //!   (`src/bin/gestion.rs`, `gestion.html`).
@@ -23,6 +26,7 @@ pub mod components;
 pub mod feedback_form;
 pub mod form;
 pub mod gestion;
+pub mod inscription;
 pub mod layout;
 pub mod lettre;
 pub mod pages;
@@ -150,13 +154,24 @@ pub mod saved {
     pub const STRUCTURE: &str = "parvis:structure";
 }
 
-/// The whole app: skip link, header, routed main content, footer. The
-/// publications bundle draws the same frame ([`layout::frame`]); this one
-/// stays written out here, as sharing it costs bytes on every first visit.
+/// The agenda bundle, every first visit's download: the site's frame
+/// around the agenda, or the page for an unknown address. The event,
+/// registration and personal pages are [`inscription`]'s, loaded by their
+/// links.
 #[component]
 pub fn App() -> impl IntoView {
+    let page = route::provide(route::agenda_pages);
+    site_frame(move || match page.get() {
+        Page::Agenda => view! { <pages::agenda::Agenda/> }.into_any(),
+        _ => view! { <pages::not_found::NotFound/> }.into_any(),
+    })
+}
+
+/// The public bundles' frame: skip link, header, `content` in the main
+/// landmark, footer. The publications bundle draws the same markup with
+/// `leptos_router`'s links ([`layout::frame`]).
+pub fn site_frame(content: impl IntoView) -> impl IntoView {
     let accessibility = layout::accessibility_status();
-    let page = route::provide();
     view! {
             <a class="skip-link" href="#contenu"
                 on:click=|ev| follow_in_page_link(ev, "contenu")>"Aller au contenu"</a>
@@ -173,16 +188,7 @@ pub fn App() -> impl IntoView {
                     </nav>
                 </div>
             </header>
-            <main id="contenu" tabindex="-1" class="wrap">
-                {move || match page.get() {
-                    Page::Agenda => view! { <pages::agenda::Agenda/> }.into_any(),
-                    Page::Event => view! { <pages::event::EventPage/> }.into_any(),
-                    Page::Confirmation => view! { <pages::confirmation::Confirmation/> }.into_any(),
-                    Page::Manage => view! { <pages::manage::ManageRegistration/> }.into_any(),
-                    Page::Lookup => view! { <pages::lookup::FindRegistration/> }.into_any(),
-                    Page::NotFound => view! { <pages::not_found::NotFound/> }.into_any(),
-                }}
-            </main>
+            <main id="contenu" tabindex="-1" class="wrap">{content}</main>
             <footer class="site-footer">
                 <div class="wrap">
                     <ul class="footer-links">

@@ -1,5 +1,11 @@
-//! The public app's router: its five pages, the address as a signal,
-//! links followed in the page, back and forward steps.
+//! The public app's router: its pages, the address as a signal, links
+//! followed in the page, back and forward steps.
+//!
+//! The public pages are two builds (see [`crate::App`] and
+//! [`crate::inscription`]): the agenda, which every first visit downloads,
+//! and the event, registration and personal pages. Each bundle follows the
+//! links to its own pages in the page; a link to the other bundle's is a
+//! page load, as a link to another site.
 //!
 //! It does for this app what `leptos_router` did, in a few functions: the
 //! router's matching, nested routes and their generic views were about a
@@ -31,6 +37,21 @@ pub enum Page {
     NotFound,
 }
 
+/// The agenda bundle's pages ([`crate::App`]): the agenda. (It also shows
+/// « Page introuvable », the endpoint's answer to an unknown address.)
+pub fn agenda_pages(page: Page) -> bool {
+    page == Page::Agenda
+}
+
+/// The registration bundle's pages ([`crate::inscription::App`]): an
+/// event, its confirmation, a personal page, finding one's registration.
+pub fn registration_pages(page: Page) -> bool {
+    matches!(
+        page,
+        Page::Event | Page::Confirmation | Page::Manage | Page::Lookup
+    )
+}
+
 /// The page of a path, and its one parameter (empty if it has none).
 pub fn page_of(path: &str) -> (Page, &str) {
     let path = path.strip_suffix('/').unwrap_or(path);
@@ -58,6 +79,8 @@ struct Location {
     address: RwSignal<(String, String)>,
     path: Memo<String>,
     search: Memo<String>,
+    /// Whether a page is one of this bundle's.
+    own: fn(Page) -> bool,
 }
 
 thread_local! {
@@ -77,9 +100,10 @@ fn browser_address() -> (String, String) {
 }
 
 /// Starts following the address: called once, by the app, before its
-/// pages. Returns the current page, which changes only when the page
-/// does (not with the query or the parameter).
-pub fn provide() -> Memo<Page> {
+/// pages; `own` says which pages the bundle shows, the others are loaded
+/// from the endpoint. Returns the current page, which changes only when
+/// the page does (not with the query or the parameter).
+pub fn provide(own: fn(Page) -> bool) -> Memo<Page> {
     let address = RwSignal::new(browser_address());
     let path = Memo::new(move |_| address.with(|(path, _)| path.clone()));
     let search = Memo::new(move |_| address.with(|(_, search)| search.clone()));
@@ -87,6 +111,7 @@ pub fn provide() -> Memo<Page> {
         address,
         path,
         search,
+        own,
     }));
     let clicks = window_event_listener(leptos::ev::click, follow_link);
     let steps = window_event_listener(leptos::ev::popstate, move |_| {
@@ -134,12 +159,25 @@ pub fn query(name: &str) -> Option<String> {
 
 /// Shows the page of `href` (a path on this site, with its query and
 /// fragment if any): a new history entry, then the top of the page or the
-/// fragment's element.
+/// fragment's element; the other bundle's page is loaded.
 pub fn navigate(href: &str) {
     let origin = window().location().origin().unwrap_or_default();
     if let Ok(url) = web_sys::Url::new_with_base(href, &origin) {
-        go(url);
+        if is_own(&url) {
+            go(url);
+        } else {
+            let _ = window().location().assign(&url.href());
+        }
     }
+}
+
+/// Whether the page at `url` is one of this bundle's. An address no page
+/// has (the catalogue, the back-office, a document of the endpoint, a
+/// mistyped one) is loaded: the endpoint knows what it is.
+fn is_own(url: &web_sys::Url) -> bool {
+    LOCATION
+        .get()
+        .is_some_and(|location| (location.own)(page_of(&url.pathname()).0))
 }
 
 fn go(url: web_sys::Url) {
@@ -175,10 +213,10 @@ fn go(url: web_sys::Url) {
     });
 }
 
-/// A click on a link of this site shows its page without loading the
-/// document again; the browser keeps the others (another site, a new
-/// tab, a download, `rel="external"`: another bundle or a document the
-/// endpoint serves).
+/// A click on a link to one of this bundle's pages shows it without
+/// loading the document again; the browser keeps the others (another
+/// site, a new tab, a download, the other bundle's pages, `rel="external"`:
+/// another build or a document the endpoint serves).
 fn follow_link(ev: leptos::ev::MouseEvent) {
     if ev.default_prevented()
         || ev.button() != 0
@@ -210,7 +248,7 @@ fn follow_link(ev: leptos::ev::MouseEvent) {
     let Ok(url) = web_sys::Url::new(&href) else {
         return;
     };
-    if url.origin() != window().location().origin().unwrap_or_default() {
+    if url.origin() != window().location().origin().unwrap_or_default() || !is_own(&url) {
         return;
     }
     ev.prevent_default();

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Where a bundle's wasm bytes go: its top contributors, by crate and by item.
 
-usage: python3 tests/perf/wasm_top.py [BIN] [N]     (BIN: parvis, gestion, avis,
-publications; default parvis; N rows, default 10)
+usage: python3 tests/perf/wasm_top.py [BIN] [N]     (BIN: parvis (the agenda),
+inscription, gestion, avis, publications; default parvis; N rows, default 10)
 
 Reads target/wasm32-unknown-unknown/wasm-release/BIN.wasm as the release build
 (`cargo xtask run`, `cargo xtask bench`, trunk) left it, which still has its

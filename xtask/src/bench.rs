@@ -67,9 +67,14 @@ const COMMITTEE: &str = "comite-pilotage-villes-vivre-ensemble-prochain";
 /// Runs the whole bench and prints its figures.
 pub fn all(root: &Path) -> Result<()> {
     let binary = build_release(root)?;
-    println!("\n== Taille de l'application publique (dist/, build release) ==");
+    println!("\n== Taille de l'agenda (dist/, build release, toute première visite) ==");
     sizes(&root.join("dist"), Some(150))?;
     contributors(root, "parvis")?;
+    println!(
+        "\n== Taille des pages d'événement et d'inscription (dist/inscription/, chargées par leurs liens) =="
+    );
+    sizes(&root.join("dist/inscription"), None)?;
+    contributors(root, "inscription")?;
     println!("\n== Taille de l'espace de gestion (dist/gestion/, jamais chargé par le public) ==");
     sizes(&root.join("dist/gestion"), Some(300))?;
     contributors(root, "gestion")?;

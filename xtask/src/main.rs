@@ -98,10 +98,10 @@ pub fn tool_path(root: &Path) -> String {
     parts.join(":")
 }
 
-/// Builds the app in release into `dist/`, the back-office into
-/// `dist/gestion/`, the feedback page into `dist/avis/` and the publications
-/// catalogue into `dist/publications/` with trunk,
-/// offline, then precompresses every file.
+/// Builds the agenda in release into `dist/`, the event and registration
+/// pages into `dist/inscription/`, the back-office into `dist/gestion/`, the
+/// feedback page into `dist/avis/` and the publications catalogue into
+/// `dist/publications/` with trunk, offline, then precompresses every file.
 pub fn build_app(root: &Path) -> Result<()> {
     let flags = wasm_rustflags(root);
     sh(Command::new("trunk")
@@ -110,13 +110,16 @@ pub fn build_app(root: &Path) -> Result<()> {
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", &flags)
         .current_dir(root))?;
     // The other pages are builds of their own, each under its prefix, so
-    // the public first visit never downloads them (built after the public
-    // app, which empties dist/): the back-office (/gestion/), the
-    // participants' feedback page (/avis/{token}) and the publications
-    // catalogue (/publications, /publications/{slug}). The files of the last
-    // two share their pages' prefix (`/avis/avis-<hash>.js`), which the shell
-    // tells from tokens and slugs by their dot.
+    // the public first visit never downloads them (built after the agenda,
+    // which empties dist/): the event, registration and personal pages
+    // (/evenements/{slug}, /inscription/{token}…), the back-office
+    // (/gestion/), the participants' feedback page (/avis/{token}) and the
+    // publications catalogue (/publications, /publications/{slug}). The
+    // files of the registration, feedback and catalogue builds share a page's
+    // prefix (`/avis/avis-<hash>.js`), which the shell tells from tokens and
+    // slugs by their dot.
     for (dist, public_url, entry) in [
+        ("dist/inscription", "/inscription/", "inscription.html"),
         ("dist/gestion", "/gestion/", "gestion.html"),
         ("dist/avis", "/avis/", "avis.html"),
         ("dist/publications", "/publications/", "publications.html"),

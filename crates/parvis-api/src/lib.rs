@@ -244,35 +244,28 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
             1,
         )
     };
-    let shell = Arc::new(shell::Shell::from_html(accessibility(html)));
-    // The back-office, built on its own into dist/gestion/.
-    let gestion = std::fs::read_to_string(app_dir.join("gestion/index.html"))
-        .ok()
-        .map(|html| Arc::new(shell::Shell::from_html(html)));
-    // The feedback page (`/avis/{token}`), built on its own into dist/avis/;
-    // public, so it says how accessible the site is too.
-    let avis = std::fs::read_to_string(app_dir.join("avis/index.html"))
-        .ok()
-        .map(|html| Arc::new(shell::Shell::from_html(accessibility(html))));
-    // The publications catalogue, built on its own into dist/publications/.
-    let publications = std::fs::read_to_string(app_dir.join("publications/index.html"))
-        .ok()
-        .map(|html| Arc::new(shell::Shell::from_html(accessibility(html))));
-    let mut script_hashes = shell.script_hashes().to_vec();
-    for extra in [&gestion, &avis, &publications].into_iter().flatten() {
-        script_hashes.extend(extra.script_hashes().iter().cloned());
-    }
+    let agenda = Arc::new(shell::Shell::from_html(accessibility(html)));
+    // A build of its own under dist/, read when it is there.
+    let build = |dir: &str| std::fs::read_to_string(app_dir.join(dir).join("index.html")).ok();
+    let shells = shell::Shells {
+        // The event, registration and personal pages, public.
+        inscription: build("inscription")
+            .map(|html| Arc::new(shell::Shell::from_html(accessibility(html)))),
+        // The back-office.
+        gestion: build("gestion").map(|html| Arc::new(shell::Shell::from_html(html))),
+        // The feedback page (`/avis/{token}`), public: it says how
+        // accessible the site is too.
+        avis: build("avis").map(|html| Arc::new(shell::Shell::from_html(accessibility(html)))),
+        // The publications catalogue, public.
+        publications: build("publications")
+            .map(|html| Arc::new(shell::Shell::from_html(accessibility(html)))),
+        agenda: agenda.clone(),
+    };
+    let script_hashes = shells.script_hashes();
     let app = routes::router()
         .with_state(state.clone())
-        .merge(legal::router(&state, Some(shell.template())))
-        .merge(lettre_pages::router(&state, Some(shell.template())))
-        .merge(shell::router(
-            state.clone(),
-            shell.clone(),
-            gestion,
-            avis,
-            publications,
-            app_dir,
-        ));
+        .merge(legal::router(&state, Some(agenda.template())))
+        .merge(lettre_pages::router(&state, Some(agenda.template())))
+        .merge(shell::router(state.clone(), shells, app_dir));
     Ok(http::finish(app, &state, &script_hashes))
 }

@@ -4,15 +4,19 @@
 //!   redirected (`GET //rapports` must not become the scheme-relative
 //!   `//rapports/`), and a path no file system could hold (a NUL byte, an
 //!   over-long segment) is a plain 400 or 404, never a 500.
-//! - The app's own routes answer 200 with `index.html` (the shell), so link
-//!   checkers, previews and search engines see them as pages; an unknown
-//!   event, like any unknown address, answers 404 with the same shell, which
-//!   shows the "page not found" view.
-//! - The back-office (`/gestion/…`), the feedback page (`/avis/{token}`) and
+//! - The app's own routes answer 200 with their build's `index.html` (the
+//!   shell), so link checkers, previews and search engines see them as
+//!   pages. The agenda (`/`) is the root build's; any unknown address
+//!   answers 404 with the same shell, which shows the "page not found" view.
+//! - The event, registration and personal pages (`/evenements/{slug}`, its
+//!   `/confirmation`, `/inscription/{token}`, `/retrouver-mon-inscription`),
+//!   the back-office (`/gestion/…`), the feedback page (`/avis/{token}`) and
 //!   the publications catalogue (`/publications`, `/publications/{slug}`)
-//!   are builds of their own (`dist/gestion/`, `dist/avis/`,
-//!   `dist/publications/`) with their own shells; without them, their
-//!   addresses are the app's 404.
+//!   are builds of their own (`dist/inscription/`, `dist/gestion/`,
+//!   `dist/avis/`, `dist/publications/`) with their own shells; without
+//!   them, their addresses are the app's 404. An unknown event answers 404
+//!   with the registration build's shell, which says « Événement
+//!   introuvable ».
 //! - An event page's shell carries the event's title, description and Open
 //!   Graph tags, so a link shared in a messaging tool previews the event.
 //! - Files are served precompressed (brotli, gzip) when the client accepts
@@ -200,16 +204,48 @@ fn page(status: StatusCode, html: String) -> Response {
     response
 }
 
+/// The built app's shells, one per build.
+#[derive(Clone)]
+pub struct Shells {
+    /// The agenda's, `dist/index.html`: also every unknown address's.
+    pub agenda: Arc<Shell>,
+    /// The event and registration pages' (`dist/inscription/`), when built.
+    pub inscription: Option<Arc<Shell>>,
+    /// The back-office's own `index.html` (`dist/gestion/`), when built.
+    pub gestion: Option<Arc<Shell>>,
+    /// The feedback page's own `index.html` (`dist/avis/`), when built.
+    pub avis: Option<Arc<Shell>>,
+    /// The publications catalogue's own `index.html` (`dist/publications/`),
+    /// when built.
+    pub publications: Option<Arc<Shell>>,
+}
+
+impl Shells {
+    /// The CSP sources of every shell's inline scripts.
+    pub fn script_hashes(&self) -> Vec<String> {
+        let mut hashes = self.agenda.script_hashes().to_vec();
+        for extra in [
+            &self.inscription,
+            &self.gestion,
+            &self.avis,
+            &self.publications,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            hashes.extend(extra.script_hashes().iter().cloned());
+        }
+        hashes
+    }
+}
+
 #[derive(Clone)]
 struct ShellState {
     app: AppState,
     shell: Arc<Shell>,
-    /// The back-office's own `index.html` (`dist/gestion/`), when built.
+    inscription: Option<Arc<Shell>>,
     gestion: Option<Arc<Shell>>,
-    /// The feedback page's own `index.html` (`dist/avis/`), when built.
     avis: Option<Arc<Shell>>,
-    /// The publications catalogue's own `index.html` (`dist/publications/`),
-    /// when built.
     publications: Option<Arc<Shell>>,
     files: ServeDir,
 }
@@ -285,8 +321,28 @@ async fn publication_page(
     }
 }
 
-async fn app_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
-    plain_shell(&state.shell, &headers, StatusCode::OK)
+/// `/evenements/{slug}/confirmation`, `/retrouver-mon-inscription`: the
+/// registration build's shell.
+async fn registration_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
+    match &state.inscription {
+        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
+        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+    }
+}
+
+/// `/inscription/{token}`: a personal page, the registration build's shell.
+/// The build's files live under the same prefix
+/// (`/inscription/inscription-<hash>.js`): a segment with a dot is a file,
+/// never a token (64 hexadecimal characters).
+async fn personal_page(
+    State(state): State<ShellState>,
+    UrlPath(token): UrlPath<String>,
+    request: Request,
+) -> Response {
+    if token.contains('.') {
+        return file_or_not_found(State(state), request).await;
+    }
+    registration_page(State(state), request.headers().clone()).await
 }
 
 /// `/`: the agenda's own shell when it shows the plain agenda (a search
@@ -342,6 +398,9 @@ fn compressed_page(
 }
 
 async fn event_page(State(state): State<ShellState>, UrlPath(slug): UrlPath<String>) -> Response {
+    let Some(shell) = state.inscription.clone() else {
+        return page(StatusCode::NOT_FOUND, state.shell.render(None));
+    };
     let public =
         state.app.store.event_by_slug(&slug).await.map(|event| {
             event.filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
@@ -353,12 +412,12 @@ async fn event_page(State(state): State<ShellState>, UrlPath(slug): UrlPath<Stri
                 description: event.public.summary.clone(),
                 url: format!("{}/evenements/{}", state.app.public_url, event.public.slug),
             };
-            page(StatusCode::OK, state.shell.render(Some(&meta)))
+            page(StatusCode::OK, shell.render(Some(&meta)))
         }
-        Ok(None) => page(StatusCode::NOT_FOUND, state.shell.render(None)),
+        Ok(None) => page(StatusCode::NOT_FOUND, shell.render(None)),
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "event page shell");
-            page(StatusCode::INTERNAL_SERVER_ERROR, state.shell.render(None))
+            page(StatusCode::INTERNAL_SERVER_ERROR, shell.render(None))
         }
     }
 }
@@ -422,23 +481,24 @@ fn percent_decode(path: &str) -> Option<String> {
 }
 
 /// The app's routes and files, to merge with the API.
-pub fn router(
-    state: AppState,
-    shell: Arc<Shell>,
-    gestion: Option<Arc<Shell>>,
-    avis: Option<Arc<Shell>>,
-    publications: Option<Arc<Shell>>,
-    app_dir: &Path,
-) -> Router {
+pub fn router(state: AppState, shells: Shells, app_dir: &Path) -> Router {
     // `cargo xtask` writes a brotli and a gzip copy of every text file at
     // build time: no request pays for compression.
     let files = ServeDir::new(app_dir)
         .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip();
+    let Shells {
+        agenda,
+        inscription,
+        gestion,
+        avis,
+        publications,
+    } = shells;
     let shell_state = ShellState {
         app: state,
-        shell,
+        shell: agenda,
+        inscription,
         gestion,
         avis,
         publications,
@@ -447,9 +507,9 @@ pub fn router(
     Router::new()
         .route("/", get(agenda_page))
         .route("/evenements/{slug}", get(event_page))
-        .route("/evenements/{slug}/confirmation", get(app_page))
-        .route("/inscription/{token}", get(app_page))
-        .route("/retrouver-mon-inscription", get(app_page))
+        .route("/evenements/{slug}/confirmation", get(registration_page))
+        .route("/inscription/{token}", get(personal_page))
+        .route("/retrouver-mon-inscription", get(registration_page))
         .route("/gestion", get(gestion_page))
         .route("/gestion/", get(gestion_page))
         .route("/gestion/connexion", get(gestion_page))

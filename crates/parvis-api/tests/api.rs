@@ -1727,6 +1727,21 @@ fn fake_app_dir(root: &std::path::Path) -> PathBuf {
     .unwrap();
     std::fs::write(dir.join("rapports").join("rapport.pdf"), b"%PDF-1.4").unwrap();
     std::fs::write(dir.join("robots.txt"), b"User-agent: *").unwrap();
+    // The event and registration pages' build, with its own loader.
+    std::fs::create_dir_all(dir.join("inscription")).unwrap();
+    std::fs::write(
+        dir.join("inscription/index.html"),
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+         <meta name=\"description\" content=\"Agenda\"><title>Inscription</title>\
+         <script type=\"module\">import init from '/inscription/inscription.js';await init();</script>\
+         </head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("inscription/inscription-0123456789abcdef.js"),
+        b"//",
+    )
+    .unwrap();
     // A hashed build file, with the copies the build compresses ahead.
     let wasm = dir.join("parvis-0123456789abcdef_bg.wasm");
     std::fs::write(&wasm, vec![b'w'; 200_000]).unwrap();
@@ -1878,6 +1893,13 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
         let (status, headers, body) = get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(body.contains("import init"), "{path}: the shell");
+        // The agenda is the root build's; the other pages are the
+        // registration build's, which the agenda never downloads.
+        assert_eq!(
+            body.contains("/inscription/inscription.js"),
+            !path.starts_with("/?") && path != "/",
+            "{path}: its build's shell"
+        );
         assert!(
             body.contains(r#"<meta name="parvis-accessibilite" content="non conforme">"#),
             "{path}: the accessibility status for the footer"
@@ -1915,10 +1937,18 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
     let (status, _, body) = get("/evenements/cet-evenement-n-existe-pas").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
-        body.contains("import init"),
-        "the app shows its not-found page"
+        body.contains("/inscription/inscription.js"),
+        "the event page says the event is unknown"
     );
-    assert_eq!(get("/nulle-part").await.0, StatusCode::NOT_FOUND);
+    // The registration build's files share the personal pages' prefix.
+    let (status, _, body) = get("/inscription/inscription-0123456789abcdef.js").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "//"));
+    let (status, _, body) = get("/nulle-part").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("import init from '/parvis.js'"),
+        "an unknown address is the agenda build's not-found page"
+    );
     assert_eq!(get("/robots.txt").await.0, StatusCode::OK);
     assert_eq!(get("/rapports/rapport.pdf").await.0, StatusCode::OK);
     // A folder never redirects (no scheme-relative //rapports/).
