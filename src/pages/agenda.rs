@@ -180,8 +180,9 @@ fn EventCard(event: EventSummary) -> impl IntoView {
             <p>{event.summary.clone()}</p>
             <p class="organiser">{event.organiser.clone()}</p>
             {state.map(|s| view! { <p class="badge">{s}</p> })}
-            // The same view as the state's badge: no new code on the first visit.
-            {event.report_available.then_some("Rapport disponible").map(|s| view! { <p class="badge">{s}</p> })}
+            {event.report.clone().map(|report| view! {
+                <p class="report"><a href=report.url>"Rapport disponible"<span class="sr-only">" : "{report.title}</span></a></p>
+            })}
         </article>
     }
 }

@@ -53,3 +53,30 @@ test('the agenda can show one organisation\'s events, and says so in the address
   assert.equal(await page.getByLabel('Organisation').inputValue(), '');
   await page.close();
 });
+
+test('a card whose event has a study report links to it, and so does the event page', async () => {
+  const page = await pages.newPage();
+  await page.goto(`${BASE}/`);
+  // The link's name starts with what it shows, then names the report.
+  const card = page.getByRole('link', { name: /^Rapport disponible : Actes de la journée régionale du 15 juin 2011/ });
+  await card.waitFor();
+  // What it shows; the report's title is for screen readers.
+  assert.equal(await card.evaluate((a) => a.firstChild.textContent), 'Rapport disponible');
+  assert.equal(await card.locator('.sr-only').count(), 1);
+  assert.equal(await card.getAttribute('href'), '/publications/actes-journee-regionale-cohesion-sociale-paca-2011');
+  // The reserved study's card leads to its page, which says how to get it.
+  const reserved = page.getByRole('link', { name: /^Rapport disponible : Articulation des CEQ 2030/ }).first();
+  assert.equal(await reserved.getAttribute('href'), '/publications/etude-ceq-2030-ctg-2025');
+  await expectAccessible(page, 'agenda with report links');
+  // By keyboard: the link is reached and followed to the publication's page.
+  await card.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/publications\/actes-journee-regionale-cohesion-sociale-paca-2011$/);
+  await page.getByRole('heading', { level: 1, name: /^Actes de la journée régionale/ }).waitFor();
+  // The event page names the report and leads to the same page.
+  await page.goto(`${BASE}/evenements/journee-regionale-cohesion-sociale-paca-2011-06-15`);
+  const onEvent = page.getByRole('link', { name: /^Rapport disponible : « Actes de la journée régionale/ });
+  await onEvent.waitFor();
+  assert.equal(await onEvent.getAttribute('href'), '/publications/actes-journee-regionale-cohesion-sociale-paca-2011');
+  await page.close();
+});

@@ -420,10 +420,11 @@ pub struct EventSummary {
     /// Called off by its organiser.
     #[serde(default)]
     pub cancelled: bool,
-    /// A study report goes with it: its own, or a published publication
-    /// linked to it (« Rapport disponible »).
+    /// The study report that goes with it, its own or a published
+    /// publication linked to it: the agenda's card says « Rapport
+    /// disponible » and links to it (the publication's page).
     #[serde(default)]
-    pub report_available: bool,
+    pub report: Option<ReportLink>,
 }
 
 /// The public page of an event. It never carries the connection link of an

@@ -64,7 +64,7 @@ pub fn summary(event: &EventPublic, now: DateTime<Utc>) -> EventSummary {
         registration_state: event.registration_state,
         is_past: last.is_some_and(|s| s.ends_at <= now),
         cancelled: event.cancelled,
-        report_available: event.report.is_some(),
+        report: event.report.clone(),
     }
 }
 
