@@ -141,6 +141,14 @@ test('a local actor finds the webinar, registers, and receives everything by ema
   const report = await page.request.get(reportLink[0].replace(/^https?:\/\/[^/]+/, BASE));
   assert.equal(report.status(), 200);
   assert.match(report.headers()['content-type'], /application\/pdf/);
+  assert.match(report.headers()['content-disposition'], /^attachment;/);
+  const bytes = await report.body();
+  assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.match(bytes.subarray(-1024).toString('latin1'), /%%EOF/);
+  // The same file refused to whoever guesses its address without the signature.
+  const guessed = await page.request.get(reportLink[0].replace(/^https?:\/\/[^/]+/, BASE).split('?')[0]);
+  assert.equal(guessed.status(), 403);
+  assert.notEqual((await guessed.body()).subarray(0, 5).toString('latin1'), '%PDF-');
 
   assert.deepEqual(consoleErrors, []);
   await page.close();

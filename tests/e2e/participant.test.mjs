@@ -4,6 +4,7 @@
 // an in-person event, and no calendar offer for an event that is over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   BASE, browserForTests, expectAccessible, waitForEmail, tokenOf, registerByApi, fillPerson,
 } from './helpers.mjs';
@@ -147,7 +148,14 @@ test('on the day, the personal page has « Rejoindre », the report, and answers
   const join = page.getByRole('link', { name: /Rejoindre l'événement en ligne/ });
   await join.waitFor();
   assert.match(await join.getAttribute('href'), /^https:\/\/visio\.example\.org\/parvis\/webinaire-ceq-2030-ctg-restitution/);
-  await page.getByRole('link', { name: /Télécharger le rapport d'étude/ }).waitFor();
+  // The study reserved to registrants: downloaded from the personal page
+  // by the participant's browser, the very bytes of a PDF.
+  const reportLink = page.getByRole('link', { name: /Télécharger le rapport d'étude/ });
+  await reportLink.waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), reportLink.click()]);
+  const saved = readFileSync(await download.path());
+  assert.equal(saved.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.match(download.suggestedFilename(), /\.pdf$/);
   const needs = page.getByLabel("Besoins d'accessibilité (facultatif)");
   assert.equal(await needs.inputValue(), 'Sous-titrage');
   await expectAccessible(page, 'personal page on the day');

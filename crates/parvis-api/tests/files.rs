@@ -8,10 +8,7 @@
 //! a map, exactly as the server builds it from its environment.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -23,6 +20,9 @@ use parvis_api::error::AppError;
 use parvis_api::files::{Served, content_hash};
 use parvis_api::{AppState, Config};
 use tempfile::TempDir;
+
+mod common;
+use common::moto::Moto;
 
 /// A French name, with what the two forms of `Content-Disposition` make of it.
 const NAME: &str = "Synthèse « Vivre ensemble » – été 2025.pdf";
@@ -379,103 +379,13 @@ async fn local_directory() {
     assert_eq!(mode & 0o077, 0, "{mode:o}");
 }
 
-/// A moto S3 server on a free local port, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    /// Starts `moto_server`; `None` when it is missing and
-    /// `PARVIS_SKIP_S3=1` asks to skip (the test fails otherwise).
-    fn start() -> Option<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        // `moto_server`, or the same module when pip's scripts directory is
-        // not on PATH.
-        let runnable = |program: &str, args: &[&str]| {
-            Command::new(program)
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        };
-        let (program, module): (&str, &[&str]) = if runnable("moto_server", &["--help"]) {
-            ("moto_server", &[])
-        } else if runnable("python3", &["-c", "import moto.server"]) {
-            ("python3", &["-m", "moto.server"])
-        } else {
-            if std::env::var("PARVIS_SKIP_S3").is_ok_and(|v| v == "1") {
-                eprintln!("SKIPPED: S3 test skipped as PARVIS_SKIP_S3=1 asks (no moto_server)");
-                return None;
-            }
-            panic!(
-                "moto_server is not installed: this S3 test needs it. \
-                 `cargo xtask test` installs it (python3 -m pip install \"moto[server]\"); \
-                 set PARVIS_SKIP_S3=1 to skip on purpose."
-            );
-        };
-        let child = Command::new(program)
-            .args(module)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("{program} does not start: {error}"));
-        let mut moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server stopped at start ({status})");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn s3_bucket() {
     let Some(moto) = Moto::start() else {
         return;
     };
-    // The bucket, in the default region (Paris).
-    let created = reqwest::Client::new()
-        .put(format!("{}/parvis-essais", moto.endpoint))
-        .body(
-            "<CreateBucketConfiguration><LocationConstraint>eu-west-3</LocationConstraint>\
-             </CreateBucketConfiguration>",
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success(), "{:?}", created.text().await);
-    let site = Site::start(&[
-        ("PARVIS_S3_BUCKET", "parvis-essais".to_owned()),
-        ("PARVIS_S3_ENDPOINT", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "essai".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "secret-essai".to_owned()),
-    ])
-    .await;
+    let settings = moto.bucket("parvis-essais").await;
+    let site = Site::start(&settings).await;
     scenarios(&site, "s3").await;
     // Nothing was written to the data directory.
     assert!(!site._dir.path().join("fichiers").exists());

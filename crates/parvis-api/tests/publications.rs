@@ -4,7 +4,8 @@
 //! public download (bytes, headers, a range, a 304, counted once); a
 //! reserved file refused without a good signature and fetched through the
 //! confirmed registrant's email and personal page, never by someone
-//! waiting; the back-office's writes, uploads and deletions.
+//! waiting; the back-office's writes, uploads and deletions. The downloads
+//! and uploads run again with the files in a real S3-compatible server.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -23,6 +24,7 @@ use tower::ServiceExt;
 #[macro_use]
 mod common;
 use common::app::{App, Backend, Browser, PUBLIC_URL, Reply};
+use common::moto::Moto;
 
 /// A request through the router with extra headers and any body.
 async fn request(
@@ -124,12 +126,15 @@ async fn the_catalogue_searches_filters_counts_and_pages(backend: Backend) {
         .create_publication(
             b,
             "actes-paca",
-            &checked(&draft(
-                "Actes de la journée régionale",
-                "actes",
-                "2011-06-16",
-                "Cohésion sociale",
-            )),
+            &checked(&PublicationDraft {
+                authors: "Thomas Kirzsbaum, Voisins & Citoyens en Méditerranée".into(),
+                ..draft(
+                    "Actes de la journée régionale",
+                    "actes",
+                    "2011-06-16",
+                    "Cohésion sociale",
+                )
+            }),
             now,
         )
         .await
@@ -183,6 +188,11 @@ async fn the_catalogue_searches_filters_counts_and_pages(backend: Backend) {
         let found = read(format!("/api/publications?q={}", urlencode(q))).await;
         assert_eq!(ids(&found), ["cohesion"], "{q}");
         assert_eq!(found.total, 1);
+    }
+    // The authors are searched too, accents and case aside.
+    for q in ["kirzsbaum", "CITOYENS EN MEDITERRANEE"] {
+        let found = read(format!("/api/publications?q={}", urlencode(q))).await;
+        assert_eq!(ids(&found), ["actes-paca"], "{q}");
     }
     // The summary and the themes are searched too; drafts never.
     let found = read("/api/publications?q=participation".into()).await;
@@ -312,12 +322,17 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     let Some(app) = demo(backend).await else {
         return;
     };
+    public_download(&app).await;
+}
+
+/// The public download's checks, on an app holding the demo content.
+async fn public_download(app: &App) {
     let demo = seed::publications()
         .into_iter()
         .find(|p| p.draft.slug == "villes-et-vivre-ensemble-gouvernance-locale-cohesion-sociale")
         .unwrap();
     let slug = demo.draft.slug.clone();
-    let view: PublicationView = get(&app, &format!("/api/publications/{slug}")).await.read();
+    let view: PublicationView = get(app, &format!("/api/publications/{slug}")).await.read();
     assert_eq!(view.title, demo.draft.title);
     assert_eq!(view.organisation.slug, seed::DEMO_ORGANISATION);
     assert_eq!(
@@ -335,7 +350,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     );
     let url = parvis_core::publications::paths::file(&slug, &file.id);
 
-    let whole = get(&app, &url).await;
+    let whole = get(app, &url).await;
     assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
     assert_eq!(whole.body.as_ref(), expected.as_slice(), "the bytes stored");
     assert_eq!(whole.header(header::CONTENT_TYPE), "application/pdf");
@@ -353,7 +368,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     );
 
     let head = request(
-        &app,
+        app,
         Method::GET,
         &url,
         &[(header::RANGE, "bytes=0-99")],
@@ -364,7 +379,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     assert_eq!(head.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(head.body.as_ref(), &expected[..100]);
     let rest = request(
-        &app,
+        app,
         Method::GET,
         &url,
         &[(header::RANGE, "bytes=100-")],
@@ -375,7 +390,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     assert_eq!(rest.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(rest.body.as_ref(), &expected[100..]);
     let cached = request(
-        &app,
+        app,
         Method::GET,
         &url,
         &[(header::IF_NONE_MATCH, &etag)],
@@ -385,7 +400,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     .await;
     assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
     let probe = request(
-        &app,
+        app,
         Method::HEAD,
         &url,
         &[],
@@ -410,7 +425,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     // An unknown file or publication is a 404.
     assert_eq!(
         get(
-            &app,
+            app,
             &parvis_core::publications::paths::file(&slug, "inconnu")
         )
         .await
@@ -418,7 +433,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        get(&app, "/api/publications/inconnue/fichiers/x")
+        get(app, "/api/publications/inconnue/fichiers/x")
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -427,7 +442,7 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
     // The PACA day links to its proceedings (a report, not its programme);
     // the agenda says a report is there, once per event.
     let event = get(
-        &app,
+        app,
         "/api/events/journee-regionale-cohesion-sociale-paca-2011-06-15",
     )
     .await
@@ -436,24 +451,28 @@ async fn a_public_publication_downloads_with_ranges_etags_and_counts(backend: Ba
         event["report"]["url"],
         "/publications/actes-journee-regionale-cohesion-sociale-paca-2011"
     );
-    let agenda = get(&app, "/api/events").await.json();
-    let available = |slug: &str| {
+    let agenda = get(app, "/api/events").await.json();
+    let report = |slug: &str| {
         agenda
             .as_array()
             .unwrap()
             .iter()
             .find(|e| e["slug"] == slug)
-            .unwrap()["report_available"]
-            .as_bool()
-            .unwrap()
+            .unwrap()["report"]["url"]
+            .clone()
     };
-    assert!(available(
-        "journee-regionale-cohesion-sociale-paca-2011-06-15"
-    ));
-    assert!(available(seed::UPCOMING_WEBINAR));
-    assert!(!available(seed::UPCOMING_CYCLE));
+    assert_eq!(
+        report("journee-regionale-cohesion-sociale-paca-2011-06-15"),
+        "/publications/actes-journee-regionale-cohesion-sociale-paca-2011"
+    );
+    // The reserved study's card leads to its page, which says how to get it.
+    assert_eq!(
+        report(seed::UPCOMING_WEBINAR),
+        format!("/publications/{}", seed::RESERVED_STUDY)
+    );
+    assert!(report(seed::UPCOMING_CYCLE).is_null());
     // The catalogue lists the four demo publications.
-    let catalogue: Catalogue = get(&app, "/api/publications").await.read();
+    let catalogue: Catalogue = get(app, "/api/publications").await.read();
     assert_eq!(catalogue.total, 4);
     assert_eq!(catalogue.items[0].slug, seed::RESERVED_STUDY);
     assert!(catalogue.items.iter().all(|c| c.file.is_some()));
@@ -488,8 +507,13 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
     let Some(app) = demo(backend).await else {
         return;
     };
+    reserved_download(&app).await;
+}
+
+/// The reserved file's checks, on an app holding the demo content.
+async fn reserved_download(app: &App) {
     let slug = seed::RESERVED_STUDY;
-    let view: PublicationView = get(&app, &format!("/api/publications/{slug}")).await.read();
+    let view: PublicationView = get(app, &format!("/api/publications/{slug}")).await.read();
     assert_eq!(view.access, parvis_core::publications::Access::Inscrits);
     let file = view.files[0].clone();
     let plain = parvis_core::publications::paths::file(slug, &file.id);
@@ -500,7 +524,7 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
         format!("{plain}?expire=abc&signature=zz"),
         format!("{plain}?signature={}", "a".repeat(64)),
     ] {
-        let reply = get(&app, &uri).await;
+        let reply = get(app, &uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
         assert_eq!(
             reply.header(header::CONTENT_TYPE),
@@ -538,7 +562,7 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
     )
     .await
     .unwrap();
-    let reply = get(&app, &expired).await;
+    let reply = get(app, &expired).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.text.contains("expiré"), "{}", reply.text);
     // Another file's signature does not open this one.
@@ -552,7 +576,7 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
     .unwrap();
     let query = other.split_once('?').unwrap().1;
     assert_eq!(
-        get(&app, &format!("{plain}?{query}")).await.status,
+        get(app, &format!("{plain}?{query}")).await.status,
         StatusCode::FORBIDDEN
     );
 
@@ -567,11 +591,11 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
         registered.text
     );
     assert_eq!(registered.json()["status"], "confirmed");
-    let body = email_to(&app, "camille@ville.example.fr").await;
+    let body = email_to(app, "camille@ville.example.fr").await;
     let link = link_in(&body, &format!("{PUBLIC_URL}{plain}?expire=")).expect(&body);
     assert!(link.contains("&signature="), "{link}");
     let local = link.strip_prefix(PUBLIC_URL).unwrap();
-    let reply = get(&app, local).await;
+    let reply = get(app, local).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let study = seed::publications()
         .into_iter()
@@ -605,7 +629,7 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
     // The personal page carries it too.
     let personal = link_in(&body, &format!("{PUBLIC_URL}/inscription/")).unwrap();
     let token = personal.rsplit('/').next().unwrap();
-    let page = get(&app, &format!("/api/registrations/{token}"))
+    let page = get(app, &format!("/api/registrations/{token}"))
         .await
         .json();
     let report = page["event"]["report"]["url"].as_str().unwrap();
@@ -613,9 +637,9 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
         report.starts_with(&format!("{plain}?expire=")) && report.contains("signature="),
         "{report}"
     );
-    assert_eq!(get(&app, report).await.status, StatusCode::OK);
+    assert_eq!(get(app, report).await.status, StatusCode::OK);
     // The public event page shows the publication's page, never the file.
-    let public = get(&app, &format!("/api/events/{}", seed::UPCOMING_WEBINAR)).await;
+    let public = get(app, &format!("/api/events/{}", seed::UPCOMING_WEBINAR)).await;
     assert_eq!(
         public.json()["report"]["url"],
         format!("/publications/{slug}")
@@ -673,17 +697,17 @@ async fn a_reserved_file_goes_to_confirmed_registrants_only(backend: Backend) {
         .register("webinaire-complet", "seconde@ville.example.fr")
         .await;
     assert_eq!(second.json()["status"], "waitlisted", "{}", second.text);
-    let confirmed = email_to(&app, "premiere@ville.example.fr").await;
+    let confirmed = email_to(app, "premiere@ville.example.fr").await;
     assert!(
         confirmed.contains("/api/publications/etude-reservee/fichiers/f1?expire="),
         "{confirmed}"
     );
-    let waiting = email_to(&app, "seconde@ville.example.fr").await;
+    let waiting = email_to(app, "seconde@ville.example.fr").await;
     assert!(!waiting.contains("signature="), "{waiting}");
     assert!(!waiting.contains("/fichiers/"), "{waiting}");
     let personal = link_in(&waiting, &format!("{PUBLIC_URL}/inscription/")).unwrap();
     let token = personal.rsplit('/').next().unwrap();
-    let page = get(&app, &format!("/api/registrations/{token}")).await;
+    let page = get(app, &format!("/api/registrations/{token}")).await;
     assert!(!page.text.contains("signature="), "{}", page.text);
     assert_eq!(
         page.json()["event"]["report"]["url"],
@@ -695,6 +719,11 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
+    organisers_files(&app).await;
+}
+
+/// The back-office's checks, on an empty app.
+async fn organisers_files(app: &App) {
     let (a, alice) = app
         .signed_in("centre-a", "alice@a.example.org", Role::Organisateur)
         .await;
@@ -767,7 +796,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     // A real PDF is taken.
     let pdf = parvis_api::pdf::document("Rapport d'activité 2025", &["Bilan de l'année."]);
     let reply = request(
-        &app,
+        app,
         Method::POST,
         &format!("{upload}?nom=Rapport%202025.pdf&libelle=Rapport&accessible=1"),
         &[(header::CONTENT_TYPE, "application/pdf")],
@@ -788,7 +817,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     );
     // A text file renamed .pdf is not, whatever its name says.
     let reply = request(
-        &app,
+        app,
         Method::POST,
         &format!("{upload}?nom=rapport.pdf"),
         &[(header::CONTENT_TYPE, "application/pdf")],
@@ -807,7 +836,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     let mut huge = pdf.clone();
     huge.resize(usize::try_from(MAX_FILE_BYTES).unwrap() + 1, b' ');
     let reply = request(
-        &app,
+        app,
         Method::POST,
         &format!("{upload}?nom=gros.pdf"),
         &[(header::CONTENT_TYPE, "application/pdf")],
@@ -826,7 +855,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     let mut published = good.clone();
     published.summary = "Un bilan.\n\nDeux paragraphes.".into();
     let reply = request(
-        &app,
+        app,
         Method::PUT,
         &one,
         &[(header::CONTENT_TYPE, "application/json")],
@@ -835,11 +864,11 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let catalogue: Catalogue = get(&app, "/api/publications?q=bilan").await.read();
+    let catalogue: Catalogue = get(app, "/api/publications?q=bilan").await.read();
     assert_eq!(ids(&catalogue), ["rapport-d-activite-2025"]);
     assert_eq!(catalogue.items[0].file.as_ref().unwrap().id, file.id);
     let downloaded = get(
-        &app,
+        app,
         &parvis_core::publications::paths::file("rapport-d-activite-2025", &file.id),
     )
     .await;
@@ -869,10 +898,10 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
         serde_json::to_vec(&draft).unwrap()
     };
     let json = [(header::CONTENT_TYPE, "application/json")];
-    let reply = request(&app, Method::PUT, &one, &json, put("inscrits"), &alice).await;
+    let reply = request(app, Method::PUT, &one, &json, put("inscrits"), &alice).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let refused = get(
-        &app,
+        app,
         &parvis_core::publications::paths::file("rapport-d-activite-2025", &file.id),
     )
     .await;
@@ -889,7 +918,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
         .find(|m| m.publication.slug == "rapport-d-activite-2025")
         .unwrap();
     assert_eq!(mine.total_downloads, 1);
-    let reply = request(&app, Method::PUT, &one, &json, put("public"), &alice).await;
+    let reply = request(app, Method::PUT, &one, &json, put("public"), &alice).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     // The new-publication form's address is no publication's.
     let mut reserved_slug = good.clone();
@@ -922,7 +951,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
             serde_json::to_vec(&published).unwrap()
         };
         let reply = request(
-            &app,
+            app,
             method.clone(),
             &uri,
             &[(header::CONTENT_TYPE, "application/json")],
@@ -952,7 +981,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     let key = record.files[0].storage_key.clone();
     assert!(app.state.files.read(&key).await.is_ok());
     let reply = request(
-        &app,
+        app,
         Method::DELETE,
         &parvis_core::publications::paths::managed_file(
             "centre-a",
@@ -968,7 +997,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     assert!(app.state.files.read(&key).await.is_err());
     // Deleting the publication takes its files with it.
     let reply = request(
-        &app,
+        app,
         Method::POST,
         &format!("{upload}?nom=second.pdf"),
         &[],
@@ -985,7 +1014,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
         .unwrap()
         .unwrap();
     let key = record.files[0].storage_key.clone();
-    let reply = request(&app, Method::DELETE, &one, &[], Vec::new(), &alice).await;
+    let reply = request(app, Method::DELETE, &one, &[], Vec::new(), &alice).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert!(app.state.files.read(&key).await.is_err());
     assert!(
@@ -997,7 +1026,7 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
             .is_none()
     );
     assert_eq!(
-        get(&app, "/api/publications?q=bilan")
+        get(app, "/api/publications?q=bilan")
             .await
             .read::<Catalogue>()
             .total,
@@ -1016,6 +1045,30 @@ async fn organisers_manage_their_publications_and_files(backend: Backend) {
     assert!(actions.iter().any(|d| d.contains("ajouté")));
     assert!(actions.iter().any(|d| d.contains("retiré")));
     assert!(actions.iter().any(|d| d.contains("supprimée")));
+}
+
+/// The same downloads and uploads with the files in a real S3-compatible
+/// server (moto), the storage read from the settings as the server reads
+/// its environment: nothing lands in the data directory.
+#[tokio::test]
+async fn the_library_keeps_its_files_in_s3_when_configured() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let settings = moto.bucket("parvis-demo").await;
+    let app = App::with_settings(Backend::Sqlite, &settings)
+        .await
+        .unwrap();
+    assert!(seed::seed_demo(&app.state).await.unwrap());
+    public_download(&app).await;
+    reserved_download(&app).await;
+    assert!(!app.data_dir().join("fichiers").exists());
+    let settings = moto.bucket("parvis-organisateurs").await;
+    let app = App::with_settings(Backend::Sqlite, &settings)
+        .await
+        .unwrap();
+    organisers_files(&app).await;
+    assert!(!app.data_dir().join("fichiers").exists());
 }
 
 store_tests!(

@@ -98,6 +98,20 @@ impl App {
     }
 
     pub async fn build(backend: Backend, deliver_inline: bool) -> Option<Self> {
+        Self::configured(backend, deliver_inline, &[]).await
+    }
+
+    /// The app with more settings, read as the server reads its
+    /// environment (the file storage's S3 bucket...).
+    pub async fn with_settings(backend: Backend, settings: &[(&str, String)]) -> Option<Self> {
+        Self::configured(backend, false, settings).await
+    }
+
+    async fn configured(
+        backend: Backend,
+        deliver_inline: bool,
+        settings: &[(&str, String)],
+    ) -> Option<Self> {
         let dir = TempDir::new().unwrap();
         let database = match backend {
             Backend::Sqlite => None,
@@ -110,7 +124,10 @@ impl App {
             "PARVIS_PUBLIC_URL" => Some(PUBLIC_URL.to_owned()),
             "PARVIS_DATABASE_URL" => database_url.clone(),
             "PARVIS_RATE_LIMIT_PER_MINUTE" => Some("0".to_owned()),
-            _ => None,
+            _ => settings
+                .iter()
+                .find(|(name, _)| *name == key)
+                .map(|(_, value)| value.clone()),
         })
         .unwrap();
         let mut state = AppState::from_config(&config).await.unwrap();

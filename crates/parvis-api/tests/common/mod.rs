@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod moto;
 
 /// One `#[tokio::test]` per store for each named `async fn(Backend)`:
 /// `sqlite::name` and `postgres::name` (with `#[macro_use] mod common;`).
