@@ -27,6 +27,27 @@ pub mod editeur;
 pub mod partenaires;
 pub mod resultats;
 
+/// The feedback build (`dist/gestion/avis/`): an event's questionnaires,
+/// the stakeholders', their editor and results.
+#[leptos::component]
+pub fn App() -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    use leptos_router::components::{Route, Routes};
+    use leptos_router::path;
+    super::frame(super::Bundle::Avis, || {
+        view! {
+            <Routes fallback=super::not_found>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis") view=FeedbackPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis") view=editeur::QuestionnaireEditorPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis/resultats") view=resultats::ResultsPage/>
+                <Route path=path!("/gestion/organisations/:org/avis-partenaires") view=partenaires::StakeholderPage/>
+                <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id") view=editeur::QuestionnaireEditorPage/>
+                <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id/resultats") view=resultats::ResultsPage/>
+            </Routes>
+        }
+    })
+}
+
 /// Whose questionnaire a page shows: an event's (`…/evenements/{slug}/avis/{avis}`)
 /// or a stakeholder one (`…/avis-partenaires/{id}`). The editor and the
 /// dashboard serve both; what does not apply to stakeholders (automatic

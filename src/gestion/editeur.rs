@@ -25,6 +25,23 @@ use crate::components::{
 };
 use crate::form::input_id;
 
+/// The event editor's build (`dist/gestion/editeur/`): creating and
+/// editing an event.
+#[leptos::component]
+pub fn App() -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    use leptos_router::components::{Route, Routes};
+    use leptos_router::path;
+    super::frame(super::Bundle::Editeur, || {
+        view! {
+            <Routes fallback=super::not_found>
+                <Route path=path!("/gestion/organisations/:org/evenements/nouveau") view=NewEventPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/modifier") view=EditEventPage/>
+            </Routes>
+        }
+    })
+}
+
 /// `/gestion/organisations/{org}/evenements/nouveau`.
 #[component]
 pub fn NewEventPage() -> impl IntoView {

@@ -92,7 +92,8 @@ pub fn EventPage() -> impl IntoView {
         let status = RwSignal::new(None::<String>);
         let status_ref = NodeRef::<leptos::html::Div>::new();
         let asking = RwSignal::new(None::<&'static str>);
-        let navigate = leptos_router::hooks::use_navigate();
+        // The editor is another build: a page load.
+        let navigate = super::navigator();
         let act = Action::new_local(move |what: &&'static str| {
             let (org, event) = (organisation.get_untracked(), slug.get_untracked());
             let proof = csrf.get_value();
@@ -117,16 +118,13 @@ pub fn EventPage() -> impl IntoView {
             match (what, result) {
                 ("dupliquer", Ok(text)) => {
                     if let Ok(saved) = read::<Saved>(&text) {
-                        navigate(
-                            &format!(
-                                "{}/modifier?cree=1",
-                                href(&organisation.get_untracked(), &saved.slug)
-                            ),
-                            Default::default(),
-                        );
+                        navigate(&format!(
+                            "{}/modifier?cree=1",
+                            href(&organisation.get_untracked(), &saved.slug)
+                        ));
                     }
                 }
-                ("supprimer", Ok(_)) => navigate("/gestion/", Default::default()),
+                ("supprimer", Ok(_)) => navigate("/gestion/"),
                 (_, Ok(text)) => {
                     status.set(read::<Accepted>(&text).ok().map(|a| a.message));
                     version.update(|v| *v += 1);

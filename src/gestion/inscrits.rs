@@ -32,6 +32,25 @@ use crate::components::{ErrorNotice, Loading, StatusNotice, TextField};
 use crate::form::input_id;
 use crate::pages::register::{QuestionInput, day_fields, question_fields, workshop_fields};
 
+/// The registrants' build (`dist/gestion/inscrits/`): an event's
+/// registrants, attendance and sign-in sheets, invitations.
+#[leptos::component]
+pub fn App() -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    use leptos_router::components::{Route, Routes};
+    use leptos_router::path;
+    super::frame(super::Bundle::Inscrits, || {
+        view! {
+            <Routes fallback=super::not_found>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/inscrits") view=RegistrantsPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/presence") view=super::presence::AttendancePage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/invitations") view=super::invitations::InvitationsPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug/emargement/:session") view=super::presence::SignInSheetPage/>
+            </Routes>
+        }
+    })
+}
+
 /// Lines of the table per page.
 const PAGE: u32 = 50;
 

@@ -1,13 +1,16 @@
 //! The organisers' back-office (`/gestion/`): password-less sign-in (the
 //! emailed link, or its 6-digit code), the organisations and their events,
-//! the open sessions. Built as its own bin (`src/bin/gestion.rs`), so the
-//! public app's bundle does not carry it.
+//! the open sessions. Built as bins of its own, so the public app's bundle
+//! does not carry it: this home build (`src/bin/gestion.rs`) and one per
+//! area ([`Bundle`]: `src/bin/gestion_editeur.rs`, `gestion_inscrits.rs`,
+//! `gestion_avis.rs`, `gestion_publications.rs`).
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use parvis_core::api::{ApiError, FieldErrors};
+pub use parvis_core::gestion::Bundle;
 use parvis_core::gestion::{
     AuditLine, CodeSignIn, EndSessions, EventLine, LinkSignIn, Me, MemberLine, MemberRequest,
     SessionLine, Settings, SignInRequest, paths,
@@ -30,9 +33,38 @@ async fn me() -> Result<Me, ApiError> {
     read(&call(Method::GET, paths::ME, None, None).await?)
 }
 
-/// The back-office: its header, and the page of the address.
+/// The home build of the back-office (`dist/gestion/`): sign-in, the
+/// dashboard, an event's page; every other address it is asked for says
+/// « Page introuvable ». The other areas are builds of their own
+/// ([`Bundle`]).
 #[component]
 pub fn App() -> impl IntoView {
+    frame(Bundle::Accueil, || {
+        view! {
+            <Routes fallback=not_found>
+                <Route path=path!("/gestion") view=Home/>
+                <Route path=path!("/gestion/") view=Home/>
+                <Route path=path!("/gestion/connexion") view=LinkSignInPage/>
+                <Route path=path!("/gestion/organisations/:org/evenements/:slug") view=evenement::EventPage/>
+            </Routes>
+        }
+    })
+}
+
+/// « Page introuvable », for an address no page of the build has.
+pub fn not_found() -> impl IntoView {
+    view! { <h1>"Page introuvable"</h1><p><a href="/gestion/">"Espace de gestion"</a></p> }
+}
+
+/// A back-office build: its header, `routes` (its `<Routes>`, built inside
+/// the router), its footer. A link to a page of another build is loaded
+/// by the browser rather than routed here (see [`bundle_links`]).
+pub fn frame<V: IntoView + 'static>(
+    bundle: Bundle,
+    routes: impl FnOnce() -> V + Send + 'static,
+) -> impl IntoView {
+    BUILD.set(Some(bundle));
+    bundle_links();
     view! {
         <Router>
             <a class="skip-link" href="#contenu"
@@ -46,28 +78,7 @@ pub fn App() -> impl IntoView {
                     </nav>
                 </div>
             </header>
-            <main id="contenu" tabindex="-1" class="wrap">
-                <Routes fallback=|| view! { <h1>"Page introuvable"</h1><p><a href="/gestion/">"Espace de gestion"</a></p> }>
-                    <Route path=path!("/gestion") view=Home/>
-                    <Route path=path!("/gestion/") view=Home/>
-                    <Route path=path!("/gestion/connexion") view=LinkSignInPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/nouveau") view=editeur::NewEventPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug") view=evenement::EventPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/modifier") view=editeur::EditEventPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/inscrits") view=inscrits::RegistrantsPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/presence") view=presence::AttendancePage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/invitations") view=invitations::InvitationsPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/emargement/:session") view=presence::SignInSheetPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis") view=avis::FeedbackPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis") view=avis::editeur::QuestionnaireEditorPage/>
-                    <Route path=path!("/gestion/organisations/:org/evenements/:slug/avis/:avis/resultats") view=avis::resultats::ResultsPage/>
-                    <Route path=path!("/gestion/organisations/:org/avis-partenaires") view=avis::partenaires::StakeholderPage/>
-                    <Route path=path!("/gestion/organisations/:org/lettre") view=lettre::NewsletterPage/>
-                    <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id") view=avis::editeur::QuestionnaireEditorPage/>
-                    <Route path=path!("/gestion/organisations/:org/avis-partenaires/:id/resultats") view=avis::resultats::ResultsPage/>
-                    <Route path=path!("/gestion/organisations/:org/publications/:slug?") view=publications::PublicationsPage/>
-                </Routes>
-            </main>
+            <main id="contenu" tabindex="-1" class="wrap">{routes()}</main>
             <footer class="site-footer">
                 <div class="wrap">
                     <ul class="footer-links">
@@ -78,6 +89,97 @@ pub fn App() -> impl IntoView {
                 </div>
             </footer>
         </Router>
+    }
+}
+
+thread_local! {
+    /// The build running in this page, once its [`frame`] is drawn.
+    static BUILD: std::cell::Cell<Option<Bundle>> = const { std::cell::Cell::new(None) };
+}
+
+/// The path of `href` (an absolute path or URL of this site), without its
+/// query or fragment, when it is on this origin.
+fn same_origin_path(href: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let origin = location.origin().ok()?;
+    let url = web_sys::Url::new_with_base(href, &origin).ok()?;
+    (url.origin() == origin).then(|| url.pathname())
+}
+
+/// Whether `href` is a page of another back-office build (or outside the
+/// back-office): the browser must load it.
+fn elsewhere(href: &str) -> bool {
+    let Some(build) = BUILD.get() else {
+        return false;
+    };
+    same_origin_path(href)
+        .is_some_and(|path| !path.starts_with("/gestion") || Bundle::of(&path) != build)
+}
+
+/// Lets the browser load the links to another build's pages: leptos_router
+/// routes every link of the site in the page, and would show « Page
+/// introuvable » for them. Listens before it (capture), and for a plain
+/// click (no modifier, no `target`, `download` or `rel="external"`, which
+/// it leaves alone too) on such a link, loads it.
+fn bundle_links() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(|ev: web_sys::MouseEvent| {
+        if ev.default_prevented()
+            || ev.button() != 0
+            || ev.meta_key()
+            || ev.alt_key()
+            || ev.ctrl_key()
+            || ev.shift_key()
+        {
+            return;
+        }
+        let Some(link) = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest("a[href]").ok().flatten())
+        else {
+            return;
+        };
+        let href = link.get_attribute("href").unwrap_or_default();
+        if link.has_attribute("target")
+            || link.has_attribute("download")
+            || link
+                .get_attribute("rel")
+                .is_some_and(|rel| rel.split_ascii_whitespace().any(|word| word == "external"))
+            || href.starts_with('#')
+            || !elsewhere(&href)
+        {
+            return;
+        }
+        ev.prevent_default();
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(&href);
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback_and_bool(
+            "click",
+            on_click.as_ref().unchecked_ref(),
+            true,
+        );
+    }
+    // Listens as long as the page lives.
+    on_click.forget();
+}
+
+/// Shows `href` once called: routed in the page when this build has it,
+/// loaded by the browser otherwise. Call it where `use_navigate` would be.
+pub fn navigator() -> impl Fn(&str) + Clone + 'static {
+    let navigate = leptos_router::hooks::use_navigate();
+    move |href: &str| {
+        if elsewhere(href) {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(href);
+            }
+        } else {
+            navigate(href, Default::default());
+        }
     }
 }
 

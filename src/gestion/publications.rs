@@ -32,6 +32,22 @@ use crate::components::{
 use crate::form::input_id;
 use crate::gestion::evenement::signed_in;
 
+/// The publications build (`dist/gestion/publications/`): the
+/// organisation's publications and its newsletter.
+#[leptos::component]
+pub fn App() -> impl leptos::IntoView {
+    use leptos_router::components::{Route, Routes};
+    use leptos_router::path;
+    super::frame(super::Bundle::Publications, || {
+        view! {
+            <Routes fallback=super::not_found>
+                <Route path=path!("/gestion/organisations/:org/publications/:slug?") view=PublicationsPage/>
+                <Route path=path!("/gestion/organisations/:org/lettre") view=super::lettre::NewsletterPage/>
+            </Routes>
+        }
+    })
+}
+
 /// The back-office page of an organisation's publications.
 pub fn page_href(organisation: &str) -> String {
     format!("/gestion/organisations/{organisation}/publications")

@@ -29,6 +29,8 @@ async function askSignIn(page, address = ORGANISER) {
 
 test('an organiser signs in by the emailed link and sees the organisation\'s events and sessions', async () => {
   const page = await pages.newPage();
+  const paths = [];
+  page.on('request', (request) => paths.push(new URL(request.url()).pathname));
   const email = await askSignIn(page);
   await expectAccessible(page, 'back-office sign-in');
   assert.match(email.subject, /connexion/);
@@ -60,6 +62,13 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
   await page.waitForFunction(() => document.activeElement?.textContent.includes('Les réglages sont enregistrés.'));
   await expectAccessible(page, 'back-office dashboard');
+  // The dashboard is the home build alone: the areas' builds (editor,
+  // registrants, feedback, publications) load with their pages.
+  assert.deepEqual(
+    paths.filter((p) => /^\/gestion\/(editeur|inscrits|avis|publications)\//.test(p)),
+    [],
+  );
+  assert.ok(paths.some((p) => /^\/gestion\/gestion-[0-9a-f]{16}_bg\.wasm$/.test(p)), paths.join(' '));
   // The link works once.
   await page.goto(link.replace(/^https?:\/\/[^/]+/, BASE));
   await page.getByText(/n'est plus valable/).waitFor();

@@ -2,7 +2,8 @@
 """Where a bundle's wasm bytes go: its top contributors, by crate and by item.
 
 usage: python3 tests/perf/wasm_top.py [BIN] [N]     (BIN: parvis (the agenda),
-inscription, gestion, avis, publications; default parvis; N rows, default 10)
+inscription, gestion and its areas gestion_editeur, gestion_inscrits, gestion_avis,
+gestion_publications, avis, publications; default parvis; N rows, default 10)
 
 Reads target/wasm32-unknown-unknown/wasm-release/BIN.wasm as the release build
 (`cargo xtask run`, `cargo xtask bench`, trunk) left it, which still has its

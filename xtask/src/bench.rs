@@ -75,9 +75,29 @@ pub fn all(root: &Path) -> Result<()> {
     );
     sizes(&root.join("dist/inscription"), None)?;
     contributors(root, "inscription")?;
-    println!("\n== Taille de l'espace de gestion (dist/gestion/, jamais chargé par le public) ==");
-    sizes(&root.join("dist/gestion"), Some(300))?;
-    contributors(root, "gestion")?;
+    // The back-office, one build per area, each within the budget: an
+    // organiser downloads the area they open.
+    for (dir, bin, what) in [
+        ("", "gestion", "accueil, connexion, page d'un événement"),
+        ("editeur", "gestion_editeur", "éditeur d'événements"),
+        (
+            "inscrits",
+            "gestion_inscrits",
+            "inscrit·es, présence, invitations",
+        ),
+        ("avis", "gestion_avis", "questionnaires d'avis et résultats"),
+        (
+            "publications",
+            "gestion_publications",
+            "publications et lettre",
+        ),
+    ] {
+        println!(
+            "\n== Taille de l'espace de gestion : {what} (dist/gestion/{dir}, jamais chargé par le public) =="
+        );
+        sizes(&root.join("dist/gestion").join(dir), Some(300))?;
+        contributors(root, bin)?;
+    }
     println!(
         "\n== Taille de la page d'avis (dist/avis/, chargée par le seul lien d'un questionnaire) =="
     );

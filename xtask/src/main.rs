@@ -99,7 +99,8 @@ pub fn tool_path(root: &Path) -> String {
 }
 
 /// Builds the agenda in release into `dist/`, the event and registration
-/// pages into `dist/inscription/`, the back-office into `dist/gestion/`, the
+/// pages into `dist/inscription/`, the back-office into `dist/gestion/` (its
+/// areas into its subfolders), the
 /// feedback page into `dist/avis/` and the publications catalogue into
 /// `dist/publications/` with trunk, offline, then precompresses every file.
 pub fn build_app(root: &Path) -> Result<()> {
@@ -121,6 +122,24 @@ pub fn build_app(root: &Path) -> Result<()> {
     for (dist, public_url, entry) in [
         ("dist/inscription", "/inscription/", "inscription.html"),
         ("dist/gestion", "/gestion/", "gestion.html"),
+        // The back-office's areas, each under the home build's folder
+        // (built after it, which empties dist/gestion/).
+        (
+            "dist/gestion/editeur",
+            "/gestion/editeur/",
+            "gestion-editeur.html",
+        ),
+        (
+            "dist/gestion/inscrits",
+            "/gestion/inscrits/",
+            "gestion-inscrits.html",
+        ),
+        ("dist/gestion/avis", "/gestion/avis/", "gestion-avis.html"),
+        (
+            "dist/gestion/publications",
+            "/gestion/publications/",
+            "gestion-publications.html",
+        ),
         ("dist/avis", "/avis/", "avis.html"),
         ("dist/publications", "/publications/", "publications.html"),
     ] {

@@ -251,8 +251,15 @@ pub fn router_with_app(state: AppState, app_dir: &Path) -> anyhow::Result<Router
         // The event, registration and personal pages, public.
         inscription: build("inscription")
             .map(|html| Arc::new(shell::Shell::from_html(accessibility(html)))),
-        // The back-office.
-        gestion: build("gestion").map(|html| Arc::new(shell::Shell::from_html(html))),
+        // The back-office, a build per area (dist/gestion/, and its areas'
+        // subfolders).
+        gestion: parvis_core::gestion::Bundle::ALL
+            .into_iter()
+            .filter_map(|bundle| {
+                let html = build(&format!("gestion/{}", bundle.dir()))?;
+                Some((bundle, Arc::new(shell::Shell::from_html(html))))
+            })
+            .collect(),
         // The feedback page (`/avis/{token}`), public: it says how
         // accessible the site is too.
         avis: build("avis").map(|html| Arc::new(shell::Shell::from_html(accessibility(html)))),

@@ -10,7 +10,8 @@
 //!   answers 404 with the same shell, which shows the "page not found" view.
 //! - The event, registration and personal pages (`/evenements/{slug}`, its
 //!   `/confirmation`, `/inscription/{token}`, `/retrouver-mon-inscription`),
-//!   the back-office (`/gestion/…`), the feedback page (`/avis/{token}`) and
+//!   the back-office (`/gestion/…`, five builds by area: see [`Bundle`]),
+//!   the feedback page (`/avis/{token}`) and
 //!   the publications catalogue (`/publications`, `/publications/{slug}`)
 //!   are builds of their own (`dist/inscription/`, `dist/gestion/`,
 //!   `dist/avis/`, `dist/publications/`) with their own shells; without
@@ -40,6 +41,7 @@ use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 use crate::AppState;
+use parvis_core::gestion::Bundle;
 
 /// `index.html`, read once at start-up.
 #[derive(Debug, Clone)]
@@ -211,8 +213,9 @@ pub struct Shells {
     pub agenda: Arc<Shell>,
     /// The event and registration pages' (`dist/inscription/`), when built.
     pub inscription: Option<Arc<Shell>>,
-    /// The back-office's own `index.html` (`dist/gestion/`), when built.
-    pub gestion: Option<Arc<Shell>>,
+    /// The back-office's builds' own `index.html` (`dist/gestion/` and its
+    /// areas' subfolders, see [`Bundle`]), those built.
+    pub gestion: Vec<(Bundle, Arc<Shell>)>,
     /// The feedback page's own `index.html` (`dist/avis/`), when built.
     pub avis: Option<Arc<Shell>>,
     /// The publications catalogue's own `index.html` (`dist/publications/`),
@@ -224,14 +227,10 @@ impl Shells {
     /// The CSP sources of every shell's inline scripts.
     pub fn script_hashes(&self) -> Vec<String> {
         let mut hashes = self.agenda.script_hashes().to_vec();
-        for extra in [
-            &self.inscription,
-            &self.gestion,
-            &self.avis,
-            &self.publications,
-        ]
-        .into_iter()
-        .flatten()
+        for extra in [&self.inscription, &self.avis, &self.publications]
+            .into_iter()
+            .flatten()
+            .chain(self.gestion.iter().map(|(_, shell)| shell))
         {
             hashes.extend(extra.script_hashes().iter().cloned());
         }
@@ -244,16 +243,22 @@ struct ShellState {
     app: AppState,
     shell: Arc<Shell>,
     inscription: Option<Arc<Shell>>,
-    gestion: Option<Arc<Shell>>,
+    gestion: Arc<Vec<(Bundle, Arc<Shell>)>>,
     avis: Option<Arc<Shell>>,
     publications: Option<Arc<Shell>>,
     files: ServeDir,
 }
 
-/// `/gestion/…`: the back-office's shell.
-async fn gestion_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
-    match &state.gestion {
-        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
+/// `/gestion/…`: the shell of the back-office's build that has the page
+/// ([`Bundle::of`]).
+async fn gestion_page(
+    State(state): State<ShellState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let bundle = Bundle::of(uri.path());
+    match state.gestion.iter().find(|(built, _)| *built == bundle) {
+        Some((_, shell)) => plain_shell(shell, &headers, StatusCode::OK),
         None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
     }
 }
@@ -499,7 +504,7 @@ pub fn router(state: AppState, shells: Shells, app_dir: &Path) -> Router {
         app: state,
         shell: agenda,
         inscription,
-        gestion,
+        gestion: Arc::new(gestion),
         avis,
         publications,
         files,

@@ -1742,6 +1742,19 @@ fn fake_app_dir(root: &std::path::Path) -> PathBuf {
         b"//",
     )
     .unwrap();
+    // The back-office's home build and one of its areas'.
+    for (folder, loader) in [("gestion", "gestion"), ("gestion/avis", "gestion_avis")] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        std::fs::write(
+            dir.join(folder).join("index.html"),
+            format!(
+                "<!DOCTYPE html><html lang=\"fr\"><head><title>Gestion</title>\
+                 <script type=\"module\">import init from '/{folder}/{loader}.js';await init();</script>\
+                 </head><body></body></html>"
+            ),
+        )
+        .unwrap();
+    }
     // A hashed build file, with the copies the build compresses ahead.
     let wasm = dir.join("parvis-0123456789abcdef_bg.wasm");
     std::fs::write(&wasm, vec![b'w'; 200_000]).unwrap();
@@ -1940,6 +1953,41 @@ async fn app_routes_answer_200_unknown_ones_404_and_event_pages_preview(backend:
         body.contains("/inscription/inscription.js"),
         "the event page says the event is unknown"
     );
+    // Each back-office page is its area's build's; an area not built is
+    // the agenda's 404.
+    let org = "/gestion/organisations/crpve";
+    for (path, loader) in [
+        ("/gestion/".to_owned(), Some("/gestion/gestion.js")),
+        ("/gestion/connexion".to_owned(), Some("/gestion/gestion.js")),
+        (format!("{org}/evenements/w"), Some("/gestion/gestion.js")),
+        (
+            format!("{org}/evenements/w/avis"),
+            Some("/gestion/avis/gestion_avis.js"),
+        ),
+        (
+            format!("{org}/avis-partenaires/3/resultats"),
+            Some("/gestion/avis/gestion_avis.js"),
+        ),
+        (format!("{org}/evenements/w/inscrits"), None),
+    ] {
+        let (status, headers, body) = get(&path).await;
+        match loader {
+            Some(loader) => {
+                assert_eq!(status, StatusCode::OK, "{path}");
+                assert!(body.contains(loader), "{path}: {body}");
+                // Its inline loader is allowed by its hash.
+                use base64::Engine as _;
+                use sha2::Digest as _;
+                let digest = sha2::Sha256::digest(
+                    format!("import init from '{loader}';await init();").as_bytes(),
+                );
+                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+                let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+                assert!(csp.contains(&hash), "{path}: {csp}");
+            }
+            None => assert_eq!(status, StatusCode::NOT_FOUND, "{path}"),
+        }
+    }
     // The registration build's files share the personal pages' prefix.
     let (status, _, body) = get("/inscription/inscription-0123456789abcdef.js").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "//"));

@@ -9,6 +9,69 @@ use serde::{Deserialize, Serialize};
 use crate::api::RegistrationStatus;
 use crate::questions::Answer;
 
+/// The back-office's builds: its pages come in five bundles, so that an
+/// organiser downloads only the area they open. The endpoint answers each
+/// page with its build's shell, and a link between two builds is a page
+/// load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// `/gestion/` (sign-in, organisations, their events, team, settings,
+    /// sessions), `/gestion/connexion`, an event's page.
+    Accueil,
+    /// Creating and editing an event (`…/evenements/nouveau`,
+    /// `…/evenements/{slug}/modifier`).
+    Editeur,
+    /// An event's registrants, attendance and sign-in sheets, invitations.
+    Inscrits,
+    /// Feedback questionnaires: an event's, the stakeholders', results.
+    Avis,
+    /// The organisation's publications and newsletter.
+    Publications,
+}
+
+impl Bundle {
+    /// Every build.
+    pub const ALL: [Bundle; 5] = [
+        Bundle::Accueil,
+        Bundle::Editeur,
+        Bundle::Inscrits,
+        Bundle::Avis,
+        Bundle::Publications,
+    ];
+
+    /// Its folder under the built back-office (`dist/gestion/`), whose
+    /// address it is served from too: empty for the home build.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Bundle::Accueil => "",
+            Bundle::Editeur => "editeur",
+            Bundle::Inscrits => "inscrits",
+            Bundle::Avis => "avis",
+            Bundle::Publications => "publications",
+        }
+    }
+
+    /// The build that shows the page at `path` (a path under `/gestion`,
+    /// without query); an unknown one is the home build's, which says
+    /// « Page introuvable ».
+    pub fn of(path: &str) -> Bundle {
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        if (segments.next(), segments.next()) != (Some("gestion"), Some("organisations")) {
+            return Bundle::Accueil;
+        }
+        let _organisation = segments.next();
+        let rest: Vec<&str> = segments.collect();
+        match rest.as_slice() {
+            ["evenements", "nouveau"] | ["evenements", _, "modifier"] => Bundle::Editeur,
+            ["evenements", _, "inscrits" | "presence" | "invitations"]
+            | ["evenements", _, "emargement", _] => Bundle::Inscrits,
+            ["evenements", _, "avis", ..] | ["avis-partenaires", ..] => Bundle::Avis,
+            ["publications", ..] | ["lettre"] => Bundle::Publications,
+            _ => Bundle::Accueil,
+        }
+    }
+}
+
 /// Paths of the back-office's API.
 pub mod paths {
     /// `POST {email}`: emails a sign-in link and code.
@@ -546,6 +609,58 @@ pub fn structure_label(wire: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::Bundle;
+
+    #[test]
+    fn each_back_office_page_has_its_build() {
+        let org = "/gestion/organisations/crpve";
+        for (path, bundle) in [
+            ("/gestion", Bundle::Accueil),
+            ("/gestion/", Bundle::Accueil),
+            ("/gestion/connexion", Bundle::Accueil),
+            (
+                &format!("{org}/evenements/webinaire") as &str,
+                Bundle::Accueil,
+            ),
+            (&format!("{org}/evenements/nouveau"), Bundle::Editeur),
+            (
+                &format!("{org}/evenements/webinaire/modifier"),
+                Bundle::Editeur,
+            ),
+            (
+                &format!("{org}/evenements/webinaire/inscrits"),
+                Bundle::Inscrits,
+            ),
+            (
+                &format!("{org}/evenements/webinaire/presence/"),
+                Bundle::Inscrits,
+            ),
+            (
+                &format!("{org}/evenements/webinaire/invitations"),
+                Bundle::Inscrits,
+            ),
+            (
+                &format!("{org}/evenements/webinaire/emargement/3"),
+                Bundle::Inscrits,
+            ),
+            (&format!("{org}/evenements/webinaire/avis"), Bundle::Avis),
+            (&format!("{org}/evenements/webinaire/avis/7"), Bundle::Avis),
+            (
+                &format!("{org}/evenements/webinaire/avis/7/resultats"),
+                Bundle::Avis,
+            ),
+            (&format!("{org}/avis-partenaires"), Bundle::Avis),
+            (&format!("{org}/avis-partenaires/2/resultats"), Bundle::Avis),
+            (&format!("{org}/publications"), Bundle::Publications),
+            (&format!("{org}/publications/rapport"), Bundle::Publications),
+            (&format!("{org}/lettre"), Bundle::Publications),
+            (&format!("{org}/inconnue"), Bundle::Accueil),
+            ("/gestion/organisations/nouveau/evenements", Bundle::Accueil),
+        ] {
+            assert_eq!(Bundle::of(path), bundle, "{path}");
+        }
+    }
+
     use super::*;
 
     #[test]
