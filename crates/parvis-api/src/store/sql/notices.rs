@@ -145,7 +145,8 @@ impl SqlStore {
     /// PostgreSQL takes them as one statement (data-modifying `WITH`s);
     /// SQLite, which has no such statements, as statements separated by `;`
     /// in one query, which its driver runs in turn on its connection's
-    /// thread, binding the arguments in order.
+    /// thread, binding the arguments in order. `then` is appended to the
+    /// query (a batch's registration releases its savepoint there, SQLite).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn store_notice(
         &self,
@@ -156,6 +157,7 @@ impl SqlStore {
         notice: &str,
         email: &OutgoingEmail,
         now: &str,
+        then: &str,
     ) -> Result<()> {
         let calendar = calendar_left(record, email)?;
         let (with_token, with_calendar, before_email) = match self.dialect {
@@ -170,6 +172,7 @@ impl SqlStore {
         sql.push_str(before_email);
         sql.push_str(super::outbox::OUTBOX_INSERT);
         sql.push_str(super::outbox::OUTBOX_ROW);
+        sql.push_str(then);
         let sql = self.q(&sql);
         let mut query = sqlx::query(&sql)
             .bind(token_hash)

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use parvis_core::api::RegistrationStatus;
 use parvis_core::questions::Answer;
 use parvis_core::registration::CheckedRegistration;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Acquire, Row};
 
 use super::seats::{hold_until, queue_key, quota_keys, seated, wish};
 use super::{Dialect, SqlStore, Tx, batch, decode_json};
@@ -228,14 +228,12 @@ impl SqlStore {
         // An error on the savepoint itself returns early and drops the
         // member, which gives the whole batch up (its members run again).
         let outcome = {
-            let mut savepoint = member
-                .tx()
-                .begin()
-                .await
-                .context("failed to open a registration's savepoint")?;
-            match self
+            let tx = member.tx();
+            let mut savepoint = Savepoint::default();
+            let outcome = self
                 .register_in(
-                    &mut savepoint,
+                    tx,
+                    Some(&mut savepoint),
                     event,
                     registration,
                     token,
@@ -243,27 +241,13 @@ impl SqlStore {
                     compose,
                     now,
                 )
+                .await;
+            let keep = matches!(outcome, Ok(Registered::Done(_)));
+            savepoint
+                .close(tx, keep)
                 .await
-            {
-                Ok(done @ Registered::Done(_)) => {
-                    savepoint
-                        .commit()
-                        .await
-                        .context("failed to release a registration's savepoint")?;
-                    Ok(done)
-                }
-                Ok(refused) => {
-                    savepoint.rollback().await?;
-                    Ok(refused)
-                }
-                Err(error) => {
-                    savepoint
-                        .rollback()
-                        .await
-                        .context("failed to roll a registration back to its savepoint")?;
-                    Err(error)
-                }
-            }
+                .context("failed to close a registration's savepoint")?;
+            outcome
         };
         let waiter = member.leave();
         // A failed registration left nothing in the batch: no need to wait.
@@ -287,7 +271,16 @@ impl SqlStore {
     ) -> Result<Registered> {
         let mut tx = self.begin_write().await?;
         let outcome = self
-            .register_in(&mut tx, event, registration, token, origin, compose, now)
+            .register_in(
+                &mut tx,
+                None,
+                event,
+                registration,
+                token,
+                origin,
+                compose,
+                now,
+            )
             .await?;
         if let Registered::Done(_) = outcome {
             tx.commit()
@@ -299,13 +292,16 @@ impl SqlStore {
         Ok(outcome)
     }
 
-    /// A registration's work, in the caller's transaction (or savepoint),
-    /// which the caller commits when it is [`Registered::Done`] and rolls
-    /// back otherwise (a refusal) or on an error.
+    /// A registration's work, in the caller's transaction, which the
+    /// caller commits when it is [`Registered::Done`] and rolls back
+    /// otherwise (a refusal) or on an error; or, with `savepoint`, in a
+    /// savepoint of it that its first statement opens and its last
+    /// releases, which the caller then closes ([`Savepoint::close`]).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn register_in(
         &self,
         tx: &mut Tx<'_>,
+        mut savepoint: Option<&mut Savepoint>,
         event: &EventRecord,
         registration: &CheckedRegistration,
         token: &str,
@@ -324,27 +320,55 @@ impl SqlStore {
         // stored, never by the one just typed.
         // Their earlier registration to this event, if any, comes back with
         // them: one statement, one round trip fewer on PostgreSQL.
-        let stored = sqlx::query(&self.q(
-            "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
+        // In a batch (SQLite), the same query opens the registration's
+        // savepoint: one hand-over to the connection's thread fewer.
+        let opening = if savepoint.is_some() {
+            Savepoint::OPEN
+        } else {
+            ""
+        };
+        let upsert = self.q(&format!(
+            "{opening}INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
              RETURNING id, email, first_name, last_name,
                  (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
                  (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status",
-        ))
-        .bind(person.email.key())
-        .bind(person.email.as_str())
-        .bind(person.first_name.as_str())
-        .bind(person.last_name.as_str())
-        .bind(person.organisation.as_ref().map_or("", parvis_core::text::ShortText::as_str))
-        .bind(person.role.as_ref().map_or("", parvis_core::text::ShortText::as_str))
-        .bind(person.territory.as_ref().map(|t| t.as_str()))
-        .bind(&now)
-        .bind(event.id)
-        .bind(event.id)
-        .fetch_one(&mut **tx)
-        .await
-        .context("failed to store the person")?;
+        ));
+        if let Some(savepoint) = savepoint.as_deref_mut() {
+            // Counted open before the query: a failure after its first
+            // statement leaves it open, and rolling back to it then works.
+            savepoint.opened = true;
+        }
+        let stored = sqlx::query(&upsert)
+            .bind(person.email.key())
+            .bind(person.email.as_str())
+            .bind(person.first_name.as_str())
+            .bind(person.last_name.as_str())
+            .bind(
+                person
+                    .organisation
+                    .as_ref()
+                    .map_or("", parvis_core::text::ShortText::as_str),
+            )
+            .bind(
+                person
+                    .role
+                    .as_ref()
+                    .map_or("", parvis_core::text::ShortText::as_str),
+            )
+            .bind(person.territory.as_ref().map(|t| t.as_str()))
+            .bind(&now)
+            .bind(event.id)
+            .bind(event.id)
+            // Every row of every statement (sqlx's "fetch one" through its
+            // Any driver reads only the first result, the savepoint's).
+            .fetch_all(&mut **tx)
+            .await
+            .context("failed to store the person")?
+            .into_iter()
+            .next()
+            .context("the stored person's row is missing")?;
         let person_id: i64 = stored.try_get("id")?;
         let previous: Option<i64> = stored.try_get("previous_id")?;
         let previous_status: Option<String> = stored.try_get("previous_status")?;
@@ -554,8 +578,17 @@ impl SqlStore {
             NoticeKind::Registered.name()
         };
         let hash = crate::token::hash(token);
-        self.store_notice(tx, event, &record, &hash, notice, &email, &now)
+        // In a batch, the same query releases the registration's savepoint.
+        let closing = if savepoint.is_some() {
+            Savepoint::RELEASE
+        } else {
+            ""
+        };
+        self.store_notice(tx, event, &record, &hash, notice, &email, &now, closing)
             .await?;
+        if let Some(savepoint) = savepoint {
+            savepoint.released = true;
+        }
         Ok(Registered::Done(RegisterOutcome {
             status: record.status,
             existing,
@@ -882,6 +915,42 @@ impl SqlStore {
         .await
         .context("failed to store the answers of a registration")?;
         Ok(changed.rows_affected() == 1)
+    }
+}
+
+/// A registration's savepoint in a batch's transaction (SQLite): opened by
+/// the registration's first statement and released by its last, in the
+/// same queries (each query is a hand-over to the connection's thread),
+/// rather than by statements of their own as `Transaction::begin` does.
+#[derive(Debug, Default)]
+pub(super) struct Savepoint {
+    /// The opening statement was sent.
+    opened: bool,
+    /// The releasing statement ran.
+    released: bool,
+}
+
+impl Savepoint {
+    /// Prefixed to the registration's first query.
+    const OPEN: &'static str = "SAVEPOINT registration; ";
+    /// Appended to its last (SQLite runs a query's statements in turn).
+    const RELEASE: &'static str = "; RELEASE registration";
+
+    /// Ends the savepoint: its work kept (released, if its last query did
+    /// not) or rolled back.
+    async fn close(self, tx: &mut Tx<'_>, keep: bool) -> Result<()> {
+        let sql = match (self.opened, self.released, keep) {
+            (false, ..) | (true, true, true) => return Ok(()),
+            (true, false, true) => "RELEASE registration",
+            (true, true, false) => {
+                // Released already: nothing of it can be undone apart from
+                // the batch, which is given up.
+                anyhow::bail!("a registration released its savepoint and then failed")
+            }
+            (true, false, false) => "ROLLBACK TO registration; RELEASE registration",
+        };
+        sqlx::query(sql).execute(&mut **tx).await?;
+        Ok(())
     }
 }
 
