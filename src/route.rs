@@ -218,6 +218,22 @@ fn go(url: web_sys::Url) {
 /// site, a new tab, a download, the other bundle's pages, `rel="external"`:
 /// another build or a document the endpoint serves).
 fn follow_link(ev: leptos::ev::MouseEvent) {
+    let Some(url) = plain_link_click(&ev) else {
+        return;
+    };
+    if !is_own(&url) {
+        return;
+    }
+    ev.prevent_default();
+    go(url);
+}
+
+/// The address of a same-origin link `ev` clicked plainly, that a router
+/// may show in the page: the main button without a modifier key, on an
+/// `<a>` without `target`, `download` or `rel="external"`. `None` for any
+/// other click, which the browser keeps (a new tab, a download, another
+/// site, another build or a document the endpoint serves).
+pub fn plain_link_click(ev: &web_sys::MouseEvent) -> Option<web_sys::Url> {
     if ev.default_prevented()
         || ev.button() != 0
         || ev.meta_key()
@@ -225,16 +241,13 @@ fn follow_link(ev: leptos::ev::MouseEvent) {
         || ev.ctrl_key()
         || ev.shift_key()
     {
-        return;
+        return None;
     }
-    let Some(link) = ev
+    let link = ev
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
         .and_then(|element| element.closest("a").ok().flatten())
-        .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    else {
-        return;
-    };
+        .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok())?;
     let href = link.href();
     if href.is_empty()
         || !link.target().is_empty()
@@ -243,16 +256,10 @@ fn follow_link(ev: leptos::ev::MouseEvent) {
             .get_attribute("rel")
             .is_some_and(|rel| rel.split([' ', '\t']).any(|word| word == "external"))
     {
-        return;
+        return None;
     }
-    let Ok(url) = web_sys::Url::new(&href) else {
-        return;
-    };
-    if url.origin() != window().location().origin().unwrap_or_default() || !is_own(&url) {
-        return;
-    }
-    ev.prevent_default();
-    go(url);
+    let url = web_sys::Url::new(&href).ok()?;
+    (url.origin() == window().location().origin().unwrap_or_default()).then_some(url)
 }
 
 /// Whether a link to `href` leads to the page at `path` (or one below

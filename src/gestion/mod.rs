@@ -106,55 +106,32 @@ fn same_origin_path(href: &str) -> Option<String> {
     (url.origin() == origin).then(|| url.pathname())
 }
 
-/// Whether `href` is a page of another back-office build (or outside the
-/// back-office): the browser must load it.
-fn elsewhere(href: &str) -> bool {
-    let Some(build) = BUILD.get() else {
-        return false;
-    };
-    same_origin_path(href)
-        .is_some_and(|path| !path.starts_with("/gestion") || Bundle::of(&path) != build)
+/// Whether the page at `path` (on this site) is another back-office
+/// build's, or outside the back-office: the browser must load it.
+fn elsewhere(path: &str) -> bool {
+    BUILD
+        .get()
+        .is_some_and(|build| !path.starts_with("/gestion") || Bundle::of(path) != build)
 }
 
 /// Lets the browser load the links to another build's pages: leptos_router
 /// routes every link of the site in the page, and would show « Page
 /// introuvable » for them. Listens before it (capture), and for a plain
-/// click (no modifier, no `target`, `download` or `rel="external"`, which
-/// it leaves alone too) on such a link, loads it.
+/// click on such a link ([`crate::route::plain_link_click`], which
+/// leptos_router's own checks match), loads it.
 fn bundle_links() {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(|ev: web_sys::MouseEvent| {
-        if ev.default_prevented()
-            || ev.button() != 0
-            || ev.meta_key()
-            || ev.alt_key()
-            || ev.ctrl_key()
-            || ev.shift_key()
-        {
-            return;
-        }
-        let Some(link) = ev
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-            .and_then(|element| element.closest("a[href]").ok().flatten())
-        else {
+        let Some(url) = crate::route::plain_link_click(&ev) else {
             return;
         };
-        let href = link.get_attribute("href").unwrap_or_default();
-        if link.has_attribute("target")
-            || link.has_attribute("download")
-            || link
-                .get_attribute("rel")
-                .is_some_and(|rel| rel.split_ascii_whitespace().any(|word| word == "external"))
-            || href.starts_with('#')
-            || !elsewhere(&href)
-        {
+        if !elsewhere(&url.pathname()) {
             return;
         }
         ev.prevent_default();
         if let Some(window) = web_sys::window() {
-            let _ = window.location().assign(&href);
+            let _ = window.location().assign(&url.href());
         }
     });
     if let Some(window) = web_sys::window() {
@@ -173,7 +150,7 @@ fn bundle_links() {
 pub fn navigator() -> impl Fn(&str) + Clone + 'static {
     let navigate = leptos_router::hooks::use_navigate();
     move |href: &str| {
-        if elsewhere(href) {
+        if same_origin_path(href).is_some_and(|path| elsewhere(&path)) {
             if let Some(window) = web_sys::window() {
                 let _ = window.location().assign(href);
             }
