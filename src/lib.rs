@@ -36,6 +36,23 @@ pub mod route;
 use leptos::prelude::*;
 use route::{A, Page};
 
+/// Starts a build: the static header and loading line of its page
+/// (`#demarrage`) make way for `app`, mounted on the body. Every bin's
+/// `main`.
+pub fn start<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: IntoView,
+{
+    if let Some(placeholder) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("demarrage"))
+    {
+        placeholder.remove();
+    }
+    leptos::mount::mount_to_body(app);
+}
+
 /// Sets the document title, as every page must have its own (RGAA 8.6).
 pub fn set_title(title: &str) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {

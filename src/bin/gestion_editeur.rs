@@ -2,11 +2,5 @@
 //! `dist/gestion/editeur/`): creating and editing an event.
 
 fn main() {
-    if let Some(placeholder) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("demarrage"))
-    {
-        placeholder.remove();
-    }
-    leptos::mount::mount_to_body(parvis::gestion::editeur::App);
+    parvis::start(parvis::gestion::editeur::App);
 }

@@ -2,11 +2,5 @@
 //! `dist/gestion/inscrits/`): an event's registrants, attendance, sign-in sheets and invitations.
 
 fn main() {
-    if let Some(placeholder) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("demarrage"))
-    {
-        placeholder.remove();
-    }
-    leptos::mount::mount_to_body(parvis::gestion::inscrits::App);
+    parvis::start(parvis::gestion::inscrits::App);
 }

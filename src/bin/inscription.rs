@@ -3,11 +3,5 @@
 //! first visit never downloads it.
 
 fn main() {
-    if let Some(placeholder) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("demarrage"))
-    {
-        placeholder.remove();
-    }
-    leptos::mount::mount_to_body(parvis::inscription::App);
+    parvis::start(parvis::inscription::App);
 }
