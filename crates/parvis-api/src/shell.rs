@@ -257,8 +257,14 @@ async fn gestion_page(
     headers: HeaderMap,
 ) -> Response {
     let bundle = Bundle::of(uri.path());
-    match state.gestion.iter().find(|(built, _)| *built == bundle) {
-        Some((_, shell)) => plain_shell(shell, &headers, StatusCode::OK),
+    let built = state.gestion.iter().find(|(built, _)| *built == bundle);
+    build_page(&state, built.map(|(_, shell)| shell), &headers)
+}
+
+/// A build's page: its shell, or the app's 404 when it is not built.
+fn build_page(state: &ShellState, build: Option<&Arc<Shell>>, headers: &HeaderMap) -> Response {
+    match build {
+        Some(shell) => plain_shell(shell, headers, StatusCode::OK),
         None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
     }
 }
@@ -274,18 +280,12 @@ async fn avis_page(
     if token.contains('.') {
         return file_or_not_found(State(state), request).await;
     }
-    match &state.avis {
-        Some(shell) => plain_shell(shell, request.headers(), StatusCode::OK),
-        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
-    }
+    build_page(&state, state.avis.as_ref(), request.headers())
 }
 
 /// `/publications`: the catalogue's shell.
 async fn catalogue_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
-    match &state.publications {
-        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
-        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
-    }
+    build_page(&state, state.publications.as_ref(), &headers)
 }
 
 /// `/publications/{slug}`: a publication's page, the catalogue's shell with
@@ -329,10 +329,7 @@ async fn publication_page(
 /// `/evenements/{slug}/confirmation`, `/retrouver-mon-inscription`: the
 /// registration build's shell.
 async fn registration_page(State(state): State<ShellState>, headers: HeaderMap) -> Response {
-    match &state.inscription {
-        Some(shell) => plain_shell(shell, &headers, StatusCode::OK),
-        None => page(StatusCode::NOT_FOUND, state.shell.render(None)),
-    }
+    build_page(&state, state.inscription.as_ref(), &headers)
 }
 
 /// `/inscription/{token}`: a personal page, the registration build's shell.
@@ -347,7 +344,7 @@ async fn personal_page(
     if token.contains('.') {
         return file_or_not_found(State(state), request).await;
     }
-    registration_page(State(state), request.headers().clone()).await
+    build_page(&state, state.inscription.as_ref(), request.headers())
 }
 
 /// `/`: the agenda's own shell when it shows the plain agenda (a search
