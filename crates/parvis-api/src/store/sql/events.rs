@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, decode_json};
+use super::{Dialect, SqlStore, decode_json};
 use crate::store::{EventFilter, EventRecord, NewEvent, timestamp};
 
 /// An event as `events.data_json` holds it: the public page's own fields,
@@ -661,13 +661,30 @@ impl SqlStore {
             .collect()
     }
 
+    /// An event with its seats and its linked publication, in one query:
+    /// every registration reads its event first, so on SQLite that is one
+    /// hand-over to the connection's thread instead of three, and one
+    /// round trip instead of three on PostgreSQL.
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
-        let row = sqlx::query(&self.q(
+        let quotas = match self.dialect {
+            Dialect::Sqlite => {
+                "(SELECT json_group_array(json_array(q.key, q.capacity, q.taken))
+                  FROM quotas q WHERE q.event_id = e.id)"
+            }
+            Dialect::Postgres => {
+                "(SELECT CAST(COALESCE(json_agg(json_build_array(q.key, q.capacity, q.taken)), '[]') AS TEXT)
+                  FROM quotas q WHERE q.event_id = e.id)"
+            }
+        };
+        let row = sqlx::query(&self.q(&format!(
             "SELECT e.id, e.connection_url, e.private_json, e.data_json, e.status,
-                    e.organisation_id, o.sender_name
+                    e.organisation_id, o.sender_name, {quotas} AS quotas_json, {}
                     FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
+                    {}
                     WHERE e.slug = ?",
-        ))
+            Self::EVENT_REPORT_COLUMNS,
+            Self::event_report_joins(),
+        )))
         .bind(slug)
         .fetch_optional(&self.pool)
         .await
@@ -680,25 +697,20 @@ impl SqlStore {
         let description_markdown = stored.markdown();
         let status = status_of(&row)?;
         let mut public = stored.into_public(status, Utc::now());
-        let quotas =
-            sqlx::query(&self.q("SELECT key, capacity, taken FROM quotas WHERE event_id = ?"))
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await
-                .context("failed to read seats")?;
-        for quota in quotas {
+        let quotas: Vec<(String, i64, i64)> = decode_json(&row, "quotas_json")?;
+        for (key, capacity, taken) in quotas {
             let seats = Seats {
-                capacity: u32::try_from(quota.try_get::<i64, _>("capacity")?).unwrap_or_default(),
-                taken: u32::try_from(quota.try_get::<i64, _>("taken")?).unwrap_or_default(),
+                capacity: u32::try_from(capacity).unwrap_or_default(),
+                taken: u32::try_from(taken).unwrap_or_default(),
             };
-            public.availability.0.insert(quota.try_get("key")?, seats);
+            public.availability.0.insert(key, seats);
         }
         let ends_at = public
             .sessions
             .last()
             .map_or(public.registration.closes_at, |s| s.ends_at);
         let linked_report = self
-            .linked_report_sql(id, ends_at.with_timezone(&Utc))
+            .event_report_of(&row, ends_at.with_timezone(&Utc))
             .await?;
         Ok(Some(EventRecord {
             id,

@@ -129,6 +129,8 @@ pub struct SqlStore {
     /// SQLite only.
     batch_registrations: bool,
     batcher: std::sync::Arc<batch::Batcher>,
+    /// The download key, once read (see `download_key_sql`).
+    download_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl SqlStore {
@@ -230,6 +232,7 @@ impl SqlStore {
             // concurrent transactions (measured in batch.rs's notes).
             batch_registrations: dialect == Dialect::Sqlite,
             batcher: std::sync::Arc::default(),
+            download_key: std::sync::Arc::default(),
         })
     }
 

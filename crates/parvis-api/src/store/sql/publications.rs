@@ -313,31 +313,39 @@ impl SqlStore {
         Ok(facets)
     }
 
-    /// What an event's linked publication gives it (see [`EventReport`]):
-    /// a reserved file's link is signed to expire with the event's personal
-    /// links, `ends_at` plus the retention period.
-    pub(super) async fn linked_report_sql(
+    /// The columns of an event's linked publication and its first file,
+    /// in a query on `events e` with [`Self::event_report_joins`].
+    pub(super) const EVENT_REPORT_COLUMNS: &str = "p.slug AS report_slug, p.title AS report_title,
+         p.access AS report_access, f.id AS report_file_id";
+
+    /// The joins that bring [`Self::EVENT_REPORT_COLUMNS`] in.
+    pub(super) fn event_report_joins() -> String {
+        format!(
+            "LEFT JOIN publications p ON p.id = (SELECT p.id {})
+             LEFT JOIN publication_files f ON {FIRST_FILE}",
+            linked("e.id")
+        )
+    }
+
+    /// What an event's linked publication gives it (see [`EventReport`]),
+    /// from [`Self::EVENT_REPORT_COLUMNS`]: a reserved file's link is
+    /// signed to expire with the event's personal links, `ends_at` plus the
+    /// retention period.
+    pub(super) async fn event_report_of(
         &self,
-        event_id: i64,
+        row: &AnyRow,
         ends_at: DateTime<Utc>,
     ) -> Result<Option<EventReport>> {
-        let row = sqlx::query(&self.q(&format!(
-            "SELECT p.slug, p.title, p.access, f.id AS file_id
-             FROM publications p LEFT JOIN publication_files f ON {FIRST_FILE}
-             WHERE p.id = (SELECT p.id {})",
-            linked("?")
-        )))
-        .bind(event_id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to read an event's publication")?;
-        let Some(row) = row else {
+        let slug: Option<String> = row.try_get("report_slug")?;
+        let Some(slug) = slug else {
             return Ok(None);
         };
-        let slug: String = row.try_get("slug")?;
-        let title: String = row.try_get("title")?;
-        let file_id: Option<String> = row.try_get("file_id")?;
-        let file = match (file_id, access_of(&row.try_get::<String, _>("access")?)?) {
+        let title: String = row.try_get("report_title")?;
+        let file_id: Option<String> = row.try_get("report_file_id")?;
+        let file = match (
+            file_id,
+            access_of(&row.try_get::<String, _>("report_access")?)?,
+        ) {
             (None, _) => None,
             (Some(id), Access::Public) => Some(paths::file(&slug, &id)),
             (Some(id), Access::Inscrits) => {
@@ -375,7 +383,17 @@ impl SqlStore {
         }))
     }
 
+    /// The key that signs reserved files' links: written once, by the
+    /// first replica to need it, and never changed, so each store reads it
+    /// once.
     pub(super) async fn download_key_sql(&self) -> Result<Vec<u8>> {
+        self.download_key
+            .get_or_try_init(|| self.read_download_key())
+            .await
+            .cloned()
+    }
+
+    async fn read_download_key(&self) -> Result<Vec<u8>> {
         let read = || async {
             sqlx::query_scalar::<_, Option<String>>(
                 "SELECT download_key FROM publication_settings WHERE id = 1",
