@@ -21,6 +21,18 @@ use crate::store::{
 
 const REGISTRATION_COLUMNS: &str = "r.id, r.event_id, r.status, r.tracks_json, r.calendar_sequence, p.first_name, p.last_name, p.email";
 
+/// A registration's first statement: the person stored (an existing one
+/// kept as first entered), with their earlier registration to the event,
+/// if any. Arguments: the address's key, the address, first name, last
+/// name, organisation, role, territory, the time, then the event twice.
+/// Public for `tests/plans.rs`, which checks its plan on PostgreSQL.
+pub const PERSON_UPSERT: &str = "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+     RETURNING id, email, first_name, last_name,
+         (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
+         (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status";
+
 impl SqlStore {
     pub(super) async fn load_registration(
         &self,
@@ -327,14 +339,7 @@ impl SqlStore {
         } else {
             ""
         };
-        let upsert = self.q(&format!(
-            "{opening}INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-             RETURNING id, email, first_name, last_name,
-                 (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
-                 (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status",
-        ));
+        let upsert = self.q(&format!("{opening}{PERSON_UPSERT}"));
         if let Some(savepoint) = savepoint.as_deref_mut() {
             // Counted open before the query: a failure after its first
             // statement leaves it open, and rolling back to it then works.
