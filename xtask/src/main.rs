@@ -5,6 +5,7 @@
 //! - `test`: every check of the project, the same locally and in CI.
 //! - `bench`: sizes of the app and throughput/latency of the endpoint.
 //! - `setup`: only install what is missing.
+//! - `lambda`: build the Lambda function as it is deployed.
 //!
 //! Modules: [`setup`] installs tools, [`postgres`] finds or starts a
 //! PostgreSQL server, [`server`] starts the endpoint as a child process,
@@ -33,7 +34,8 @@ commands:
           install what is missing, build the app and the endpoint, start Parvis
   test    run every check (format, lints, unit, integration, browser, end-to-end)
   bench   print app sizes and endpoint throughput/latency
-  setup   install what is missing (wasm target, trunk, wasm-bindgen, npm tools)";
+  setup   install what is missing (wasm target, trunk, wasm-bindgen, npm tools)
+  lambda  build the AWS Lambda function as it is deployed (target/lambda/parvis-lambda/bootstrap)";
 
 fn main() {
     if let Err(error) = run() {
@@ -51,6 +53,15 @@ fn run() -> Result<()> {
         Some("test") => test::all(&root),
         Some("bench") => bench::all(&root),
         Some("setup") => setup::build_tools(&root),
+        Some("lambda") => {
+            let binary = lambda::build(&root)?;
+            println!(
+                "{} ({:.1} Mo)",
+                binary.display(),
+                std::fs::metadata(&binary)?.len() as f64 / 1e6
+            );
+            Ok(())
+        }
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
