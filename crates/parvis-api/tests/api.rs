@@ -1042,6 +1042,57 @@ async fn a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_
     server.abort();
 }
 
+/// One person sending the same form many times at once, through as many
+/// connections (a double click, a client retrying): one registration, one
+/// seat, one confirmation; every answer a 201 about that registration.
+/// On PostgreSQL, concurrent transactions each find no earlier
+/// registration, and all but one meet the unique index: those write
+/// nothing and give their seat back.
+async fn one_person_registering_twenty_times_at_once_holds_one_seat(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let path = custom_event(&app, "vingt-fois", |event| {
+        event.public.capacity = Some(5);
+        event.public.waitlist = true;
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(32)
+        .build()
+        .unwrap();
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let request = client
+                .post(format!("{base}{path}"))
+                .json(&registration("double-clic@exemple.fr"))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    for attempt in attempts {
+        let response = attempt.await.unwrap().unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "confirmed", "{body}");
+    }
+    let stats = app.store().stats().await.unwrap();
+    assert_eq!((stats.registrations, stats.confirmed), (1, 1));
+    let event = app.get("/api/events/vingt-fois").await.json();
+    assert_eq!(
+        event["availability"]["event"],
+        json!({"capacity": 5, "taken": 1})
+    );
+    // The confirmation, and the daily few sent again to replays.
+    let emails = emails_to(&app, "double-clic@exemple.fr").await.len();
+    let bound = 1 + usize::try_from(parvis_api::store::MAX_RESENDS_PER_DAY).unwrap();
+    assert!((1..=bound).contains(&emails), "{emails} emails");
+    server.abort();
+}
+
 async fn a_full_event_without_waiting_list_refuses_clearly(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -1559,6 +1610,7 @@ store_tests!(
     seeding_again_or_concurrently_changes_nothing,
     lambda_events_are_answered_by_the_same_router,
     a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_hundred,
+    one_person_registering_twenty_times_at_once_holds_one_seat,
     a_full_event_without_waiting_list_refuses_clearly,
     a_cancellation_promotes_the_first_in_line_who_then_gets_the_link,
     workshops_have_their_own_seats_and_waiting_lists,

@@ -5,7 +5,7 @@
 //! statement is written for wins, so no registration reads its event's
 //! earlier registrations one by one (see migration 0017).
 
-use parvis_api::store::sql::{Dialect, PERSON_UPSERT, SqlStore};
+use parvis_api::store::sql::{Dialect, SqlStore, person_upsert};
 use sqlx::{Connection, Executor, Row};
 
 mod common;
@@ -53,7 +53,7 @@ async fn a_registration_finds_the_earlier_one_through_the_unique_index() {
     );
     let plan = generic_plan(
         &mut connection,
-        &Dialect::Postgres.sql(PERSON_UPSERT),
+        &person_upsert(Dialect::Postgres),
         "'a@exemple.fr', 'a@exemple.fr', 'A', 'B', '', '', NULL, '2026-01-01T00:00:00Z', 1, 1",
     )
     .await;

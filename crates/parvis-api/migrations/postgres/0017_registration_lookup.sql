@@ -1,5 +1,5 @@
 -- Every registration looks up the person's earlier registration to its
--- event, by `event_id` and `person_id` (`store::sql::PERSON_UPSERT`).
+-- event, by `event_id` and `person_id` (`store::sql::person_upsert`).
 -- Before the table's first ANALYZE (a new database, the first minute of a
 -- burst) the planner has no statistics and costs every index on `event_id`
 -- alike; on a tie it takes the newest, which was `registrations_event`

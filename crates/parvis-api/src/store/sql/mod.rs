@@ -83,7 +83,7 @@ mod registrations;
 mod seats;
 
 pub use batch::{BatchStats, batch_stats, log_batch_stats};
-pub use registrations::PERSON_UPSERT;
+pub use registrations::person_upsert;
 mod snapshot;
 
 /// Which database is behind the pool.

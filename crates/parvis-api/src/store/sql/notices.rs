@@ -190,6 +190,135 @@ impl SqlStore {
     }
 }
 
+/// The row of a new registration that took its seats
+/// ([`SqlStore::insert_fresh`]), as `registrations` stores it.
+pub(super) struct FreshRow<'a> {
+    /// The identifier drawn for it with the person's upsert.
+    pub id: i64,
+    pub person_id: i64,
+    pub status: &'a str,
+    pub tracks_json: &'a str,
+    pub answers_json: &'a str,
+    pub structure_type: &'a str,
+    pub accessibility_needs: Option<&'a str>,
+    pub queue_key: &'a str,
+    pub hold_until: Option<String>,
+    pub registered_by: Option<i64>,
+}
+
+/// A new registration's row, its identifier given (drawn beforehand, see
+/// `PERSON_UPSERT`): `{}` is PostgreSQL's `OVERRIDING SYSTEM VALUE` (its
+/// identifiers are `GENERATED ALWAYS`) or nothing.
+const FRESH_INSERT: &str = "INSERT INTO registrations (id, event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by, calendar_sequence, calendar_sessions)
+     {}VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+     ON CONFLICT (event_id, person_id) DO NOTHING";
+
+impl SqlStore {
+    /// A new registration that took its seats, with its days, its personal
+    /// token, what its calendar file leaves and its email queued, in one
+    /// round trip: the registrations' hot path, whose email is composed
+    /// before anything is written (composing needs no identifier).
+    /// PostgreSQL takes it as one statement, each insert after the first
+    /// guarded by the first's row (`WHERE EXISTS (SELECT 1 FROM reg)`), so
+    /// a person registered at the same instant through another connection
+    /// leaves nothing written and `false`; SQLite as statements separated
+    /// by `;` in one query, its single writer ruling that out. `then` is
+    /// appended (a batch's registration releases its savepoint there).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn insert_fresh(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+        row: &FreshRow<'_>,
+        record: &RegistrationRecord,
+        token_hash: &str,
+        email: &OutgoingEmail,
+        now: &str,
+        then: &str,
+    ) -> Result<bool> {
+        let postgres = self.dialect == super::Dialect::Postgres;
+        let days = vec!["(?, ?)"; record.sessions.len()].join(", ");
+        let mut inserts = Vec::new();
+        if !record.sessions.is_empty() {
+            inserts.push(format!(
+                "INSERT INTO registration_sessions (registration_id, idx) VALUES {days}"
+            ));
+        }
+        inserts.push(TOKEN_INSERT.to_owned());
+        inserts.push(format!(
+            "{}{}",
+            super::outbox::OUTBOX_INSERT,
+            super::outbox::OUTBOX_ROW
+        ));
+        let sql = if postgres {
+            let guarded: Vec<String> = inserts
+                .iter()
+                .map(|insert| {
+                    let (head, rows) = insert
+                        .split_once("VALUES ")
+                        .expect("each insert has its VALUES");
+                    format!(
+                        "{head}SELECT * FROM (VALUES {rows}) AS v WHERE EXISTS (SELECT 1 FROM reg)"
+                    )
+                })
+                .collect();
+            let (last, ctes) = guarded.split_last().expect("the email is always queued");
+            let mut sql = format!(
+                "WITH reg AS ({} RETURNING id)",
+                FRESH_INSERT.replace("{}", "OVERRIDING SYSTEM VALUE ")
+            );
+            for (n, cte) in ctes.iter().enumerate() {
+                sql.push_str(&format!(", written{n} AS ({cte})"));
+            }
+            sql.push_str(&format!(" {last} RETURNING registration_id"));
+            sql
+        } else {
+            format!(
+                "{} RETURNING id; {}{then}",
+                FRESH_INSERT.replace("{}", ""),
+                inserts.join("; ")
+            )
+        };
+        let sql = self.q(&sql);
+        let calendar = calendar_left(record, email)?;
+        let mut query = sqlx::query(&sql)
+            .bind(row.id)
+            .bind(event.id)
+            .bind(row.person_id)
+            .bind(row.status)
+            .bind(row.tracks_json)
+            .bind(row.answers_json)
+            .bind(row.structure_type)
+            .bind(row.accessibility_needs)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(row.queue_key)
+            .bind(row.hold_until.as_deref())
+            .bind(row.registered_by)
+            .bind(calendar);
+        for &idx in &record.sessions {
+            query = query.bind(row.id).bind(idx as i64);
+        }
+        query = query
+            .bind(token_hash)
+            .bind(row.id)
+            .bind(now)
+            .bind(self.token_expiry(event));
+        let written = super::outbox::bind_outbox_row(
+            query,
+            Some(row.id),
+            NoticeKind::Registered.name(),
+            email,
+            now,
+        )
+        .fetch_all(&mut **tx)
+        .await
+        .context("failed to store a registration with its token and email")?;
+        Ok(!written.is_empty())
+    }
+}
+
 /// What the calendar file of a composed email leaves in the person's
 /// calendar, as stored in `calendar_sessions`: the chosen days after a
 /// published file, none after a cancellation; `None` when the email has no

@@ -12,6 +12,7 @@ use parvis_core::registration::CheckedRegistration;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::notices::FreshRow;
 use super::seats::{hold_until, queue_key, quota_keys, seated, wish};
 use super::{Dialect, SqlStore, Tx, batch, decode_json};
 use crate::store::{
@@ -23,15 +24,28 @@ const REGISTRATION_COLUMNS: &str = "r.id, r.event_id, r.status, r.tracks_json, r
 
 /// A registration's first statement: the person stored (an existing one
 /// kept as first entered), with their earlier registration to the event,
-/// if any. Arguments: the address's key, the address, first name, last
-/// name, organisation, role, territory, the time, then the event twice.
-/// Public for `tests/plans.rs`, which checks its plan on PostgreSQL.
-pub const PERSON_UPSERT: &str = "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
+/// if any, and an identifier drawn for a new registration
+/// ([`super::notices::FreshRow`]; PostgreSQL's sequence, or the next one
+/// under SQLite's write lock, which the registration's transaction holds
+/// from its start). Arguments: the address's key, the address, first name,
+/// last name, organisation, role, territory, the time, then the event
+/// twice. Public for `tests/plans.rs`, which checks its plan on
+/// PostgreSQL.
+pub fn person_upsert(dialect: Dialect) -> String {
+    let next_id = match dialect {
+        Dialect::Sqlite => "(SELECT COALESCE(MAX(id), 0) + 1 FROM registrations)",
+        Dialect::Postgres => "nextval('registrations_id_seq')",
+    };
+    dialect.sql(&format!(
+        "INSERT INTO people (email_key, email, first_name, last_name, organisation, role, territory, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
      RETURNING id, email, first_name, last_name,
          (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
-         (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status";
+         (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status,
+         {next_id} AS next_id"
+    ))
+}
 
 impl SqlStore {
     pub(super) async fn load_registration(
@@ -339,7 +353,7 @@ impl SqlStore {
         } else {
             ""
         };
-        let upsert = self.q(&format!("{opening}{PERSON_UPSERT}"));
+        let upsert = format!("{opening}{}", person_upsert(self.dialect));
         if let Some(savepoint) = savepoint.as_deref_mut() {
             // Counted open before the query: a failure after its first
             // statement leaves it open, and rolling back to it then works.
@@ -465,6 +479,75 @@ impl SqlStore {
                         self.set_sessions(tx, id, &registration.sessions, true)
                             .await?;
                         (id, false, Some(status), false)
+                    }
+                    None if status != RegistrationStatus::Waitlisted => {
+                        // The common case in one round trip after the
+                        // person's: everything about the registration is
+                        // known, so its email is composed first and written
+                        // with it.
+                        let record = RegistrationRecord {
+                            id: stored.try_get("next_id")?,
+                            event_id: event.id,
+                            status: status.into(),
+                            first_name: stored.try_get("first_name")?,
+                            last_name: stored.try_get("last_name")?,
+                            email: stored.try_get("email")?,
+                            tracks: registration.tracks.clone(),
+                            sessions: registration.sessions.clone(),
+                            calendar_sequence: 1,
+                        };
+                        let email = compose(
+                            event,
+                            &Notice {
+                                kind: NoticeKind::Registered,
+                                registration: &record,
+                                token,
+                                sequence: 1,
+                                sent_sessions: None,
+                            },
+                        )?;
+                        let row = FreshRow {
+                            id: record.id,
+                            person_id,
+                            status: status.as_str(),
+                            tracks_json: &tracks,
+                            answers_json: &answers,
+                            structure_type: &person.structure_type,
+                            accessibility_needs: accessibility,
+                            queue_key: &queue,
+                            hold_until: hold_until(status, &now_at),
+                            registered_by: origin.registered_by,
+                        };
+                        let closing = if savepoint.is_some() {
+                            Savepoint::RELEASE
+                        } else {
+                            ""
+                        };
+                        let hash = crate::token::hash(token);
+                        if self
+                            .insert_fresh(tx, event, &row, &record, &hash, &email, &now, closing)
+                            .await?
+                        {
+                            if let Some(savepoint) = savepoint {
+                                savepoint.released = true;
+                            }
+                            return Ok(Registered::Done(RegisterOutcome {
+                                status: record.status,
+                                existing: false,
+                            }));
+                        }
+                        // The same person registered at the same instant
+                        // through another connection (PostgreSQL): nothing
+                        // was written, theirs stands, these seats go back.
+                        self.release_seats(tx, event.id, &keys).await?;
+                        let id: i64 = sqlx::query_scalar(&self.q(
+                            "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
+                        ))
+                        .bind(event.id)
+                        .bind(person_id)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        (id, true, None, false)
                     }
                     None => {
                         let created: Option<i64> = sqlx::query_scalar(&self.q(
