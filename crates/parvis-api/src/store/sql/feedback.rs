@@ -951,7 +951,7 @@ impl SqlStore {
         // Keyset pagination on the unique (questionnaire_id, response_key)
         // index; the person only through a registration, which anonymous
         // and public responses do not have.
-        let sql = "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
+        let rows_sql = "SELECT f.response_key, f.answers_json, f.submitted, f.updated_at, f.source,
                     f.structure_type, f.territory, f.workshop,
                     p.first_name, p.last_name, p.email
              FROM feedback_responses f
@@ -960,12 +960,31 @@ impl SqlStore {
              WHERE f.questionnaire_id = ? AND f.response_key > ?
              ORDER BY f.response_key
              LIMIT ?";
-        // Each row decoded as it arrives, never the page's rows at once
-        // (see `registrant_page`).
-        let sql = self.q(sql);
+        let after = after.unwrap_or("");
+        if self.dialect == super::Dialect::Sqlite {
+            // The page as one JSON array that SQLite builds: one row
+            // through sqlx's Any driver instead of one per response (see
+            // `registrant_page`).
+            let sql = format!(
+                "SELECT json_group_array(json_array({EXPORTED_COLUMNS}) ORDER BY response_key)
+                 FROM ({rows_sql}) AS page_rows"
+            );
+            let json: String = sqlx::query_scalar(&sql)
+                .bind(questionnaire_id)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_one(&self.pool)
+                .await
+                .context("failed to read a page of feedback responses")?;
+            let rows: Vec<ExportedRow> = serde_json::from_str(&json)
+                .context("a page of feedback responses is not valid JSON")?;
+            return rows.into_iter().map(ExportedRow::response).collect();
+        }
+        // Each row decoded as it arrives, never the page's rows at once.
+        let sql = self.q(rows_sql);
         let mut rows = sqlx::query(&sql)
             .bind(questionnaire_id)
-            .bind(after.unwrap_or(""))
+            .bind(after)
             .bind(i64::from(limit))
             .fetch(&self.pool);
         let mut page = Vec::with_capacity(usize::try_from(limit).unwrap_or_default().min(1_000));
@@ -973,36 +992,72 @@ impl SqlStore {
             .await
             .context("failed to read a page of feedback responses")?
         {
-            page.push(exported_of(&row)?);
+            page.push(ExportedRow::from_row(&row)?.response()?);
         }
         Ok(page)
     }
 }
 
-/// A row of [`SqlStore::response_page`].
-fn exported_of(row: &AnyRow) -> Result<crate::store::feedback::ExportedResponse> {
-    let first_name: Option<String> = row.try_get("first_name")?;
-    let last_name: Option<String> = row.try_get("last_name")?;
-    let email: Option<String> = row.try_get("email")?;
-    let respondent = match (first_name, last_name, email) {
-        (Some(first_name), Some(last_name), Some(email)) => {
-            Some(crate::store::feedback::Respondent {
-                first_name,
-                last_name,
-                email,
-            })
-        }
-        _ => None,
-    };
-    Ok(crate::store::feedback::ExportedResponse {
-        key: row.try_get("response_key")?,
-        answers: answers_of(row)?,
-        submitted: row.try_get::<i64, _>("submitted")? != 0,
-        updated_at: parse_timestamp(&row.try_get::<String, _>("updated_at")?)?,
-        public: row.try_get::<String, _>("source")? == "public",
-        respondent,
-        structure_type: row.try_get("structure_type")?,
-        territory: row.try_get("territory")?,
-        workshop: row.try_get("workshop")?,
-    })
+/// The columns of [`SqlStore::response_page`]'s rows, in [`ExportedRow`]'s
+/// order.
+const EXPORTED_COLUMNS: &str = "response_key, answers_json, submitted, updated_at, source,
+     structure_type, territory, workshop, first_name, last_name, email";
+
+/// One response of a page: a row, or an element of SQLite's JSON array.
+#[derive(serde::Deserialize)]
+struct ExportedRow {
+    response_key: String,
+    answers_json: String,
+    submitted: i64,
+    updated_at: String,
+    source: String,
+    structure_type: Option<String>,
+    territory: Option<String>,
+    workshop: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+}
+
+impl ExportedRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            response_key: row.try_get("response_key")?,
+            answers_json: row.try_get("answers_json")?,
+            submitted: row.try_get("submitted")?,
+            updated_at: row.try_get("updated_at")?,
+            source: row.try_get("source")?,
+            structure_type: row.try_get("structure_type")?,
+            territory: row.try_get("territory")?,
+            workshop: row.try_get("workshop")?,
+            first_name: row.try_get("first_name")?,
+            last_name: row.try_get("last_name")?,
+            email: row.try_get("email")?,
+        })
+    }
+
+    fn response(self) -> Result<crate::store::feedback::ExportedResponse> {
+        let respondent = match (self.first_name, self.last_name, self.email) {
+            (Some(first_name), Some(last_name), Some(email)) => {
+                Some(crate::store::feedback::Respondent {
+                    first_name,
+                    last_name,
+                    email,
+                })
+            }
+            _ => None,
+        };
+        Ok(crate::store::feedback::ExportedResponse {
+            key: self.response_key,
+            answers: serde_json::from_str(&self.answers_json)
+                .context("unreadable feedback answers in the database")?,
+            submitted: self.submitted != 0,
+            updated_at: parse_timestamp(&self.updated_at)?,
+            public: self.source == "public",
+            respondent,
+            structure_type: self.structure_type,
+            territory: self.territory,
+            workshop: self.workshop,
+        })
+    }
 }
