@@ -82,7 +82,10 @@ test('invited by the job runner after a time-shifted event, two participants ans
   await signInAsOrganiser(page);
   const { headers, base } = await organiserApi(page);
 
-  // An event of our own, next month, with Ana and Ben registered.
+  // An event of our own, next month, with Ana and Ben registered. Its
+  // registration window is the default one (open now, closing at its
+  // start): the demo's, copied, may close after the new date, as the demo
+  // webinar falls 28 to 34 days ahead on its own weekday.
   const { draft } = await ok(await page.request.get(`${base}/${DEMO}/edition`));
   const slug = `avis-parcours-${stamp}`;
   draft.sessions[0].date = daysFromNow(30);
@@ -90,7 +93,7 @@ test('invited by the job runner after a time-shifted event, two participants ans
     headers,
     data: {
       ...draft, slug, title: 'Webinaire : le parcours des avis', questions: [], members_only: false,
-      address_confirmation: false, capacity: '',
+      address_confirmation: false, capacity: '', opens_at: '', closes_at: '',
     },
   }));
   await ok(await page.request.post(`${base}/${slug}/publier`, { headers, data: {} }));
