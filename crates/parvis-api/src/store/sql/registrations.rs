@@ -480,98 +480,92 @@ impl SqlStore {
                             .await?;
                         (id, false, Some(status), false)
                     }
-                    None if status != RegistrationStatus::Waitlisted => {
-                        // The common case in one round trip after the
-                        // person's: everything about the registration is
-                        // known, so its email is composed first and written
-                        // with it.
-                        let record = RegistrationRecord {
-                            id: stored.try_get("next_id")?,
-                            event_id: event.id,
-                            status: status.into(),
-                            first_name: stored.try_get("first_name")?,
-                            last_name: stored.try_get("last_name")?,
-                            email: stored.try_get("email")?,
-                            tracks: registration.tracks.clone(),
-                            sessions: registration.sessions.clone(),
-                            calendar_sequence: 1,
-                        };
-                        let email = compose(
-                            event,
-                            &Notice {
-                                kind: NoticeKind::Registered,
-                                registration: &record,
-                                token,
-                                sequence: 1,
-                                sent_sessions: None,
-                            },
-                        )?;
-                        let row = FreshRow {
-                            id: record.id,
-                            person_id,
-                            status: status.as_str(),
-                            tracks_json: &tracks,
-                            answers_json: &answers,
-                            structure_type: &person.structure_type,
-                            accessibility_needs: accessibility,
-                            queue_key: &queue,
-                            hold_until: hold_until(status, &now_at),
-                            registered_by: origin.registered_by,
-                        };
-                        let closing = if savepoint.is_some() {
-                            Savepoint::RELEASE
-                        } else {
-                            ""
-                        };
-                        let hash = crate::token::hash(token);
-                        if self
-                            .insert_fresh(tx, event, &row, &record, &hash, &email, &now, closing)
-                            .await?
-                        {
-                            if let Some(savepoint) = savepoint {
-                                savepoint.released = true;
-                            }
-                            return Ok(Registered::Done(RegisterOutcome {
-                                status: record.status,
-                                existing: false,
-                            }));
-                        }
-                        // The same person registered at the same instant
-                        // through another connection (PostgreSQL): nothing
-                        // was written, theirs stands, these seats go back.
-                        self.release_seats(tx, event.id, &keys).await?;
-                        let id: i64 = sqlx::query_scalar(&self.q(
-                            "SELECT id FROM registrations WHERE event_id = ? AND person_id = ?",
-                        ))
-                        .bind(event.id)
-                        .bind(person_id)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        (id, true, None, false)
-                    }
                     None => {
-                        let created: Option<i64> = sqlx::query_scalar(&self.q(
-                            "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by, calendar_sequence)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                             ON CONFLICT (event_id, person_id) DO NOTHING
-                             RETURNING id",
-                        ))
-                        .bind(event.id)
-                        .bind(person_id)
-                        .bind(status.as_str())
-                        .bind(&tracks)
-                        .bind(&answers)
-                        .bind(&person.structure_type)
-                        .bind(accessibility)
-                        .bind(&now)
-                        .bind(&now)
-                        .bind(&now)
-                        .bind(&queue)
-                        .bind(hold_until(status, &now_at))
-                        .bind(origin.registered_by)
-                        .fetch_optional(&mut **tx)
-                        .await
-                        .context("failed to store the registration")?;
+                        let created: Option<i64> = if status == RegistrationStatus::Waitlisted {
+                            // Its rank is read once it is stored, for its
+                            // email: the longer way.
+                            sqlx::query_scalar(&self.q(
+                                "INSERT INTO registrations (event_id, person_id, status, tracks_json, answers_json, structure_type, accessibility_needs, consent_at, created_at, updated_at, queue_key, hold_until, registered_by, calendar_sequence)
+                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                                 ON CONFLICT (event_id, person_id) DO NOTHING
+                                 RETURNING id",
+                            ))
+                            .bind(event.id)
+                            .bind(person_id)
+                            .bind(status.as_str())
+                            .bind(&tracks)
+                            .bind(&answers)
+                            .bind(&person.structure_type)
+                            .bind(accessibility)
+                            .bind(&now)
+                            .bind(&now)
+                            .bind(&now)
+                            .bind(&queue)
+                            .bind(hold_until(status, &now_at))
+                            .bind(origin.registered_by)
+                            .fetch_optional(&mut **tx)
+                            .await
+                            .context("failed to store the registration")?
+                        } else {
+                            // The common case in one round trip after the
+                            // person's: everything about the registration is
+                            // known, so its email is composed first and written
+                            // with it.
+                            let record = RegistrationRecord {
+                                id: stored.try_get("next_id")?,
+                                event_id: event.id,
+                                status: status.into(),
+                                first_name: stored.try_get("first_name")?,
+                                last_name: stored.try_get("last_name")?,
+                                email: stored.try_get("email")?,
+                                tracks: registration.tracks.clone(),
+                                sessions: registration.sessions.clone(),
+                                calendar_sequence: 1,
+                            };
+                            let email = compose(
+                                event,
+                                &Notice {
+                                    kind: NoticeKind::Registered,
+                                    registration: &record,
+                                    token,
+                                    sequence: 1,
+                                    sent_sessions: None,
+                                },
+                            )?;
+                            let row = FreshRow {
+                                id: record.id,
+                                person_id,
+                                status: status.as_str(),
+                                tracks_json: &tracks,
+                                answers_json: &answers,
+                                structure_type: &person.structure_type,
+                                accessibility_needs: accessibility,
+                                queue_key: &queue,
+                                hold_until: hold_until(status, &now_at),
+                                registered_by: origin.registered_by,
+                            };
+                            let closing = if savepoint.is_some() {
+                                Savepoint::RELEASE
+                            } else {
+                                ""
+                            };
+                            let hash = crate::token::hash(token);
+                            if self
+                                .insert_fresh(
+                                    tx, event, &row, &record, &hash, &email, &now, closing,
+                                )
+                                .await?
+                            {
+                                if let Some(savepoint) = savepoint {
+                                    savepoint.released = true;
+                                }
+                                return Ok(Registered::Done(RegisterOutcome {
+                                    status: record.status,
+                                    existing: false,
+                                }));
+                            }
+                            None
+                        };
                         match created {
                             Some(id) => {
                                 self.set_sessions(tx, id, &registration.sessions, false)
@@ -581,8 +575,9 @@ impl SqlStore {
                             None => {
                                 // The same person registered at the same
                                 // instant through another connection
-                                // (PostgreSQL): theirs stands, these seats
-                                // go back.
+                                // (PostgreSQL): nothing of this one was
+                                // written, theirs stands, these seats go
+                                // back.
                                 if status != RegistrationStatus::Waitlisted {
                                     self.release_seats(tx, event.id, &keys).await?;
                                 }
