@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Dialect, SqlStore, decode_json};
+use super::{SqlStore, decode_json};
 use crate::store::{EventFilter, EventRecord, NewEvent, timestamp};
 
 /// An event as `events.data_json` holds it: the public page's own fields,
@@ -666,16 +666,11 @@ impl SqlStore {
     /// hand-over to the connection's thread instead of three, and one
     /// round trip instead of three on PostgreSQL.
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
-        let quotas = match self.dialect {
-            Dialect::Sqlite => {
-                "(SELECT json_group_array(json_array(q.key, q.capacity, q.taken))
-                  FROM quotas q WHERE q.event_id = e.id)"
-            }
-            Dialect::Postgres => {
-                "(SELECT CAST(COALESCE(json_agg(json_build_array(q.key, q.capacity, q.taken)), '[]') AS TEXT)
-                  FROM quotas q WHERE q.event_id = e.id)"
-            }
-        };
+        let quotas = format!(
+            "(SELECT {} FROM quotas q WHERE q.event_id = e.id)",
+            self.dialect
+                .json_rows("q.key, q.capacity, q.taken", "q.key")
+        );
         let row = sqlx::query(&self.q(&format!(
             "SELECT e.id, e.connection_url, e.private_json, e.data_json, e.status,
                     e.organisation_id, o.sender_name, {quotas} AS quotas_json, {}

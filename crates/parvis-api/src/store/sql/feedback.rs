@@ -966,8 +966,8 @@ impl SqlStore {
             // through sqlx's Any driver instead of one per response (see
             // `registrant_page`).
             let sql = format!(
-                "SELECT json_group_array(json_array({EXPORTED_COLUMNS}) ORDER BY response_key)
-                 FROM ({rows_sql}) AS page_rows"
+                "SELECT {} FROM ({rows_sql}) AS page_rows",
+                super::Dialect::Sqlite.json_rows(EXPORTED_COLUMNS, "response_key")
             );
             let json: String = sqlx::query_scalar(&sql)
                 .bind(questionnaire_id)

@@ -96,6 +96,19 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// An aggregate of the rows it runs over into one JSON array of arrays
+    /// (`columns` each), as text, in `order`, `[]` for none: one row
+    /// through sqlx's Any driver, which copies each row column by column,
+    /// names included, and hands it over from SQLite's connection thread.
+    pub fn json_rows(self, columns: &str, order: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+            Dialect::Postgres => format!(
+                "CAST(COALESCE(json_agg(json_build_array({columns}) ORDER BY {order}), '[]') AS TEXT)"
+            ),
+        }
+    }
+
     /// Rewrites `?` placeholders for the database (no `?` appears in
     /// Parvis's SQL other than as a placeholder).
     pub fn sql(self, query: &str) -> String {

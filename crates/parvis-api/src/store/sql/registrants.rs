@@ -223,8 +223,8 @@ impl RegistrantStore for SqlStore {
             // slowly than it sends rows (1.0 s instead of 0.8): rows there.
             Dialect::Sqlite => {
                 let sql = format!(
-                    "SELECT json_group_array(json_array({PAGE_COLUMNS}) ORDER BY id) AS page
-                     FROM ({rows_sql}) AS page_rows"
+                    "SELECT {} AS page FROM ({rows_sql}) AS page_rows",
+                    Dialect::Sqlite.json_rows(PAGE_COLUMNS, "id")
                 );
                 let query = sqlx::query(&sql).bind(event_id).bind(after);
                 let json: String = bind_all(query, &binds)
