@@ -994,6 +994,37 @@ async fn emails_to(app: &TestApp, recipient: &str) -> Vec<QueuedEmail> {
         .collect()
 }
 
+/// Sends one registration for each address to `path` all at once, each
+/// on a connection of its own through real HTTP, and returns their answers'
+/// bodies, every one a 201.
+async fn register_at_once(app: &TestApp, path: &str, emails: Vec<String>) -> Vec<Value> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(emails.len())
+        .build()
+        .unwrap();
+    let attempts: Vec<_> = emails
+        .iter()
+        .map(|email| {
+            let request = client
+                .post(format!("{base}{path}"))
+                .json(&registration(email))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    let mut bodies = Vec::with_capacity(attempts.len());
+    for attempt in attempts {
+        let response = attempt.await.unwrap().unwrap();
+        assert_eq!(response.status(), 201);
+        bodies.push(response.json().await.unwrap());
+    }
+    server.abort();
+    bodies
+}
+
 async fn a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_hundred(
     backend: Backend,
 ) {
@@ -1005,27 +1036,9 @@ async fn a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_
         event.public.waitlist = true;
     })
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
-    let attempts: Vec<_> = (0..1000)
-        .map(|n| {
-            let request = client
-                .post(format!("{base}{path}"))
-                .json(&registration(&format!("p{n}@exemple.fr")))
-                .send();
-            tokio::spawn(request)
-        })
-        .collect();
+    let emails = (0..1000).map(|n| format!("p{n}@exemple.fr")).collect();
     let mut statuses = std::collections::BTreeMap::new();
-    for attempt in attempts {
-        let response = attempt.await.unwrap().unwrap();
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+    for body in register_at_once(&app, &path, emails).await {
         *statuses
             .entry(body["status"].as_str().unwrap().to_owned())
             .or_insert(0) += 1;
@@ -1039,7 +1052,6 @@ async fn a_hundred_seats_and_a_thousand_simultaneous_attempts_confirm_exactly_a_
         event["availability"]["event"],
         json!({"capacity": 100, "taken": 100})
     );
-    server.abort();
 }
 
 /// One person sending the same form many times at once, through as many
@@ -1057,26 +1069,8 @@ async fn one_person_registering_twenty_times_at_once_holds_one_seat(backend: Bac
         event.public.waitlist = true;
     })
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(32)
-        .build()
-        .unwrap();
-    let attempts: Vec<_> = (0..20)
-        .map(|_| {
-            let request = client
-                .post(format!("{base}{path}"))
-                .json(&registration("double-clic@exemple.fr"))
-                .send();
-            tokio::spawn(request)
-        })
-        .collect();
-    for attempt in attempts {
-        let response = attempt.await.unwrap().unwrap();
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+    let emails = vec!["double-clic@exemple.fr".to_owned(); 20];
+    for body in register_at_once(&app, &path, emails).await {
         assert_eq!(body["status"], "confirmed", "{body}");
     }
     let stats = app.store().stats().await.unwrap();
@@ -1090,7 +1084,6 @@ async fn one_person_registering_twenty_times_at_once_holds_one_seat(backend: Bac
     let emails = emails_to(&app, "double-clic@exemple.fr").await.len();
     let bound = 1 + usize::try_from(parvis_api::store::MAX_RESENDS_PER_DAY).unwrap();
     assert!((1..=bound).contains(&emails), "{emails} emails");
-    server.abort();
 }
 
 async fn a_full_event_without_waiting_list_refuses_clearly(backend: Backend) {
