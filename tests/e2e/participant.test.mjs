@@ -40,6 +40,8 @@ test('the skip link and the error summary move the focus where they point', asyn
   await page.keyboard.press('Enter');
   const summary = page.locator('.error-summary');
   await summary.getByRole('link').first().waitFor();
+  // The summary takes the focus on the frame after it renders.
+  await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
   await page.keyboard.press('Tab');
   assert.match((await active(page)).text, /^Prénom :/);
   await page.keyboard.press('Enter');
