@@ -59,7 +59,7 @@ use parvis_core::feedback::api::{
     Breakdowns, FormAnswers, FormView, NewQuestionnaire, NotAnswered, QuestionnaireLine,
     QuestionnaireView, ResultsView, SentReport,
 };
-use parvis_core::feedback::results::{Breakdown, Response, Summary, Tally, compare};
+use parvis_core::feedback::results::{Breakdown, Counted, Response, Summary, Tally, compare};
 use parvis_core::feedback::{
     Questionnaire, QuestionnaireKind, anonymity_notice, check_answers, prepare, templates, visible,
 };
@@ -497,6 +497,18 @@ async fn each_response(
     questionnaire_id: i64,
     mut each: impl FnMut(&Response),
 ) -> Result<(), AppError> {
+    each_batch(state, questionnaire_id, |batch| {
+        batch.iter().for_each(&mut each)
+    })
+    .await
+}
+
+/// [`each_response`], a batch of responses at a time.
+async fn each_batch(
+    state: &AppState,
+    questionnaire_id: i64,
+    mut each: impl FnMut(&[Response]),
+) -> Result<(), AppError> {
     use futures_util::StreamExt as _;
     let store = state.store.clone();
     let (raw_tx, mut raw_rx) =
@@ -511,18 +523,34 @@ async fn each_response(
         }
     });
     let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Response>>>(4);
+    // Batches go back to the decoder once counted, to be freed by the
+    // thread that allocated them rather than on the caller's, which is the
+    // pipeline's slowest stage.
+    let (spent_tx, mut spent_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Response>>();
     let decoder = tokio::spawn(async move {
         while let Some(chunk) = raw_rx.recv().await {
+            while let Ok(spent) = spent_rx.try_recv() {
+                drop(spent);
+            }
             let decoded = chunk.and_then(|chunk| chunk.decode());
             let failed = decoded.is_err();
             if tx.send(decoded).await.is_err() || failed {
                 return;
             }
         }
+        drop(tx);
+        while let Some(spent) = spent_rx.recv().await {
+            drop(spent);
+        }
     });
     while let Some(batch) = rx.recv().await {
-        batch?.iter().for_each(&mut each);
+        let batch = batch?;
+        each(&batch);
+        // The decoder may have ended (the last batch, or an error): the
+        // batch is then freed here.
+        let _ = spent_tx.send(batch);
     }
+    drop(spent_tx);
     // The channels close when the tasks end: a task that panicked is an
     // error, never fewer responses.
     for task in [reader, decoder] {
@@ -910,18 +938,24 @@ async fn results(
     let mut tally = Tally::new(q);
     let mut groups = [Breakdown::new(q), Breakdown::new(q), Breakdown::new(q)];
     let (mut in_progress, mut public_answers) = (0, 0);
-    each_response(&state, scope.record.id, |response| {
-        if !response.submitted {
-            in_progress += 1;
-            return;
-        }
-        public_answers += usize::from(response.public);
-        tally.add(&response.answers, true);
-        if !q.anonymous {
-            let [structure, territory, workshop] = &mut groups;
-            structure.add(response.structure_type.as_deref(), &response.answers, true);
-            territory.add(response.territory.as_deref(), &response.answers, true);
-            workshop.add(response.workshop.as_deref(), &response.answers, true);
+    each_batch(&state, scope.record.id, |batch| {
+        // Each response's answers are matched to the questions once, then
+        // counted by all four tallies.
+        let mut counted = Counted::default();
+        for response in batch {
+            if !response.submitted {
+                in_progress += 1;
+                continue;
+            }
+            public_answers += usize::from(response.public);
+            tally.read(&response.answers, &mut counted);
+            tally.add_counted(&counted, true);
+            if !q.anonymous {
+                let [structure, territory, workshop] = &mut groups;
+                structure.add_counted(response.structure_type.as_deref(), &counted, true);
+                territory.add_counted(response.territory.as_deref(), &counted, true);
+                workshop.add_counted(response.workshop.as_deref(), &counted, true);
+            }
         }
     })
     .await?;

@@ -13,6 +13,9 @@
 //! by id) alongside the questions sorted by id: O(R × (Q + A)) for R
 //! responses, Q questions, A answers each; ratings are counted in fixed
 //! arrays, numbers sorted for their median (O(n log n)), texts copied.
+//! That walk, and the look-up of each option and matrix row, is done once
+//! per response ([`Tally::read`]) however many tallies then count it
+//! ([`Tally::add_counted`], [`Breakdown::add_counted`]).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -400,9 +403,24 @@ impl<'q> Tally<'q> {
 
     /// Counts one response's answers.
     pub fn add(&mut self, answers: &BTreeMap<String, FeedbackAnswer>, submitted: bool) {
+        let mut counted = Counted::default();
+        self.read(answers, &mut counted);
+        self.add_counted(&counted, submitted);
+    }
+
+    /// Matches one response's answers to the questions they answer, into
+    /// `counted` (emptied first): the work that every tally of the same
+    /// questionnaire would otherwise repeat for that response (the
+    /// dashboard counts each response four times: overall and in three
+    /// breakdowns). Answers that do not fit their question are left out.
+    pub fn read<'r>(
+        &self,
+        answers: &'r BTreeMap<String, FeedbackAnswer>,
+        counted: &mut Counted<'r>,
+    ) {
+        counted.answers.clear();
+        counted.picks.clear();
         let questions = &self.questionnaire.questions;
-        self.count += 1;
-        self.submitted += usize::from(submitted);
         let mut answers = answers.iter().peekable();
         'questions: for &i in &self.by_id {
             let id = questions[i].id.as_str();
@@ -412,8 +430,8 @@ impl<'q> Tally<'q> {
                         answers.next();
                     }
                     Ordering::Equal => {
-                        if add(&questions[i].kind, &mut self.accs[i], answer, self.texts) {
-                            self.answered[i] += 1;
+                        if let Some(count) = count(&questions[i].kind, answer, &mut counted.picks) {
+                            counted.answers.push((i, count));
                         }
                         continue 'questions;
                     }
@@ -421,6 +439,17 @@ impl<'q> Tally<'q> {
                 }
             }
             break;
+        }
+    }
+
+    /// Counts one response's answers as [`Tally::read`] matched them, by
+    /// a tally of the same questionnaire.
+    pub fn add_counted(&mut self, counted: &Counted<'_>, submitted: bool) {
+        self.count += 1;
+        self.submitted += usize::from(submitted);
+        for (i, count) in &counted.answers {
+            self.answered[*i] += 1;
+            add(&mut self.accs[*i], count, &counted.picks, self.texts);
         }
     }
 
@@ -472,8 +501,18 @@ impl<'q> Breakdown<'q> {
         answers: &BTreeMap<String, FeedbackAnswer>,
         submitted: bool,
     ) {
+        self.group(group).add(answers, submitted);
+    }
+
+    /// Counts one response in its group, as [`Tally::read`] matched its
+    /// answers.
+    pub fn add_counted(&mut self, group: Option<&str>, counted: &Counted<'_>, submitted: bool) {
+        self.group(group).add_counted(counted, submitted);
+    }
+
+    fn group(&mut self, group: Option<&str>) -> &mut Tally<'q> {
         let questionnaire = self.questionnaire;
-        let tally = match group {
+        match group {
             Some(name) => {
                 if !self.named.contains_key(name) {
                     self.named
@@ -484,8 +523,7 @@ impl<'q> Breakdown<'q> {
             None => self
                 .unnamed
                 .get_or_insert_with(|| Tally::counting_texts(questionnaire)),
-        };
-        tally.add(answers, submitted);
+        }
     }
 
     /// The groups in alphabetical order, then the responses without one;
@@ -512,45 +550,61 @@ impl<'q> Breakdown<'q> {
     }
 }
 
-/// Counts one answer; false when it does not fit the question.
-fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer, keep: bool) -> bool {
+/// One response's answers matched to their questions by [`Tally::read`],
+/// borrowing the response; reused from one response to the next.
+#[derive(Debug, Default)]
+pub struct Counted<'r> {
+    /// Each answer that fits its question, by the question's index, in the
+    /// order of the questions' ids.
+    answers: Vec<(usize, Count<'r>)>,
+    /// The options chosen (index, 0) and the rows rated (index, rating) of
+    /// the choices and matrices in `answers`, which hold ranges of it.
+    picks: Vec<(usize, i64)>,
+}
+
+/// What one answer that fits its question counts.
+#[derive(Debug)]
+enum Count<'r> {
+    /// A rating of a scale or of « recommanderiez-vous », in its range.
+    Rating(i64),
+    YesNo(bool),
+    /// A text answer, not blank.
+    Text(&'r str),
+    /// A number within the question's bounds.
+    Number(i64),
+    /// The options chosen (in `picks`) and what was typed after « Autre ».
+    Choice {
+        picks: std::ops::Range<usize>,
+        other: Option<&'r str>,
+    },
+    /// The rows rated (in `picks`).
+    Matrix(std::ops::Range<usize>),
+}
+
+/// What an answer counts for its question; `None` when it does not fit
+/// (an option removed, a range narrowed, a question whose kind changed).
+fn count<'r>(
+    kind: &FeedbackKind,
+    answer: &'r FeedbackAnswer,
+    picks: &mut Vec<(usize, i64)>,
+) -> Option<Count<'r>> {
     use FeedbackAnswer as A;
-    match (kind, acc, answer) {
-        (FeedbackKind::Scale { .. }, Acc::Figures(Figures::Scale(ratings)), A::Number(n))
-            if SCALE.contains(n) =>
+    match (kind, answer) {
+        (FeedbackKind::Scale { .. }, A::Number(n)) if SCALE.contains(n) => Some(Count::Rating(*n)),
+        (FeedbackKind::Recommend, A::Number(n)) if RECOMMEND.contains(n) => Some(Count::Rating(*n)),
+        (FeedbackKind::YesNo, A::Bool(value)) => Some(Count::YesNo(*value)),
+        (FeedbackKind::ShortText | FeedbackKind::LongText, A::Text(text))
+            if !text.trim().is_empty() =>
         {
-            ratings.add(*SCALE.start(), *n);
-            true
+            Some(Count::Text(text))
         }
-        (FeedbackKind::Recommend, Acc::Figures(Figures::Recommend(r)), A::Number(n))
-            if RECOMMEND.contains(n) =>
-        {
-            r.ratings.add(*RECOMMEND.start(), *n);
-            true
-        }
-        (FeedbackKind::YesNo, Acc::Figures(Figures::YesNo { yes, no }), A::Bool(value)) => {
-            *if *value { yes } else { no } += 1;
-            true
-        }
-        (
-            FeedbackKind::ShortText | FeedbackKind::LongText,
-            Acc::Figures(Figures::Text(texts)),
-            A::Text(text),
-        ) if !text.trim().is_empty() => {
-            if keep {
-                texts.push(text.clone());
-            }
-            true
-        }
-        (FeedbackKind::Number { min, max }, Acc::Numbers(numbers), A::Number(n))
+        (FeedbackKind::Number { min, max }, A::Number(n))
             if min.is_none_or(|min| *n >= min) && max.is_none_or(|max| *n <= max) =>
         {
-            numbers.push(*n);
-            true
+            Some(Count::Number(*n))
         }
         (
             FeedbackKind::Single { options, .. } | FeedbackKind::Multiple { options, .. },
-            Acc::Figures(Figures::Choice(choices)),
             A::Text(_) | A::Many(_) | A::Choice { .. },
         ) => {
             let single = matches!(kind, FeedbackKind::Single { .. });
@@ -560,41 +614,79 @@ fn add(kind: &FeedbackKind, acc: &mut Acc, answer: &FeedbackAnswer, keep: bool) 
                 A::Choice { choices, other } if !single || choices.is_empty() => {
                     (choices, Some(other).filter(|o| !o.trim().is_empty()))
                 }
-                _ => return false,
+                _ => return None,
             };
-            let mut counted = false;
+            let start = picks.len();
             for choice in chosen {
                 if let Some(i) = options.iter().position(|o| o == choice) {
-                    choices.options[i].count += 1;
-                    counted = true;
+                    picks.push((i, 0));
                 }
             }
-            if let Some(other) = other {
-                choices.other += 1;
-                if keep {
-                    choices.other_texts.push(other.clone());
-                }
-                counted = true;
-            }
-            counted
+            let range = start..picks.len();
+            (!range.is_empty() || other.is_some()).then(|| Count::Choice {
+                picks: range,
+                other: other.map(String::as_str),
+            })
         }
-        (
-            FeedbackKind::Matrix { rows, .. },
-            Acc::Figures(Figures::Matrix(figures)),
-            A::Matrix(ratings),
-        ) => {
-            let mut counted = false;
+        (FeedbackKind::Matrix { rows, .. }, A::Matrix(ratings)) => {
+            let start = picks.len();
             for (row, n) in ratings {
                 if SCALE.contains(n)
                     && let Some(i) = rows.iter().position(|r| r == row)
                 {
-                    figures[i].ratings.add(*SCALE.start(), *n);
-                    counted = true;
+                    picks.push((i, *n));
                 }
             }
-            counted
+            let range = start..picks.len();
+            (!range.is_empty()).then_some(Count::Matrix(range))
         }
-        _ => false,
+        _ => None,
+    }
+}
+
+/// Adds what one answer counts to its question's accumulator; texts are
+/// kept when `keep`.
+fn add(acc: &mut Acc, count: &Count<'_>, picks: &[(usize, i64)], keep: bool) {
+    match (acc, count) {
+        (Acc::Figures(Figures::Scale(ratings)), Count::Rating(n)) => {
+            ratings.add(*SCALE.start(), *n);
+        }
+        (Acc::Figures(Figures::Recommend(r)), Count::Rating(n)) => {
+            r.ratings.add(*RECOMMEND.start(), *n);
+        }
+        (Acc::Figures(Figures::YesNo { yes, no }), Count::YesNo(value)) => {
+            *if *value { yes } else { no } += 1;
+        }
+        (Acc::Figures(Figures::Text(texts)), Count::Text(text)) if keep => {
+            texts.push((*text).to_owned());
+        }
+        (Acc::Numbers(numbers), Count::Number(n)) => numbers.push(*n),
+        (
+            Acc::Figures(Figures::Choice(choices)),
+            Count::Choice {
+                picks: chosen,
+                other,
+            },
+        ) => {
+            for &(i, _) in &picks[chosen.clone()] {
+                choices.options[i].count += 1;
+            }
+            if let Some(other) = other {
+                choices.other += 1;
+                if keep {
+                    choices.other_texts.push((*other).to_owned());
+                }
+            }
+        }
+        (Acc::Figures(Figures::Matrix(rows)), Count::Matrix(rated)) => {
+            for &(i, n) in &picks[rated.clone()] {
+                rows[i].ratings.add(*SCALE.start(), n);
+            }
+        }
+        // A text counted without being kept; otherwise a count is read
+        // from the question its accumulator was made for, so the kinds
+        // always agree.
+        _ => {}
     }
 }
 

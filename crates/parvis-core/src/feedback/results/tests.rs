@@ -651,3 +651,45 @@ fn a_tally_fed_a_page_at_a_time_gives_the_summary() {
         breakdown(&questionnaire, &all, Response::by_territory)
     );
 }
+
+#[test]
+fn answers_read_once_count_alike_in_every_tally() {
+    let questionnaire = questionnaire();
+    let mut all = responses();
+    // With an answer that no longer fits, which every tally leaves out.
+    all.push(response(
+        vec![("s", A::Number(9)), ("c", A::Text("Option retirée".into()))],
+        true,
+        Some("Essonne"),
+    ));
+    let mut tally = Tally::new(&questionnaire);
+    let mut by_territory = Breakdown::new(&questionnaire);
+    let mut by_status = Breakdown::new(&questionnaire);
+    // One reading per response, into the same buffer.
+    let mut counted = Counted::default();
+    for response in &all {
+        tally.read(&response.answers, &mut counted);
+        tally.add_counted(&counted, response.submitted);
+        by_territory.add_counted(response.by_territory(), &counted, response.submitted);
+        by_status.add_counted(
+            Some(if response.submitted {
+                "Envoyé"
+            } else {
+                "En cours"
+            }),
+            &counted,
+            response.submitted,
+        );
+    }
+    assert_eq!(tally.finish(), summary(&questionnaire, &all));
+    assert_eq!(
+        by_territory.finish(),
+        breakdown(&questionnaire, &all, Response::by_territory)
+    );
+    assert_eq!(
+        by_status.finish(),
+        breakdown(&questionnaire, &all, |r| {
+            Some(if r.submitted { "Envoyé" } else { "En cours" })
+        })
+    );
+}
