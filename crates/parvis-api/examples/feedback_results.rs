@@ -34,7 +34,7 @@ use parvis_api::store::accounts::Role;
 use parvis_api::store::feedback::QuestionnaireStatus;
 use parvis_api::store::sql::Dialect;
 use parvis_api::{AppState, Config, router, seed, token};
-use parvis_core::feedback::results::{Breakdown, Counted, Tally};
+use parvis_core::feedback::results::{Breakdown, Counted, TEXTS_SHOWN, Tally};
 use parvis_core::feedback::{
     FeedbackAnswer, FeedbackQuestion, Questionnaire, Response, check_answers, prepare, templates,
 };
@@ -492,7 +492,7 @@ async fn run(name: &str, database_url: Option<String>) -> anyhow::Result<()> {
         .filter(|r| r.submitted)
         .collect();
     let read = started.elapsed();
-    let mut tally = Tally::new(&questionnaire);
+    let mut tally = Tally::showing_texts(&questionnaire, TEXTS_SHOWN);
     let mut counted = Counted::default();
     let started = Instant::now();
     for response in &responses {

@@ -429,7 +429,9 @@ fn QuestionResults(
             if texts.is_empty() {
                 view! { <p>"Aucune réponse écrite."</p> }.into_any()
             } else {
+                let shown = shown_of(texts.len(), answered);
                 view! {
+                    {shown}
                     <ul class="texts">{texts.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
                 }.into_any()
             }
@@ -560,14 +562,24 @@ fn choices(id: &str, label: &str, c: &Choices, answered: usize) -> impl IntoView
         max,
     );
     let others = c.other_texts.clone();
+    let shown = shown_of(others.len(), c.other);
     view! {
         <Chart markup/>
         <CountTable id=format!("{id}-tableau") caption=format!("Réponses choisies : {label}") head="Réponse" rows total=answered/>
         {(!others.is_empty()).then(|| view! {
             <p class="subheading">"Réponses « Autre »"</p>
+            {shown}
             <ul class="texts">{others.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
         })}
     }
+}
+
+/// Says how many of a question's texts the page shows when the server sent
+/// only the first ones (`parvis_core::feedback::results::TEXTS_SHOWN`).
+fn shown_of(shown: usize, total: usize) -> Option<impl IntoView> {
+    (shown < total).then(|| view! {
+        <p class="hint">{format!("Les {shown} premières réponses écrites sur {total} : toutes sont dans les exports des réponses (« Exporter »).")}</p>
+    })
 }
 
 fn matrix(id: &str, label: &str, rows: &[RowRatings], low: &str, high: &str) -> impl IntoView {

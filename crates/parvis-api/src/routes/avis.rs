@@ -59,7 +59,9 @@ use parvis_core::feedback::api::{
     Breakdowns, FormAnswers, FormView, NewQuestionnaire, NotAnswered, QuestionnaireLine,
     QuestionnaireView, ResultsView, SentReport,
 };
-use parvis_core::feedback::results::{Breakdown, Counted, Response, Summary, Tally, compare};
+use parvis_core::feedback::results::{
+    Breakdown, Counted, Response, Summary, TEXTS_SHOWN, Tally, compare,
+};
 use parvis_core::feedback::{
     Questionnaire, QuestionnaireKind, anonymity_notice, check_answers, prepare, templates, visible,
 };
@@ -912,9 +914,10 @@ async fn close(
     Ok(Json(view_of(&state, &scope).await?))
 }
 
-/// The figures of a questionnaire's submitted responses.
+/// The figures of a questionnaire's submitted responses, for the
+/// comparison of hot and cold (no text answer is kept).
 async fn figures_of(state: &AppState, record: &QuestionnaireRecord) -> Result<Summary, AppError> {
-    let mut tally = Tally::new(&record.questionnaire);
+    let mut tally = Tally::counting_texts(&record.questionnaire);
     each_response(state, record.id, |response| {
         if response.submitted {
             tally.add(&response.answers, true);
@@ -935,7 +938,7 @@ async fn results(
         .await?;
     // One pass over the responses, a page at a time: the figures, and in
     // named mode the three breakdowns (texts counted, not repeated).
-    let mut tally = Tally::new(q);
+    let mut tally = Tally::showing_texts(q, TEXTS_SHOWN);
     let mut groups = [Breakdown::new(q), Breakdown::new(q), Breakdown::new(q)];
     let (mut in_progress, mut public_answers) = (0, 0);
     each_batch(&state, scope.record.id, |batch| {

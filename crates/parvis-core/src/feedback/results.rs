@@ -295,6 +295,13 @@ impl Summary {
     }
 }
 
+/// How many text answers of each question (and « Autre » texts) the
+/// results dashboard shows: every one for any event of a realistic size,
+/// while a hundred thousand responses stay a page a browser can show (the
+/// exports hold them all). A question's `answered` (a choice's `other`)
+/// says how many there are.
+pub const TEXTS_SHOWN: usize = 1_000;
+
 /// Per-question accumulator; numbers are kept for their median.
 enum Acc {
     Figures(Figures),
@@ -334,8 +341,9 @@ pub struct Tally<'q> {
     answered: Vec<usize>,
     count: usize,
     submitted: usize,
-    /// Whether text answers (and « Autre » texts) are kept, or only counted.
-    texts: bool,
+    /// How many text answers (and « Autre » texts) are kept per question,
+    /// in the order of the responses; the others are only counted.
+    texts: usize,
 }
 
 impl<'q> Tally<'q> {
@@ -387,7 +395,7 @@ impl<'q> Tally<'q> {
             answered: vec![0; questions.len()],
             count: 0,
             submitted: 0,
-            texts: true,
+            texts: usize::MAX,
         }
     }
 
@@ -396,7 +404,17 @@ impl<'q> Tally<'q> {
     /// otherwise repeat every text of the whole results.
     pub fn counting_texts(questionnaire: &'q Questionnaire) -> Self {
         Tally {
-            texts: false,
+            texts: 0,
+            ..Tally::new(questionnaire)
+        }
+    }
+
+    /// A tally that keeps the first `limit` text answers of each question
+    /// (and as many « Autre » texts) and counts the others: for a page,
+    /// which cannot show a hundred thousand of them (see [`TEXTS_SHOWN`]).
+    pub fn showing_texts(questionnaire: &'q Questionnaire, limit: usize) -> Self {
+        Tally {
+            texts: limit,
             ..Tally::new(questionnaire)
         }
     }
@@ -644,9 +662,9 @@ fn count<'r>(
     }
 }
 
-/// Adds what one answer counts to its question's accumulator; texts are
-/// kept when `keep`.
-fn add(acc: &mut Acc, count: &Count<'_>, picks: &[(usize, i64)], keep: bool) {
+/// Adds what one answer counts to its question's accumulator, keeping at
+/// most `keep` texts.
+fn add(acc: &mut Acc, count: &Count<'_>, picks: &[(usize, i64)], keep: usize) {
     match (acc, count) {
         (Acc::Figures(Figures::Scale(ratings)), Count::Rating(n)) => {
             ratings.add(*SCALE.start(), *n);
@@ -657,7 +675,7 @@ fn add(acc: &mut Acc, count: &Count<'_>, picks: &[(usize, i64)], keep: bool) {
         (Acc::Figures(Figures::YesNo { yes, no }), Count::YesNo(value)) => {
             *if *value { yes } else { no } += 1;
         }
-        (Acc::Figures(Figures::Text(texts)), Count::Text(text)) if keep => {
+        (Acc::Figures(Figures::Text(texts)), Count::Text(text)) if texts.len() < keep => {
             texts.push((*text).to_owned());
         }
         (Acc::Numbers(numbers), Count::Number(n)) => numbers.push(*n),
@@ -673,7 +691,7 @@ fn add(acc: &mut Acc, count: &Count<'_>, picks: &[(usize, i64)], keep: bool) {
             }
             if let Some(other) = other {
                 choices.other += 1;
-                if keep {
+                if choices.other_texts.len() < keep {
                     choices.other_texts.push((*other).to_owned());
                 }
             }

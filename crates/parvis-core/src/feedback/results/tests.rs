@@ -693,3 +693,53 @@ fn answers_read_once_count_alike_in_every_tally() {
         })
     );
 }
+
+#[test]
+fn a_tally_showing_texts_keeps_the_first_ones_and_counts_them_all() {
+    let questionnaire = questionnaire();
+    let mut all = responses();
+    // A second « Autre » text for the single choice.
+    all.push(response(
+        vec![(
+            "c",
+            A::Choice {
+                choices: Vec::new(),
+                other: "Radio".into(),
+            },
+        )],
+        true,
+        None,
+    ));
+    let mut tally = Tally::showing_texts(&questionnaire, 1);
+    for response in &all {
+        tally.add(&response.answers, response.submitted);
+    }
+    let shown = tally.finish();
+    let every = summary(&questionnaire, &all);
+    assert_eq!(
+        figures(&shown, "t"),
+        (&Figures::Text(strings(&["Bien"])), 2),
+        "the first text, and both counted"
+    );
+    let (Figures::Choice(single), 5) = figures(&shown, "c") else {
+        panic!("{:?}", figures(&shown, "c"));
+    };
+    assert_eq!(
+        (single.other, single.other_texts.clone()),
+        (2, strings(&["Visio"]))
+    );
+    let (Figures::Choice(every_single), 5) = figures(&every, "c") else {
+        panic!("{:?}", figures(&every, "c"));
+    };
+    assert_eq!(every_single.other_texts, strings(&["Visio", "Radio"]));
+    // Every other figure is the same as with all the texts.
+    for (shown, every) in shown.questions.iter().zip(&every.questions) {
+        if !matches!(shown.id.as_str(), "t" | "c") {
+            assert_eq!(shown, every);
+        }
+    }
+    assert_eq!(
+        (shown.responses, shown.submitted),
+        (every.responses, every.submitted)
+    );
+}
