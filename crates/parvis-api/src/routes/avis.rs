@@ -1151,20 +1151,13 @@ async fn open_link(
         return Err(unknown_link());
     }
     let about = match record.event_id {
-        Some(event_id) => {
-            let slug = state
+        Some(event_id) => About::Event(Box::new(
+            state
                 .store
-                .slug_of(event_id)
+                .event_by_id(event_id)
                 .await?
-                .ok_or_else(unknown_link)?;
-            About::Event(Box::new(
-                state
-                    .store
-                    .event_by_slug(&slug)
-                    .await?
-                    .ok_or_else(unknown_link)?,
-            ))
-        }
+                .ok_or_else(unknown_link)?,
+        )),
         None => About::Organisation(record.organisation_name.clone().unwrap_or_default()),
     };
     let anonymous = record.questionnaire.anonymous;

@@ -666,24 +666,42 @@ impl SqlStore {
     /// hand-over to the connection's thread instead of three, and one
     /// round trip instead of three on PostgreSQL.
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
+        self.event_where(EventKey::Slug(slug)).await
+    }
+
+    pub(super) async fn event_by_id_sql(&self, id: i64) -> Result<Option<EventRecord>> {
+        self.event_where(EventKey::Id(id)).await
+    }
+
+    /// One event with its seats and linked publication, in one query.
+    async fn event_where(&self, key: EventKey<'_>) -> Result<Option<EventRecord>> {
         let quotas = format!(
             "(SELECT {} FROM quotas q WHERE q.event_id = e.id)",
             self.dialect
                 .json_rows("q.key, q.capacity, q.taken", "q.key")
         );
-        let row = sqlx::query(&self.q(&format!(
+        let sql = self.q(&format!(
             "SELECT e.id, e.connection_url, e.private_json, e.data_json, e.status,
                     e.organisation_id, o.sender_name, {quotas} AS quotas_json, {}
                     FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
                     {}
-                    WHERE e.slug = ?",
+                    WHERE {}",
             Self::EVENT_REPORT_COLUMNS,
             Self::event_report_joins(),
-        )))
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to read event")?;
+            match key {
+                EventKey::Slug(_) => "e.slug = ?",
+                EventKey::Id(_) => "e.id = ?",
+            },
+        ));
+        let query = sqlx::query(&sql);
+        let query = match key {
+            EventKey::Slug(slug) => query.bind(slug),
+            EventKey::Id(id) => query.bind(id),
+        };
+        let row = query
+            .fetch_optional(&self.pool)
+            .await
+            .context("failed to read event")?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -728,6 +746,13 @@ impl SqlStore {
                 .await?,
         )
     }
+}
+
+/// How [`SqlStore::event_where`] finds its event.
+#[derive(Clone, Copy)]
+enum EventKey<'a> {
+    Slug(&'a str),
+    Id(i64),
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{SqlStore, Tx};
+use super::{Dialect, SqlStore, Tx};
 use crate::store::feedback::{
     ComposeFeedback, FEEDBACK_NOTICE, FeedbackInvitation, FeedbackLink, FeedbackStore,
     QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse, kind_name,
@@ -648,24 +648,6 @@ impl SqlStore {
         Ok(reminded)
     }
 
-    /// Whether the response under `key` was submitted.
-    async fn submitted_under(
-        &self,
-        tx: &mut Tx<'_>,
-        link: &FeedbackLink,
-        key: &str,
-    ) -> Result<bool> {
-        let submitted: Option<i64> = sqlx::query_scalar(&self.q(
-            "SELECT submitted FROM feedback_responses WHERE questionnaire_id = ? AND response_key = ?",
-        ))
-        .bind(link.questionnaire.id)
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await
-        .context("failed to read a feedback response")?;
-        Ok(submitted.is_some_and(|s| s != 0))
-    }
-
     async fn save_feedback_once(
         &self,
         link: &FeedbackLink,
@@ -681,24 +663,54 @@ impl SqlStore {
             .begin()
             .await
             .context("failed to begin a feedback save")?;
-        let already = match link.invitation_id {
+        // What a named response copies from its registration: the type of
+        // structure, the territory and the first workshop chosen.
+        let named = link.registration_id.filter(|_| !anonymous);
+        let (already, copied) = match link.invitation_id {
             Some(invitation_id) => {
                 // The invitation's row first: the transaction's first
                 // statement writes (SQLite's write lock), and two saves of
-                // one person queue.
-                let answered: i64 = sqlx::query_scalar(&self.q(
-                    "UPDATE feedback_invitations SET answered = answered WHERE id = ? RETURNING answered",
+                // one person queue. The same statement reads whether this
+                // key's response was submitted, and the registration.
+                let row = sqlx::query(&self.q(
+                    "UPDATE feedback_invitations SET answered = answered WHERE id = ?
+                     RETURNING answered,
+                         (SELECT submitted FROM feedback_responses
+                          WHERE questionnaire_id = ? AND response_key = ?) AS already,
+                         (SELECT r.structure_type FROM registrations r WHERE r.id = ?) AS structure_type,
+                         (SELECT p.territory FROM registrations r JOIN people p ON p.id = r.person_id
+                          WHERE r.id = ?) AS territory,
+                         (SELECT r.tracks_json FROM registrations r WHERE r.id = ?) AS tracks_json",
                 ))
                 .bind(invitation_id)
+                .bind(link.questionnaire.id)
+                .bind(key)
+                .bind(named)
+                .bind(named)
+                .bind(named)
                 .fetch_one(&mut *tx)
                 .await
                 .context("failed to lock a feedback invitation")?;
-                let already = self.submitted_under(&mut tx, link, key).await?;
+                let answered: i64 = row.try_get("answered")?;
+                let already = row
+                    .try_get::<Option<i64>, _>("already")?
+                    .is_some_and(|s| s != 0);
                 if answered != 0 && !already {
                     tx.rollback().await?;
                     return Ok(Saved::AnsweredElsewhere);
                 }
-                already
+                let tracks: Option<String> = row.try_get("tracks_json")?;
+                let tracks: Vec<String> = tracks
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default();
+                let copied = (
+                    row.try_get::<Option<String>, _>("structure_type")?
+                        .filter(|s| !s.is_empty()),
+                    row.try_get::<Option<String>, _>("territory")?
+                        .filter(|t| !t.trim().is_empty()),
+                    tracks.into_iter().next(),
+                );
+                (already, copied)
             }
             None => {
                 self.lock_questionnaire(&mut tx, link.questionnaire.id)
@@ -739,68 +751,62 @@ impl SqlStore {
                     .await
                     .context("failed to count a client's feedback")?;
                 }
-                exists.is_some_and(|s| s != 0)
+                (exists.is_some_and(|s| s != 0), (None, None, None))
             }
         };
         let public = link.invitation_id.is_none();
-        let (registration_id, structure_type, territory, workshop, updated_at) =
-            if let Some(registration_id) = link.registration_id.filter(|_| !anonymous) {
-                let row =
-                    sqlx::query(&self.q("SELECT r.structure_type, p.territory, r.tracks_json
-                 FROM registrations r JOIN people p ON p.id = r.person_id WHERE r.id = ?"))
-                    .bind(registration_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .context("failed to read a registration for its feedback")?;
-                let tracks: String = row.try_get("tracks_json")?;
-                let tracks: Vec<String> = serde_json::from_str(&tracks).unwrap_or_default();
-                let structure_type: Option<String> = row.try_get("structure_type")?;
-                (
-                    Some(registration_id),
-                    structure_type.filter(|s| !s.is_empty()),
-                    row.try_get::<Option<String>, _>("territory")?
-                        .filter(|t| !t.trim().is_empty()),
-                    tracks.into_iter().next(),
-                    timestamp(now),
-                )
-            } else {
-                (None, None, None, None, day_of(now))
-            };
+        let (structure_type, territory, workshop) = copied;
+        // A named response keeps the time of its last save; an anonymous
+        // one the day only.
+        let updated_at = if named.is_some() {
+            timestamp(now)
+        } else {
+            day_of(now)
+        };
         let submitted = i64::from(submit || already);
-        sqlx::query(&self.q(
-            "INSERT INTO feedback_responses (questionnaire_id, response_key, registration_id, answers_json, submitted, updated_at, structure_type, territory, workshop, source)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (questionnaire_id, response_key) DO UPDATE SET
-                 answers_json = excluded.answers_json, submitted = excluded.submitted,
-                 updated_at = excluded.updated_at, structure_type = excluded.structure_type,
-                 territory = excluded.territory, workshop = excluded.workshop",
-        ))
-        .bind(link.questionnaire.id)
-        .bind(key)
-        .bind(registration_id)
-        .bind(serde_json::to_string(answers)?)
-        .bind(submitted)
-        .bind(updated_at)
-        .bind(structure_type)
-        .bind(territory)
-        .bind(workshop)
-        .bind(if public { "public" } else { "invitation" })
-        .execute(&mut *tx)
-        .await
-        .context("failed to save a feedback response")?;
-        if let Some(invitation_id) = link.invitation_id.filter(|_| submitted != 0) {
-            sqlx::query(&self.q("UPDATE feedback_invitations SET answered = 1 WHERE id = ?"))
-                .bind(invitation_id)
-                .execute(&mut *tx)
-                .await
-                .context("failed to record a feedback submission")?;
-        }
+        // The response, and a submission's mark on its invitation, in one
+        // statement.
+        let sql = match self.dialect {
+            Dialect::Sqlite => format!("{SAVE_RESPONSE}; {MARK_ANSWERED}"),
+            Dialect::Postgres => format!(
+                "WITH saved AS ({SAVE_RESPONSE} RETURNING 1) {MARK_ANSWERED} AND EXISTS (SELECT 1 FROM saved)"
+            ),
+        };
+        sqlx::query(&self.q(&sql))
+            .bind(link.questionnaire.id)
+            .bind(key)
+            .bind(named)
+            .bind(serde_json::to_string(answers)?)
+            .bind(submitted)
+            .bind(updated_at)
+            .bind(structure_type)
+            .bind(territory)
+            .bind(workshop)
+            .bind(if public { "public" } else { "invitation" })
+            .bind(link.invitation_id)
+            .bind(submitted)
+            .execute(&mut *tx)
+            .await
+            .context("failed to save a feedback response")?;
         tx.commit()
             .await
             .context("failed to commit a feedback response")?;
         Ok(Saved::Done)
     }
 }
+
+/// A response saved (the first time, or again under its key).
+const SAVE_RESPONSE: &str = "INSERT INTO feedback_responses (questionnaire_id, response_key, registration_id, answers_json, submitted, updated_at, structure_type, territory, workshop, source)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (questionnaire_id, response_key) DO UPDATE SET
+         answers_json = excluded.answers_json, submitted = excluded.submitted,
+         updated_at = excluded.updated_at, structure_type = excluded.structure_type,
+         territory = excluded.territory, workshop = excluded.workshop";
+
+/// A submitted response's invitation marked answered (none for a public
+/// link, nothing for a draft): the invitation, then whether it was
+/// submitted.
+const MARK_ANSWERED: &str = "UPDATE feedback_invitations SET answered = 1 WHERE id = ? AND ? <> 0";
 
 // ---- Exports: the responses a page at a time ----
 

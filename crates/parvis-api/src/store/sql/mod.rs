@@ -382,6 +382,10 @@ impl super::Store for SqlStore {
         self.slug_of_sql(event_id).await
     }
 
+    async fn event_by_id(&self, event_id: i64) -> Result<Option<EventRecord>> {
+        self.event_by_id_sql(event_id).await
+    }
+
     async fn registration_by_token(
         &self,
         token_hash: &str,
