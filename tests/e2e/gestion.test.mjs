@@ -58,6 +58,10 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByLabel('Adresse de contact (facultatif)').fill('pas-une-adresse');
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
   await page.locator('#champ-demo-contact_email-erreur').waitFor();
+  // The settings' notice takes the focus on a frame after the error shows:
+  // typing before it would go to the notice.
+  await page.waitForFunction(() => document.activeElement?.classList.contains('notice')
+    && !!document.activeElement.closest('section[aria-labelledby="reglages-demo"]'));
   await page.getByLabel('Adresse de contact (facultatif)').fill('contact@crpve.example.org');
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
   await page.waitForFunction(() => document.activeElement?.textContent.includes('Les réglages sont enregistrés.'));
