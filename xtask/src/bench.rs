@@ -17,7 +17,7 @@
 //!   and on PostgreSQL side by side, each beside its ratio to the ceiling and
 //!   its target. The load generator is bounded: a fixed number of
 //!   connections for a fixed duration, then it stops. After the loads: the
-//!   server's peak resident memory, and the registration batches' size
+//!   server's peak resident memory, and the write batches' size
 //!   distribution the server logs when it stops.
 //! - The same with one registration in five on a full workshop (waiting
 //!   list), and the reminder job over 10,000 registrations.
@@ -237,15 +237,12 @@ pub fn all(root: &Path) -> Result<()> {
             None => println!("{name:<10} mémoire résidente : illisible"),
         }
         let log = server.stop()?;
-        match log.lines().rfind(|l| l.contains("registration batches:")) {
+        match log.lines().rfind(|l| l.contains("write batches:")) {
             Some(line) => println!(
-                "{name:<10} lots d'inscriptions (validation groupée) : {}",
-                line.split("registration batches:")
-                    .nth(1)
-                    .unwrap_or("")
-                    .trim()
+                "{name:<10} lots d'écritures (inscriptions et réponses d'avis, validation groupée) : {}",
+                line.split("write batches:").nth(1).unwrap_or("").trim()
             ),
-            None => println!("{name:<10} lots d'inscriptions : aucune statistique dans le journal"),
+            None => println!("{name:<10} lots d'écritures : aucune statistique dans le journal"),
         }
     }
     println!("\n== Tâche de rappel (10 000 inscriptions confirmées, séance dans 30 min) ==");

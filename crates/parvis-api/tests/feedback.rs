@@ -1288,6 +1288,80 @@ async fn stakeholders_are_asked_by_address_list_and_answer_by_their_own_link(bac
     );
 }
 
+/// Sixteen people saving at once: each save is acknowledged only once it
+/// is committed (read back from another connection), and on SQLite the
+/// saves go through the batches of writes (group commit).
+async fn saves_at_once_are_each_committed(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (alice, _) = setup(&app).await;
+    let mut people = vec![
+        "ana@ville.example.fr".to_owned(),
+        "ben@ville.example.fr".to_owned(),
+        "chloe@ville.example.fr".to_owned(),
+    ];
+    for i in 0..13 {
+        let email = format!("personne{i}@ville.example.fr");
+        let reply = app.register(SLUG, &email).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        people.push(email);
+    }
+    let list = avis("centre-a");
+    ok(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "webinaire"})),
+        &alice,
+    )
+    .await;
+    let sent = ok(
+        &app,
+        Method::POST,
+        &format!("{list}/a-chaud/envoyer"),
+        Some(json!({})),
+        &alice,
+    )
+    .await;
+    assert_eq!(sent["sent"], 16, "{sent}");
+    let mut tokens = Vec::new();
+    for email in &people {
+        let mine = feedback_tokens(&app, email).await;
+        assert_eq!(mine.len(), 1, "{email}");
+        tokens.extend(mine);
+    }
+    let before = parvis_api::store::sql::batch_stats();
+    let nobody = Browser::default();
+    let saves = tokens.iter().map(|token| {
+        app.send(
+            Method::PUT,
+            format!("/api/avis/{token}"),
+            Some(json!({"answers": full_answers(), "submit": true})),
+            &nobody,
+        )
+    });
+    for reply in futures_util::future::join_all(saves).await {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    let pool = app.pool().await;
+    let submitted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM feedback_responses WHERE submitted = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let answered: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM feedback_invitations WHERE answered = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!((submitted, answered), (16, 16));
+    if matches!(backend, Backend::Sqlite) {
+        let after = parvis_api::store::sql::batch_stats();
+        assert!(after.writes >= before.writes + 16, "{before} → {after}");
+    }
+}
+
 store_tests!(
     named_feedback_from_template_to_results,
     anonymous_feedback_to_confirmed_registrants_with_one_reminder,
@@ -1295,4 +1369,5 @@ store_tests!(
     automatic_questionnaires_go_out_after_the_event_and_remind_once,
     the_public_link_takes_one_answer_per_browser_linked_to_nobody,
     stakeholders_are_asked_by_address_list_and_answer_by_their_own_link,
+    saves_at_once_are_each_committed,
 );

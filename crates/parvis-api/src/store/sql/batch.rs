@@ -1,4 +1,7 @@
-//! Group commit: concurrent registrations share one transaction.
+//! Group commit: concurrent registrations share one transaction, and so
+//! do feedback saves (`store/sql/feedback.rs`), which join the same
+//! batches: on SQLite both write, and the batch is this process's one
+//! writer for them.
 //!
 //! A registration joins the open batch (beginning one when there is none:
 //! `BEGIN IMMEDIATE` on SQLite, so the batch holds the write lock from its
@@ -295,14 +298,14 @@ impl Waiter<'_> {
     }
 }
 
-/// The distribution of batch sizes (registrations per commit) since the
-/// process started, over every store it opened.
+/// The distribution of batch sizes (writes per commit: registrations and
+/// feedback saves) since the process started, over every store it opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct BatchStats {
     /// Batches committed (or whose commit failed).
     pub batches: u64,
-    /// Registrations they held.
-    pub registrations: u64,
+    /// Writes they held (registrations and feedback saves).
+    pub writes: u64,
     pub mean: f64,
     pub p50: usize,
     pub p90: usize,
@@ -314,8 +317,8 @@ impl fmt::Display for BatchStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} batches, {} registrations, size mean {:.1}, p50 {}, p90 {}, p99 {}, max {}",
-            self.batches, self.registrations, self.mean, self.p50, self.p90, self.p99, self.max
+            "{} batches, {} writes, size mean {:.1}, p50 {}, p90 {}, p99 {}, max {}",
+            self.batches, self.writes, self.mean, self.p50, self.p90, self.p99, self.max
         )
     }
 }
@@ -363,7 +366,7 @@ pub fn batch_stats() -> BatchStats {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .counts;
     let batches: u64 = counts.iter().sum();
-    let registrations: u64 = counts
+    let writes: u64 = counts
         .iter()
         .enumerate()
         .map(|(size, &n)| size as u64 * n)
@@ -384,8 +387,8 @@ pub fn batch_stats() -> BatchStats {
     };
     BatchStats {
         batches,
-        registrations,
-        mean: registrations as f64 / batches as f64,
+        writes,
+        mean: writes as f64 / batches as f64,
         p50: quantile(0.50),
         p90: quantile(0.90),
         p99: quantile(0.99),
@@ -393,12 +396,12 @@ pub fn batch_stats() -> BatchStats {
     }
 }
 
-/// Logs the batch sizes so far (at INFO, `registration batches: …`), when
+/// Logs the batch sizes so far (at INFO, `write batches: …`), when
 /// there were any: every 10 s while registrations come, and once when the
 /// server stops.
 pub fn log_batch_stats() {
     let stats = batch_stats();
     if stats.batches > 0 {
-        tracing::info!("registration batches: {stats}");
+        tracing::info!("write batches: {stats}");
     }
 }

@@ -429,7 +429,31 @@ impl FeedbackStore for SqlStore {
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
-        retrying!(self.save_feedback_once(link, key, answers, submit, client, now))
+        if !self.batch_registrations {
+            return retrying!(self.save_feedback_alone(link, key, answers, submit, client, now));
+        }
+        // SQLite: in the open batch of writes, like a registration.
+        let (mut attempt, mut interrupted) = (0, 0);
+        loop {
+            match self
+                .save_feedback_batched(link, key, answers, submit, client, now)
+                .await
+            {
+                // Another member of the batch was given up by its caller.
+                Err(error) if interrupted < 20 && super::batch::interrupted(&error) => {
+                    interrupted += 1;
+                }
+                Err(error)
+                    if attempt < 3
+                        && (super::is_retryable(&error)
+                            || super::batch::worth_retrying(&error)) =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                }
+                other => break other,
+            }
+        }
     }
 
     async fn feedback_responses(&self, questionnaire_id: i64) -> Result<Vec<Response>> {
@@ -648,7 +672,8 @@ impl SqlStore {
         Ok(reminded)
     }
 
-    async fn save_feedback_once(
+    /// A save in a transaction of its own (PostgreSQL).
+    async fn save_feedback_alone(
         &self,
         link: &FeedbackLink,
         key: &str,
@@ -657,12 +682,80 @@ impl SqlStore {
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
-        let anonymous = link.questionnaire.questionnaire.anonymous;
         let mut tx = self
             .pool
             .begin()
             .await
             .context("failed to begin a feedback save")?;
+        let saved = self
+            .save_feedback_in(&mut tx, link, key, answers, submit, client, now)
+            .await?;
+        if saved == Saved::Done {
+            tx.commit()
+                .await
+                .context("failed to commit a feedback response")?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(saved)
+    }
+
+    /// A save in a savepoint of the open batch of writes (SQLite, see
+    /// `batch.rs`): saves and registrations take SQLite's write lock one
+    /// after the other in this process, instead of meeting its busy
+    /// handler and its sleeps, and share commits. Answered after the
+    /// batch's commit, so a 200 still means a committed response.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_feedback_batched(
+        &self,
+        link: &FeedbackLink,
+        key: &str,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submit: bool,
+        client: Option<(&str, u32)>,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
+        use sqlx::Connection as _;
+        let mut member = self.batcher.join(&self.pool, self.dialect).await?;
+        // An error on the savepoint itself returns early and drops the
+        // member, which gives the whole batch up (its members run again).
+        let saved = {
+            let mut savepoint = (**member.tx())
+                .begin()
+                .await
+                .context("failed to open a feedback save's savepoint")?;
+            let saved = self
+                .save_feedback_in(&mut savepoint, link, key, answers, submit, client, now)
+                .await;
+            if matches!(saved, Ok(Saved::Done)) {
+                savepoint.commit().await
+            } else {
+                savepoint.rollback().await
+            }
+            .context("failed to close a feedback save's savepoint")?;
+            saved
+        };
+        let waiter = member.leave();
+        let saved = saved?;
+        // A refusal waits too: what it read may be another member's.
+        waiter.committed().await?;
+        Ok(saved)
+    }
+
+    /// A save's work in the caller's transaction, which the caller commits
+    /// when it is [`Saved::Done`] and rolls back otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_feedback_in(
+        &self,
+        tx: &mut Tx<'_>,
+        link: &FeedbackLink,
+        key: &str,
+        answers: &BTreeMap<String, FeedbackAnswer>,
+        submit: bool,
+        client: Option<(&str, u32)>,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
+        let anonymous = link.questionnaire.questionnaire.anonymous;
         // What a named response copies from its registration: the type of
         // structure, the territory and the first workshop chosen.
         let named = link.registration_id.filter(|_| !anonymous);
@@ -688,7 +781,7 @@ impl SqlStore {
                 .bind(named)
                 .bind(named)
                 .bind(named)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .context("failed to lock a feedback invitation")?;
                 let answered: i64 = row.try_get("answered")?;
@@ -696,7 +789,6 @@ impl SqlStore {
                     .try_get::<Option<i64>, _>("already")?
                     .is_some_and(|s| s != 0);
                 if answered != 0 && !already {
-                    tx.rollback().await?;
                     return Ok(Saved::AnsweredElsewhere);
                 }
                 let tracks: Option<String> = row.try_get("tracks_json")?;
@@ -713,14 +805,13 @@ impl SqlStore {
                 (already, copied)
             }
             None => {
-                self.lock_questionnaire(&mut tx, link.questionnaire.id)
-                    .await?;
+                self.lock_questionnaire(tx, link.questionnaire.id).await?;
                 let exists: Option<i64> =
                     sqlx::query_scalar(&self.q("SELECT submitted FROM feedback_responses
                      WHERE questionnaire_id = ? AND response_key = ?"))
                     .bind(link.questionnaire.id)
                     .bind(key)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await
                     .context("failed to read a feedback response")?;
                 if exists.is_none()
@@ -733,11 +824,10 @@ impl SqlStore {
                         .bind(link.questionnaire.id)
                         .bind(client_hash)
                         .bind(timestamp(now - chrono::Duration::hours(1)))
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut **tx)
                         .await
                         .context("failed to count a client's feedback")?;
                     if recent >= i64::from(cap) {
-                        tx.rollback().await?;
                         return Ok(Saved::TooManyFromClient);
                     }
                     sqlx::query(&self.q(
@@ -747,7 +837,7 @@ impl SqlStore {
                     .bind(link.questionnaire.id)
                     .bind(client_hash)
                     .bind(timestamp(now))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await
                     .context("failed to count a client's feedback")?;
                 }
@@ -785,12 +875,9 @@ impl SqlStore {
             .bind(if public { "public" } else { "invitation" })
             .bind(link.invitation_id)
             .bind(submitted)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .context("failed to save a feedback response")?;
-        tx.commit()
-            .await
-            .context("failed to commit a feedback response")?;
         Ok(Saved::Done)
     }
 }
