@@ -139,6 +139,33 @@ pub fn interrupted(error: &anyhow::Error) -> bool {
     })
 }
 
+/// Runs a write (`attempt`, in a batch or on its own) again while it is
+/// given up because another member of its batch was interrupted (20 times
+/// at most: it did nothing wrong), or lost a race or a batch worth
+/// retrying (three times at most, 5 ms more each time).
+pub async fn retried<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let (mut tries, mut interruptions) = (0, 0);
+    loop {
+        match attempt().await {
+            Err(error) if interruptions < 20 && interrupted(&error) => interruptions += 1,
+            Err(error) if tries < 3 && (super::is_retryable(&error) || worth_retrying(&error)) => {
+                tries += 1;
+                tracing::debug!(
+                    attempt = tries,
+                    error = format!("{error:#}"),
+                    "write retried"
+                );
+                tokio::time::sleep(Duration::from_millis(5 * tries)).await;
+            }
+            other => break other,
+        }
+    }
+}
+
 /// Decrements the queue count when a registration stops waiting to join,
 /// whether it joined or its caller gave up.
 struct Queued<'a>(&'a AtomicUsize);

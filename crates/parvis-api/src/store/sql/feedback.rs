@@ -433,27 +433,10 @@ impl FeedbackStore for SqlStore {
             return retrying!(self.save_feedback_alone(link, key, answers, submit, client, now));
         }
         // SQLite: in the open batch of writes, like a registration.
-        let (mut attempt, mut interrupted) = (0, 0);
-        loop {
-            match self
-                .save_feedback_batched(link, key, answers, submit, client, now)
-                .await
-            {
-                // Another member of the batch was given up by its caller.
-                Err(error) if interrupted < 20 && super::batch::interrupted(&error) => {
-                    interrupted += 1;
-                }
-                Err(error)
-                    if attempt < 3
-                        && (super::is_retryable(&error)
-                            || super::batch::worth_retrying(&error)) =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
-                }
-                other => break other,
-            }
-        }
+        super::batch::retried(|| {
+            self.save_feedback_batched(link, key, answers, submit, client, now)
+        })
+        .await
     }
 
     async fn feedback_responses(&self, questionnaire_id: i64) -> Result<Vec<Response>> {

@@ -204,37 +204,16 @@ impl SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Registered> {
-        let mut attempt = 0;
-        let mut interrupted = 0;
-        loop {
-            let result = if self.batch_registrations {
+        batch::retried(|| async move {
+            if self.batch_registrations {
                 self.register_batched(event, registration, token, origin, compose, now)
                     .await
             } else {
                 self.register_alone(event, registration, token, origin, compose, now)
                     .await
-            };
-            match result {
-                // Another registration of the batch was given up by its
-                // caller: this one did nothing wrong.
-                Err(error) if interrupted < 20 && batch::interrupted(&error) => {
-                    interrupted += 1;
-                }
-                Err(error)
-                    if attempt < 3
-                        && (super::is_retryable(&error) || batch::worth_retrying(&error)) =>
-                {
-                    attempt += 1;
-                    tracing::debug!(
-                        attempt,
-                        error = format!("{error:#}"),
-                        "registration retried"
-                    );
-                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
-                }
-                other => break other,
             }
-        }
+        })
+        .await
     }
 
     /// One registration in the open batch: its work in a savepoint of the
