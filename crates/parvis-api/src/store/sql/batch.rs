@@ -237,6 +237,19 @@ impl<'b> Member<'b> {
     }
 }
 
+impl Member<'_> {
+    /// Leaves the batch with the outcome of this member's work, and gives
+    /// it back once the batch has committed: a failure (which left nothing
+    /// in the batch) at once, anything else (refusals included: what they
+    /// read may be another member's write) only once it is committed.
+    pub async fn answer<T>(self, outcome: Result<T>) -> Result<T> {
+        let waiter = self.leave();
+        let outcome = outcome?;
+        waiter.committed().await?;
+        Ok(outcome)
+    }
+}
+
 impl Drop for Member<'_> {
     /// A member dropped before leaving was cut in the middle of its work:
     /// the batch is rolled back (sqlx rolls back a dropped transaction) and

@@ -429,7 +429,7 @@ impl FeedbackStore for SqlStore {
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
-        if !self.batch_registrations {
+        if !self.batch_writes {
             return retrying!(self.save_feedback_alone(link, key, answers, submit, client, now));
         }
         // SQLite: in the open batch of writes, like a registration.
@@ -718,11 +718,7 @@ impl SqlStore {
             .context("failed to close a feedback save's savepoint")?;
             saved
         };
-        let waiter = member.leave();
-        let saved = saved?;
-        // A refusal waits too: what it read may be another member's.
-        waiter.committed().await?;
-        Ok(saved)
+        member.answer(saved).await
     }
 
     /// A save's work in the caller's transaction, which the caller commits

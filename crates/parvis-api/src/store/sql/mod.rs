@@ -139,9 +139,9 @@ pub struct SqlStore {
     dialect: Dialect,
     /// How long personal links keep working after their event ends.
     token_retention: chrono::Duration,
-    /// Registrations share transactions (group commit, `batch.rs`): on
-    /// SQLite only.
-    batch_registrations: bool,
+    /// Registrations and feedback saves share transactions (group commit,
+    /// `batch.rs`): on SQLite only.
+    batch_writes: bool,
     batcher: std::sync::Arc<batch::Batcher>,
     /// The download key, once read (see `download_key_sql`).
     download_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
@@ -244,7 +244,7 @@ impl SqlStore {
             // On PostgreSQL every statement is a round trip: one
             // connection working through a batch alone is slower than
             // concurrent transactions (measured in batch.rs's notes).
-            batch_registrations: dialect == Dialect::Sqlite,
+            batch_writes: dialect == Dialect::Sqlite,
             batcher: std::sync::Arc::default(),
             download_key: std::sync::Arc::default(),
         })

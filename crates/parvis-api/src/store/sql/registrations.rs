@@ -205,7 +205,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Registered> {
         batch::retried(|| async move {
-            if self.batch_registrations {
+            if self.batch_writes {
                 self.register_batched(event, registration, token, origin, compose, now)
                     .await
             } else {
@@ -254,13 +254,9 @@ impl SqlStore {
                 .context("failed to close a registration's savepoint")?;
             outcome
         };
-        let waiter = member.leave();
-        // A failed registration left nothing in the batch: no need to wait.
-        let outcome = outcome?;
         // Refusals wait too: the seats that made an event full are
         // committed before anyone is told it is.
-        waiter.committed().await?;
-        Ok(outcome)
+        member.answer(outcome).await
     }
 
     /// One registration in a transaction of its own.
