@@ -118,9 +118,19 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
             let (email, client) = match n % 10 {
                 0 => (format!("echec{n}@exemple.fr"), None),
                 5 => (format!("groupe{n}@exemple.fr"), Some("un-seul-client")),
+                7 => (format!("perime{n}@exemple.fr"), None),
                 _ => (format!("p{n}@exemple.fr"), None),
             };
-            let (store, event) = (app.state.store.clone(), event.clone());
+            let store = app.state.store.clone();
+            // A copy of the event from before its last change.
+            let event = if email.starts_with("perime") {
+                EventRecord {
+                    revision: event.revision - 1,
+                    ..event.clone()
+                }
+            } else {
+                event.clone()
+            };
             async move {
                 let outcome = register(store, event, email.clone(), client).await;
                 // Read at once, from another connection: an answered
@@ -134,6 +144,7 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
     let mut done = 0;
     let mut capped_done = 0;
     let mut too_many = 0;
+    let mut changed = 0;
     for (email, outcome, (statuses, emails)) in results {
         match outcome {
             Ok(Registered::Done(outcome)) => {
@@ -156,6 +167,11 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
                 assert_eq!((statuses.len(), emails), (0, 0), "{email}");
                 too_many += 1;
             }
+            Ok(Registered::Changed) => {
+                assert!(email.starts_with("perime"), "{email}");
+                assert_eq!((statuses.len(), emails), (0, 0), "{email}");
+                changed += 1;
+            }
             Err(error) => {
                 assert!(email.starts_with("echec"), "{email}: {error:#}");
                 assert!(format!("{error:#}").contains("cannot be composed"));
@@ -165,6 +181,7 @@ async fn many_registrations_are_answered_once_committed_and_a_failing_one_spares
         }
     }
     assert_eq!(done, 40, "every seat taken, none twice");
+    assert_eq!(changed, 15, "every stale copy refused");
     assert!(
         capped_done <= 3 && too_many >= 12,
         "{capped_done} {too_many}"

@@ -54,7 +54,7 @@ async fn a_registration_finds_the_earlier_one_through_the_unique_index() {
     let plan = generic_plan(
         &mut connection,
         &person_upsert(Dialect::Postgres),
-        "'a@exemple.fr', 'a@exemple.fr', 'A', 'B', '', '', NULL, '2026-01-01T00:00:00Z', 1, 1",
+        "'a@exemple.fr', 'a@exemple.fr', 'A', 'B', '', '', NULL, '2026-01-01T00:00:00Z', 1, 1, 1",
     )
     .await;
     assert_eq!(

@@ -1,6 +1,8 @@
 //! The agenda: `GET /api/events`, `GET /api/events/{slug}` and its public
 //! calendar file.
 
+use std::borrow::Borrow;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -140,11 +142,14 @@ pub(crate) fn search_terms(q: Option<&str>) -> Result<Vec<String>, AppError> {
 /// French: a draft is seen only in the back-office. Where registration
 /// stands was computed by the store as it read the event.
 pub async fn find(state: &AppState, slug: &str) -> Result<EventRecord, AppError> {
-    state
-        .store
-        .event_by_slug(slug)
-        .await?
-        .filter(|event| event.status != parvis_core::editor::EventStatus::Draft)
+    public(state.store.event_by_slug(slug).await?)
+}
+
+/// The event read if it is public (published or cancelled), or a 404 in
+/// French.
+pub fn public<E: Borrow<EventRecord>>(event: Option<E>) -> Result<E, AppError> {
+    event
+        .filter(|event| event.borrow().status != parvis_core::editor::EventStatus::Draft)
         .ok_or_else(|| {
             AppError::NotFound("Cet événement n'existe pas ou a été retiré de l'agenda.".to_owned())
         })

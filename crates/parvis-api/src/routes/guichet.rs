@@ -309,6 +309,12 @@ async fn register_on_behalf(
                 3600,
             ));
         }
+        Registered::Changed => {
+            return Err(AppError::Conflict {
+                code: "event_changed",
+                message: "Cet événement vient d'être modifié pendant l'inscription, qui n'a pas été enregistrée. Vérifiez le formulaire, puis envoyez-le à nouveau.".to_owned(),
+            });
+        }
         Registered::Full => {
             return Err(AppError::Conflict {
                 code: "full",

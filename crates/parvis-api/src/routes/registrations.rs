@@ -5,6 +5,8 @@
 //! else's address. Registering twice answers as the first time and sends the
 //! confirmation again (with a new personal link; earlier ones keep working).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,7 +22,7 @@ use crate::client::ClientIp;
 use crate::error::{AppError, AppJson};
 use crate::rate_limit;
 use crate::routes::detached;
-use crate::routes::events::find;
+use crate::routes::events::{find, public};
 use crate::routes::invitations;
 use crate::store::{EventRecord, Origin, Registered, Status};
 use crate::token::invitation_code_hash;
@@ -138,6 +140,11 @@ async fn seats_now(state: &AppState, slug: &str, before: EventPublic) -> EventPu
     find(state, slug).await.map_or(before, |event| event.public)
 }
 
+/// Times a registration is checked against its event and tried: once
+/// against the store's copy of the event, then against the event read again
+/// each time its organiser changed it meanwhile.
+const ATTEMPTS: usize = 3;
+
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 async fn register(
     State(state): State<AppState>,
@@ -151,13 +158,40 @@ async fn register(
             "Trop de tentatives d'inscription depuis votre adresse. Réessayez dans {wait} secondes."
         ), wait)
     })?;
-    let event = find(&state, &slug).await?;
-    ensure_open(&event)?;
+    // The form is checked against the store's copy of the event, and the
+    // registration's write checks that the copy is still the event's
+    // definition: a changed event is read again and the form checked anew.
+    let mut event = public(state.store.event_for_registration(&slug).await?)?;
+    for attempt in 1..=ATTEMPTS {
+        if let Some(answer) = try_register(&state, &slug, client, &mut request, &event).await? {
+            return Ok(answer);
+        }
+        tracing::info!(attempt, "the event changed meanwhile: checked again");
+        if attempt < ATTEMPTS {
+            event = Arc::new(find(&state, &slug).await?);
+        }
+    }
+    Err(AppError::Conflict {
+        code: "event_changed",
+        message: "Cet événement vient d'être modifié par ses organisateurs pendant votre inscription, qui n'a pas été enregistrée. Vérifiez le formulaire, puis envoyez-le à nouveau.".to_owned(),
+    })
+}
+
+/// Checks and stores a registration against `event` as read; `None` when
+/// the event's definition changed since (nothing was stored).
+async fn try_register(
+    state: &AppState,
+    slug: &str,
+    client: u128,
+    request: &mut RegistrationRequest,
+    event: &Arc<EventRecord>,
+) -> Result<Option<Response>, AppError> {
+    ensure_open(event)?;
     // The hidden field is filled by bots only: answer as usual, store nothing.
     if !request.website.trim().is_empty() {
         tracing::info!("honeypot filled: registration ignored");
         let answer = Accepted {
-            event: &event,
+            event,
             seats: &event.public,
             email: &request.email,
             tracks: &[],
@@ -165,7 +199,7 @@ async fn register(
             public_url: &state.public_url,
         }
         .answer(Status::Confirmed);
-        return Ok((StatusCode::CREATED, AppJson(answer)).into_response());
+        return Ok(Some((StatusCode::CREATED, AppJson(answer)).into_response()));
     }
     // A members-only event lets in the holder of a personal invitation link
     // (the registration is then for the invited address, whatever the form
@@ -196,7 +230,7 @@ async fn register(
             })?;
         }
         if !link.is_empty() {
-            invitation = invitations::invitation_of(&state, &event, &link).await?;
+            invitation = invitations::invitation_of(state, event, &link).await?;
             if let Some(invited) = &invitation {
                 request.email.clone_from(&invited.email);
                 admitted = true;
@@ -224,7 +258,7 @@ async fn register(
             });
         }
     }
-    let mut checked = check_for_event(&event.public, &request);
+    let mut checked = check_for_event(&event.public, request);
     if let Some(message) = refusal {
         let mut errors = checked.err().unwrap_or_default();
         errors.add(field::INVITATION_CODE, message);
@@ -243,7 +277,7 @@ async fn register(
         registered_by: None,
     };
     let store = state.store.clone();
-    let stored = event.clone();
+    let stored = Arc::clone(event);
     let tracks = registration.tracks.clone();
     let sessions = registration.sessions.clone();
     let outcome = detached(async move {
@@ -267,8 +301,9 @@ async fn register(
                 3600,
             ));
         }
+        Registered::Changed => return Ok(None),
         Registered::Full => {
-            let now = seats_now(&state, &slug, event.public).await;
+            let now = seats_now(state, slug, event.public.clone()).await;
             let message = match now.full_notice(&tracks, &sessions) {
                 Some(notice) => format!(
                     "{}. Il n'y a pas de liste d'attente pour cet événement. {}",
@@ -301,11 +336,11 @@ async fn register(
     }
     state.email_queued().await;
     let seats = match outcome.status {
-        Status::Waitlisted { .. } => seats_now(&state, &slug, event.public.clone()).await,
+        Status::Waitlisted { .. } => seats_now(state, slug, event.public.clone()).await,
         _ => event.public.clone(),
     };
     let answer = Accepted {
-        event: &event,
+        event,
         seats: &seats,
         email: &request.email,
         tracks: &tracks,
@@ -313,5 +348,5 @@ async fn register(
         public_url: &state.public_url,
     }
     .answer(outcome.status);
-    Ok((StatusCode::CREATED, AppJson(answer)).into_response())
+    Ok(Some((StatusCode::CREATED, AppJson(answer)).into_response()))
 }

@@ -21,6 +21,7 @@ pub mod snapshot;
 pub mod sql;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use anyhow::Result;
 use async_trait::async_trait;
@@ -70,6 +71,11 @@ pub struct EventRecord {
     /// Its linked publication's page and, for its confirmed registrants,
     /// file (see [`publications::EventReport`]).
     pub linked_report: Option<publications::EventReport>,
+    /// The definition's revision when it was read (`events.revision`,
+    /// which the database raises whenever something a registration is
+    /// checked against changes; seats taken do not count): a
+    /// registration's write compares it, see [`Registered::Changed`].
+    pub revision: i64,
 }
 
 /// An event to insert (the demo content, the organisers' editor).
@@ -246,6 +252,10 @@ pub enum Registered {
     /// This client made too many registrations to this event in the last
     /// hour: nothing was stored.
     TooManyFromClient,
+    /// The event's definition changed since it was read (its
+    /// [`EventRecord::revision`]): nothing was stored; the form must be
+    /// checked again against the event as it is now.
+    Changed,
 }
 
 /// Who asks for a registration, for the per-client cap.
@@ -335,6 +345,13 @@ pub trait Store:
     /// One event by its slug, whatever its status, with its availability
     /// and where registration stands now (closed once cancelled).
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;
+
+    /// One event as [`Store::event_by_slug`] reads it, to check a
+    /// registration against: possibly a copy kept from an earlier read
+    /// (with the seats of then), which [`Store::register`] checks is still
+    /// the event's definition. Read [`Store::event_by_slug`] again after a
+    /// [`Registered::Changed`].
+    async fn event_for_registration(&self, slug: &str) -> Result<Option<Arc<EventRecord>>>;
 
     /// Stores a registration (or recognises an existing one): takes its
     /// seats or puts it on the waiting list, records `token_hash`, and

@@ -6,6 +6,9 @@
 //! [`EventPublic`]: what is computed on read is not stored, and the
 //! contract can change without the rows changing.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use parvis_core::api::{
@@ -682,7 +685,7 @@ impl SqlStore {
         );
         let sql = self.q(&format!(
             "SELECT e.id, e.connection_url, e.private_json, e.data_json, e.status,
-                    e.organisation_id, o.sender_name, {quotas} AS quotas_json, {}
+                    e.organisation_id, e.revision, o.sender_name, {quotas} AS quotas_json, {}
                     FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
                     {}
                     WHERE {}",
@@ -735,6 +738,7 @@ impl SqlStore {
             description_markdown,
             organisation_id: row.try_get("organisation_id")?,
             linked_report,
+            revision: row.try_get("revision")?,
         }))
     }
 
@@ -745,6 +749,77 @@ impl SqlStore {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+}
+
+/// Most events kept in [`Definitions`]: past it, the copies are dropped
+/// and read again as registrations need them.
+const DEFINITIONS_KEPT: usize = 256;
+
+/// The events registrations were last checked against, by slug, as read
+/// (see [`SqlStore::event_for_registration_sql`]). A copy may be stale: each
+/// registration's write compares its revision with the database's, and a
+/// changed one is forgotten.
+#[derive(Debug, Default)]
+pub(super) struct Definitions(std::sync::Mutex<HashMap<String, Arc<EventRecord>>>);
+
+impl Definitions {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<EventRecord>>> {
+        // A panic while the lock was held left nothing half-written: a map
+        // operation either happened or did not.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, slug: &str) -> Option<Arc<EventRecord>> {
+        self.entries().get(slug).cloned()
+    }
+
+    fn keep(&self, event: Arc<EventRecord>) {
+        let mut entries = self.entries();
+        if entries.len() >= DEFINITIONS_KEPT {
+            entries.clear();
+        }
+        entries.insert(event.public.slug.clone(), event);
+    }
+
+    /// Forgets the copy of `slug` if it is still the one of `revision`.
+    pub(super) fn forget(&self, slug: &str, revision: i64) {
+        let mut entries = self.entries();
+        if entries.get(slug).is_some_and(|e| e.revision == revision) {
+            entries.remove(slug);
+        }
+    }
+}
+
+impl SqlStore {
+    /// An event as [`Self::event_by_slug_sql`] reads it, for checking a
+    /// registration: the copy kept from an earlier read while registration
+    /// stands where it stood then (it opens and closes with time), read
+    /// again otherwise. Its seats are as they were then; the registration's
+    /// write takes seats in the database, and checks the copy's revision.
+    pub(super) async fn event_for_registration_sql(
+        &self,
+        slug: &str,
+    ) -> Result<Option<Arc<EventRecord>>> {
+        if let Some(event) = self.definitions.get(slug) {
+            let public = &event.public;
+            let now = if public.cancelled {
+                RegistrationState::Closed
+            } else {
+                public.registration.state_at(Utc::now())
+            };
+            if now == public.registration_state {
+                return Ok(Some(event));
+            }
+        }
+        let Some(event) = self.event_by_slug_sql(slug).await? else {
+            return Ok(None);
+        };
+        let event = Arc::new(event);
+        self.definitions.keep(Arc::clone(&event));
+        Ok(Some(event))
     }
 }
 

@@ -145,6 +145,8 @@ pub struct SqlStore {
     batcher: std::sync::Arc<batch::Batcher>,
     /// The download key, once read (see `download_key_sql`).
     download_key: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The events registrations are checked against, as last read.
+    definitions: std::sync::Arc<events::Definitions>,
 }
 
 impl SqlStore {
@@ -247,6 +249,7 @@ impl SqlStore {
             batch_writes: dialect == Dialect::Sqlite,
             batcher: std::sync::Arc::default(),
             download_key: std::sync::Arc::default(),
+            definitions: std::sync::Arc::default(),
         })
     }
 
@@ -363,6 +366,13 @@ impl super::Store for SqlStore {
 
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>> {
         self.event_by_slug_sql(slug).await
+    }
+
+    async fn event_for_registration(
+        &self,
+        slug: &str,
+    ) -> Result<Option<std::sync::Arc<EventRecord>>> {
+        self.event_for_registration_sql(slug).await
     }
 
     async fn register(

@@ -29,8 +29,11 @@ const REGISTRATION_COLUMNS: &str = "r.id, r.event_id, r.status, r.tracks_json, r
 /// under SQLite's write lock, which the registration's transaction holds
 /// from its start). Arguments: the address's key, the address, first name,
 /// last name, organisation, role, territory, the time, then the event
-/// twice. Public for `tests/plans.rs`, which checks its plan on
-/// PostgreSQL.
+/// three times. It also returns the event's revision (`event_revision`,
+/// `NULL` once the event is gone), read inside the registration's own
+/// write, which the registration compares with the one its event was read
+/// at ([`crate::store::Registered::Changed`]). Public for
+/// `tests/plans.rs`, which checks its plan on PostgreSQL.
 pub fn person_upsert(dialect: Dialect) -> String {
     let next_id = match dialect {
         Dialect::Sqlite => "(SELECT COALESCE(MAX(id), 0) + 1 FROM registrations)",
@@ -43,6 +46,7 @@ pub fn person_upsert(dialect: Dialect) -> String {
      RETURNING id, email, first_name, last_name,
          (SELECT r.id FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_id,
          (SELECT r.status FROM registrations r WHERE r.event_id = ? AND r.person_id = people.id) AS previous_status,
+         (SELECT e.revision FROM events e WHERE e.id = ?) AS event_revision,
          {next_id} AS next_id"
     ))
 }
@@ -204,7 +208,7 @@ impl SqlStore {
         compose: Compose<'_>,
         now: DateTime<Utc>,
     ) -> Result<Registered> {
-        batch::retried(|| async move {
+        let outcome = batch::retried(|| async move {
             if self.batch_writes {
                 self.register_batched(event, registration, token, origin, compose, now)
                     .await
@@ -213,7 +217,11 @@ impl SqlStore {
                     .await
             }
         })
-        .await
+        .await;
+        if let Ok(Registered::Changed) = outcome {
+            self.definitions.forget(&event.public.slug, event.revision);
+        }
+        outcome
     }
 
     /// One registration in the open batch: its work in a savepoint of the
@@ -355,6 +363,7 @@ impl SqlStore {
             .bind(&now)
             .bind(event.id)
             .bind(event.id)
+            .bind(event.id)
             // Every row of every statement (sqlx's "fetch one" through its
             // Any driver reads only the first result, the savepoint's).
             .fetch_all(&mut **tx)
@@ -363,6 +372,12 @@ impl SqlStore {
             .into_iter()
             .next()
             .context("the stored person's row is missing")?;
+        // The event was read from memory or before this write began: what
+        // the form was checked against must still be what it is.
+        let revision: Option<i64> = stored.try_get("event_revision")?;
+        if revision != Some(event.revision) {
+            return Ok(Registered::Changed);
+        }
         let person_id: i64 = stored.try_get("id")?;
         let previous: Option<i64> = stored.try_get("previous_id")?;
         let previous_status: Option<String> = stored.try_get("previous_status")?;
@@ -619,6 +634,13 @@ impl SqlStore {
             }
         } else {
             self.load_registration(tx, id).await?
+        };
+        let seats_now;
+        let event = if let Status::Waitlisted { .. } = record.status {
+            seats_now = self.with_seats_now(tx, event).await?;
+            &seats_now
+        } else {
+            event
         };
         let email = compose(
             event,

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use parvis_core::api::{EventPublic, RegistrationStatus, quota};
+use parvis_core::api::{EventPublic, RegistrationStatus, Seats, quota};
 use sqlx::Row;
 
 use super::{Dialect, SqlStore, Tx};
@@ -62,6 +62,35 @@ pub(super) fn hold_until(status: RegistrationStatus, now: &DateTime<Utc>) -> Opt
 }
 
 impl SqlStore {
+    /// `event` with its seats as they are in the transaction: the waiting
+    /// list's email names what is full and what is not, which a copy of
+    /// the event read before (see [`SqlStore::event_for_registration_sql`])
+    /// may not know.
+    pub(super) async fn with_seats_now(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &EventRecord,
+    ) -> Result<EventRecord> {
+        let quotas: Vec<(String, i64, i64)> =
+            sqlx::query_as(&self.q("SELECT key, capacity, taken FROM quotas WHERE event_id = ?"))
+                .bind(event.id)
+                .fetch_all(&mut **tx)
+                .await
+                .context("failed to read the seats")?;
+        let mut event = event.clone();
+        event.public.availability.0 = quotas
+            .into_iter()
+            .map(|(key, capacity, taken)| {
+                let seats = Seats {
+                    capacity: u32::try_from(capacity).unwrap_or_default(),
+                    taken: u32::try_from(taken).unwrap_or_default(),
+                };
+                (key, seats)
+            })
+            .collect();
+        Ok(event)
+    }
+
     /// Takes one seat in each quota, or none: `false` when one is full.
     pub(super) async fn take_seats(
         &self,
