@@ -1362,7 +1362,138 @@ async fn saves_at_once_are_each_committed(backend: Backend) {
     }
 }
 
+/// A personal link opens its own response, among responses under the
+/// link's other possible keys (its anonymous key, a stakeholder address's,
+/// as another mode would have left them), and its event as it is now,
+/// read with the link.
+async fn a_link_opens_its_own_response_and_its_event_as_it_is(backend: Backend) {
+    let Some(app) = App::new(backend).await else {
+        return;
+    };
+    let (alice, _) = setup(&app).await;
+    let list = avis("centre-a");
+    ok(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "webinaire"})),
+        &alice,
+    )
+    .await;
+    ok(
+        &app,
+        Method::POST,
+        &format!("{list}/a-chaud/envoyer"),
+        Some(json!({})),
+        &alice,
+    )
+    .await;
+    let token = feedback_tokens(&app, "ana@ville.example.fr")
+        .await
+        .remove(0);
+    let form_uri = format!("/api/avis/{token}");
+    let nobody = Browser::default();
+    ok(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": {"satisfaction": 4}, "submit": false})),
+        &nobody,
+    )
+    .await;
+    let pool = app.pool().await;
+    let row = sqlx::query(
+        &app.dialect
+            .sql("SELECT questionnaire_id, id FROM feedback_invitations WHERE token_hash = ?"),
+    )
+    .bind(parvis_api::token::hash(&token))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (questionnaire, invitation): (i64, i64) = (row.get(0), row.get(1));
+    for key in [
+        parvis_api::store::feedback::response_key(true, 0, &token),
+        format!("contact:{invitation}"),
+    ] {
+        sqlx::query(&app.dialect.sql(
+            "INSERT INTO feedback_responses (questionnaire_id, response_key, answers_json, submitted, updated_at)
+             VALUES (?, ?, '{\"satisfaction\": 1}', 0, '2026-01-01T00:00:00Z')",
+        ))
+        .bind(questionnaire)
+        .bind(key)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let event = app.state.store.event_by_slug(SLUG).await.unwrap().unwrap();
+    let form = ok(&app, Method::GET, &form_uri, None, &nobody).await;
+    assert_eq!(form["answers"]["satisfaction"], 4, "{form}");
+    assert_eq!(form["event_slug"], SLUG);
+    assert_eq!(form["event_title"], event.public.title.as_str());
+
+    // Renamed meanwhile: the next save names the event as it is.
+    sqlx::query(&app.dialect.sql(
+        "UPDATE events SET data_json = REPLACE(data_json, ?, 'Webinaire renommé') WHERE slug = ?",
+    ))
+    .bind(&event.public.title)
+    .bind(SLUG)
+    .execute(pool)
+    .await
+    .unwrap();
+    let saved = ok(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": {"satisfaction": 5}, "submit": false})),
+        &nobody,
+    )
+    .await;
+    assert_eq!(saved["answers"]["satisfaction"], 5, "{saved}");
+    assert_eq!(saved["event_title"], "Webinaire renommé");
+    // The other keys' responses were left alone.
+    let others: Vec<String> = sqlx::query_scalar(&app.dialect.sql(
+        "SELECT answers_json FROM feedback_responses WHERE questionnaire_id = ? AND response_key <> ?",
+    ))
+    .bind(questionnaire)
+    .bind(format!("inscription:{}", row_registration(&app, invitation).await))
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(others.len(), 2, "{others:?}");
+    assert!(others.iter().all(|a| a.contains('1')), "{others:?}");
+
+    // Without a response of its own, the link opens none of theirs.
+    sqlx::query(
+        &app.dialect
+            .sql("DELETE FROM feedback_responses WHERE questionnaire_id = ? AND response_key = ?"),
+    )
+    .bind(questionnaire)
+    .bind(format!(
+        "inscription:{}",
+        row_registration(&app, invitation).await
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+    let form = ok(&app, Method::GET, &form_uri, None, &nobody).await;
+    assert_eq!(form["answers"], json!({}), "{form}");
+    assert_eq!(form["submitted"], false);
+}
+
+/// The registration an invitation was sent for.
+async fn row_registration(app: &App, invitation: i64) -> i64 {
+    sqlx::query_scalar(
+        &app.dialect
+            .sql("SELECT registration_id FROM feedback_invitations WHERE id = ?"),
+    )
+    .bind(invitation)
+    .fetch_one(app.pool().await)
+    .await
+    .unwrap()
+}
+
 store_tests!(
+    a_link_opens_its_own_response_and_its_event_as_it_is,
     named_feedback_from_template_to_results,
     anonymous_feedback_to_confirmed_registrants_with_one_reminder,
     a_questionnaire_past_its_closing_is_read_only,

@@ -77,8 +77,8 @@ use crate::rate_limit;
 use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
-    FeedbackLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
-    public_response_key, response_key,
+    FeedbackLink, OpenedLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
+    SavedResponse,
 };
 use crate::token;
 use parvis_core::editor::EventStatus;
@@ -1093,7 +1093,6 @@ struct Opened {
     /// `None` through the public link without a browser key.
     key: Option<String>,
     saved: SavedResponse,
-    about: About,
 }
 
 fn now_fixed() -> DateTime<FixedOffset> {
@@ -1118,22 +1117,11 @@ async fn open_link(
     if token_text.len() != 64 || !token_text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(unknown_link());
     }
-    let link = match state.store.feedback_link(&token::hash(token_text)).await? {
-        Some(link) => link,
-        None => {
-            let questionnaire = state
-                .store
-                .public_feedback(token_text)
-                .await?
-                .ok_or_else(unknown_link)?;
-            FeedbackLink {
-                invitation_id: None,
-                registration_id: None,
-                answered: false,
-                questionnaire,
-            }
-        }
-    };
+    let OpenedLink { link, key, saved } = state
+        .store
+        .open_feedback(token_text, browser)
+        .await?
+        .ok_or_else(unknown_link)?;
     // Links expire like registration links: the retention period after
     // the questionnaire closed (its closing instant, or its closing by the
     // organiser).
@@ -1150,35 +1138,14 @@ async fn open_link(
     if closed_at.is_some_and(|at| at + retention < Utc::now()) {
         return Err(unknown_link());
     }
-    let about = match record.event_id {
-        Some(event_id) => About::Event(Box::new(
-            state
-                .store
-                .event_by_id(event_id)
-                .await?
-                .ok_or_else(unknown_link)?,
-        )),
-        None => About::Organisation(record.organisation_name.clone().unwrap_or_default()),
-    };
-    let anonymous = record.questionnaire.anonymous;
-    let key = match (link.invitation_id, link.registration_id) {
-        (Some(_), Some(registration_id)) => {
-            Some(response_key(anonymous, registration_id, token_text))
-        }
-        // An address of a stakeholder list.
-        (Some(_), None) if anonymous => Some(response_key(true, 0, token_text)),
-        (Some(invitation_id), None) => Some(format!("contact:{invitation_id}")),
-        (None, _) => browser.map(|browser| public_response_key(token_text, browser)),
-    };
-    let saved = match &key {
-        Some(key) => state.store.feedback_response(record.id, key).await?,
-        None => None,
-    };
+    // An event's questionnaire whose event is gone opens nothing.
+    if record.event_id.is_some() && link.event.is_none() {
+        return Err(unknown_link());
+    }
     Ok(Opened {
         link,
         key,
         saved: saved.unwrap_or_default(),
-        about,
     })
 }
 
@@ -1200,17 +1167,16 @@ impl Opened {
     fn view(self) -> FormView {
         let editable = self.editable();
         let answered_elsewhere = self.answered_elsewhere();
-        let questionnaire = self.link.questionnaire.questionnaire;
+        let record = self.link.questionnaire;
+        // A stakeholder questionnaire is named by its organisation.
+        let (event_title, event_slug) = match self.link.event {
+            Some(event) => (event.title, event.slug),
+            None => (record.organisation_name.unwrap_or_default(), String::new()),
+        };
+        let questionnaire = record.questionnaire;
         FormView {
-            event_title: match &self.about {
-                About::Event(event) => event.public.title.clone(),
-                About::Organisation(name) => name.clone(),
-            },
-            event_slug: self
-                .about
-                .event()
-                .map(|event| event.public.slug.clone())
-                .unwrap_or_default(),
+            event_title,
+            event_slug,
             visible: visible(&questionnaire, &self.saved.answers)
                 .into_iter()
                 .map(|q| q.id.clone())

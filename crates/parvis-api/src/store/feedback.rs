@@ -98,6 +98,51 @@ pub struct FeedbackLink {
     pub answered: bool,
     /// The questionnaire.
     pub questionnaire: QuestionnaireRecord,
+    /// The questionnaire's event, as the form names it (read with the
+    /// link, in the same query); `None` for a stakeholder questionnaire,
+    /// or when the event is gone.
+    pub event: Option<LinkedEvent>,
+}
+
+/// The event a feedback link is about, as its form names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedEvent {
+    /// Its address.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// What a link opens, with the response saved under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedLink {
+    /// The link.
+    pub link: FeedbackLink,
+    /// The key its response is saved under ([`link_response_key`]);
+    /// `None` through the public link without a browser key.
+    pub key: Option<String>,
+    /// The response saved under that key, if any.
+    pub saved: Option<SavedResponse>,
+}
+
+/// The key the response through `link` (opened with `token`) is saved
+/// under: an anonymous questionnaire's responses are keyed by the link's
+/// token, never by a person; a named one's by the registration, or by the
+/// stakeholder list's address; the public link's by the browser's own key
+/// (`None` without one).
+pub fn link_response_key(
+    link: &FeedbackLink,
+    token: &str,
+    browser: Option<&str>,
+) -> Option<String> {
+    let anonymous = link.questionnaire.questionnaire.anonymous;
+    match (link.invitation_id, link.registration_id) {
+        (Some(_), Some(registration_id)) => Some(response_key(anonymous, registration_id, token)),
+        // An address of a stakeholder list.
+        (Some(_), None) if anonymous => Some(response_key(true, 0, token)),
+        (Some(invitation_id), None) => Some(format!("contact:{invitation_id}")),
+        (None, _) => browser.map(|browser| public_response_key(token, browser)),
+    }
 }
 
 /// A response as its author sees it again.
@@ -201,11 +246,12 @@ pub trait FeedbackStore: Send + Sync {
     /// Those asked who have not submitted, in the order they were asked.
     async fn feedback_waiting(&self, id: i64) -> Result<Vec<FeedbackInvitation>>;
 
-    /// What a link (the hash of its token) opens.
-    async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>>;
-
-    /// The questionnaire whose event-wide public link has this token.
-    async fn public_feedback(&self, token: &str) -> Result<Option<QuestionnaireRecord>>;
+    /// What a link opens (`token` as sent: a personal link's, or an
+    /// event-wide public link's) with its questionnaire and event, and the
+    /// response saved under its key ([`link_response_key`]; `browser` is
+    /// the browser's own key, which the public link needs).
+    async fn open_feedback(&self, token: &str, browser: Option<&str>)
+    -> Result<Option<OpenedLink>>;
 
     /// Publishes (`Some`) or withdraws (`None`) a questionnaire's public
     /// link; a new token makes the previous link stop working.
@@ -219,13 +265,6 @@ pub trait FeedbackStore: Send + Sync {
     /// Questionnaires the job runner may have to send or remind: not
     /// closed, and not both sent and reminded yet.
     async fn pending_feedback(&self) -> Result<Vec<QuestionnaireRecord>>;
-
-    /// The response stored under a key.
-    async fn feedback_response(
-        &self,
-        questionnaire_id: i64,
-        key: &str,
-    ) -> Result<Option<SavedResponse>>;
 
     /// Saves a response under `key` (answers checked by the caller), in
     /// one transaction: a submitted response stays submitted, and a

@@ -370,9 +370,6 @@ pub trait Store:
     /// The slug of an event by its identifier.
     async fn slug_of(&self, event_id: i64) -> Result<Option<String>>;
 
-    /// One event by its identifier, as [`Store::event_by_slug`] reads it.
-    async fn event_by_id(&self, event_id: i64) -> Result<Option<EventRecord>>;
-
     /// The registration a personal token opens at `now`, if any (tokens
     /// expire after their event plus the retention period).
     async fn registration_by_token(

@@ -669,15 +669,6 @@ impl SqlStore {
     /// hand-over to the connection's thread instead of three, and one
     /// round trip instead of three on PostgreSQL.
     pub(super) async fn event_by_slug_sql(&self, slug: &str) -> Result<Option<EventRecord>> {
-        self.event_where(EventKey::Slug(slug)).await
-    }
-
-    pub(super) async fn event_by_id_sql(&self, id: i64) -> Result<Option<EventRecord>> {
-        self.event_where(EventKey::Id(id)).await
-    }
-
-    /// One event with its seats and linked publication, in one query.
-    async fn event_where(&self, key: EventKey<'_>) -> Result<Option<EventRecord>> {
         let quotas = format!(
             "(SELECT {} FROM quotas q WHERE q.event_id = e.id)",
             self.dialect
@@ -688,20 +679,12 @@ impl SqlStore {
                     e.organisation_id, e.revision, o.sender_name, {quotas} AS quotas_json, {}
                     FROM events e LEFT JOIN organisations o ON o.id = e.organisation_id
                     {}
-                    WHERE {}",
+                    WHERE e.slug = ?",
             Self::EVENT_REPORT_COLUMNS,
             Self::event_report_joins(),
-            match key {
-                EventKey::Slug(_) => "e.slug = ?",
-                EventKey::Id(_) => "e.id = ?",
-            },
         ));
-        let query = sqlx::query(&sql);
-        let query = match key {
-            EventKey::Slug(slug) => query.bind(slug),
-            EventKey::Id(id) => query.bind(id),
-        };
-        let row = query
+        let row = sqlx::query(&sql)
+            .bind(slug)
             .fetch_optional(&self.pool)
             .await
             .context("failed to read event")?;
@@ -821,13 +804,6 @@ impl SqlStore {
         self.definitions.keep(Arc::clone(&event));
         Ok(Some(event))
     }
-}
-
-/// How [`SqlStore::event_where`] finds its event.
-#[derive(Clone, Copy)]
-enum EventKey<'a> {
-    Slug(&'a str),
-    Id(i64),
 }
 
 #[cfg(test)]

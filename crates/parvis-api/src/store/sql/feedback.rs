@@ -19,8 +19,9 @@ use sqlx::any::AnyRow;
 
 use super::{Dialect, SqlStore, Tx};
 use crate::store::feedback::{
-    ComposeFeedback, FEEDBACK_NOTICE, FeedbackInvitation, FeedbackLink, FeedbackStore,
-    QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse, kind_name,
+    ComposeFeedback, FEEDBACK_NOTICE, FeedbackInvitation, FeedbackLink, FeedbackStore, LinkedEvent,
+    OpenedLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
+    kind_name, link_response_key,
 };
 use crate::store::{parse_timestamp, timestamp};
 
@@ -137,6 +138,27 @@ fn stored_kind(questionnaire: &Questionnaire) -> Result<&'static str> {
 const QUESTIONNAIRE_COLUMNS: &str = "q.id, q.event_id, q.organisation_id, q.kind, q.status, q.data_json, q.created_at, q.updated_at, \
      q.sent_at, q.reminded_at, q.public_token, \
      (SELECT o.name FROM organisations o WHERE o.id = q.organisation_id) AS organisation_name";
+
+impl SqlStore {
+    /// The columns naming a feedback link's event (`e`, left-joined):
+    /// its address and the title in its page's JSON, read with the link
+    /// instead of reading the whole event after it.
+    fn linked_event_columns(&self) -> String {
+        format!(
+            "e.slug AS event_slug, {} AS event_title",
+            self.dialect.json_text("e.data_json", "title")
+        )
+    }
+}
+
+/// The event of [`SqlStore::linked_event_columns`], if any.
+fn linked_event_of(row: &AnyRow) -> Result<Option<LinkedEvent>> {
+    let slug: Option<String> = row.try_get("event_slug")?;
+    let title: Option<String> = row.try_get("event_title")?;
+    Ok(slug
+        .zip(title)
+        .map(|(slug, title)| LinkedEvent { slug, title }))
+}
 
 fn optional_timestamp(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
     row.try_get::<Option<String>, _>(column)?
@@ -330,39 +352,86 @@ impl FeedbackStore for SqlStore {
         self.invitations_where(id, "AND i.answered = 0").await
     }
 
-    async fn feedback_link(&self, token_hash: &str) -> Result<Option<FeedbackLink>> {
+    async fn open_feedback(
+        &self,
+        token: &str,
+        browser: Option<&str>,
+    ) -> Result<Option<OpenedLink>> {
+        // A personal link: its invitation, questionnaire and event in one
+        // query; otherwise the event-wide public link.
+        let token_hash = crate::token::hash(token);
         let row = sqlx::query(&self.q(&format!(
-            "SELECT i.id AS invitation_id, i.registration_id, i.answered, {QUESTIONNAIRE_COLUMNS}
+            "SELECT i.id AS invitation_id, i.registration_id, i.answered, {QUESTIONNAIRE_COLUMNS}, {}
              FROM feedback_invitations i
              JOIN feedback_questionnaires q ON q.id = i.questionnaire_id
-             WHERE i.token_hash = ? OR i.reminder_token_hash = ?"
+             LEFT JOIN events e ON e.id = q.event_id
+             WHERE i.token_hash = ? OR i.reminder_token_hash = ?",
+            self.linked_event_columns()
         )))
-        .bind(token_hash)
-        .bind(token_hash)
+        .bind(&token_hash)
+        .bind(&token_hash)
         .fetch_optional(&self.pool)
         .await
         .context("failed to open a feedback link")?;
-        row.map(|row| {
-            Ok(FeedbackLink {
+        let link = match row {
+            Some(row) => FeedbackLink {
                 invitation_id: Some(row.try_get("invitation_id")?),
                 registration_id: row.try_get("registration_id")?,
                 answered: row.try_get::<i64, _>("answered")? != 0,
                 questionnaire: questionnaire_of(&row)?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn public_feedback(&self, token: &str) -> Result<Option<QuestionnaireRecord>> {
-        let row = sqlx::query(&self.q(&format!(
-            "SELECT {QUESTIONNAIRE_COLUMNS} FROM feedback_questionnaires q
-             WHERE q.public_token = ?"
-        )))
-        .bind(token)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to open a public feedback link")?;
-        row.as_ref().map(questionnaire_of).transpose()
+                event: linked_event_of(&row)?,
+            },
+            None => {
+                let row = sqlx::query(&self.q(&format!(
+                    "SELECT {QUESTIONNAIRE_COLUMNS}, {} FROM feedback_questionnaires q
+                     LEFT JOIN events e ON e.id = q.event_id
+                     WHERE q.public_token = ?",
+                    self.linked_event_columns()
+                )))
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await
+                .context("failed to open a public feedback link")?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                FeedbackLink {
+                    invitation_id: None,
+                    registration_id: None,
+                    answered: false,
+                    questionnaire: questionnaire_of(&row)?,
+                    event: linked_event_of(&row)?,
+                }
+            }
+        };
+        // The response under the link's key, which depends on the
+        // questionnaire's mode: a query of its own, an equality on the
+        // unique index whatever the planner knows of the table (a join on
+        // every key the link might have was planned as a scan of the
+        // questionnaire's responses on a new PostgreSQL database).
+        let key = link_response_key(&link, token, browser);
+        let saved = match &key {
+            Some(key) => {
+                let row = sqlx::query(
+                    &self.q("SELECT answers_json, submitted FROM feedback_responses
+                     WHERE questionnaire_id = ? AND response_key = ?"),
+                )
+                .bind(link.questionnaire.id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .context("failed to read a feedback response")?;
+                row.map(|row| {
+                    Ok::<_, anyhow::Error>(SavedResponse {
+                        answers: answers_of(&row)?,
+                        submitted: row.try_get::<i64, _>("submitted")? != 0,
+                    })
+                })
+                .transpose()?
+            }
+            None => None,
+        };
+        Ok(Some(OpenedLink { link, key, saved }))
     }
 
     async fn set_public_feedback(
@@ -395,29 +464,6 @@ impl FeedbackStore for SqlStore {
         .await
         .context("failed to read pending questionnaires")?;
         rows.iter().map(questionnaire_of).collect()
-    }
-
-    async fn feedback_response(
-        &self,
-        questionnaire_id: i64,
-        key: &str,
-    ) -> Result<Option<SavedResponse>> {
-        let row = sqlx::query(
-            &self.q("SELECT answers_json, submitted FROM feedback_responses
-             WHERE questionnaire_id = ? AND response_key = ?"),
-        )
-        .bind(questionnaire_id)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to read a feedback response")?;
-        row.map(|row| {
-            Ok(SavedResponse {
-                answers: answers_of(&row)?,
-                submitted: row.try_get::<i64, _>("submitted")? != 0,
-            })
-        })
-        .transpose()
     }
 
     async fn save_feedback(

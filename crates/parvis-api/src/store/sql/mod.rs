@@ -109,6 +109,15 @@ impl Dialect {
         }
     }
 
+    /// The text of `key` at the top of the JSON object `json` (a text
+    /// column), `NULL` when it is missing.
+    pub fn json_text(self, json: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({json}, '$.{key}')"),
+            Dialect::Postgres => format!("(CAST({json} AS json) ->> '{key}')"),
+        }
+    }
+
     /// Rewrites `?` placeholders for the database (no `?` appears in
     /// Parvis's SQL other than as a placeholder).
     pub fn sql(self, query: &str) -> String {
@@ -390,10 +399,6 @@ impl super::Store for SqlStore {
 
     async fn slug_of(&self, event_id: i64) -> Result<Option<String>> {
         self.slug_of_sql(event_id).await
-    }
-
-    async fn event_by_id(&self, event_id: i64) -> Result<Option<EventRecord>> {
-        self.event_by_id_sql(event_id).await
     }
 
     async fn registration_by_token(
