@@ -5,7 +5,7 @@
 //! taken; the registration route checks forms against a copy of the event
 //! kept in memory, and a registration checked against a copy that is no
 //! longer the event's definition is checked again against the event as it
-//! is, never accepted on the copy's word.
+//! is, never accepted (nor refused) on the copy's word.
 
 use chrono::Utc;
 use parvis_api::seed;
@@ -179,7 +179,7 @@ async fn the_revision_follows_the_definition_not_the_seats(backend: Backend) {
     moved("the event's row", true).await;
 }
 
-async fn a_registration_is_never_accepted_on_a_stale_copy_of_its_event(backend: Backend) {
+async fn a_registration_is_never_decided_on_a_stale_copy_of_its_event(backend: Backend) {
     let Some(app) = App::new(backend).await else {
         return;
     };
@@ -232,9 +232,40 @@ async fn a_registration_is_never_accepted_on_a_stale_copy_of_its_event(backend: 
     .await
     .unwrap();
     assert_eq!(registrations, 2);
+
+    // Published again elsewhere: the copy kept now says cancelled, and its
+    // refusal is checked on the event as it is, which takes the
+    // registration.
+    write(
+        &app,
+        "UPDATE events SET status = 'published' WHERE id = ?",
+        id,
+    )
+    .await;
+    let reply = app.register(SLUG, "d@exemple.fr").await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+
+    // A refusal on the event as it is stands: a form without its
+    // address is refused, naming the field, nothing stored.
+    let reply = app.register(SLUG, "").await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(
+        reply.json()["fields"].get("email").is_some(),
+        "{}",
+        reply.text
+    );
+    let registrations: i64 = sqlx::query_scalar(
+        &app.dialect
+            .sql("SELECT COUNT(*) FROM registrations WHERE event_id = ?"),
+    )
+    .bind(id)
+    .fetch_one(app.pool().await)
+    .await
+    .unwrap();
+    assert_eq!(registrations, 3);
 }
 
 store_tests!(
     the_revision_follows_the_definition_not_the_seats,
-    a_registration_is_never_accepted_on_a_stale_copy_of_its_event,
+    a_registration_is_never_decided_on_a_stale_copy_of_its_event,
 );

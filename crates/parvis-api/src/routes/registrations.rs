@@ -161,15 +161,43 @@ async fn register(
     // The form is checked against the store's copy of the event, and the
     // registration's write checks that the copy is still the event's
     // definition: a changed event is read again and the form checked anew.
-    let mut event = public(state.store.event_for_registration(&slug).await?)?;
+    // A refusal made on the copy (unknown event, closed, invalid form...)
+    // is confirmed on the event as it is: it stands if the event has not
+    // changed since, else the form is checked anew.
+    let store = &state.store;
+    let mut event = store.event_for_registration(&slug, false).await?;
+    let mut fresh = false;
     for attempt in 1..=ATTEMPTS {
-        if let Some(answer) = try_register(&state, &slug, client, &mut request, &event).await? {
-            return Ok(answer);
+        let tried = match public(event.clone()) {
+            Ok(current) => try_register(&state, &slug, client, &mut request, &current).await,
+            Err(not_found) => Err(not_found),
+        };
+        let refusal = match tried {
+            Ok(Some(answer)) => return Ok(answer),
+            Ok(None) => {
+                tracing::info!(attempt, "the event changed meanwhile: checked again");
+                None
+            }
+            // An unknown event is never a copy: the store keeps none.
+            Err(refusal) if fresh || event.is_none() => return Err(refusal),
+            Err(refusal) => Some(refusal),
+        };
+        let now = store.event_for_registration(&slug, true).await?;
+        if let Some(refusal) = refusal {
+            let unchanged = match (&event, &now) {
+                (Some(before), Some(now)) => (before.id, before.revision) == (now.id, now.revision),
+                _ => false,
+            };
+            if unchanged {
+                return Err(refusal);
+            }
+            tracing::info!(
+                attempt,
+                "refused on a stale copy of the event: checked again"
+            );
         }
-        tracing::info!(attempt, "the event changed meanwhile: checked again");
-        if attempt < ATTEMPTS {
-            event = Arc::new(find(&state, &slug).await?);
-        }
+        event = now;
+        fresh = true;
     }
     Err(AppError::Conflict {
         code: "event_changed",

@@ -347,11 +347,16 @@ pub trait Store:
     async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>>;
 
     /// One event as [`Store::event_by_slug`] reads it, to check a
-    /// registration against: possibly a copy kept from an earlier read
-    /// (with the seats of then), which [`Store::register`] checks is still
-    /// the event's definition. Read [`Store::event_by_slug`] again after a
-    /// [`Registered::Changed`].
-    async fn event_for_registration(&self, slug: &str) -> Result<Option<Arc<EventRecord>>>;
+    /// registration against: unless `fresh`, possibly a copy kept from an
+    /// earlier read (with the seats of then), which [`Store::register`]
+    /// checks is still the event's definition; `fresh` reads it from the
+    /// database and keeps that copy (after a [`Registered::Changed`], or
+    /// to confirm a refusal made on a copy).
+    async fn event_for_registration(
+        &self,
+        slug: &str,
+        fresh: bool,
+    ) -> Result<Option<Arc<EventRecord>>>;
 
     /// Stores a registration (or recognises an existing one): takes its
     /// seats or puts it on the waiting list, records `token_hash`, and

@@ -735,9 +735,10 @@ impl SqlStore {
     }
 }
 
-/// Most events kept in [`Definitions`]: past it, the copies are dropped
-/// and read again as registrations need them.
-const DEFINITIONS_KEPT: usize = 256;
+/// Most events kept in [`Definitions`] (far more than take registrations
+/// at once): past it, the copies are dropped and read again as
+/// registrations need them.
+const DEFINITIONS_KEPT: usize = 64;
 
 /// The events registrations were last checked against, by slug, as read
 /// (see [`SqlStore::event_for_registration_sql`]). A copy may be stale: each
@@ -767,6 +768,11 @@ impl Definitions {
         entries.insert(event.public.slug.clone(), event);
     }
 
+    /// Forgets the copy of `slug`, whatever it is (the event is gone).
+    fn forget_slug(&self, slug: &str) {
+        self.entries().remove(slug);
+    }
+
     /// Forgets the copy of `slug` if it is still the one of `revision`.
     pub(super) fn forget(&self, slug: &str, revision: i64) {
         let mut entries = self.entries();
@@ -778,15 +784,17 @@ impl Definitions {
 
 impl SqlStore {
     /// An event as [`Self::event_by_slug_sql`] reads it, for checking a
-    /// registration: the copy kept from an earlier read while registration
-    /// stands where it stood then (it opens and closes with time), read
-    /// again otherwise. Its seats are as they were then; the registration's
-    /// write takes seats in the database, and checks the copy's revision.
+    /// registration: unless `fresh`, the copy kept from an earlier read
+    /// while registration stands where it stood then (it opens and closes
+    /// with time), read again otherwise. Its seats are as they were then;
+    /// the registration's write takes seats in the database, and checks the
+    /// copy's revision.
     pub(super) async fn event_for_registration_sql(
         &self,
         slug: &str,
+        fresh: bool,
     ) -> Result<Option<Arc<EventRecord>>> {
-        if let Some(event) = self.definitions.get(slug) {
+        if let Some(event) = self.definitions.get(slug).filter(|_| !fresh) {
             let public = &event.public;
             let now = if public.cancelled {
                 RegistrationState::Closed
@@ -798,6 +806,7 @@ impl SqlStore {
             }
         }
         let Some(event) = self.event_by_slug_sql(slug).await? else {
+            self.definitions.forget_slug(slug);
             return Ok(None);
         };
         let event = Arc::new(event);

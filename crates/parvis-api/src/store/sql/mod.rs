@@ -380,8 +380,9 @@ impl super::Store for SqlStore {
     async fn event_for_registration(
         &self,
         slug: &str,
+        fresh: bool,
     ) -> Result<Option<std::sync::Arc<EventRecord>>> {
-        self.event_for_registration_sql(slug).await
+        self.event_for_registration_sql(slug, fresh).await
     }
 
     async fn register(
