@@ -39,6 +39,18 @@ async fn revision(app: &App, id: i64) -> i64 {
         .unwrap()
 }
 
+/// The event's registrations, read from the test's own pool.
+async fn registrations(app: &App, id: i64) -> i64 {
+    sqlx::query_scalar(
+        &app.dialect
+            .sql("SELECT COUNT(*) FROM registrations WHERE event_id = ?"),
+    )
+    .bind(id)
+    .fetch_one(app.pool().await)
+    .await
+    .unwrap()
+}
+
 /// Runs `sql`, with `id` bound to each `?`, from the test's own pool.
 async fn write(app: &App, sql: &str, id: i64) {
     let sql = app.dialect.sql(sql);
@@ -223,15 +235,7 @@ async fn a_registration_is_never_decided_on_a_stale_copy_of_its_event(backend: B
     assert_eq!(reply.status, 409, "{}", reply.text);
     let body: Value = reply.json();
     assert_eq!(body["code"], "registration_closed", "{body}");
-    let registrations: i64 = sqlx::query_scalar(
-        &app.dialect
-            .sql("SELECT COUNT(*) FROM registrations WHERE event_id = ?"),
-    )
-    .bind(id)
-    .fetch_one(app.pool().await)
-    .await
-    .unwrap();
-    assert_eq!(registrations, 2);
+    assert_eq!(registrations(&app, id).await, 2);
 
     // Published again elsewhere: the copy kept now says cancelled, and its
     // refusal is checked on the event as it is, which takes the
@@ -254,15 +258,7 @@ async fn a_registration_is_never_decided_on_a_stale_copy_of_its_event(backend: B
         "{}",
         reply.text
     );
-    let registrations: i64 = sqlx::query_scalar(
-        &app.dialect
-            .sql("SELECT COUNT(*) FROM registrations WHERE event_id = ?"),
-    )
-    .bind(id)
-    .fetch_one(app.pool().await)
-    .await
-    .unwrap();
-    assert_eq!(registrations, 3);
+    assert_eq!(registrations(&app, id).await, 3);
 }
 
 store_tests!(
