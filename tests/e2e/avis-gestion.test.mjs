@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, browserForTests, emailsTo, expectAccessible, registerByApi, signInAsOrganiser, waitForEmail,
+  waitForFocusOn,
 } from './helpers.mjs';
 
 const DEMO = 'webinaire-ceq-2030-ctg-restitution';
@@ -197,10 +198,10 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   // The event-wide link, for a webinar's chat: published, shown, withdrawn.
   const sentCard = page.getByRole('region', { name: 'Questionnaire à chaud' });
   await sentCard.getByRole('button', { name: 'Publier un lien public' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Le lien public est publié'));
+  await waitForFocusOn(page, 'Le lien public est publié');
   assert.match(await sentCard.locator('a.public-link').textContent(), /^http:\/\/[^/]+\/avis\/[0-9a-f]{64}$/);
   await sentCard.getByRole('button', { name: 'Retirer le lien public' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Le lien public est retiré'));
+  await waitForFocusOn(page, 'Le lien public est retiré');
   await sentCard.getByText('Pas de lien public').waitFor();
 
   // Three submit, the fourth only saves on the way.
@@ -272,13 +273,13 @@ test('an organiser creates, edits, previews and sends a hot questionnaire, then 
   await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis`);
   await page.getByLabel('Modèle de départ (obligatoire)').selectOption('a-froid');
   await page.getByRole('button', { name: 'Créer le questionnaire' }).click();
-  await page.waitForFunction(() => /questionnaire à froid est créé/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /questionnaire à froid est créé/);
   const cold = page.getByRole('region', { name: 'Questionnaire à froid' });
   await cold.getByText("60 jours après la fin de l'événement").waitFor();
   await cold.getByRole('button', { name: 'Envoyer le questionnaire…' }).click();
   await page.waitForFunction(() => document.activeElement?.id === 'confirmation-a-froid');
   await page.getByRole('button', { name: 'Oui, envoyer maintenant' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Questionnaire envoyé à 4 personnes'));
+  await waitForFocusOn(page, 'Questionnaire envoyé à 4 personnes');
   let coldToken;
   for (let tries = 0; tries < 100 && !coldToken; tries += 1) {
     coldToken = (await emailsTo(people[0].email)).map(({ email }) => email.text.match(/\/avis\/([0-9a-f]{64})/)?.[1])
@@ -329,10 +330,10 @@ test("a cycle's questionnaire rates each day, answered day by day, and its dashb
   await page.goto(`${BASE}/gestion/organisations/demo/evenements/${slug}/avis`);
   await page.getByLabel('Modèle de départ (obligatoire)').selectOption('cycle');
   await page.getByRole('button', { name: 'Créer le questionnaire' }).click();
-  await page.waitForFunction(() => /questionnaire à chaud est créé/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /questionnaire à chaud est créé/);
   await page.getByRole('button', { name: 'Envoyer le questionnaire…' }).click();
   await page.getByRole('button', { name: 'Oui, envoyer maintenant' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('Questionnaire envoyé à 2 personnes'));
+  await waitForFocusOn(page, 'Questionnaire envoyé à 2 personnes');
 
   const tokens = [];
   for (const email of emails) tokens.push(tokenIn((await waitForEmail(email, /^Votre avis sur/)).email));

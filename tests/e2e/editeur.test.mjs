@@ -4,7 +4,7 @@
 // event is published and its public page shows the sanitised description.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, browserForTests, expectAccessible, emailsTo, signInAsOrganiser } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, emailsTo, signInAsOrganiser, waitForFocusOn } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
 const pages = browserForTests();
@@ -85,7 +85,7 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
 
   // Saved as a draft: the edit page says so, focused.
   await page.waitForURL(/\/evenements\/webinaire-les-tables-de-quartier\/modifier\?cree=1$/);
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('enregistré comme brouillon'));
+  await waitForFocusOn(page, 'enregistré comme brouillon');
   await expectAccessible(page, 'the edit page');
   assert.equal(await page.locator('#champ-sessions-0-programme-0-tracks-1-title').inputValue(), 'Conseils citoyens');
 
@@ -97,7 +97,7 @@ test('an organiser creates, corrects, keeps and publishes a webinar with worksho
   await page.getByText('Brouillon').waitFor();
   await expectAccessible(page, 'the event overview');
   await page.getByRole('button', { name: "Publier sur l'agenda" }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est publié"));
+  await waitForFocusOn(page, "L'événement est publié");
   await page.getByRole('button', { name: "Retirer de l'agenda public" }).waitFor();
 
   // The public page: the description rendered, the script shown as text.
@@ -128,7 +128,7 @@ test('a duplicate is a new draft; cancelling and deleting an event ask first', a
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'action-supprimer', 'the focus returns to the button');
   await page.getByRole('button', { name: "Annuler l'événement…" }).click();
   await page.getByRole('button', { name: 'Oui, annuler et prévenir les inscrit·es' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est annulé"));
+  await waitForFocusOn(page, "L'événement est annulé");
   await page.getByText('Annulé', { exact: true }).waitFor();
   // Still nobody registered: the cancelled copy goes altogether.
   await page.getByRole('button', { name: "Supprimer l'événement…" }).click();

@@ -3,7 +3,7 @@
 // organisation's events and the open sessions; signing out everywhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, browserForTests, expectAccessible, emailsTo, launch } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, emailsTo, launch, waitForFocusOn } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
 const COLLEAGUE = 'collegue@crpve.example.org';
@@ -50,7 +50,7 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
   await page.getByLabel('Adresse e-mail de la personne (obligatoire)').fill('collegue@crpve.example.org');
   await page.getByLabel('Nom (obligatoire)').fill('Collègue de démonstration');
   await page.getByRole('button', { name: "Ajouter à l'équipe" }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent.includes("fait partie de l'équipe"));
+  await waitForFocusOn(page, "fait partie de l'équipe");
   await page.getByText('Collègue de démonstration (collegue@crpve.example.org) — organisateur').waitFor();
   // The settings: a wrong contact address is named on its field, whose id
   // carries the organisation's slug (an administrator of two sees both).
@@ -64,7 +64,7 @@ test('an organiser signs in by the emailed link and sees the organisation\'s eve
     && !!document.activeElement.closest('section[aria-labelledby="reglages-demo"]'));
   await page.getByLabel('Adresse de contact (facultatif)').fill('contact@crpve.example.org');
   await page.getByRole('button', { name: 'Enregistrer les réglages' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent.includes('Les réglages sont enregistrés.'));
+  await waitForFocusOn(page, 'Les réglages sont enregistrés.');
   await expectAccessible(page, 'back-office dashboard');
   // The dashboard is the home build alone: the areas' builds (editor,
   // registrants, feedback, publications) load with their pages.

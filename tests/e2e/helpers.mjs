@@ -143,3 +143,23 @@ export async function signInAsOrganiser(page, { fresh = false } = {}) {
   const cookies = (await page.context().cookies()).filter((c) => c.name === 'parvis_session');
   await writeFile(kept, JSON.stringify(cookies));
 }
+
+/// Waits until the focus is on an element of its own whose text matches
+/// `pattern` (a string it contains, or a RegExp). The page's body and its
+/// main region hold every message's text, so the focus resting on them (as
+/// it does after a navigation) never counts: a key pressed next would not go
+/// where the journey expects.
+export async function waitForFocusOn(page, pattern, { timeout } = {}) {
+  const wanted = pattern instanceof RegExp
+    ? { source: pattern.source, flags: pattern.flags, text: null }
+    : { source: null, flags: '', text: String(pattern) };
+  await page.waitForFunction(({ source, flags, text }) => {
+    const element = document.activeElement;
+    if (!element || element === document.body || element === document.documentElement
+      || element.tagName === 'MAIN') {
+      return false;
+    }
+    const content = element.textContent ?? '';
+    return source === null ? content.includes(text) : new RegExp(source, flags).test(content);
+  }, wanted, timeout === undefined ? {} : { timeout });
+}

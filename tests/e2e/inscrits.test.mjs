@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, browserForTests, expectAccessible, emailsTo, fillPerson, registerByApi, waitForEmail, signInAsOrganiser,
+  waitForFocusOn,
 } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
@@ -76,11 +77,11 @@ test('an organiser filters the registrants, reads answers, promotes from the wai
   await page.waitForFunction(() => document.activeElement?.id === 'confirmation-titre');
   assert.equal(await focusedText(page), 'Confirmer la promotion');
   await page.getByRole('button', { name: "Oui, confirmer l'inscription" }).click();
-  await page.waitForFunction(() => /Aucune place libre pour l'atelier/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /Aucune place libre pour l'atelier/);
   await page.getByLabel("Dépasser la capacité si aucune place n'est libre").check();
   await expectAccessible(page, 'promotion confirmation step');
   await page.getByRole('button', { name: "Oui, confirmer l'inscription" }).click();
-  await page.waitForFunction(() => /quitte la liste d'attente/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /quitte la liste d'attente/);
   assert.match(await focusedText(page), /capacité dépassée/);
   const promoted = await waitForEmail(`guichet${second}@exemple.fr`, /^Une place s'est libérée/);
   assert.match(promoted.email.text, /\/inscription\/[0-9a-f]{64}/);
@@ -95,7 +96,7 @@ test('an organiser filters the registrants, reads answers, promotes from the wai
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Annuler l'inscription de Guichet${first} Du comité`);
   await cancel.click();
   await page.getByRole('button', { name: "Oui, annuler l'inscription" }).click();
-  await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /est annulée/);
   await waitForEmail(`guichet${first}@exemple.fr`, /^Inscription annulée/);
   await waitingList.getByText("Personne n'attend de place.").waitFor();
   await page.close();
@@ -107,14 +108,14 @@ test('an organiser registers someone on their behalf, then writes to the registr
   await page.goto(DESK);
   await page.getByRole('button', { name: "Ouvrir le formulaire d'inscription" }).click();
   await page.getByRole('button', { name: 'Inscrire cette personne' }).click();
-  await page.waitForFunction(() => /corrigez les champs signalés/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /corrigez les champs signalés/);
   await page.locator('#champ-first_name-erreur').waitFor();
   await fillPerson(page, 'par.organisation@exemple.fr', 'Solène');
   await page.getByRole('group', { name: /Travail en sous-groupes/ }).getByLabel(/Sujet n°1/).check();
   await page.getByRole('group', { name: /Déjeunerez-vous sur place/ }).getByLabel('Non').check();
   await page.getByLabel(/La personne a accepté/).check();
   await page.getByRole('button', { name: 'Inscrire cette personne' }).click();
-  await page.waitForFunction(() => /Solène Martin \(par\.organisation@exemple\.fr\) est inscrit·e, confirmée/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /Solène Martin \(par\.organisation@exemple\.fr\) est inscrit·e, confirmée/);
   const confirmation = await waitForEmail('par.organisation@exemple.fr', /^Inscription confirmée/);
   // The table says who registered her.
   await page.getByRole('row', { name: /par\.organisation@exemple\.fr/ })
@@ -131,7 +132,7 @@ test('an organiser registers someone on their behalf, then writes to the registr
   await page.getByText('Bonjour [prénom],').waitFor();
   await expectAccessible(page, 'registrants desk, message preview');
   await page.getByRole('button', { name: `Envoyer à ${count} personnes` }).click();
-  await page.waitForFunction(() => /Message envoyé à toutes les personnes inscrites/.test(document.activeElement?.textContent ?? ''));
+  await waitForFocusOn(page, /Message envoyé à toutes les personnes inscrites/);
   const message = await waitForEmail('par.organisation@exemple.fr', /^Changement de salle/);
   assert.match(message.email.text, /Bonjour Solène,/);
   assert.match(message.email.text, /\/inscription\/[0-9a-f]{64}/);

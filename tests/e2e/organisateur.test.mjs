@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BASE, browserForTests, expectAccessible, emailsTo, fillPerson, launch, registerByApi, waitForEmail, signInAsOrganiser,
+  waitForFocusOn,
 } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
@@ -90,10 +91,10 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
   // The editor announces the draft and moves the focus to that message once
   // the saved event is loaded; a key pressed before would be taken from the
   // link, so the test waits for the focus as a keyboard user would.
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes('enregistré comme brouillon'));
+  await waitForFocusOn(page, 'enregistré comme brouillon');
   await page.getByRole('link', { name: "Vue d'ensemble" }).press('Enter');
   await page.getByRole('button', { name: "Publier sur l'agenda" }).press('Enter');
-  await page.waitForFunction(() => document.activeElement?.textContent?.includes("L'événement est publié"));
+  await waitForFocusOn(page, "L'événement est publié");
 
   // In another browser, a newcomer registers from the public page.
   const other = await launch();
@@ -146,7 +147,7 @@ test('an organiser creates and publishes a webinar, follows its registrations, a
     name: 'participants.csv', mimeType: 'text/csv', buffer: Buffer.from(zoom),
   });
   await page.getByRole('button', { name: 'Importer le rapport' }).press('Enter');
-  await page.waitForFunction(() => document.activeElement?.textContent.includes('Rapport Zoom importé'));
+  await waitForFocusOn(page, 'Rapport Zoom importé');
   await count.getByText('1 présent·e sur 1').waitFor();
 
   // Exports, read back: CSV for French Excel and XLSX through openpyxl.
@@ -186,7 +187,7 @@ print(json.dumps({"rows": rows, "kinds": kinds}, default=str))
   // its answer pressed, or the key would land on the title.
   await page.waitForFunction(() => document.activeElement?.id === 'confirmation-titre');
   await page.getByRole('button', { name: "Oui, annuler l'inscription" }).press('Enter');
-  await page.waitForFunction(() => /est annulée/.test(document.activeElement?.textContent ?? ''), null, { timeout: 10000 })
+  await waitForFocusOn(page, /est annulée/, { timeout: 10000 })
     .catch(async () => assert.fail(`not cancelled; focus on: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`));
   await waitForEmail(NEWCOMER, /^Inscription annulée/);
   await waitForEmail(WAITING, /^Une place s'est libérée/);

@@ -5,7 +5,7 @@
 // column there); both pages pass axe-core and fit 320 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, browserForTests, expectAccessible, emailsTo, registerByApi, signInAsOrganiser } from './helpers.mjs';
+import { BASE, browserForTests, expectAccessible, emailsTo, registerByApi, signInAsOrganiser, waitForFocusOn } from './helpers.mjs';
 
 const ORGANISER = 'gestion@crpve.example.org';
 const WEBINAR = 'webinaire-ceq-2030-ctg-restitution';
@@ -81,7 +81,7 @@ test('an organiser marks attendance by keyboard, imports a Zoom report and print
     name: 'participants.csv', mimeType: 'text/csv', buffer: Buffer.from(zoom),
   });
   await page.getByRole('button', { name: 'Importer le rapport' }).click();
-  await page.waitForFunction(() => document.activeElement?.textContent.includes('Rapport Zoom importé'));
+  await waitForFocusOn(page, 'Rapport Zoom importé');
   await page.getByText('inconnu@ailleurs.example.org').waitFor();
   await count.getByText(`2 présent·es sur ${total}`).waitFor();
   assert.equal(await aude.isChecked(), true);
