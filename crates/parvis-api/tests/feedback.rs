@@ -314,6 +314,37 @@ async fn named_feedback_from_template_to_results(backend: Backend) {
         json!({"choices": ["Une formation"], "other": "Un café"})
     );
 
+    // A submitted response stays submitted and complete: a later draft
+    // leaving a required question blank is refused, naming it, and the
+    // submission stands; a complete draft is saved, still submitted.
+    let reply = app
+        .send(
+            Method::PUT,
+            &form_uri,
+            Some(json!({"answers": {"satisfaction": 3}, "submit": false})),
+            &nobody,
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert!(reply.json()["fields"].get("answers.objectifs").is_some());
+    let form = ok(&app, Method::GET, &form_uri, None, &nobody).await;
+    assert_eq!(form["submitted"], true);
+    assert_eq!(form["answers"]["satisfaction"], 5);
+    let again = ok(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": full_answers(), "submit": false})),
+        &nobody,
+    )
+    .await;
+    assert_eq!(again["submitted"], true, "{again}");
+
     // Named mode keeps the registration and its fields for breakdowns.
     let pool = app.pool().await;
     let row =

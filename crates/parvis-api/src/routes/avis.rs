@@ -78,7 +78,7 @@ use crate::store::EventRecord;
 use crate::store::accounts::{Membership, Session};
 use crate::store::feedback::{
     FeedbackLink, OpenedLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved,
-    SavedResponse,
+    SavedResponse, Submission,
 };
 use crate::token;
 use parvis_core::editor::EventStatus;
@@ -1108,16 +1108,20 @@ fn browser_key(headers: &HeaderMap) -> Option<&str> {
         .filter(|key| (32..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// What a link opens, with the response saved under its key when
+/// `with_saved` (the form shows it; a save learns what it needs of it
+/// inside its own write).
 async fn open_link(
     state: &AppState,
     token_text: &str,
     browser: Option<&str>,
+    with_saved: bool,
 ) -> Result<Opened, AppError> {
     // Tokens are 64 hexadecimal characters; anything else cannot match.
     if token_text.len() != 64 || !token_text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(unknown_link());
     }
-    let OpenedLink { link, key, saved } = state
+    let OpenedLink { link, key } = state
         .store
         .open_feedback(token_text, browser)
         .await?
@@ -1142,6 +1146,15 @@ async fn open_link(
     if record.event_id.is_some() && link.event.is_none() {
         return Err(unknown_link());
     }
+    let saved = match &key {
+        Some(key) if with_saved => {
+            state
+                .store
+                .feedback_response(link.questionnaire.id, key)
+                .await?
+        }
+        _ => None,
+    };
     Ok(Opened {
         link,
         key,
@@ -1154,14 +1167,18 @@ impl Opened {
         self.link.answered && !self.saved.submitted
     }
 
-    fn editable(&self) -> bool {
+    /// Whether the questionnaire takes answers now.
+    fn open(&self) -> bool {
         self.link.questionnaire.status == QuestionnaireStatus::Open
             && self
                 .link
                 .questionnaire
                 .questionnaire
                 .accepts_answers(now_fixed())
-            && !self.answered_elsewhere()
+    }
+
+    fn editable(&self) -> bool {
+        self.open() && !self.answered_elsewhere()
     }
 
     fn view(self) -> FormView {
@@ -1199,7 +1216,7 @@ async fn open_form(
     Path(token_text): Path<String>,
 ) -> Result<Json<FormView>, AppError> {
     Ok(Json(
-        open_link(&state, &token_text, browser_key(&headers))
+        open_link(&state, &token_text, browser_key(&headers), true)
             .await?
             .view(),
     ))
@@ -1223,7 +1240,7 @@ async fn save_form(
                 wait,
             )
         })?;
-    let mut opened = open_link(&state, &token_text, browser_key(&headers)).await?;
+    let mut opened = open_link(&state, &token_text, browser_key(&headers), false).await?;
     let Some(key) = opened.key.clone() else {
         return Err(AppError::BadRequest {
             status: StatusCode::BAD_REQUEST,
@@ -1232,23 +1249,32 @@ async fn save_form(
                 .to_owned(),
         });
     };
-    if opened.answered_elsewhere() {
-        return Err(answered_elsewhere());
-    }
-    if !opened.editable() {
+    if !opened.open() {
         return Err(AppError::Conflict {
             code: "feedback_closed",
             message: "Ce questionnaire est clos : vos réponses ne peuvent plus être modifiées."
                 .to_owned(),
         });
     }
-    let submit = request.submit || opened.saved.submitted;
-    let answers = check_answers(
-        &opened.link.questionnaire.questionnaire,
-        &request.answers,
-        !submit,
-    )
-    .map_err(AppError::Validation)?;
+    // A draft is checked as a submission too: a response submitted before
+    // stays complete, which the save learns inside its write (whether this
+    // person answered through their other link, too).
+    let questionnaire = &opened.link.questionnaire.questionnaire;
+    let as_submission = check_answers(questionnaire, &request.answers, false);
+    let (answers, submission, incomplete) = if request.submit {
+        (
+            as_submission.map_err(AppError::Validation)?,
+            Submission::Submit,
+            None,
+        )
+    } else {
+        let draft =
+            check_answers(questionnaire, &request.answers, true).map_err(AppError::Validation)?;
+        match as_submission {
+            Ok(complete) => (complete, Submission::Draft { complete: true }, None),
+            Err(errors) => (draft, Submission::Draft { complete: false }, Some(errors)),
+        }
+    };
     let store = state.store.clone();
     let (link, stored) = (opened.link.clone(), answers.clone());
     let client_hash = token::hash(&format!("client:{:032x}", rate_limit::client_key(client)));
@@ -1259,12 +1285,15 @@ async fn save_form(
             .is_none()
             .then_some((client_hash.as_str(), cap));
         store
-            .save_feedback(&link, &key, &stored, submit, client, Utc::now())
+            .save_feedback(&link, &key, &stored, submission, client, Utc::now())
             .await
     })
     .await?;
-    match saved {
-        Saved::Done => {}
+    let submitted = match saved {
+        Saved::Done { submitted } => submitted,
+        Saved::Incomplete => {
+            return Err(AppError::Validation(incomplete.unwrap_or_default()));
+        }
         Saved::AnsweredElsewhere => return Err(answered_elsewhere()),
         Saved::TooManyFromClient => {
             return Err(AppError::too_many(
@@ -1274,12 +1303,9 @@ async fn save_form(
                 3600,
             ));
         }
-    }
-    opened.saved = SavedResponse {
-        answers,
-        submitted: submit,
     };
-    opened.link.answered |= submit;
+    opened.saved = SavedResponse { answers, submitted };
+    opened.link.answered |= submitted;
     Ok(Json(opened.view()))
 }
 

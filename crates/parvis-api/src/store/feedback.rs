@@ -113,7 +113,7 @@ pub struct LinkedEvent {
     pub title: String,
 }
 
-/// What a link opens, with the response saved under it.
+/// What a link opens, with the key of its response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedLink {
     /// The link.
@@ -121,8 +121,6 @@ pub struct OpenedLink {
     /// The key its response is saved under ([`link_response_key`]);
     /// `None` through the public link without a browser key.
     pub key: Option<String>,
-    /// The response saved under that key, if any.
-    pub saved: Option<SavedResponse>,
 }
 
 /// The key the response through `link` (opened with `token`) is saved
@@ -154,11 +152,33 @@ pub struct SavedResponse {
     pub submitted: bool,
 }
 
+/// What a save asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    /// A submission: the answers were checked as one.
+    Submit,
+    /// A draft, whose answers were checked as one; `complete` when they
+    /// would also pass as a submission (which a response submitted before
+    /// must stay).
+    Draft {
+        /// Whether the answers would pass as a submission.
+        complete: bool,
+    },
+}
+
 /// What saving a response did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
-    /// Stored (committed).
-    Done,
+    /// Stored (committed); `submitted`: whether the response stands
+    /// submitted (a submitted response stays so).
+    Done {
+        /// Whether it stands submitted.
+        submitted: bool,
+    },
+    /// The response was submitted before, and these answers, saved as a
+    /// draft, leave a required question blank: a submitted response stays
+    /// complete, so nothing was stored.
+    Incomplete,
     /// Anonymous mode: this person already submitted through their other
     /// link (the first one or the reminder's); nothing stored.
     AnsweredElsewhere,
@@ -248,10 +268,17 @@ pub trait FeedbackStore: Send + Sync {
 
     /// What a link opens (`token` as sent: a personal link's, or an
     /// event-wide public link's) with its questionnaire and event, and the
-    /// response saved under its key ([`link_response_key`]; `browser` is
-    /// the browser's own key, which the public link needs).
+    /// key its response is saved under ([`link_response_key`]; `browser`
+    /// is the browser's own key, which the public link needs).
     async fn open_feedback(&self, token: &str, browser: Option<&str>)
     -> Result<Option<OpenedLink>>;
+
+    /// The response saved under `key`, if any.
+    async fn feedback_response(
+        &self,
+        questionnaire_id: i64,
+        key: &str,
+    ) -> Result<Option<SavedResponse>>;
 
     /// Publishes (`Some`) or withdraws (`None`) a questionnaire's public
     /// link; a new token makes the previous link stop working.
@@ -266,8 +293,9 @@ pub trait FeedbackStore: Send + Sync {
     /// closed, and not both sent and reminded yet.
     async fn pending_feedback(&self) -> Result<Vec<QuestionnaireRecord>>;
 
-    /// Saves a response under `key` (answers checked by the caller), in
-    /// one transaction: a submitted response stays submitted, and a
+    /// Saves a response under `key` (answers checked by the caller as
+    /// `submission` says), in one transaction: a submitted response stays
+    /// submitted (and complete: [`Saved::Incomplete`] otherwise), and a
     /// submission sets the invitation's `answered`. In named mode the
     /// registration's id, structure type, territory and first workshop are
     /// stored with it; in anonymous mode, and through the public link
@@ -281,7 +309,7 @@ pub trait FeedbackStore: Send + Sync {
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
-        submit: bool,
+        submission: Submission,
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved>;

@@ -21,7 +21,7 @@ use super::{Dialect, SqlStore, Tx};
 use crate::store::feedback::{
     ComposeFeedback, FEEDBACK_NOTICE, FeedbackInvitation, FeedbackLink, FeedbackStore, LinkedEvent,
     OpenedLink, QuestionnaireRecord, QuestionnaireStatus, Recipient, Saved, SavedResponse,
-    kind_name, link_response_key,
+    Submission, kind_name, link_response_key,
 };
 use crate::store::{parse_timestamp, timestamp};
 
@@ -404,34 +404,35 @@ impl FeedbackStore for SqlStore {
                 }
             }
         };
-        // The response under the link's key, which depends on the
-        // questionnaire's mode: a query of its own, an equality on the
-        // unique index whatever the planner knows of the table (a join on
-        // every key the link might have was planned as a scan of the
-        // questionnaire's responses on a new PostgreSQL database).
         let key = link_response_key(&link, token, browser);
-        let saved = match &key {
-            Some(key) => {
-                let row = sqlx::query(
-                    &self.q("SELECT answers_json, submitted FROM feedback_responses
-                     WHERE questionnaire_id = ? AND response_key = ?"),
-                )
-                .bind(link.questionnaire.id)
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .context("failed to read a feedback response")?;
-                row.map(|row| {
-                    Ok::<_, anyhow::Error>(SavedResponse {
-                        answers: answers_of(&row)?,
-                        submitted: row.try_get::<i64, _>("submitted")? != 0,
-                    })
-                })
-                .transpose()?
-            }
-            None => None,
-        };
-        Ok(Some(OpenedLink { link, key, saved }))
+        Ok(Some(OpenedLink { link, key }))
+    }
+
+    async fn feedback_response(
+        &self,
+        questionnaire_id: i64,
+        key: &str,
+    ) -> Result<Option<SavedResponse>> {
+        // A query of its own, an equality on the unique index whatever the
+        // planner knows of the table: a join on every key a link might have
+        // was planned as a scan of the questionnaire's responses on a new
+        // PostgreSQL database.
+        let row = sqlx::query(
+            &self.q("SELECT answers_json, submitted FROM feedback_responses
+             WHERE questionnaire_id = ? AND response_key = ?"),
+        )
+        .bind(questionnaire_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("failed to read a feedback response")?;
+        row.map(|row| {
+            Ok(SavedResponse {
+                answers: answers_of(&row)?,
+                submitted: row.try_get::<i64, _>("submitted")? != 0,
+            })
+        })
+        .transpose()
     }
 
     async fn set_public_feedback(
@@ -471,16 +472,18 @@ impl FeedbackStore for SqlStore {
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
-        submit: bool,
+        submission: Submission,
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
         if !self.batch_writes {
-            return retrying!(self.save_feedback_alone(link, key, answers, submit, client, now));
+            return retrying!(
+                self.save_feedback_alone(link, key, answers, submission, client, now)
+            );
         }
         // SQLite: in the open batch of writes, like a registration.
         super::batch::retried(|| {
-            self.save_feedback_batched(link, key, answers, submit, client, now)
+            self.save_feedback_batched(link, key, answers, submission, client, now)
         })
         .await
     }
@@ -707,7 +710,7 @@ impl SqlStore {
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
-        submit: bool,
+        submission: Submission,
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
@@ -717,9 +720,9 @@ impl SqlStore {
             .await
             .context("failed to begin a feedback save")?;
         let saved = self
-            .save_feedback_in(&mut tx, link, key, answers, submit, client, now)
+            .save_feedback_in(&mut tx, link, key, answers, submission, client, now)
             .await?;
-        if saved == Saved::Done {
+        if let Saved::Done { .. } = saved {
             tx.commit()
                 .await
                 .context("failed to commit a feedback response")?;
@@ -740,7 +743,7 @@ impl SqlStore {
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
-        submit: bool,
+        submission: Submission,
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
@@ -754,9 +757,9 @@ impl SqlStore {
                 .await
                 .context("failed to open a feedback save's savepoint")?;
             let saved = self
-                .save_feedback_in(&mut savepoint, link, key, answers, submit, client, now)
+                .save_feedback_in(&mut savepoint, link, key, answers, submission, client, now)
                 .await;
-            if matches!(saved, Ok(Saved::Done)) {
+            if matches!(saved, Ok(Saved::Done { .. })) {
                 savepoint.commit().await
             } else {
                 savepoint.rollback().await
@@ -776,7 +779,7 @@ impl SqlStore {
         link: &FeedbackLink,
         key: &str,
         answers: &BTreeMap<String, FeedbackAnswer>,
-        submit: bool,
+        submission: Submission,
         client: Option<(&str, u32)>,
         now: DateTime<Utc>,
     ) -> Result<Saved> {
@@ -878,7 +881,13 @@ impl SqlStore {
         } else {
             day_of(now)
         };
-        let submitted = i64::from(submit || already);
+        // A submitted response stays submitted, and complete.
+        let submitted = match submission {
+            Submission::Submit => true,
+            Submission::Draft { .. } if !already => false,
+            Submission::Draft { complete: true } => true,
+            Submission::Draft { complete: false } => return Ok(Saved::Incomplete),
+        };
         // The response, and a submission's mark on its invitation, in one
         // statement.
         let sql = match self.dialect {
@@ -892,18 +901,18 @@ impl SqlStore {
             .bind(key)
             .bind(named)
             .bind(serde_json::to_string(answers)?)
-            .bind(submitted)
+            .bind(i64::from(submitted))
             .bind(updated_at)
             .bind(structure_type)
             .bind(territory)
             .bind(workshop)
             .bind(if public { "public" } else { "invitation" })
             .bind(link.invitation_id)
-            .bind(submitted)
+            .bind(i64::from(submitted))
             .execute(&mut **tx)
             .await
             .context("failed to save a feedback response")?;
-        Ok(Saved::Done)
+        Ok(Saved::Done { submitted })
     }
 }
 
