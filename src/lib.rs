@@ -103,43 +103,120 @@ pub fn focus_by_id(id: &str) {
     }
 }
 
-/// Moves the focus to `node` once it is rendered and in the page: tried at
-/// each animation frame, for about half a second, as what it points to may
-/// be rebuilt by the same change that asked for the focus.
+/// Moves the focus to `node` once it is rendered and in the page, and keeps
+/// it there while the view holding it is redrawn.
+///
+/// The focus is tried at each animation frame, for about half a second, as
+/// what `node` points to may be built by the same change that asked for
+/// the focus. Once it is there, the message may still be rebuilt by what
+/// follows that change: an action's status is set, then the page's data is
+/// read again and drawn anew, status included. The browser then drops the
+/// focus on the page's body, and a keyboard or screen reader user would
+/// start again from the top. So, for [`KEEP_FOCUS_FRAMES`] frames, a focus
+/// fallen on the body while the focused message left the page goes to the
+/// message drawn in its place. Watching stops as soon as the focus is
+/// anywhere else: the person has moved on.
 pub fn focus_when_shown<E>(node: NodeRef<E>)
 where
     E: leptos::html::ElementType,
     E::Output: wasm_bindgen::JsCast + Clone + 'static,
     NodeRef<E>: Copy,
 {
-    fn attempt<E>(node: NodeRef<E>, left: u32)
-    where
-        E: leptos::html::ElementType,
-        E::Output: wasm_bindgen::JsCast + Clone + 'static,
-        NodeRef<E>: Copy,
-    {
-        request_animation_frame(move || {
-            use wasm_bindgen::JsCast;
-            let element = node
-                .get_untracked()
-                .and_then(|e| e.dyn_ref::<web_sys::HtmlElement>().cloned())
-                .filter(|e| e.is_connected());
-            let focused = element.is_some_and(|e| {
-                let _ = e.focus();
-                web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.active_element())
-                    .is_some_and(|active| {
-                        let element: &web_sys::Element = e.as_ref();
-                        active == *element
-                    })
-            });
-            if !focused && left > 0 {
-                attempt(node, left - 1);
-            }
-        });
-    }
     attempt(node, 30);
+}
+
+/// Frames during which a message given the focus takes it back after a
+/// redraw (about ten seconds, longer than the page's data takes to come).
+const KEEP_FOCUS_FRAMES: u32 = 600;
+
+/// The element `node` points to, when it is in the page.
+fn shown<E>(node: NodeRef<E>) -> Option<web_sys::HtmlElement>
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+    NodeRef<E>: Copy,
+{
+    use wasm_bindgen::JsCast;
+    node.get_untracked()
+        .and_then(|e| e.dyn_ref::<web_sys::HtmlElement>().cloned())
+        .filter(|e| e.is_connected())
+}
+
+fn active_element() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.active_element()
+}
+
+/// Whether the focus rests on nothing in particular: the page's body, or
+/// nowhere, as after the focused element was removed.
+fn focus_fell() -> bool {
+    let body = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body());
+    match (active_element(), body) {
+        (None, _) => true,
+        (Some(active), Some(body)) => {
+            let body: &web_sys::Element = body.as_ref();
+            active == *body
+        }
+        (Some(_), None) => false,
+    }
+}
+
+/// Tries to focus `node`, `left` more frames at most, then keeps it.
+fn attempt<E>(node: NodeRef<E>, left: u32)
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+    NodeRef<E>: Copy,
+{
+    request_animation_frame(move || {
+        let focused = shown(node).and_then(|element| {
+            let _ = element.focus();
+            let element: web_sys::Element = element.into();
+            (active_element().as_ref() == Some(&element)).then_some(element)
+        });
+        match focused {
+            Some(element) => keep(node, element, KEEP_FOCUS_FRAMES),
+            None if left > 0 => attempt(node, left - 1),
+            None => {}
+        }
+    });
+}
+
+/// Watches the focused message `focused` for `left` more frames (see
+/// [`focus_when_shown`]).
+fn keep<E>(node: NodeRef<E>, focused: web_sys::Element, left: u32)
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+    NodeRef<E>: Copy,
+{
+    if left == 0 {
+        return;
+    }
+    request_animation_frame(move || {
+        if focused.is_connected() {
+            // Still there: watching goes on while it has the focus.
+            if active_element().as_ref() == Some(&focused) {
+                keep(node, focused, left - 1);
+            }
+            return;
+        }
+        if !focus_fell() {
+            return;
+        }
+        // Redrawn: its successor, once drawn, takes the focus back.
+        match shown(node) {
+            Some(element) => {
+                let _ = element.focus();
+                let element: web_sys::Element = element.into();
+                if active_element().as_ref() == Some(&element) {
+                    keep(node, element, left - 1);
+                }
+            }
+            None => keep(node, focused, left - 1),
+        }
+    });
 }
 
 /// This tab's storage (`sessionStorage`): what the confirmation page shows
