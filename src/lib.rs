@@ -137,7 +137,10 @@ where
     NodeRef<E>: Copy,
 {
     use wasm_bindgen::JsCast;
-    node.get_untracked()
+    // `try_`: the page may have been left meanwhile, and its references
+    // disposed with it.
+    node.try_get_untracked()
+        .flatten()
         .and_then(|e| e.dyn_ref::<web_sys::HtmlElement>().cloned())
         .filter(|e| e.is_connected())
 }

@@ -236,3 +236,72 @@ async fn two_organisations_forms_keep_their_ids_apart() {
     root.remove();
     other.remove();
 }
+
+/// A message given the focus keeps it when the view holding it is drawn
+/// anew (as after an action, when the page's data is read again): the new
+/// message takes the focus back instead of leaving it on the page's body.
+#[wasm_bindgen_test]
+async fn a_focused_message_keeps_the_focus_when_its_view_is_redrawn() {
+    let root = container();
+    let version = RwSignal::new(0u32);
+    let node = NodeRef::<leptos::html::Div>::new();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <button type="button">"Publier"</button>
+            // Version 1 is the page's data being read again: no message.
+            {move || {
+                let drawn = version.get();
+                (drawn != 1).then(|| view! {
+                    <div class="notice" tabindex="-1" node_ref=node>{format!("Publié ({drawn})")}</div>
+                })
+            }}
+        }
+    });
+    settle().await;
+    parvis::focus_when_shown(node);
+    settle().await;
+    let first = document().active_element().unwrap();
+    assert_eq!(first.text_content().as_deref(), Some("Publié (0)"));
+
+    version.set(1);
+    settle().await;
+    assert!(!first.is_connected(), "the first message was removed");
+    version.set(2);
+    for _ in 0..10 {
+        settle().await;
+        if document()
+            .active_element()
+            .is_some_and(|e| e.class_list().contains("notice"))
+        {
+            break;
+        }
+    }
+    let focused = document().active_element().unwrap();
+    assert_eq!(
+        focused.text_content().as_deref(),
+        Some("Publié (2)"),
+        "the focus is on the message drawn anew, not on {}",
+        focused.tag_name()
+    );
+
+    // The person moves on: a redraw no longer takes the focus from them.
+    let button: HtmlElement = root
+        .query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    button.focus().unwrap();
+    version.set(1);
+    settle().await;
+    version.set(3);
+    settle().await;
+    settle().await;
+    assert_eq!(
+        document().active_element().unwrap().tag_name(),
+        "BUTTON",
+        "the focus stays where the person put it"
+    );
+
+    drop(handle);
+    root.remove();
+}
