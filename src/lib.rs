@@ -149,6 +149,13 @@ fn active_element() -> Option<web_sys::Element> {
     web_sys::window()?.document()?.active_element()
 }
 
+/// Focuses `element`: itself, when the focus is there now.
+fn take_focus(element: web_sys::HtmlElement) -> Option<web_sys::Element> {
+    let _ = element.focus();
+    let element: web_sys::Element = element.into();
+    (active_element().as_ref() == Some(&element)).then_some(element)
+}
+
 /// Whether the focus rests on nothing in particular: the page's body, or
 /// nowhere, as after the focused element was removed.
 fn focus_fell() -> bool {
@@ -172,17 +179,10 @@ where
     E::Output: wasm_bindgen::JsCast + Clone + 'static,
     NodeRef<E>: Copy,
 {
-    request_animation_frame(move || {
-        let focused = shown(node).and_then(|element| {
-            let _ = element.focus();
-            let element: web_sys::Element = element.into();
-            (active_element().as_ref() == Some(&element)).then_some(element)
-        });
-        match focused {
-            Some(element) => keep(node, element, KEEP_FOCUS_FRAMES),
-            None if left > 0 => attempt(node, left - 1),
-            None => {}
-        }
+    request_animation_frame(move || match shown(node).and_then(take_focus) {
+        Some(element) => keep(node, element, KEEP_FOCUS_FRAMES),
+        None if left > 0 => attempt(node, left - 1),
+        None => {}
     });
 }
 
@@ -211,9 +211,7 @@ where
         // Redrawn: its successor, once drawn, takes the focus back.
         match shown(node) {
             Some(element) => {
-                let _ = element.focus();
-                let element: web_sys::Element = element.into();
-                if active_element().as_ref() == Some(&element) {
+                if let Some(element) = take_focus(element) {
                     keep(node, element, left - 1);
                 }
             }
