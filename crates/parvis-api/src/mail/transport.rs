@@ -206,13 +206,12 @@ impl Mailer for FileMailer {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
             .collect();
-        let (dir, suffix) = (self.dir.clone(), crate::token::random_hex(8)?);
+        let dir = self.dir.clone();
         // One hand-over to a blocking thread for the whole file, rather than
         // one for each of its seven steps through tokio::fs.
-        let written =
-            tokio::task::spawn_blocking(move || write_once(&dir, &name, &suffix, &message))
-                .await
-                .context("the outbox's file writer stopped")??;
+        let written = tokio::task::spawn_blocking(move || write_once(&dir, &name, &message))
+            .await
+            .context("the outbox's file writer stopped")??;
         let Some(path) = written else {
             return Ok(());
         };
@@ -245,12 +244,7 @@ impl Mailer for FileMailer {
 /// between the steps leaves nothing behind. Elsewhere, or where the file
 /// system or a missing `/proc` refuses it, a named temporary file does
 /// the same.
-fn write_once(
-    dir: &std::path::Path,
-    name: &str,
-    suffix: &str,
-    message: &[u8],
-) -> Result<Option<PathBuf>> {
+fn write_once(dir: &std::path::Path, name: &str, message: &[u8]) -> Result<Option<PathBuf>> {
     let path = dir.join(format!("{name}.eml"));
     if path.try_exists().unwrap_or(false) {
         return Ok(None);
@@ -259,19 +253,20 @@ fn write_once(
     if let Some(written) = anonymous::write_once(dir, &path, message)? {
         return Ok(written.then_some(path));
     }
-    write_once_named(dir, &path, name, suffix, message)
+    write_once_named(dir, &path, name, message)
 }
 
-/// [`write_once`] through a named temporary file.
+/// [`write_once`] through a named temporary file, its name drawn at
+/// random so that runners writing the same email never share it.
 fn write_once_named(
     dir: &std::path::Path,
     path: &std::path::Path,
     name: &str,
-    suffix: &str,
     message: &[u8],
 ) -> Result<Option<PathBuf>> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
+    let suffix = crate::token::random_hex(8)?;
     let temporary = dir.join(format!(".{name}.{suffix}.tmp"));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -430,31 +425,29 @@ mod tests {
     /// Both ways of writing: the one used here, and the named one.
     fn writers() -> [(&'static str, WriteOnce); 2] {
         [
-            ("as used", |dir, name, suffix, message| {
-                write_once(dir, name, suffix, message)
-            }),
-            ("named", |dir, name, suffix, message| {
+            ("as used", write_once),
+            ("named", |dir, name, message| {
                 let path = dir.join(format!("{name}.eml"));
-                write_once_named(dir, &path, name, suffix, message)
+                write_once_named(dir, &path, name, message)
             }),
         ]
     }
 
-    type WriteOnce = fn(&std::path::Path, &str, &str, &[u8]) -> Result<Option<PathBuf>>;
+    type WriteOnce = fn(&std::path::Path, &str, &[u8]) -> Result<Option<PathBuf>>;
 
     #[test]
     fn an_email_file_is_written_once_private_and_whole_with_nothing_left_beside_it() {
         use std::os::unix::fs::PermissionsExt as _;
         for (way, write) in writers() {
             let dir = tempfile::tempdir().unwrap();
-            let written = write(dir.path(), "abc@exemple.fr", "01", b"premier").unwrap();
+            let written = write(dir.path(), "abc@exemple.fr", b"premier").unwrap();
             let path = dir.path().join("abc@exemple.fr.eml");
             assert_eq!(written.as_deref(), Some(path.as_path()), "{way}");
             assert_eq!(std::fs::read(&path).unwrap(), b"premier", "{way}");
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "{way}: readable by the server only");
             // A second delivery of the same email leaves the first file.
-            let again = write(dir.path(), "abc@exemple.fr", "02", b"second").unwrap();
+            let again = write(dir.path(), "abc@exemple.fr", b"second").unwrap();
             assert_eq!(again, None, "{way}");
             assert_eq!(std::fs::read(&path).unwrap(), b"premier", "{way}");
             assert_eq!(entries(dir.path()), ["abc@exemple.fr.eml"], "{way}");
@@ -489,10 +482,7 @@ mod tests {
                         let dir = dir.path();
                         scope.spawn(move || {
                             let body = format!("copie {n} ").repeat(2000).into_bytes();
-                            let suffix = format!("{n:02}");
-                            write(dir, "meme@exemple.fr", &suffix, &body)
-                                .unwrap()
-                                .map(|_| body)
+                            write(dir, "meme@exemple.fr", &body).unwrap().map(|_| body)
                         })
                     })
                     .collect();
