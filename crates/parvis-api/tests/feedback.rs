@@ -88,6 +88,26 @@ async fn ok(app: &App, method: Method, uri: &str, body: Option<Value>, who: &Bro
     reply.json()
 }
 
+/// Sends a request that must be refused as invalid (422), and returns the
+/// error's body (`code`, `message`, `fields`).
+async fn refused(
+    app: &App,
+    method: Method,
+    uri: impl AsRef<str>,
+    body: Option<Value>,
+    who: &Browser,
+) -> Value {
+    let uri = uri.as_ref();
+    let reply = app.send(method.clone(), uri, body, who).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{method} {uri}: {}",
+        reply.text
+    );
+    reply.json()
+}
+
 fn full_answers() -> Value {
     json!({
         "satisfaction": 5, "objectifs": 4, "intervenants": 5, "utilite": 4,
@@ -104,41 +124,29 @@ async fn named_feedback_from_template_to_results(backend: Backend) {
     let list = avis("centre-a");
 
     // Creation: French errors keyed, then a template, once per kind.
-    let reply = app
-        .send(
-            Method::POST,
-            &list,
-            Some(json!({"modele": "tombola"})),
-            &alice,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
+    let reply = refused(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"modele": "tombola"})),
+        &alice,
+    )
+    .await;
     assert!(
-        reply.json()["fields"]["modele"][0]
+        reply["fields"]["modele"][0]
             .as_str()
             .unwrap()
             .contains("modèle")
     );
-    let reply = app
-        .send(
-            Method::POST,
-            &list,
-            Some(json!({"questionnaire": {"kind": "hot", "title": " ", "questions": []}})),
-            &alice,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    let fields = reply.json()["fields"].clone();
+    let reply = refused(
+        &app,
+        Method::POST,
+        &list,
+        Some(json!({"questionnaire": {"kind": "hot", "title": " ", "questions": []}})),
+        &alice,
+    )
+    .await;
+    let fields = reply["fields"].clone();
     assert!(fields.get("questionnaire.title").is_some(), "{fields}");
     let created = app
         .send(
@@ -271,35 +279,28 @@ async fn named_feedback_from_template_to_results(backend: Backend) {
     assert_eq!(form["answers"]["approfondir"], false);
 
     // Submission enforces required questions, in French, keyed.
-    let reply = app
-        .send(
-            Method::PUT,
-            &form_uri,
-            Some(json!({"answers": {"satisfaction": 4}, "submit": true})),
-            &nobody,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    let message = reply.json()["fields"]["answers.objectifs"][0].clone();
+    let reply = refused(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": {"satisfaction": 4}, "submit": true})),
+        &nobody,
+    )
+    .await;
+    let message = reply["fields"]["answers.objectifs"][0].clone();
     assert!(
         message.as_str().unwrap().contains("demande une réponse"),
         "{message}"
     );
-    let reply = app
-        .send(
-            Method::PUT,
-            &form_uri,
-            Some(json!({"answers": {"satisfaction": 9}, "submit": false})),
-            &nobody,
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.json()["fields"].get("answers.satisfaction").is_some());
+    let reply = refused(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": {"satisfaction": 9}, "submit": false})),
+        &nobody,
+    )
+    .await;
+    assert!(reply["fields"].get("answers.satisfaction").is_some());
     let submitted = ok(
         &app,
         Method::PUT,
@@ -317,21 +318,15 @@ async fn named_feedback_from_template_to_results(backend: Backend) {
     // A submitted response stays submitted and complete: a later draft
     // leaving a required question blank is refused, naming it, and the
     // submission stands; a complete draft is saved, still submitted.
-    let reply = app
-        .send(
-            Method::PUT,
-            &form_uri,
-            Some(json!({"answers": {"satisfaction": 3}, "submit": false})),
-            &nobody,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert!(reply.json()["fields"].get("answers.objectifs").is_some());
+    let reply = refused(
+        &app,
+        Method::PUT,
+        &form_uri,
+        Some(json!({"answers": {"satisfaction": 3}, "submit": false})),
+        &nobody,
+    )
+    .await;
+    assert!(reply["fields"].get("answers.objectifs").is_some());
     let form = ok(&app, Method::GET, &form_uri, None, &nobody).await;
     assert_eq!(form["submitted"], true);
     assert_eq!(form["answers"]["satisfaction"], 5);
@@ -612,25 +607,13 @@ async fn anonymous_feedback_to_confirmed_registrants_with_one_reminder(backend: 
     // Edits: the anonymity promised and answered questions stay.
     let mut named = questionnaire.clone();
     named["anonymous"] = json!(false);
-    let reply = app.send(Method::PUT, &one, Some(named), &alice).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert!(reply.json()["fields"].get("anonymous").is_some());
+    let reply = refused(&app, Method::PUT, &one, Some(named), &alice).await;
+    assert!(reply["fields"].get("anonymous").is_some());
     let mut fewer = questionnaire.clone();
     fewer["questions"].as_array_mut().unwrap().remove(0);
-    let reply = app.send(Method::PUT, &one, Some(fewer), &alice).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
+    let reply = refused(&app, Method::PUT, &one, Some(fewer), &alice).await;
     assert!(
-        reply.json()["fields"]["questions"][0]
+        reply["fields"]["questions"][0]
             .as_str()
             .unwrap()
             .contains("déjà des réponses")
@@ -1104,25 +1087,15 @@ async fn stakeholders_are_asked_by_address_list_and_answer_by_their_own_link(bac
     };
     let (alice, bruno) = setup(&app).await;
     let list = "/api/gestion/organisations/centre-a/avis-partenaires";
-    let reply = app
-        .send(
-            Method::POST,
-            list,
-            Some(json!({"modele": "tombola"})),
-            &alice,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert!(
-        reply.json()["fields"]["modele"].is_array(),
-        "{}",
-        reply.text
-    );
+    let reply = refused(
+        &app,
+        Method::POST,
+        list,
+        Some(json!({"modele": "tombola"})),
+        &alice,
+    )
+    .await;
+    assert!(reply["fields"]["modele"].is_array(), "{reply}");
     let created = app.send(Method::POST, list, Some(json!({})), &alice).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let created = created.json();
@@ -1148,22 +1121,16 @@ async fn stakeholders_are_asked_by_address_list_and_answer_by_their_own_link(bac
     .await;
     assert_eq!(listed, json!([]));
     // An event's route does not take it.
-    let reply = app
-        .send(
-            Method::POST,
-            format!("{one}/envoyer"),
-            Some(json!({"adresses": ""})),
-            &alice,
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
+    let reply = refused(
+        &app,
+        Method::POST,
+        format!("{one}/envoyer"),
+        Some(json!({"adresses": ""})),
+        &alice,
+    )
+    .await;
     assert!(
-        reply.json()["fields"]["adresses"][0]
+        reply["fields"]["adresses"][0]
             .as_str()
             .unwrap()
             .contains("adresse")
