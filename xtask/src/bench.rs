@@ -285,7 +285,7 @@ pub fn all(root: &Path) -> Result<()> {
     cold_start(&binary, &root.join("target/bench-data-sqlite"))?;
 
     println!(
-        "\n== Fonction Lambda (cargo lambda build --profile lambda-release --compiler cargo) =="
+        "\n== Fonction Lambda (cargo lambda build --profile lambda-release --compiler cargo --no-default-features : sans SQLite) =="
     );
     let lambda = lambda::build(root)?;
     println!(

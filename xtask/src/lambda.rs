@@ -54,9 +54,10 @@ const CASES: [(&str, u16, &str); 4] = [
     ("register-invalid.json", 422, "n'est pas valide"),
 ];
 
-/// Starts the function under `cargo lambda watch` and invokes it with every
-/// event file, checking each response.
-pub fn smoke_test(root: &Path) -> Result<()> {
+/// Starts the function under `cargo lambda watch`, built as it is deployed
+/// (without SQLite) and on the PostgreSQL database `database_url`, and
+/// invokes it with every event file, checking each response.
+pub fn smoke_test(root: &Path, database_url: &str) -> Result<()> {
     ensure_cargo_lambda()?;
     let data = root.join("target/lambda-data");
     if data.exists() {
@@ -64,10 +65,11 @@ pub fn smoke_test(root: &Path) -> Result<()> {
     }
     let port = free_port()?.to_string();
     let env = format!(
-        "PARVIS_DATA_DIR={},PARVIS_PUBLIC_URL=https://parvis.example.org,PARVIS_LOG=warn",
+        "PARVIS_DATA_DIR={},PARVIS_DATABASE_URL={database_url},\
+         PARVIS_PUBLIC_URL=https://parvis.example.org,PARVIS_LOG=warn",
         data.display()
     );
-    println!("» cargo lambda watch --bin parvis-lambda (port {port})");
+    println!("» cargo lambda watch --bin parvis-lambda, on PostgreSQL (port {port})");
     let child = cargo()
         .args([
             "lambda",
@@ -77,6 +79,7 @@ pub fn smoke_test(root: &Path) -> Result<()> {
             "parvis-api",
             "--bin",
             "parvis-lambda",
+            "--no-default-features",
         ])
         .args(["--invoke-port", &port, "--env-var", &env])
         .stdout(Stdio::null())
@@ -96,6 +99,19 @@ pub fn smoke_test(root: &Path) -> Result<()> {
         }
         println!("  {file}: {got} ✓");
     }
+    // The same build, without a PostgreSQL address, must refuse to start
+    // and say which setting is missing, rather than open a SQLite file on a
+    // disk that goes with the instance.
+    let out = Command::new(root.join("target/debug/parvis-lambda"))
+        .env_clear()
+        .env("PARVIS_DATA_DIR", &data)
+        .output()
+        .context("could not run target/debug/parvis-lambda")?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("PARVIS_DATABASE_URL") {
+        bail!("without PARVIS_DATABASE_URL the function must refuse, naming it; got: {stderr}");
+    }
+    println!("  sans PARVIS_DATABASE_URL : refus ✓");
     Ok(())
 }
 
@@ -135,7 +151,9 @@ fn invoke(port: &str, event: &Path, limit: Duration) -> Result<String> {
 /// position-independent one carries a relocation for every pointer in its
 /// tables (1.6 MB of `.rela.dyn`, and 1.7 MB of `.data.rel.ro` patched at
 /// each start); Lambda loads the executable alone, so it gains nothing from
-/// being movable. Returns the binary's path.
+/// being movable. It is built without the `sqlite` feature: a function's
+/// disk goes with its instance, so it runs on PostgreSQL only. Returns the
+/// binary's path.
 pub fn build(root: &Path) -> Result<std::path::PathBuf> {
     ensure_cargo_lambda()?;
     sh(cargo()
@@ -155,6 +173,7 @@ pub fn build(root: &Path) -> Result<std::path::PathBuf> {
             "parvis-api",
             "--bin",
             "parvis-lambda",
+            "--no-default-features",
         ])
         .current_dir(root))?;
     let binary = root.join("target/lambda/parvis-lambda/bootstrap");

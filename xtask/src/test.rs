@@ -21,6 +21,17 @@ pub fn all(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The Lambda function's feature set (no SQLite) is linted too.
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "parvis-api",
+        "--bins",
+        "--no-default-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // The endpoint's suites run on SQLite and on PostgreSQL.
     let postgres = postgres::provide()?;
     // Examples are the bench's programs: clippy above has checked that they
@@ -51,9 +62,13 @@ pub fn all(root: &Path) -> Result<()> {
         }
     }
     sh(&mut native)?;
+    // The same router under the real Lambda runtime interface, on
+    // PostgreSQL as deployed.
+    match &postgres {
+        Some(server) => lambda::smoke_test(root, &server.create_database("parvis_lambda")?)?,
+        None => println!("\n!!! PostgreSQL introuvable : l'essai Lambda est IGNORÉ (SKIPPED).\n"),
+    }
     drop(postgres);
-    // The same router under the real Lambda runtime interface.
-    lambda::smoke_test(root)?;
     // The shared crate must keep building for the browser.
     sh(cargo().args([
         "check",

@@ -170,6 +170,7 @@ impl SqlStore {
     /// survives any crash of the process, which the crash test proves, with
     /// faster commits (about 25 % more registrations per second on the
     /// bench machine).
+    #[cfg(feature = "sqlite")]
     pub async fn open_sqlite_with(path: &Path, full_sync: bool) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             super::private_dir(dir).with_context(|| {
@@ -202,6 +203,17 @@ impl SqlStore {
             .await
             .context("failed to run the SQLite migrations")?;
         Ok(store)
+    }
+
+    /// Built without SQLite (the Lambda function): refuses, naming the
+    /// setting that chooses PostgreSQL.
+    #[cfg(not(feature = "sqlite"))]
+    pub async fn open_sqlite_with(path: &Path, _full_sync: bool) -> Result<Self> {
+        bail!(
+            "this build has no SQLite store, so it cannot open {}: set PARVIS_DATABASE_URL \
+             to a postgres:// or postgresql:// address",
+            path.display()
+        )
     }
 
     /// Connects to PostgreSQL (`postgres://...`) and runs its migrations.
