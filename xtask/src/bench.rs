@@ -277,15 +277,9 @@ pub fn all(root: &Path) -> Result<()> {
         "\n== Téléchargement d'un PDF de 10 Mo : stockage local par la route des publications, puis fichier statique =="
     );
     example("file_download", "parvis_bench_fichiers", None)?;
-    drop(postgres);
 
     println!(
-        "\n== Démarrage à froid (exec → premier 200 sur /api/health, SQLite, 20 démarrages) =="
-    );
-    cold_start(&binary, &root.join("target/bench-data-sqlite"))?;
-
-    println!(
-        "\n== Fonction Lambda (cargo lambda build --profile lambda-release --compiler cargo --no-default-features : sans SQLite) =="
+        "\n== Fonction Lambda (cargo lambda build --profile lambda-release --compiler cargo --no-default-features : sans SQLite, sans tables de déroulement) =="
     );
     let lambda = lambda::build(root)?;
     println!(
@@ -293,6 +287,23 @@ pub fn all(root: &Path) -> Result<()> {
         "bootstrap (parvis-lambda)",
         std::fs::metadata(&lambda)?.len() as f64 / 1e6
     );
+    match &postgres {
+        Some(server) => {
+            println!("Ce binaire, sur PostgreSQL, par l'API d'exécution de cargo lambda :");
+            lambda::check_deployed(
+                root,
+                &lambda,
+                &server.create_database("parvis_bench_lambda")?,
+            )?;
+        }
+        None => println!("!!! PostgreSQL introuvable : ce binaire n'est pas essayé."),
+    }
+    drop(postgres);
+
+    println!(
+        "\n== Démarrage à froid (exec → premier 200 sur /api/health, SQLite, 20 démarrages) =="
+    );
+    cold_start(&binary, &root.join("target/bench-data-sqlite"))?;
     Ok(())
 }
 
