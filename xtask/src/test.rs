@@ -50,12 +50,16 @@ pub fn all(root: &Path) -> Result<()> {
         Some(server) => {
             native.env("PARVIS_TEST_POSTGRES_URL", &server.admin_url);
         }
+        // No server: a failure, unless skipping was asked for by name.
         None => {
-            println!("\n!!! PostgreSQL introuvable : la suite PostgreSQL est IGNORÉE (SKIPPED).");
-            println!("!!! Définissez PARVIS_TEST_POSTGRES_URL, ou lancez en root avec apt.\n");
-            if std::env::var("PARVIS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                bail!("PARVIS_REQUIRE_POSTGRES=1: the PostgreSQL suite may not be skipped");
+            if !std::env::var("PARVIS_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+                bail!(
+                    "PostgreSQL introuvable : définissez PARVIS_TEST_POSTGRES_URL, lancez la \
+                     commande en root avec apt, ou PARVIS_SKIP_POSTGRES=1 pour ignorer sciemment \
+                     la suite PostgreSQL et l'essai Lambda"
+                );
             }
+            println!("\n!!! PARVIS_SKIP_POSTGRES=1 : la suite PostgreSQL est IGNORÉE (SKIPPED).\n");
             native
                 .env_remove("PARVIS_TEST_POSTGRES_URL")
                 .env("PARVIS_SKIP_POSTGRES", "1");
@@ -66,7 +70,7 @@ pub fn all(root: &Path) -> Result<()> {
     // PostgreSQL as deployed.
     match &postgres {
         Some(server) => lambda::smoke_test(root, &server.create_database("parvis_lambda")?)?,
-        None => println!("\n!!! PostgreSQL introuvable : l'essai Lambda est IGNORÉ (SKIPPED).\n"),
+        None => println!("\n!!! PARVIS_SKIP_POSTGRES=1 : l'essai Lambda est IGNORÉ (SKIPPED).\n"),
     }
     drop(postgres);
     // The shared crate must keep building for the browser.
