@@ -39,3 +39,50 @@ pub fn event_of(
         private: EventPrivate::default(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    /// The time zone table is built for Paris alone (`.cargo/config.toml`),
+    /// and Paris keeps its summer time and its two odd hours.
+    #[test]
+    fn the_time_zone_table_holds_paris_and_no_other_place_with_its_summer_time() {
+        // chrono-tz always keeps its fixed zones (UTC, Etc/GMT+1…), and
+        // Monaco is another name for Paris; no other place's rules are kept.
+        for zone in chrono_tz::TZ_VARIANTS {
+            let name = zone.name();
+            assert!(
+                zone == Paris
+                    || name == "Europe/Monaco"
+                    || name.starts_with("Etc/")
+                    || !name.contains('/'),
+                "{name} is in the table"
+            );
+        }
+        assert_eq!(
+            paris(at("2025-01-15 10:00")).unwrap().to_rfc3339(),
+            "2025-01-15T10:00:00+01:00"
+        );
+        assert_eq!(
+            paris(at("2025-07-15 10:00")).unwrap().to_rfc3339(),
+            "2025-07-15T10:00:00+02:00"
+        );
+        // The hour skipped on the last Sunday of March.
+        assert_eq!(paris(at("2025-03-30 02:30")), None);
+        // The hour repeated on the last Sunday of October: the first one.
+        assert_eq!(
+            paris(at("2025-10-26 02:30")).unwrap().to_rfc3339(),
+            "2025-10-26T02:30:00+02:00"
+        );
+        // Dates of the seed documents, before the rules' last change.
+        assert_eq!(
+            paris(at("2011-06-09 09:30")).unwrap().to_rfc3339(),
+            "2011-06-09T09:30:00+02:00"
+        );
+    }
+}
