@@ -59,16 +59,13 @@ const CASES: [(&str, u16, &str); 4] = [
 /// invokes it with every event file, checking each response.
 pub fn smoke_test(root: &Path, database_url: &str) -> Result<()> {
     ensure_cargo_lambda()?;
-    let data = root.join("target/lambda-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data)?;
-    }
+    let settings = function_settings(root, database_url)?;
     let port = free_port()?.to_string();
-    let env = format!(
-        "PARVIS_DATA_DIR={},PARVIS_DATABASE_URL={database_url},\
-         PARVIS_PUBLIC_URL=https://parvis.example.org,PARVIS_LOG=warn",
-        data.display()
-    );
+    let env = settings
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(",");
     println!("» cargo lambda watch --bin parvis-lambda, on PostgreSQL (port {port})");
     let child = cargo()
         .args([
@@ -89,12 +86,17 @@ pub fn smoke_test(root: &Path, database_url: &str) -> Result<()> {
     let _watch = Watch(child);
     // The first invocation waits for the debug build.
     check_cases(root, &port, "parvis-lambda", Duration::from_secs(600))?;
-    // The same build, without a PostgreSQL address, must refuse to start
-    // and say which setting is missing, rather than open a SQLite file on a
-    // disk that goes with the instance.
+    // The same build with the same settings but the PostgreSQL address must
+    // refuse to start and say which setting is missing, rather than open a
+    // SQLite file on a disk that goes with the instance.
     let out = Command::new(root.join("target/debug/parvis-lambda"))
         .env_clear()
-        .env("PARVIS_DATA_DIR", &data)
+        .envs(
+            settings
+                .iter()
+                .filter(|(name, _)| *name != "PARVIS_DATABASE_URL")
+                .map(|(name, value)| (*name, value)),
+        )
         .output()
         .context("could not run target/debug/parvis-lambda")?;
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -103,6 +105,21 @@ pub fn smoke_test(root: &Path, database_url: &str) -> Result<()> {
     }
     println!("  sans PARVIS_DATABASE_URL : refus ✓");
     Ok(())
+}
+
+/// The function's settings for both checks, on the PostgreSQL database
+/// `database_url`, with an emptied data directory (the outbox, the files).
+fn function_settings(root: &Path, database_url: &str) -> Result<[(&'static str, String); 4]> {
+    let data = root.join("target/lambda-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    Ok([
+        ("PARVIS_DATA_DIR", data.display().to_string()),
+        ("PARVIS_DATABASE_URL", database_url.to_owned()),
+        ("PARVIS_PUBLIC_URL", "https://parvis.example.org".to_owned()),
+        ("PARVIS_LOG", "warn".to_owned()),
+    ])
 }
 
 /// Invokes the function `function` with every event file, checking each
@@ -130,10 +147,7 @@ fn check_cases(root: &Path, port: &str, function: &str, limit: Duration) -> Resu
 /// response: the bench's proof that the function it measures works.
 pub fn check_deployed(root: &Path, binary: &Path, database_url: &str) -> Result<()> {
     ensure_cargo_lambda()?;
-    let data = root.join("target/lambda-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data)?;
-    }
+    let settings = function_settings(root, database_url)?;
     let port = free_port()?.to_string();
     let api = cargo()
         .args([
@@ -158,10 +172,7 @@ pub fn check_deployed(root: &Path, binary: &Path, database_url: &str) -> Result<
         .env("AWS_LAMBDA_FUNCTION_NAME", "_")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-        .env("PARVIS_DATA_DIR", &data)
-        .env("PARVIS_DATABASE_URL", database_url)
-        .env("PARVIS_PUBLIC_URL", "https://parvis.example.org")
-        .env("PARVIS_LOG", "warn")
+        .envs(settings)
         .stdout(Stdio::null())
         .process_group(0)
         .spawn()
